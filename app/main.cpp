@@ -1,0 +1,57 @@
+// seatgrab: the command line. Flags are parsed here; the work happens in the libraries.
+
+#include "app/serve.hpp"
+
+#include <CLI/CLI.hpp>
+#include <spdlog/spdlog.h>
+
+#include <iostream>
+#include <map>
+
+namespace {
+
+const std::map<std::string, spdlog::level::level_enum> log_levels{
+    {"trace", spdlog::level::trace}, {"debug", spdlog::level::debug}, {"info", spdlog::level::info},
+    {"warn", spdlog::level::warn},   {"error", spdlog::level::err},   {"off", spdlog::level::off}};
+
+const std::map<std::string, seatgrab::persistence::durability> durabilities{
+    {"fsync", seatgrab::persistence::durability::fsync},
+    {"wal", seatgrab::persistence::durability::wal},
+    {"none", seatgrab::persistence::durability::none}};
+
+} // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"SeatGrab: an on-sale engine for assigned-seat events"};
+  app.require_subcommand(1);
+  app.set_config("--config", "", "Read flags from a TOML/INI file (flags on the command line win)");
+  auto log_level = spdlog::level::info;
+  app.add_option("--log-level", log_level, "trace|debug|info|warn|error|off")
+      ->transform(CLI::CheckedTransformer(log_levels, CLI::ignore_case))
+      ->default_str("info");
+
+  auto* version = app.add_subcommand("version", "Print the version");
+
+  seatgrab::app::serve_options serve_opts;
+  auto* serve = app.add_subcommand("serve", "Run a node");
+  serve->add_option("--data-dir", serve_opts.data_dir, "Database directory")->capture_default_str();
+  serve->add_option("--listen", serve_opts.listen, "HTTP address HOST:PORT")->capture_default_str();
+  serve->add_option("--admin-token", serve_opts.admin_token, "Operator bearer token");
+  serve->add_flag("--demo", serve_opts.demo, "Load a demo venue with an event on sale");
+  std::string durability = "fsync";
+  serve->add_option("--durability", durability, "fsync (default) | wal | none")
+      ->check(CLI::IsMember(durabilities, CLI::ignore_case));
+
+  CLI11_PARSE(app, argc, argv);
+  spdlog::set_level(log_level);
+
+  if (version->parsed()) {
+    std::cout << "seatgrab " << SEATGRAB_VERSION << '\n';
+    return 0;
+  }
+  if (serve->parsed()) {
+    serve_opts.durability = *seatgrab::persistence::parse_durability(durability);
+    return seatgrab::app::serve(serve_opts);
+  }
+  return 0;
+}

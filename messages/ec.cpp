@@ -1,0 +1,71 @@
+#include "messages/ec.hpp"
+
+#include <caf/message.hpp>
+
+namespace seatgrab {
+
+std::string_view to_string(ec x) noexcept {
+  switch (x) {
+  case ec::none:
+    return "none";
+  case ec::invalid_argument:
+    return "invalid_argument";
+  case ec::invalid_input:
+    return "invalid_input";
+  case ec::storage_unavailable:
+    return "storage_unavailable";
+  case ec::storage_locked:
+    return "storage_locked";
+  case ec::storage_corruption:
+    return "storage_corruption";
+  case ec::storage_io:
+    return "storage_io";
+  case ec::storage_closed:
+    return "storage_closed";
+  case ec::not_found:
+    return "not_found";
+  case ec::unknown_section:
+    return "unknown_section";
+  case ec::unknown_seat:
+    return "unknown_seat";
+  case ec::duplicate_seat:
+    return "duplicate_seat";
+  case ec::too_many_seats:
+    return "too_many_seats";
+  case ec::seat_taken:
+    return "seat_taken";
+  case ec::no_seats_available:
+    return "no_seats_available";
+  case ec::hold_not_found:
+    return "hold_not_found";
+  case ec::not_holder:
+    return "not_holder";
+  case ec::hold_expired:
+    return "hold_expired";
+  case ec::extension_limit:
+    return "extension_limit";
+  case ec::seat_not_sold:
+    return "seat_not_sold";
+  case ec::ticket_limit:
+    return "ticket_limit";
+  }
+  return "unknown_ec";
+}
+
+std::string render(const caf::error& err) {
+  if (!err)
+    return "none";
+  std::string result;
+  if (err.category() == caf::atom("seatgrab"))
+    result = to_string(static_cast<ec>(err.code()));
+  else
+    result = caf::to_string(err);
+  const auto& ctx = err.context();
+  if (ctx.size() == 1 && ctx.match_element<std::string>(0)) {
+    result += ": ";
+    result += ctx.get_as<std::string>(0);
+  }
+  return result;
+}
+
+} // namespace seatgrab

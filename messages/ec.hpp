@@ -1,0 +1,68 @@
+#pragma once
+
+#include <caf/error.hpp>
+#include <caf/make_message.hpp>
+#include <caf/message.hpp>
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace seatgrab {
+
+/// Every error SeatGrab reports. Values are stable: the HTTP edge maps each to one status and
+/// one `code` string, and journals never store them.
+enum class ec : uint8_t {
+  /// Not an error; required by CAF as value 0.
+  none = 0,
+  /// A caller passed a malformed argument (empty id, NUL byte, zero quantity, ...).
+  invalid_argument,
+  /// An input file (venue, config) does not validate; the context names file, field and reason.
+  invalid_input,
+  /// The data directory does not exist and cannot be created, or is not readable/writable.
+  storage_unavailable,
+  /// Another process holds the data directory's lock.
+  storage_locked,
+  /// A stored record fails its checksum or does not parse; the context names the key.
+  storage_corruption,
+  /// RocksDB reported an I/O or internal error.
+  storage_io,
+  /// The journal writer is shut down and accepts no more appends.
+  storage_closed,
+  /// The entity (event, section, hold, ...) does not exist.
+  not_found,
+  /// The event or section id is not part of the venue.
+  unknown_section,
+  /// A seat id does not exist in the addressed section.
+  unknown_seat,
+  /// The same seat appears twice in one request.
+  duplicate_seat,
+  /// A request asks for more seats than one hold may take.
+  too_many_seats,
+  /// A requested seat is held or sold by someone else.
+  seat_taken,
+  /// Best available found no block of adjacent free seats of the requested size.
+  no_seats_available,
+  /// The hold id is unknown (never existed, released or already sold).
+  hold_not_found,
+  /// The caller is not the holder or owner of what it addresses.
+  not_holder,
+  /// The hold's time ran out before the operation.
+  hold_expired,
+  /// The hold may not be extended any further (hard cap reached).
+  extension_limit,
+  /// The seat is not sold, so it cannot be refunded.
+  seat_not_sold,
+  /// The account would exceed its ticket limit for the event.
+  ticket_limit,
+};
+
+/// Stable snake_case name of `x`, e.g. "seat_taken".
+std::string_view to_string(ec x) noexcept;
+
+/// Renders a CAF error of our category as "name: context", others via CAF's own rendering.
+std::string render(const caf::error& err);
+
+} // namespace seatgrab
+
+CAF_ERROR_CODE_ENUM(seatgrab::ec, "seatgrab")

@@ -1,0 +1,303 @@
+#include "persistence/store.hpp"
+
+#include "messages/ec.hpp"
+#include "persistence/keys.hpp"
+
+#include <rocksdb/db.h>
+#include <rocksdb/env.h>
+#include <rocksdb/options.h>
+#include <rocksdb/write_batch.h>
+#include <spdlog/spdlog.h>
+
+#include <system_error>
+
+namespace seatgrab::persistence {
+
+namespace {
+
+constexpr const char* column_names[] = {"journal", "snapshot", "idempotency", "meta"};
+
+// The one place where a RocksDB status becomes one of our errors.
+caf::error to_error(const rocksdb::Status& st, std::string_view what) {
+  auto msg = std::string{what} + ": " + st.ToString();
+  if (st.IsCorruption())
+    return caf::make_error(ec::storage_corruption, std::move(msg));
+  if (st.IsIOError() && st.ToString().find("lock") != std::string::npos)
+    return caf::make_error(ec::storage_locked, std::move(msg));
+  if (st.IsIOError() && (st.ToString().find("ermission") != std::string::npos ||
+                         st.ToString().find("Not a directory") != std::string::npos))
+    return caf::make_error(ec::storage_unavailable, std::move(msg));
+  return caf::make_error(ec::storage_io, std::move(msg));
+}
+
+void put_u64_be(std::string& out, uint64_t x) {
+  for (int shift = 56; shift >= 0; shift -= 8)
+    out.push_back(static_cast<char>((x >> shift) & 0xff));
+}
+
+uint64_t get_u64_be(std::string_view in) {
+  uint64_t x = 0;
+  for (int i = 0; i < 8; ++i)
+    x = (x << 8) | static_cast<unsigned char>(in[i]);
+  return x;
+}
+
+} // namespace
+
+// -- write_set ----------------------------------------------------------------
+
+void write_set::append(std::string_view kind, std::string_view entity, uint64_t seq,
+                       std::string payload) {
+  ops_.push_back(write_op{write_op::append,
+                          column::journal,
+                          std::string{kind},
+                          std::string{entity},
+                          seq,
+                          {},
+                          std::move(payload)});
+}
+
+void write_set::snapshot(std::string_view kind, std::string_view entity, uint64_t seq,
+                         std::string payload) {
+  ops_.push_back(write_op{write_op::snapshot,
+                          column::snapshot,
+                          std::string{kind},
+                          std::string{entity},
+                          seq,
+                          {},
+                          std::move(payload)});
+}
+
+void write_set::put(column cf, std::string key, std::string value) {
+  ops_.push_back(write_op{write_op::put, cf, {}, {}, 0, std::move(key), std::move(value)});
+}
+
+void write_set::erase(column cf, std::string key) {
+  ops_.push_back(write_op{write_op::erase, cf, {}, {}, 0, std::move(key), {}});
+}
+
+// -- store --------------------------------------------------------------------
+
+store::~store() {
+  if (db_ == nullptr)
+    return;
+  for (auto* h : handles_) {
+    auto st = db_->DestroyColumnFamilyHandle(h);
+    if (!st.ok())
+      spdlog::error("closing column family: {}", st.ToString());
+  }
+  auto st = db_->Close();
+  if (!st.ok())
+    spdlog::error("closing database {}: {}", opts_.dir.string(), st.ToString());
+  delete db_;
+}
+
+caf::expected<std::unique_ptr<store>> store::open(const store_options& opts) {
+  std::unique_ptr<store> result{new store};
+  result->opts_ = opts;
+  rocksdb::Options db_opts;
+  db_opts.create_if_missing = true;
+  db_opts.create_missing_column_families = true;
+  db_opts.paranoid_checks = true;
+  // A torn WAL tail after a crash is cut off at the last complete record; anything else
+  // (mid-log corruption) fails the open loudly.
+  db_opts.wal_recovery_mode = rocksdb::WALRecoveryMode::kPointInTimeRecovery;
+  db_opts.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
+  db_opts.keep_log_file_num = 3;
+  if (opts.mode == durability::none) {
+    result->mem_env_.reset(rocksdb::NewMemEnv(rocksdb::Env::Default()));
+    db_opts.env = result->mem_env_.get();
+  } else {
+    std::error_code err;
+    if (std::filesystem::exists(opts.dir, err) && !std::filesystem::is_directory(opts.dir, err))
+      return caf::make_error(ec::storage_unavailable,
+                             "data dir " + opts.dir.string() + " exists and is not a directory");
+    std::filesystem::create_directories(opts.dir, err);
+    if (err)
+      return caf::make_error(ec::storage_unavailable,
+                             "cannot create data dir " + opts.dir.string() + ": " + err.message());
+  }
+  std::vector<rocksdb::ColumnFamilyDescriptor> families;
+  families.emplace_back(rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions{});
+  for (auto* name : column_names)
+    families.emplace_back(name, rocksdb::ColumnFamilyOptions{});
+  // The memory env wants absolute paths; the name only tells databases apart.
+  auto path = opts.dir.string();
+  if (opts.mode == durability::none && !opts.dir.is_absolute())
+    path = "/" + path;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  auto st = rocksdb::DB::Open(db_opts, path, families, &handles, &result->db_);
+  if (!st.ok())
+    return to_error(st, "opening data dir " + opts.dir.string());
+  result->handles_ = std::move(handles);
+  return result;
+}
+
+rocksdb::ColumnFamilyHandle* store::handle(column cf) const {
+  // handles_[0] is the default family, which we do not use.
+  return handles_[static_cast<size_t>(cf) + 1];
+}
+
+caf::expected<void> store::write(const write_set& ws, bool sync) {
+  return write(std::vector<const write_set*>{&ws}, sync);
+}
+
+caf::expected<void> store::write(const std::vector<const write_set*>& sets, bool sync) {
+  rocksdb::WriteBatch batch;
+  for (const auto* ws : sets) {
+    for (const auto& op : ws->ops()) {
+      rocksdb::Status st;
+      switch (op.op) {
+      case write_op::append:
+        st = batch.Put(handle(column::journal), journal_key(op.kind, op.entity, op.seq),
+                       seal(op.value));
+        break;
+      case write_op::snapshot: {
+        std::string value;
+        put_u64_be(value, op.seq);
+        value.append(op.value);
+        st = batch.Put(handle(column::snapshot), snapshot_key(op.kind, op.entity), seal(value));
+        if (st.ok())
+          st = batch.DeleteRange(handle(column::journal), journal_key(op.kind, op.entity, 0),
+                                 journal_key(op.kind, op.entity, op.seq + 1));
+        break;
+      }
+      case write_op::put:
+        st = batch.Put(handle(op.cf), op.key, seal(op.value));
+        break;
+      case write_op::erase:
+        st = batch.Delete(handle(op.cf), op.key);
+        break;
+      }
+      if (!st.ok())
+        return to_error(st, "building write batch");
+    }
+  }
+  rocksdb::WriteOptions wo;
+  wo.sync = sync && opts_.mode == durability::fsync;
+  auto st = db_->Write(wo, &batch);
+  if (!st.ok())
+    return to_error(st, "writing batch");
+  return {};
+}
+
+caf::expected<entity_log> store::load(std::string_view kind, std::string_view entity) const {
+  entity_log log;
+  std::string raw;
+  auto skey = snapshot_key(kind, entity);
+  auto st = db_->Get(rocksdb::ReadOptions{}, handle(column::snapshot), skey, &raw);
+  if (st.ok()) {
+    auto payload = unseal(raw);
+    if (!payload || payload->size() < 8)
+      return caf::make_error(ec::storage_corruption,
+                             "snapshot record fails its checksum: " + printable_key(skey));
+    log.snapshot_seq = get_u64_be(*payload);
+    log.snapshot = std::string{payload->substr(8)};
+  } else if (!st.IsNotFound()) {
+    return to_error(st, "reading snapshot " + printable_key(skey));
+  }
+  auto prefix = entity_prefix(kind, entity);
+  std::unique_ptr<rocksdb::Iterator> it{
+      db_->NewIterator(rocksdb::ReadOptions{}, handle(column::journal))};
+  uint64_t expected_seq = log.snapshot_seq + 1;
+  std::string bad_key; // a record that failed its checksum; fine only if it is the last one
+  for (it->Seek(journal_key(kind, entity, log.snapshot_seq + 1));
+       it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    auto key = it->key().ToStringView();
+    if (!bad_key.empty())
+      return caf::make_error(ec::storage_corruption,
+                             "journal record fails its checksum: " + printable_key(bad_key));
+    auto parts = parse_journal_key(key);
+    if (!parts)
+      return caf::make_error(ec::storage_corruption,
+                             "malformed journal key: " + printable_key(key));
+    if (parts->seq != expected_seq)
+      return caf::make_error(ec::storage_corruption, "journal gap: expected sequence " +
+                                                         std::to_string(expected_seq) + ", found " +
+                                                         printable_key(key));
+    auto payload = unseal(it->value().ToStringView());
+    if (!payload) {
+      bad_key = std::string{key};
+      continue;
+    }
+    log.tail.emplace_back(parts->seq, std::string{*payload});
+    ++expected_seq;
+  }
+  if (!it->status().ok())
+    return to_error(it->status(), "reading journal of " + printable_key(prefix));
+  if (!bad_key.empty()) {
+    spdlog::warn("dropping torn last journal record {}", printable_key(bad_key));
+    log.torn_tail_dropped = true;
+  }
+  return log;
+}
+
+caf::expected<std::vector<std::string>> store::entities(std::string_view kind) const {
+  std::vector<std::string> result;
+  auto prefix = kind_prefix(kind);
+  for (auto cf : {column::snapshot, column::journal}) {
+    std::unique_ptr<rocksdb::Iterator> it{db_->NewIterator(rocksdb::ReadOptions{}, handle(cf))};
+    it->Seek(prefix);
+    while (it->Valid() && it->key().starts_with(prefix)) {
+      auto rest = it->key().ToStringView().substr(prefix.size());
+      auto entity = std::string{rest.substr(0, rest.find('\0'))};
+      result.push_back(entity);
+      // Skip the rest of this entity: its keys continue with 0x00, and 0x01 sorts after.
+      auto next = prefix + entity;
+      next.push_back('\x01');
+      it->Seek(next);
+    }
+    if (!it->status().ok())
+      return to_error(it->status(), "listing entities of kind " + std::string{kind});
+  }
+  std::sort(result.begin(), result.end());
+  result.erase(std::unique(result.begin(), result.end()), result.end());
+  return result;
+}
+
+caf::expected<size_t> store::verify() const {
+  size_t checked = 0;
+  std::unique_ptr<rocksdb::Iterator> it{
+      db_->NewIterator(rocksdb::ReadOptions{}, handle(column::journal))};
+  it->SeekToFirst();
+  while (it->Valid()) {
+    auto parts = parse_journal_key(it->key().ToStringView());
+    if (!parts)
+      return caf::make_error(ec::storage_corruption,
+                             "malformed journal key: " + printable_key(it->key().ToStringView()));
+    if (auto log = load(parts->kind, parts->entity); !log)
+      return log.error();
+    ++checked;
+    auto next = kind_prefix(parts->kind) + parts->entity;
+    next.push_back('\x01');
+    it->Seek(next);
+  }
+  if (!it->status().ok())
+    return to_error(it->status(), "scanning the journal");
+  return checked;
+}
+
+caf::expected<std::optional<std::string>> store::get(column cf, std::string_view key) const {
+  std::string raw;
+  auto st = db_->Get(rocksdb::ReadOptions{}, handle(cf), key, &raw);
+  if (st.IsNotFound())
+    return std::optional<std::string>{};
+  if (!st.ok())
+    return to_error(st, "reading " + printable_key(key));
+  auto payload = unseal(raw);
+  if (!payload)
+    return caf::make_error(ec::storage_corruption,
+                           "record fails its checksum: " + printable_key(key));
+  return std::optional<std::string>{std::string{*payload}};
+}
+
+caf::expected<void> store::sync_wal() {
+  if (opts_.mode == durability::none)
+    return {};
+  auto st = db_->FlushWAL(true);
+  if (!st.ok())
+    return to_error(st, "syncing WAL");
+  return {};
+}
+
+} // namespace seatgrab::persistence

@@ -1,0 +1,123 @@
+#pragma once
+
+#include "persistence/durability.hpp"
+
+#include <caf/expected.hpp>
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace rocksdb {
+class DB;
+class ColumnFamilyHandle;
+class Env;
+} // namespace rocksdb
+
+namespace seatgrab::persistence {
+
+/// The column families of a node's database.
+enum class column : uint8_t {
+  journal,     ///< events per entity, key = journal_key(kind, entity, seq)
+  snapshot,    ///< latest snapshot per entity, key = snapshot_key(kind, entity)
+  idempotency, ///< request fingerprints and replies, written with the effect they guard
+  meta,        ///< node-wide settings and counters
+};
+
+/// One change in a write set. `value` is the raw payload; the store seals it.
+struct write_op {
+  enum kind_t : uint8_t { append, snapshot, put, erase } op;
+  column cf = column::journal;
+  std::string kind;   // append/snapshot: entity kind
+  std::string entity; // append/snapshot: entity id
+  uint64_t seq = 0;   // append/snapshot: sequence number
+  std::string key;    // put/erase: raw key
+  std::string value;  // payload
+};
+
+/// Changes that become durable together, atomically.
+class write_set {
+public:
+  void append(std::string_view kind, std::string_view entity, uint64_t seq, std::string payload);
+  /// Stores a snapshot taken after event `seq` and drops the journal records it covers.
+  void snapshot(std::string_view kind, std::string_view entity, uint64_t seq, std::string payload);
+  void put(column cf, std::string key, std::string value);
+  void erase(column cf, std::string key);
+
+  bool empty() const noexcept { return ops_.empty(); }
+  size_t size() const noexcept { return ops_.size(); }
+  const std::vector<write_op>& ops() const noexcept { return ops_; }
+
+private:
+  std::vector<write_op> ops_;
+};
+
+/// An entity's persisted history: the latest snapshot and the events after it.
+struct entity_log {
+  std::optional<std::string> snapshot; ///< payload of the latest snapshot, if any
+  uint64_t snapshot_seq = 0;           ///< the event the snapshot includes (0 = none)
+  std::vector<std::pair<uint64_t, std::string>> tail; ///< (seq, payload), contiguous
+  bool torn_tail_dropped = false;                     ///< a torn last record was found and ignored
+
+  /// The sequence number of the last event (snapshot or tail).
+  uint64_t last_seq() const noexcept { return tail.empty() ? snapshot_seq : tail.back().first; }
+};
+
+struct store_options {
+  std::filesystem::path dir = "./data";
+  durability mode = durability::fsync;
+};
+
+/// One RocksDB per node. Thread-safe: RocksDB serializes writers itself. Every RocksDB
+/// `Status` is turned into a `seatgrab::ec` error here and nowhere else.
+class store {
+public:
+  ~store();
+  store(const store&) = delete;
+  store& operator=(const store&) = delete;
+
+  /// Opens or creates the database. Errors name the path: `storage_unavailable` (cannot be
+  /// created or read), `storage_locked` (another process has it), `storage_io`.
+  static caf::expected<std::unique_ptr<store>> open(const store_options& opts);
+
+  durability mode() const noexcept { return opts_.mode; }
+  const std::filesystem::path& dir() const noexcept { return opts_.dir; }
+
+  /// Writes `ws` as one atomic batch; `sync` makes it fsync the WAL before returning.
+  caf::expected<void> write(const write_set& ws, bool sync);
+
+  /// Writes several write sets as one atomic batch (group commit).
+  caf::expected<void> write(const std::vector<const write_set*>& sets, bool sync);
+
+  /// Snapshot plus journal tail of one entity. A torn last record is dropped and reported in
+  /// `torn_tail_dropped`; any other bad record or a gap is `storage_corruption` naming the key.
+  caf::expected<entity_log> load(std::string_view kind, std::string_view entity) const;
+
+  /// Ids of all entities of `kind` that have a snapshot or journal records, in byte order.
+  caf::expected<std::vector<std::string>> entities(std::string_view kind) const;
+
+  /// Loads every entity of every kind, as recovery would, and reports the first bad record.
+  /// Returns the number of entities checked.
+  caf::expected<size_t> verify() const;
+
+  /// Reads one value from a plain column (idempotency, meta); nothing if absent.
+  caf::expected<std::optional<std::string>> get(column cf, std::string_view key) const;
+
+  /// Flushes the WAL to disk (used at shutdown in `wal` mode).
+  caf::expected<void> sync_wal();
+
+private:
+  store() = default;
+  rocksdb::ColumnFamilyHandle* handle(column cf) const;
+
+  store_options opts_;
+  std::unique_ptr<rocksdb::Env> mem_env_; // only in `none` mode; outlives db_
+  std::vector<rocksdb::ColumnFamilyHandle*> handles_;
+  rocksdb::DB* db_ = nullptr;
+};
+
+} // namespace seatgrab::persistence

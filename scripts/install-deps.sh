@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Installs every Debian package SeatGrab's build, tests and demo need. Idempotent: when all
+# packages are present it only checks and returns.
+set -euo pipefail
+
+packages=(
+  build-essential cmake ninja-build ccache pkg-config git
+  libcaf-dev
+  libprotobuf-dev protobuf-compiler
+  librocksdb-dev
+  libssl-dev
+  libspdlog-dev libfmt-dev
+  doctest-dev
+  libboost-dev
+  libqrencode-dev
+  libcli11-dev
+  nlohmann-json3-dev
+  libedit-dev
+  clang-format
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+
+echo "install-deps: installing ${missing[*]}"
+sudo_cmd=()
+[ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
+export DEBIAN_FRONTEND=noninteractive
+"${sudo_cmd[@]}" apt-get update -qq
+"${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"

@@ -1,0 +1,233 @@
+#include "messages/ec.hpp"
+#include "persistence/keys.hpp"
+#include "persistence/store.hpp"
+
+#include <doctest/doctest.h>
+#include <rocksdb/db.h>
+
+#include <array>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+namespace fs = std::filesystem;
+namespace pst = seatgrab::persistence;
+using seatgrab::ec;
+using seatgrab::render;
+
+namespace {
+
+fs::path fresh_dir(const std::string& name) {
+  auto dir = fs::temp_directory_path() / ("seatgrab-store-test-" + name);
+  fs::remove_all(dir);
+  return dir;
+}
+
+void append_n(pst::store& db, const std::string& entity, uint64_t n) {
+  pst::write_set ws;
+  for (uint64_t seq = 1; seq <= n; ++seq)
+    ws.append("kind", entity, seq, "event-" + std::to_string(seq));
+  REQUIRE(db.write(ws, true));
+}
+
+// Overwrites one stored value behind the store's back, as a disk fault would.
+void clobber(const fs::path& dir, const std::string& key, const std::string& raw) {
+  rocksdb::Options opts;
+  std::vector<rocksdb::ColumnFamilyDescriptor> families;
+  for (auto* name : {"default", "journal", "snapshot", "idempotency", "meta"})
+    families.emplace_back(name, rocksdb::ColumnFamilyOptions{});
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* db = nullptr;
+  REQUIRE(rocksdb::DB::Open(opts, dir.string(), families, &handles, &db).ok());
+  REQUIRE(db->Put(rocksdb::WriteOptions{}, handles[1], key, raw).ok());
+  for (auto* h : handles)
+    REQUIRE(db->DestroyColumnFamilyHandle(h).ok());
+  REQUIRE(db->Close().ok());
+  delete db;
+}
+
+// Runs `seatgrab ARGS` and returns (exit code, combined output).
+std::pair<int, std::string> run_cli(const std::string& args) {
+  auto cmd = std::string{SEATGRAB_BIN} + " " + args + " 2>&1";
+  std::string out;
+  FILE* pipe = popen(cmd.c_str(), "r");
+  REQUIRE(pipe != nullptr);
+  std::array<char, 512> buf;
+  while (auto n = fread(buf.data(), 1, buf.size(), pipe))
+    out.append(buf.data(), n);
+  auto status = pclose(pipe);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+}
+
+} // namespace
+
+TEST_CASE("a data dir that is a file is refused, naming the path") {
+  auto path = fresh_dir("file");
+  std::ofstream{path} << "not a directory";
+  auto db = pst::store::open({path, pst::durability::fsync});
+  REQUIRE_FALSE(db);
+  CHECK(db.error() == ec::storage_unavailable);
+  CHECK(render(db.error()).find(path.string()) != std::string::npos);
+  auto [code, out] = run_cli("serve --data-dir " + path.string());
+  CHECK(code != 0);
+  CHECK(out.find(path.string()) != std::string::npos);
+  fs::remove(path);
+}
+
+TEST_CASE("a data dir that cannot be created is refused, naming the path") {
+  fs::path path = "/proc/seatgrab-cannot-exist/data";
+  auto db = pst::store::open({path, pst::durability::fsync});
+  REQUIRE_FALSE(db);
+  CHECK(db.error() == ec::storage_unavailable);
+  CHECK(render(db.error()).find(path.string()) != std::string::npos);
+}
+
+TEST_CASE("a data dir locked by another process is refused, naming the path") {
+  auto dir = fresh_dir("locked");
+  // crash_appender keeps the database open; its first ack proves it holds the lock.
+  int fds[2];
+  REQUIRE(pipe(fds) == 0);
+  auto pid = fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    dup2(fds[1], STDOUT_FILENO);
+    close(fds[0]);
+    execl(CRASH_APPENDER, CRASH_APPENDER, dir.c_str(), "1", static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  close(fds[1]);
+  char c = 0;
+  REQUIRE(read(fds[0], &c, 1) == 1);
+  auto db = pst::store::open({dir, pst::durability::fsync});
+  auto [code, out] = run_cli("serve --data-dir " + dir.string());
+  kill(pid, SIGKILL);
+  waitpid(pid, nullptr, 0);
+  close(fds[0]);
+  REQUIRE_FALSE(db);
+  CHECK(db.error() == ec::storage_locked);
+  CHECK(render(db.error()).find(dir.string()) != std::string::npos);
+  CHECK(code != 0);
+  CHECK(out.find(dir.string()) != std::string::npos);
+  // Once the holder is gone the same directory opens.
+  CHECK(pst::store::open({dir, pst::durability::fsync}));
+  fs::remove_all(dir);
+}
+
+TEST_CASE("a second open in the same process is refused") {
+  auto dir = fresh_dir("twice");
+  auto first = pst::store::open({dir, pst::durability::fsync});
+  REQUIRE(first);
+  auto second = pst::store::open({dir, pst::durability::fsync});
+  REQUIRE_FALSE(second);
+  CHECK(second.error() == ec::storage_locked);
+  first->reset();
+  fs::remove_all(dir);
+}
+
+TEST_CASE("a corrupted record in the middle stops recovery, naming the key") {
+  auto dir = fresh_dir("corrupt");
+  {
+    auto db = pst::store::open({dir, pst::durability::fsync});
+    REQUIRE(db);
+    append_n(**db, "victim", 5);
+  }
+  clobber(dir, pst::journal_key("kind", "victim", 3), "garbage!");
+  auto db = pst::store::open({dir, pst::durability::fsync});
+  REQUIRE(db);
+  auto log = (*db)->load("kind", "victim");
+  REQUIRE_FALSE(log);
+  CHECK(log.error() == ec::storage_corruption);
+  CHECK(render(log.error()).find("kind/victim/3") != std::string::npos);
+  auto verified = (*db)->verify();
+  REQUIRE_FALSE(verified);
+  CHECK(render(verified.error()).find("kind/victim/3") != std::string::npos);
+  db->reset();
+  auto [code, out] = run_cli("serve --data-dir " + dir.string());
+  CHECK(code != 0);
+  CHECK(out.find("kind/victim/3") != std::string::npos);
+  fs::remove_all(dir);
+}
+
+TEST_CASE("a torn last record is dropped and reported; the rest is intact") {
+  auto dir = fresh_dir("torn");
+  {
+    auto db = pst::store::open({dir, pst::durability::fsync});
+    REQUIRE(db);
+    append_n(**db, "victim", 5);
+  }
+  auto sealed = pst::seal("event-5");
+  clobber(dir, pst::journal_key("kind", "victim", 5), sealed.substr(0, sealed.size() - 3));
+  auto db = pst::store::open({dir, pst::durability::fsync});
+  REQUIRE(db);
+  auto log = (*db)->load("kind", "victim");
+  REQUIRE(log);
+  CHECK(log->torn_tail_dropped);
+  CHECK(log->last_seq() == 4);
+  CHECK(log->tail.back().second == "event-4");
+  fs::remove_all(dir);
+}
+
+TEST_CASE("a hole in the journal is corruption, naming where it was found") {
+  auto dir = fresh_dir("hole");
+  auto db = pst::store::open({dir, pst::durability::fsync});
+  REQUIRE(db);
+  pst::write_set ws;
+  ws.append("kind", "holey", 1, "a");
+  ws.append("kind", "holey", 2, "b");
+  ws.append("kind", "holey", 4, "d");
+  REQUIRE((*db)->write(ws, true));
+  auto log = (*db)->load("kind", "holey");
+  REQUIRE_FALSE(log);
+  CHECK(log.error() == ec::storage_corruption);
+  CHECK(render(log.error()).find("kind/holey/4") != std::string::npos);
+  db->reset();
+  fs::remove_all(dir);
+}
+
+TEST_CASE("snapshots cut the journal; entities of a kind are listed once each") {
+  auto db = pst::store::open({"mem-store-snap", pst::durability::none});
+  REQUIRE(db);
+  append_n(**db, "b", 3);
+  append_n(**db, "a", 10);
+  pst::write_set ws;
+  ws.snapshot("kind", "a", 8, "state-after-8");
+  ws.snapshot("kind", "only-snapshot", 2, "s");
+  ws.append("other", "z", 1, "x");
+  REQUIRE((*db)->write(ws, true));
+  auto log = (*db)->load("kind", "a");
+  REQUIRE(log);
+  CHECK(log->snapshot == "state-after-8");
+  CHECK(log->snapshot_seq == 8);
+  REQUIRE(log->tail.size() == 2);
+  CHECK(log->tail[0].first == 9);
+  CHECK(log->last_seq() == 10);
+  auto ids = (*db)->entities("kind");
+  REQUIRE(ids);
+  CHECK(*ids == std::vector<std::string>{"a", "b", "only-snapshot"});
+  auto none = (*db)->load("kind", "never");
+  REQUIRE(none);
+  CHECK(none->last_seq() == 0);
+  auto checked = (*db)->verify();
+  REQUIRE(checked);
+  CHECK(*checked == 3);
+}
+
+TEST_CASE("wal and fsync modes keep data across reopen") {
+  for (auto mode : {pst::durability::fsync, pst::durability::wal}) {
+    CAPTURE(pst::to_string(mode));
+    auto dir = fresh_dir("reopen");
+    {
+      auto db = pst::store::open({dir, mode});
+      REQUIRE(db);
+      append_n(**db, "kept", 3);
+    }
+    auto db = pst::store::open({dir, mode});
+    REQUIRE(db);
+    CHECK((*db)->load("kind", "kept")->last_seq() == 3);
+    db->reset();
+    fs::remove_all(dir);
+  }
+}
