@@ -48,6 +48,10 @@ std::string_view to_string(ec x) noexcept {
     return "seat_not_sold";
   case ec::ticket_limit:
     return "ticket_limit";
+  case ec::already_exists:
+    return "already_exists";
+  case ec::unavailable:
+    return "unavailable";
   }
   return "unknown_ec";
 }

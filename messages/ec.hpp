@@ -55,6 +55,10 @@ enum class ec : uint8_t {
   seat_not_sold,
   /// The account would exceed its ticket limit for the event.
   ticket_limit,
+  /// The id is already taken by something different (venue, event).
+  already_exists,
+  /// An actor the request depends on did not answer in time or is gone.
+  unavailable,
 };
 
 /// Stable snake_case name of `x`, e.g. "seat_taken".

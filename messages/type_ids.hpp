@@ -4,16 +4,47 @@
 // atom. Every node registers the same block (a type unknown to a peer arrives empty).
 
 #include "messages/ec.hpp"
+#include "messages/inventory.hpp"
 
 #include <caf/type_id.hpp>
+
+#include <map>
+#include <string>
+#include <vector>
 
 CAF_BEGIN_TYPE_ID_BLOCK(seatgrab, caf::first_custom_type_id)
 
 CAF_ADD_TYPE_ID(seatgrab, (seatgrab::ec))
+CAF_ADD_TYPE_ID(seatgrab, (seatgrab::seat_price))
+CAF_ADD_TYPE_ID(seatgrab, (seatgrab::hold_request))
+CAF_ADD_TYPE_ID(seatgrab, (seatgrab::hold_part))
+CAF_ADD_TYPE_ID(seatgrab, (seatgrab::hold_receipt))
+CAF_ADD_TYPE_ID(seatgrab, (seatgrab::sale_receipt))
+CAF_ADD_TYPE_ID(seatgrab, (seatgrab::seat_entry))
+CAF_ADD_TYPE_ID(seatgrab, (seatgrab::section_map))
+CAF_ADD_TYPE_ID(seatgrab, (seatgrab::event_map))
+CAF_ADD_TYPE_ID(seatgrab, (seatgrab::section_demand))
+CAF_ADD_TYPE_ID(seatgrab, (seatgrab::event_info))
+CAF_ADD_TYPE_ID(seatgrab, (std::vector<seatgrab::event_info>))
+CAF_ADD_TYPE_ID(seatgrab, (std::vector<seatgrab::section_demand>))
 
 /// A journal write of the sender's became durable (or failed).
 CAF_ADD_ATOM(seatgrab, seatgrab::atom, durable, "durable")
 /// A delayed self-message: a hold's time may be up.
 CAF_ADD_ATOM(seatgrab, seatgrab::atom, expire, "expire")
+CAF_ADD_ATOM(seatgrab, seatgrab::atom, hold, "hold")
+CAF_ADD_ATOM(seatgrab, seatgrab::atom, extend, "extend")
+CAF_ADD_ATOM(seatgrab, seatgrab::atom, release, "release")
+CAF_ADD_ATOM(seatgrab, seatgrab::atom, confirm, "confirm")
+CAF_ADD_ATOM(seatgrab, seatgrab::atom, refund, "refund")
+CAF_ADD_ATOM(seatgrab, seatgrab::atom, get, "get")
+CAF_ADD_ATOM(seatgrab, seatgrab::atom, put, "put")
+CAF_ADD_ATOM(seatgrab, seatgrab::atom, seatmap, "seatmap")
+CAF_ADD_ATOM(seatgrab, seatgrab::atom, demand, "demand")
+CAF_ADD_ATOM(seatgrab, seatgrab::atom, info, "info")
+CAF_ADD_ATOM(seatgrab, seatgrab::atom, event, "event")
+CAF_ADD_ATOM(seatgrab, seatgrab::atom, events, "events")
+CAF_ADD_ATOM(seatgrab, seatgrab::atom, section, "section")
+CAF_ADD_ATOM(seatgrab, seatgrab::atom, venue, "venue")
 
 CAF_END_TYPE_ID_BLOCK(seatgrab)

@@ -1,0 +1,54 @@
+#pragma once
+
+#include "domain/section_state.hpp"
+
+#include <caf/actor_clock.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+
+namespace seatgrab::persistence {
+class store;
+class group_commit;
+} // namespace seatgrab::persistence
+
+namespace seatgrab::actors {
+
+/// Maps the actor system's clock (steady, or virtual under the test coordinator) to domain
+/// time. The origin pair is taken once when the node starts; tests choose it.
+class wall_clock {
+public:
+  wall_clock(caf::actor_clock::time_point steady_origin, domain::time_point wall_origin)
+      : steady_origin_(steady_origin), wall_origin_(wall_origin) {}
+
+  domain::time_point now(const caf::actor_clock& clk) const {
+    return wall_origin_ +
+           std::chrono::duration_cast<std::chrono::milliseconds>(clk.now() - steady_origin_);
+  }
+
+  /// How long from now until `t`; zero if `t` has passed.
+  caf::timespan until(const caf::actor_clock& clk, domain::time_point t) const {
+    auto d = t - now(clk);
+    return d.count() > 0 ? std::chrono::duration_cast<caf::timespan>(d) : caf::timespan{0};
+  }
+
+private:
+  caf::actor_clock::time_point steady_origin_;
+  domain::time_point wall_origin_;
+};
+
+/// What every actor of a node shares: the database, its one writer, and the clock mapping.
+struct actor_context {
+  persistence::store* db = nullptr;
+  persistence::group_commit* journal = nullptr;
+  wall_clock clock;
+  /// A section writes a snapshot with every n-th event, so recovery replays at most n events.
+  uint32_t snapshot_every = 1000;
+  /// How long an actor waits for another actor on the same node.
+  std::chrono::seconds call_timeout{10};
+};
+
+using context_ptr = std::shared_ptr<const actor_context>;
+
+} // namespace seatgrab::actors

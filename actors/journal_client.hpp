@@ -1,0 +1,77 @@
+#pragma once
+
+#include "messages/type_ids.hpp"
+#include "persistence/group_commit.hpp"
+
+#include <caf/send.hpp>
+#include <caf/typed_response_promise.hpp>
+
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <utility>
+
+namespace seatgrab::actors {
+
+/// Answers a void request successfully (CAF 0.17's typed promise has no way to say it).
+inline void deliver_void(caf::typed_response_promise<void>& rp) {
+  static_cast<caf::response_promise&>(rp).deliver(caf::unit);
+}
+
+/// An actor's link to the node's journal writer: submits write sets and holds back replies
+/// until everything the actor wrote before them is durable. The writer acknowledges in
+/// submission order, so "token n is durable" means every earlier write is too.
+class journal_client {
+public:
+  using reply = std::function<void(const caf::error&)>;
+
+  explicit journal_client(persistence::group_commit& writer) : writer_(writer) {}
+
+  /// Submits `ws`; the writer later sends `(atom::durable, token, error)` to `self`, whose
+  /// handler must call on_durable.
+  template <class Handle>
+  void write(persistence::write_set ws, const Handle& self) {
+    auto token = ++submitted_;
+    writer_.submit(std::move(ws), [self, token](const caf::error& err) {
+      caf::anon_send(self, atom::durable_v, token, err);
+    });
+  }
+
+  /// Runs `f` once every write submitted so far is durable: at once if none is pending, with
+  /// the error if a write failed.
+  void then(reply f) {
+    if (failed_)
+      f(failed_);
+    else if (durable_ == submitted_)
+      f(caf::error{});
+    else
+      waiting_.emplace_back(submitted_, std::move(f));
+  }
+
+  /// The writer's acknowledgement of `token`.
+  void on_durable(uint64_t token, const caf::error& err) {
+    if (err && !failed_)
+      failed_ = err;
+    durable_ = std::max(durable_, token);
+    while (!waiting_.empty() && (failed_ || waiting_.front().first <= durable_)) {
+      auto f = std::move(waiting_.front().second);
+      waiting_.pop_front();
+      f(failed_);
+    }
+  }
+
+  /// The first write error, if any: after it the actor's memory is ahead of its journal.
+  const caf::error& failure() const noexcept { return failed_; }
+
+  /// Writes submitted and not yet acknowledged.
+  uint64_t in_flight() const noexcept { return submitted_ - durable_; }
+
+private:
+  persistence::group_commit& writer_;
+  uint64_t submitted_ = 0;
+  uint64_t durable_ = 0;
+  caf::error failed_;
+  std::deque<std::pair<uint64_t, reply>> waiting_;
+};
+
+} // namespace seatgrab::actors

@@ -1,0 +1,244 @@
+#include "actors/section.hpp"
+
+#include "actors/journal_client.hpp"
+#include "domain/event.hpp"
+#include "persistence/recovery.hpp"
+
+#include <caf/actor_system.hpp>
+#include <caf/typed_event_based_actor.hpp>
+#include <spdlog/spdlog.h>
+
+#include <optional>
+
+namespace seatgrab::actors {
+
+struct section_actor_state {
+  section_actor_state() = default; // see tests/support/test_system.hpp for why
+
+  std::string entity;
+  context_ptr ctx;
+  std::optional<domain::section_state> inv;
+  std::optional<journal_client> journal;
+
+  static inline const char* name = "section";
+};
+
+namespace {
+
+using self_ptr = section_actor::stateful_pointer<section_actor_state>;
+
+constexpr const char* journal_kind = "section";
+
+int64_t to_ms(domain::time_point t) {
+  return t.time_since_epoch().count();
+}
+
+domain::time_point now(self_ptr self) {
+  return self->state.ctx->clock.now(self->clock());
+}
+
+hold_part to_part(const domain::section_config& cfg, const domain::hold_info& h) {
+  hold_part part;
+  part.section = cfg.section_id;
+  for (const auto& s : h.seats)
+    part.seats.push_back(seat_price{s.seat_id, s.price});
+  part.expires_at_ms = to_ms(h.expires_at);
+  part.generation = h.generation;
+  return part;
+}
+
+seat_state to_state(domain::seat_status s) {
+  switch (s) {
+  case domain::seat_status::free:
+    return seat_state::free;
+  case domain::seat_status::held:
+    return seat_state::held;
+  case domain::seat_status::sold:
+    return seat_state::sold;
+  }
+  return seat_state::sold;
+}
+
+// Journals one applied event (with a snapshot every n events).
+void journal(self_ptr self, const pb::section_event& ev) {
+  auto& st = self->state;
+  persistence::write_set ws;
+  ws.append(journal_kind, st.entity, ev.version(), ev.SerializeAsString());
+  if (ev.version() % st.ctx->snapshot_every == 0)
+    ws.snapshot(journal_kind, st.entity, ev.version(), st.inv->snapshot().SerializeAsString());
+  st.journal->write(std::move(ws), section_actor{self});
+}
+
+void arm_expiry(self_ptr self, const domain::hold_info& h) {
+  self->delayed_send(self, self->state.ctx->clock.until(self->clock(), h.expires_at),
+                     atom::expire_v, h.hold_id, h.generation);
+}
+
+// Replies with `value` once everything journaled so far is durable.
+template <class T>
+caf::result<T> reply_when_durable(self_ptr self, T value) {
+  auto rp = self->make_response_promise<T>();
+  self->state.journal->then([rp, value = std::move(value)](const caf::error& err) mutable {
+    if (err)
+      rp.deliver(err);
+    else
+      rp.deliver(std::move(value));
+  });
+  return rp;
+}
+
+caf::result<void> ack_when_durable(self_ptr self) {
+  auto rp = self->make_response_promise<void>();
+  self->state.journal->then([rp](const caf::error& err) mutable {
+    if (err)
+      rp.deliver(err);
+    else
+      deliver_void(rp);
+  });
+  return rp;
+}
+
+caf::expected<domain::section_state> recover(const domain::section_config& cfg,
+                                             const actor_context& ctx, const std::string& entity) {
+  auto restored = persistence::recover<domain::section_state>(
+      *ctx.db, journal_kind, entity, [&] { return domain::section_state::make(cfg); },
+      [&](std::string_view bytes) -> caf::expected<domain::section_state> {
+        pb::section_snapshot snap;
+        if (!snap.ParseFromArray(bytes.data(), static_cast<int>(bytes.size())))
+          return caf::make_error(ec::storage_corruption,
+                                 "snapshot of " + entity + " does not parse");
+        return domain::section_state::from_snapshot(cfg, snap);
+      },
+      [](domain::section_state& st, std::string_view bytes) -> caf::expected<void> {
+        pb::section_event ev;
+        if (!ev.ParseFromArray(bytes.data(), static_cast<int>(bytes.size())))
+          return caf::make_error(ec::storage_corruption, "event does not parse");
+        if (auto err = st.apply(ev))
+          return err;
+        return {};
+      });
+  if (!restored)
+    return restored.error();
+  return std::move(restored->first);
+}
+
+section_actor::behavior_type section(self_ptr self, domain::section_config cfg, context_ptr ctx) {
+  auto& st = self->state;
+  st.entity = domain::section_entity(cfg.event_id, cfg.section_id);
+  st.ctx = ctx;
+  st.journal.emplace(*ctx->journal);
+  if (auto inv = recover(cfg, *ctx, st.entity)) {
+    st.inv.emplace(std::move(*inv));
+    // Holds whose time passed while the node was down are released now; the rest get timers.
+    auto t = now(self);
+    for (const auto& h : st.inv->holds_past(t))
+      if (auto ch = st.inv->expire(h.hold_id, h.generation, t))
+        journal(self, ch->event);
+    for (const auto& h : st.inv->holds())
+      arm_expiry(self, h);
+  } else {
+    spdlog::error("section {} cannot start: {}", st.entity, render(inv.error()));
+    self->quit(inv.error());
+  }
+  return {
+      [=](atom::hold, hold_request& req) -> caf::result<hold_part> {
+        auto& st = self->state;
+        auto t = now(self);
+        auto out = req.seats.empty() ? st.inv->hold_best(std::move(req.hold_id),
+                                                         std::move(req.holder), req.quantity, t)
+                                     : st.inv->hold(std::move(req.hold_id), std::move(req.holder),
+                                                    std::move(req.seats), t);
+        if (!out)
+          return out.error();
+        if (out->event) {
+          journal(self, *out->event);
+          arm_expiry(self, out->hold);
+        }
+        return reply_when_durable(self, to_part(st.inv->config(), out->hold));
+      },
+      [=](atom::extend, std::string& hold_id, std::string& holder) -> caf::result<hold_part> {
+        auto& st = self->state;
+        auto out = st.inv->extend(hold_id, holder, now(self));
+        if (!out)
+          return out.error();
+        if (out->event) {
+          journal(self, *out->event);
+          arm_expiry(self, out->hold);
+        }
+        return reply_when_durable(self, to_part(st.inv->config(), out->hold));
+      },
+      [=](atom::release, std::string& hold_id, std::string& holder) -> caf::result<void> {
+        auto ch = self->state.inv->release(hold_id, holder, now(self));
+        if (!ch)
+          return ch.error();
+        journal(self, ch->event);
+        return ack_when_durable(self);
+      },
+      [=](atom::confirm, std::string& hold_id, std::string& holder,
+          std::string& order_id) -> caf::result<sale_receipt> {
+        auto& st = self->state;
+        auto hold = st.inv->find_hold(hold_id);
+        auto ch = st.inv->confirm(hold_id, holder, order_id, now(self));
+        if (!ch)
+          return ch.error();
+        journal(self, ch->event);
+        sale_receipt receipt{hold_id, order_id, {}, 0};
+        for (const auto& s : hold->seats)
+          receipt.seats.push_back(seat_price{s.seat_id, s.price});
+        receipt.total = hold->total;
+        return reply_when_durable(self, std::move(receipt));
+      },
+      [=](atom::refund, std::string& seat_id, std::string& order_id) -> caf::result<void> {
+        auto ch = self->state.inv->refund(seat_id, order_id, now(self));
+        if (!ch)
+          return ch.error();
+        journal(self, ch->event);
+        return ack_when_durable(self);
+      },
+      [=](atom::get, atom::seatmap) {
+        const auto& inv = *self->state.inv;
+        section_map map;
+        map.section = inv.config().section_id;
+        map.version = inv.version();
+        map.seats.reserve(inv.seat_count());
+        for (const auto& s : inv.seats())
+          map.seats.push_back(seat_entry{std::string{s.id}, to_state(s.status), s.price});
+        return map;
+      },
+      [=](atom::get, atom::demand) {
+        const auto& inv = *self->state.inv;
+        const auto& c = inv.counters();
+        return section_demand{inv.config().section_id,
+                              c.holds,
+                              c.held_seats,
+                              c.expiries,
+                              c.releases,
+                              c.sales,
+                              c.sold_seats,
+                              c.refunds,
+                              c.free_now,
+                              c.held_now,
+                              c.sold_now};
+      },
+      [=](atom::expire, std::string& hold_id, uint64_t generation) {
+        if (auto ch = self->state.inv->expire(hold_id, generation, now(self)))
+          journal(self, ch->event);
+      },
+      [=](atom::durable, uint64_t token, caf::error& err) {
+        self->state.journal->on_durable(token, err);
+        if (err) {
+          // Memory is now ahead of the journal: stop, so the next activation recovers from disk.
+          spdlog::error("section {}: journal write failed: {}", self->state.entity, render(err));
+          self->quit(err);
+        }
+      },
+  };
+}
+
+} // namespace
+
+section_actor spawn_section(caf::actor_system& sys, domain::section_config cfg, context_ptr ctx) {
+  return sys.spawn(section, std::move(cfg), std::move(ctx));
+}
+
+} // namespace seatgrab::actors

@@ -1,0 +1,247 @@
+#include "cluster/directory.hpp"
+
+#include "actors/event.hpp"
+#include "actors/journal_client.hpp"
+#include "actors/section.hpp"
+#include "domain/event.hpp"
+#include "messages/catalog.pb.h"
+
+#include <caf/actor_system.hpp>
+#include <caf/typed_event_based_actor.hpp>
+#include <spdlog/spdlog.h>
+
+#include <map>
+#include <optional>
+#include <set>
+
+namespace seatgrab::cluster {
+
+struct directory_state {
+  directory_state() = default; // see tests/support/test_system.hpp for why
+
+  actors::context_ptr ctx;
+  std::optional<actors::journal_client> journal;
+  std::map<std::string, std::pair<std::string, std::shared_ptr<const domain::venue>>> venues;
+  std::map<std::string, event_info> events;
+  std::map<std::string, event_actor> event_actors;
+  std::map<std::string, section_actor> section_actors; // by section entity id
+  std::map<std::string, domain::section_config> section_configs;
+  std::set<caf::actor_addr> children; // every actor it ever spawned, to tell exits apart
+
+  static inline const char* name = "directory";
+};
+
+namespace {
+
+using self_ptr = directory_actor::stateful_pointer<directory_state>;
+
+constexpr const char* venue_kind = "venue";
+constexpr const char* event_kind = "event";
+
+pb::event_created to_record(const event_info& ev) {
+  pb::event_created rec;
+  rec.set_id(ev.id);
+  rec.set_venue_id(ev.venue_id);
+  rec.set_name(ev.name);
+  rec.set_opens_at_ms(ev.opens_at_ms);
+  rec.set_hold_ttl_s(ev.hold_ttl_s);
+  rec.set_max_hold_total_s(ev.max_hold_total_s);
+  rec.set_max_seats_per_hold(ev.max_seats_per_hold);
+  rec.set_max_tickets_per_account(ev.max_tickets_per_account);
+  return rec;
+}
+
+event_info from_record(const pb::event_created& rec) {
+  return event_info{rec.id(),
+                    rec.venue_id(),
+                    rec.name(),
+                    rec.opens_at_ms(),
+                    rec.hold_ttl_s(),
+                    rec.max_hold_total_s(),
+                    rec.max_seats_per_hold(),
+                    rec.max_tickets_per_account()};
+}
+
+bool same_settings(const event_info& x, const event_info& y) {
+  return to_record(x).SerializeAsString() == to_record(y).SerializeAsString();
+}
+
+section_actor activate_section(self_ptr self, const std::string& entity) {
+  auto& st = self->state;
+  auto hdl = actors::spawn_section(self->system(), st.section_configs.at(entity), st.ctx);
+  self->monitor(hdl);
+  self->link_to(hdl); // the directory's end is its children's end
+  st.children.insert(hdl.address());
+  st.section_actors[entity] = hdl;
+  return hdl;
+}
+
+// Spawns the event's sections (which recover and re-arm their timers) and its event actor.
+void activate_event(self_ptr self, const event_info& ev) {
+  auto& st = self->state;
+  const auto& v = st.venues.at(ev.venue_id).second;
+  for (auto& cfg : domain::section_configs(ev, *v)) {
+    auto entity = domain::section_entity(cfg.event_id, cfg.section_id);
+    st.section_configs.emplace(entity, std::move(cfg));
+    activate_section(self, entity);
+  }
+  auto hdl = actors::spawn_event(self->system(), ev, v, directory_actor{self}, st.ctx);
+  self->link_to(hdl);
+  st.children.insert(hdl.address());
+  st.event_actors[ev.id] = hdl;
+}
+
+caf::error load_catalog(self_ptr self) {
+  auto& st = self->state;
+  auto& db = *st.ctx->db;
+  auto venue_ids = db.entities(venue_kind);
+  if (!venue_ids)
+    return venue_ids.error();
+  for (const auto& id : *venue_ids) {
+    auto log = db.load(venue_kind, id);
+    if (!log)
+      return log.error();
+    if (log->tail.empty())
+      return caf::make_error(ec::storage_corruption, "venue/" + id + " has no record");
+    const auto& json = log->tail.front().second;
+    auto v = domain::parse_venue(json, "venue/" + id);
+    if (!v)
+      return caf::make_error(ec::storage_corruption, render(v.error()));
+    st.venues.emplace(id, std::pair{json, std::make_shared<const domain::venue>(std::move(*v))});
+  }
+  auto event_ids = db.entities(event_kind);
+  if (!event_ids)
+    return event_ids.error();
+  for (const auto& id : *event_ids) {
+    auto log = db.load(event_kind, id);
+    if (!log)
+      return log.error();
+    pb::event_created rec;
+    if (log->tail.empty() || !rec.ParseFromString(log->tail.front().second))
+      return caf::make_error(ec::storage_corruption, "event/" + id + "/1 does not parse");
+    auto ev = from_record(rec);
+    if (!st.venues.contains(ev.venue_id))
+      return caf::make_error(ec::storage_corruption,
+                             "event/" + id + " names unknown venue " + ev.venue_id);
+    st.events.emplace(id, ev);
+    activate_event(self, ev);
+  }
+  return {};
+}
+
+directory_actor::behavior_type directory(self_ptr self, actors::context_ptr ctx) {
+  auto& st = self->state;
+  st.ctx = std::move(ctx);
+  st.journal.emplace(*st.ctx->journal);
+  if (auto err = load_catalog(self)) {
+    spdlog::error("directory cannot load the catalog: {}", render(err));
+    self->quit(err);
+  }
+  // A child's exit is handled as a down message (below); only the directory's own shutdown
+  // request ends it, and with it (through the links) every child.
+  self->set_exit_handler([=](caf::exit_msg& msg) {
+    if (!self->state.children.contains(msg.source))
+      self->quit(msg.reason);
+  });
+  // A stopped section is forgotten; the next lookup activates it again from its journal.
+  self->set_down_handler([=](caf::down_msg& msg) {
+    auto& actors = self->state.section_actors;
+    for (auto i = actors.begin(); i != actors.end(); ++i)
+      if (i->second.address() == msg.source) {
+        spdlog::warn("section {} stopped: {}", i->first, render(msg.reason));
+        actors.erase(i);
+        break;
+      }
+  });
+  return {
+      [=](atom::put, atom::venue, std::string& json) -> caf::result<std::string> {
+        auto& st = self->state;
+        auto v = domain::parse_venue(json, "venue");
+        if (!v)
+          return v.error();
+        auto id = v->id;
+        if (auto i = st.venues.find(id); i != st.venues.end()) {
+          if (*i->second.second == *v)
+            return id; // the same venue again: nothing to do
+          return caf::make_error(ec::already_exists, "venue " + id + " exists with other content");
+        }
+        persistence::write_set ws;
+        ws.append(venue_kind, id, 1, json);
+        st.journal->write(std::move(ws), directory_actor{self});
+        st.venues.emplace(id,
+                          std::pair{json, std::make_shared<const domain::venue>(std::move(*v))});
+        auto rp = self->make_response_promise<std::string>();
+        st.journal->then([rp, id](const caf::error& err) mutable {
+          if (err)
+            rp.deliver(err);
+          else
+            rp.deliver(id);
+        });
+        return rp;
+      },
+      [=](atom::put, event_info& ev) -> caf::result<std::string> {
+        auto& st = self->state;
+        auto v = st.venues.find(ev.venue_id);
+        if (v == st.venues.end())
+          return caf::make_error(ec::invalid_input,
+                                 "event.venue_id: unknown venue \"" + ev.venue_id + "\"");
+        if (auto err = domain::validate(ev, *v->second.second))
+          return err;
+        if (auto i = st.events.find(ev.id); i != st.events.end()) {
+          if (same_settings(i->second, ev))
+            return ev.id;
+          return caf::make_error(ec::already_exists,
+                                 "event " + ev.id + " exists with other settings");
+        }
+        persistence::write_set ws;
+        ws.append(event_kind, ev.id, 1, to_record(ev).SerializeAsString());
+        st.journal->write(std::move(ws), directory_actor{self});
+        st.events.emplace(ev.id, ev);
+        activate_event(self, ev);
+        auto rp = self->make_response_promise<std::string>();
+        st.journal->then([rp, id = ev.id](const caf::error& err) mutable {
+          if (err)
+            rp.deliver(err);
+          else
+            rp.deliver(id);
+        });
+        return rp;
+      },
+      [=](atom::get, atom::events) {
+        std::vector<event_info> result;
+        for (const auto& [id, ev] : self->state.events)
+          result.push_back(ev);
+        return result;
+      },
+      [=](atom::get, atom::event, std::string& id) -> caf::result<event_actor> {
+        auto& actors = self->state.event_actors;
+        if (auto i = actors.find(id); i != actors.end())
+          return i->second;
+        return caf::make_error(ec::not_found, "event " + id);
+      },
+      [=](atom::get, atom::section, std::string& event_id,
+          std::string& section_id) -> caf::result<section_actor> {
+        auto& st = self->state;
+        auto entity = domain::section_entity(event_id, section_id);
+        if (auto i = st.section_actors.find(entity); i != st.section_actors.end())
+          return i->second;
+        if (!st.section_configs.contains(entity)) {
+          if (!st.events.contains(event_id))
+            return caf::make_error(ec::not_found, "event " + event_id);
+          return caf::make_error(ec::unknown_section, section_id);
+        }
+        return activate_section(self, entity);
+      },
+      [=](atom::durable, uint64_t token, caf::error& err) {
+        self->state.journal->on_durable(token, err);
+      },
+  };
+}
+
+} // namespace
+
+directory_actor spawn_directory(caf::actor_system& sys, actors::context_ptr ctx) {
+  return sys.spawn(directory, std::move(ctx));
+}
+
+} // namespace seatgrab::cluster

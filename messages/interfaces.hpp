@@ -1,0 +1,69 @@
+#pragma once
+
+// Every typed-actor interface of SeatGrab, in one place. Replies are sent only once the
+// change they acknowledge is durable in the journal.
+
+#include "messages/inventory.hpp"
+#include "messages/type_ids.hpp"
+
+#include <caf/typed_actor.hpp>
+
+#include <string>
+#include <vector>
+
+namespace seatgrab {
+
+/// One section of one event: owns its seats (journal kind "section", entity "<event>:<section>").
+using section_actor = caf::typed_actor<
+    /// Hold the request's seats (all or nothing), or the best `quantity` adjacent seats.
+    caf::replies_to<atom::hold, hold_request>::with<hold_part>,
+    /// Extend hold (id, holder) by the hold TTL, up to the hard cap.
+    caf::replies_to<atom::extend, std::string, std::string>::with<hold_part>,
+    /// Release hold (id, holder): its seats are free again.
+    caf::replies_to<atom::release, std::string, std::string>::with<void>,
+    /// Sell hold (id, holder) to order (id).
+    caf::replies_to<atom::confirm, std::string, std::string, std::string>::with<sale_receipt>,
+    /// Refund seat (id) of order (id): the seat is free again.
+    caf::replies_to<atom::refund, std::string, std::string>::with<void>,
+    /// The seats of the section with their status and price.
+    caf::replies_to<atom::get, atom::seatmap>::with<section_map>,
+    /// Cumulative demand counters.
+    caf::replies_to<atom::get, atom::demand>::with<section_demand>,
+    /// Timer (self-message): hold (id) of generation (n) may be due.
+    caf::reacts_to<atom::expire, std::string, uint64_t>,
+    /// Journal (self-message): everything up to token (n) is durable, or failed.
+    caf::reacts_to<atom::durable, uint64_t, caf::error>>;
+
+/// One event: its settings, and holds that span sections (with compensation).
+using event_actor = caf::typed_actor<
+    /// The event's settings.
+    caf::replies_to<atom::get, atom::info>::with<event_info>,
+    /// Hold seats across sections, all or nothing; best available within one section.
+    caf::replies_to<atom::hold, hold_request>::with<hold_receipt>,
+    /// Release hold (id, holder) in each of its sections.
+    caf::replies_to<atom::release, std::string, std::string, std::vector<std::string>>::with<void>,
+    /// Sell hold (id, holder) in each of its sections to order (id); all or nothing.
+    caf::replies_to<atom::confirm, std::string, std::string, std::string,
+                    std::vector<std::string>>::with<sale_receipt>,
+    /// The whole seat map.
+    caf::replies_to<atom::get, atom::seatmap>::with<event_map>,
+    /// Demand counters of every section.
+    caf::replies_to<atom::get, atom::demand>::with<std::vector<section_demand>>>;
+
+/// The node's directory: entity id -> actor. Owns the catalog of venues and events and
+/// activates their actors from the journal.
+using directory_actor = caf::typed_actor<
+    /// Add a venue from its JSON; replies with its id.
+    caf::replies_to<atom::put, atom::venue, std::string>::with<std::string>,
+    /// Add an event on a known venue; replies with its id once its sections are live.
+    caf::replies_to<atom::put, event_info>::with<std::string>,
+    /// Every event.
+    caf::replies_to<atom::get, atom::events>::with<std::vector<event_info>>,
+    /// The actor of event (id).
+    caf::replies_to<atom::get, atom::event, std::string>::with<event_actor>,
+    /// The actor of section (event id, section id).
+    caf::replies_to<atom::get, atom::section, std::string, std::string>::with<section_actor>,
+    /// Journal (self-message): everything up to token (n) is durable, or failed.
+    caf::reacts_to<atom::durable, uint64_t, caf::error>>;
+
+} // namespace seatgrab

@@ -1,0 +1,161 @@
+#pragma once
+
+// Message types of the seat inventory: what callers send to event and section actors and
+// what they get back. Plain structs with CAF 0.17 `inspect`; money in minor units, times in
+// milliseconds since the Unix epoch.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace seatgrab {
+
+/// A seat with its price (locked for a hold, paid for a sale, current for a free seat).
+struct seat_price {
+  std::string seat;
+  int64_t price = 0;
+  friend bool operator==(const seat_price&, const seat_price&) = default;
+};
+
+/// Hold these seats (`seats` non-empty), or the best `quantity` adjacent seats of `section`.
+struct hold_request {
+  std::string hold_id; ///< chosen by the caller; a retry with the same id is idempotent
+  std::string holder;  ///< account (or session) that may confirm the hold
+  std::vector<std::string> seats;
+  std::string section;   ///< best available: the section to pick in
+  uint32_t quantity = 0; ///< best available: how many adjacent seats
+};
+
+/// One section's part of a hold.
+struct hold_part {
+  std::string section;
+  std::vector<seat_price> seats;
+  int64_t expires_at_ms = 0;
+  uint64_t generation = 0;
+};
+
+/// A live hold, possibly across sections.
+struct hold_receipt {
+  std::string hold_id;
+  std::string holder;
+  std::vector<hold_part> parts;
+  int64_t total = 0;
+  int64_t expires_at_ms = 0; ///< the earliest expiry of its parts
+};
+
+/// Hold `hold_id` of `holder` was sold to `order_id`.
+struct sale_receipt {
+  std::string hold_id;
+  std::string order_id;
+  std::vector<seat_price> seats;
+  int64_t total = 0;
+};
+
+/// Seat status as in the seat map API.
+enum class seat_state : uint8_t { free = 0, held = 1, sold = 2 };
+
+/// "free", "held" or "sold".
+inline std::string to_string(seat_state x) {
+  return x == seat_state::free ? "free" : x == seat_state::held ? "held" : "sold";
+}
+
+struct seat_entry {
+  std::string id;
+  seat_state status = seat_state::free;
+  int64_t price = 0;
+};
+
+/// The seats of one section at `version` (moves on every change).
+struct section_map {
+  std::string section;
+  uint64_t version = 0;
+  std::vector<seat_entry> seats;
+};
+
+/// The whole seat map of an event; `version` is the sum of its sections' versions.
+struct event_map {
+  std::string event;
+  uint64_t version = 0;
+  std::vector<section_map> sections;
+};
+
+/// Cumulative demand counters of a section, for pricing (which diffs them per window).
+struct section_demand {
+  std::string section;
+  uint64_t holds = 0;
+  uint64_t held_seats = 0;
+  uint64_t expiries = 0;
+  uint64_t releases = 0;
+  uint64_t sales = 0;
+  uint64_t sold_seats = 0;
+  uint64_t refunds = 0;
+  uint32_t free_now = 0;
+  uint32_t held_now = 0;
+  uint32_t sold_now = 0;
+};
+
+/// Sale settings and schedule of an event on a venue.
+struct event_info {
+  std::string id;
+  std::string venue_id;
+  std::string name;
+  int64_t opens_at_ms = 0;
+  uint32_t hold_ttl_s = 300;
+  uint32_t max_hold_total_s = 600; ///< hard cap on extensions
+  uint32_t max_seats_per_hold = 8;
+  uint32_t max_tickets_per_account = 8;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, seat_price& x) {
+  return f(x.seat, x.price);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, hold_request& x) {
+  return f(x.hold_id, x.holder, x.seats, x.section, x.quantity);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, hold_part& x) {
+  return f(x.section, x.seats, x.expires_at_ms, x.generation);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, hold_receipt& x) {
+  return f(x.hold_id, x.holder, x.parts, x.total, x.expires_at_ms);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, sale_receipt& x) {
+  return f(x.hold_id, x.order_id, x.seats, x.total);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, seat_entry& x) {
+  return f(x.id, x.status, x.price);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, section_map& x) {
+  return f(x.section, x.version, x.seats);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, event_map& x) {
+  return f(x.event, x.version, x.sections);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, section_demand& x) {
+  return f(x.section, x.holds, x.held_seats, x.expiries, x.releases, x.sales, x.sold_seats,
+           x.refunds, x.free_now, x.held_now, x.sold_now);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, event_info& x) {
+  return f(x.id, x.venue_id, x.name, x.opens_at_ms, x.hold_ttl_s, x.max_hold_total_s,
+           x.max_seats_per_hold, x.max_tickets_per_account);
+}
+
+} // namespace seatgrab

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Installs dependencies, builds `seatgrab`, and runs a node with the demo venue and an event
+# on sale. Data lives in ./data. Extra arguments go to `seatgrab serve`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+./scripts/install-deps.sh
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake --build build -j "${SEATGRAB_JOBS:-2}" --target seatgrab
+
+token=${SEATGRAB_ADMIN_TOKEN:-$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')}
+echo "operator token: $token"
+exec ./build/app/seatgrab serve --data-dir ./data --listen "${SEATGRAB_LISTEN:-127.0.0.1:8080}" \
+  --admin-token "$token" --demo "$@"
