@@ -1,6 +1,7 @@
 // seatgrab: the command line. Flags are parsed here; the work happens in the libraries.
 
 #include "app/serve.hpp"
+#include "app/venue_cmd.hpp"
 
 #include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
@@ -42,6 +43,27 @@ int main(int argc, char** argv) {
   serve->add_option("--durability", durability, "fsync (default) | wal | none")
       ->check(CLI::IsMember(durabilities, CLI::ignore_case));
 
+  auto* venue = app.add_subcommand("venue", "Generate or check venue files");
+  venue->require_subcommand(1);
+  seatgrab::app::venue_generate_options gen;
+  auto* generate = venue->add_subcommand("generate", "Write a generated venue as JSON");
+  generate->add_option("kind", gen.kind, "stadium | theatre")
+      ->check(CLI::IsMember({"stadium", "theatre"}))
+      ->capture_default_str();
+  generate->add_option("--sections", gen.sections, "Stadium sections")
+      ->check(CLI::Range(1, 1000))
+      ->capture_default_str();
+  generate->add_option("--rows", gen.rows, "Rows per stadium section")
+      ->check(CLI::Range(1, 100))
+      ->capture_default_str();
+  generate->add_option("--seats", gen.seats_per_row, "Seats per stadium row")
+      ->check(CLI::Range(1, 200))
+      ->capture_default_str();
+  generate->add_option("--out", gen.out, "Output file (default: standard output)");
+  std::string venue_file;
+  auto* validate = venue->add_subcommand("validate", "Check a venue file");
+  validate->add_option("file", venue_file, "Venue JSON file")->required();
+
   CLI11_PARSE(app, argc, argv);
   spdlog::set_level(log_level);
 
@@ -49,6 +71,10 @@ int main(int argc, char** argv) {
     std::cout << "seatgrab " << SEATGRAB_VERSION << '\n';
     return 0;
   }
+  if (generate->parsed())
+    return seatgrab::app::venue_generate(gen);
+  if (validate->parsed())
+    return seatgrab::app::venue_validate(venue_file);
   if (serve->parsed()) {
     serve_opts.durability = *seatgrab::persistence::parse_durability(durability);
     return seatgrab::app::serve(serve_opts);

@@ -157,9 +157,6 @@ caf::expected<void> store::write(const std::vector<const write_set*>& sets, bool
         put_u64_be(value, op.seq);
         value.append(op.value);
         st = batch.Put(handle(column::snapshot), snapshot_key(op.kind, op.entity), seal(value));
-        if (st.ok())
-          st = batch.DeleteRange(handle(column::journal), journal_key(op.kind, op.entity, 0),
-                                 journal_key(op.kind, op.entity, op.seq + 1));
         break;
       }
       case write_op::put:
@@ -196,6 +193,13 @@ caf::expected<entity_log> store::load(std::string_view kind, std::string_view en
   } else if (!st.IsNotFound()) {
     return to_error(st, "reading snapshot " + printable_key(skey));
   }
+  if (auto err = read_journal(kind, entity, log))
+    return err;
+  return log;
+}
+
+caf::error store::read_journal(std::string_view kind, std::string_view entity,
+                               entity_log& log) const {
   auto prefix = entity_prefix(kind, entity);
   std::unique_ptr<rocksdb::Iterator> it{
       db_->NewIterator(rocksdb::ReadOptions{}, handle(column::journal))};
@@ -229,6 +233,13 @@ caf::expected<entity_log> store::load(std::string_view kind, std::string_view en
     spdlog::warn("dropping torn last journal record {}", printable_key(bad_key));
     log.torn_tail_dropped = true;
   }
+  return {};
+}
+
+caf::expected<entity_log> store::history(std::string_view kind, std::string_view entity) const {
+  entity_log log;
+  if (auto err = read_journal(kind, entity, log))
+    return err;
   return log;
 }
 

@@ -43,7 +43,8 @@ struct write_op {
 class write_set {
 public:
   void append(std::string_view kind, std::string_view entity, uint64_t seq, std::string payload);
-  /// Stores a snapshot taken after event `seq` and drops the journal records it covers.
+  /// Stores a snapshot taken after event `seq`. Recovery starts from it; the journal records
+  /// it covers stay, as the audit trail that verifiers replay.
   void snapshot(std::string_view kind, std::string_view entity, uint64_t seq, std::string payload);
   void put(column cf, std::string key, std::string value);
   void erase(column cf, std::string key);
@@ -97,6 +98,10 @@ public:
   /// `torn_tail_dropped`; any other bad record or a gap is `storage_corruption` naming the key.
   caf::expected<entity_log> load(std::string_view kind, std::string_view entity) const;
 
+  /// Every journal record of one entity from the first, ignoring snapshots: the audit trail.
+  /// Validated like `load`.
+  caf::expected<entity_log> history(std::string_view kind, std::string_view entity) const;
+
   /// Ids of all entities of `kind` that have a snapshot or journal records, in byte order.
   caf::expected<std::vector<std::string>> entities(std::string_view kind) const;
 
@@ -113,6 +118,7 @@ public:
 private:
   store() = default;
   rocksdb::ColumnFamilyHandle* handle(column cf) const;
+  caf::error read_journal(std::string_view kind, std::string_view entity, entity_log& log) const;
 
   store_options opts_;
   std::unique_ptr<rocksdb::Env> mem_env_; // only in `none` mode; outlives db_

@@ -187,7 +187,7 @@ TEST_CASE("a hole in the journal is corruption, naming where it was found") {
   fs::remove_all(dir);
 }
 
-TEST_CASE("snapshots cut the journal; entities of a kind are listed once each") {
+TEST_CASE("recovery starts at the snapshot; entities of a kind are listed once each") {
   auto db = pst::store::open({"mem-store-snap", pst::durability::none});
   REQUIRE(db);
   append_n(**db, "b", 3);

@@ -1,0 +1,44 @@
+#include "cluster/node.hpp"
+
+#include "messages/system_config.hpp"
+#include "persistence/group_commit.hpp"
+#include "persistence/store.hpp"
+
+#include <caf/send.hpp>
+
+namespace seatgrab::cluster {
+
+node::config::config(size_t threads) {
+  if (threads > 0)
+    set("scheduler.max-threads", threads);
+  set("logger.verbosity", caf::atom("quiet"));
+  register_types(*this);
+}
+
+caf::expected<std::unique_ptr<node>> node::start(const node_options& opts) {
+  auto db = persistence::store::open({opts.data_dir, opts.durability});
+  if (!db)
+    return db.error();
+  // Every record is checked before the node takes traffic: a corrupted journal stops start-up.
+  if (auto checked = (*db)->verify(); !checked)
+    return caf::make_error(ec::storage_corruption,
+                           "data dir " + opts.data_dir.string() + ": " + render(checked.error()));
+  return std::unique_ptr<node>{new node(std::move(*db), opts)};
+}
+
+node::node(std::unique_ptr<persistence::store> db, const node_options& opts)
+    : db_(std::move(db)), writer_(std::make_unique<persistence::group_commit>(*db_)),
+      cfg_(opts.threads), sys_(cfg_) {
+  auto ctx = std::make_shared<actors::actor_context>(actors::actor_context{
+      db_.get(), writer_.get(), actors::wall_clock{sys_.clock().now(), opts.wall_origin}});
+  directory_ = spawn_directory(sys_, std::move(ctx));
+}
+
+node::~node() {
+  caf::anon_send_exit(directory_, caf::exit_reason::user_shutdown);
+  directory_ = nullptr;
+  sys_.await_all_actors_done();
+  writer_->close();
+}
+
+} // namespace seatgrab::cluster

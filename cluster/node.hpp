@@ -1,0 +1,68 @@
+#pragma once
+
+#include "actors/context.hpp"
+#include "cluster/directory.hpp"
+#include "messages/ec.hpp"
+#include "persistence/durability.hpp"
+
+#include <caf/actor_system.hpp>
+#include <caf/actor_system_config.hpp>
+#include <caf/scoped_actor.hpp>
+
+#include <filesystem>
+#include <memory>
+
+namespace seatgrab::persistence {
+class store;
+class group_commit;
+} // namespace seatgrab::persistence
+
+namespace seatgrab::cluster {
+
+struct node_options {
+  std::filesystem::path data_dir = "./data";
+  persistence::durability durability = persistence::durability::fsync;
+  size_t threads = 0;             ///< CAF worker threads; 0 = one per core
+  domain::time_point wall_origin; ///< wall time "now" at start, read once by the caller
+};
+
+/// One SeatGrab node: its database, the journal writer thread, the actor system on the real
+/// scheduler and the directory, which recovers every event and section on start.
+class node {
+public:
+  /// Opens the data dir (errors name it), checks every journal record, starts the actors.
+  static caf::expected<std::unique_ptr<node>> start(const node_options& opts);
+
+  /// Stops every actor, then writes what is pending and closes the journal.
+  ~node();
+
+  caf::actor_system& sys() { return sys_; }
+  directory_actor directory() const { return directory_; }
+  persistence::store& db() { return *db_; }
+
+  /// A blocking request from a thread that is not an actor (command line, tests).
+  template <class T, class Handle, class... Ts>
+  caf::expected<T> call(const Handle& dest, Ts&&... xs) {
+    caf::scoped_actor self{sys_};
+    caf::expected<T> result{caf::make_error(ec::unavailable, "no reply")};
+    self->request(dest, std::chrono::seconds{30}, std::forward<Ts>(xs)...)
+        .receive([&](T& x) { result = std::move(x); },
+                 [&](caf::error& err) { result = std::move(err); });
+    return result;
+  }
+
+private:
+  struct config : caf::actor_system_config {
+    explicit config(size_t threads);
+  };
+
+  node(std::unique_ptr<persistence::store> db, const node_options& opts);
+
+  std::unique_ptr<persistence::store> db_;
+  std::unique_ptr<persistence::group_commit> writer_;
+  config cfg_;
+  caf::actor_system sys_;
+  directory_actor directory_;
+};
+
+} // namespace seatgrab::cluster
