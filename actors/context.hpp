@@ -43,7 +43,8 @@ struct actor_context {
   persistence::store* db = nullptr;
   persistence::group_commit* journal = nullptr;
   wall_clock clock;
-  /// A section writes a snapshot with every n-th event, so recovery replays at most n events.
+  /// A section writes a snapshot with every n-th event (n at least its seat count), so
+  /// recovery replays at most that many events.
   uint32_t snapshot_every = 1000;
   /// How long an actor waits for another actor on the same node.
   std::chrono::seconds call_timeout{10};

@@ -64,7 +64,9 @@ void journal(self_ptr self, const pb::section_event& ev) {
   auto& st = self->state;
   persistence::write_set ws;
   ws.append(journal_kind, st.entity, ev.version(), ev.SerializeAsString());
-  if (ev.version() % st.ctx->snapshot_every == 0)
+  // A snapshot costs O(seats), so big sections take them less often: O(1) per event.
+  auto every = std::max<uint64_t>(st.ctx->snapshot_every, st.inv->seat_count());
+  if (ev.version() % every == 0)
     ws.snapshot(journal_kind, st.entity, ev.version(), st.inv->snapshot().SerializeAsString());
   st.journal->write(std::move(ws), section_actor{self});
 }

@@ -27,7 +27,10 @@ caf::expected<std::unique_ptr<node>> node::start(const node_options& opts) {
 }
 
 node::node(std::unique_ptr<persistence::store> db, const node_options& opts)
-    : db_(std::move(db)), writer_(std::make_unique<persistence::group_commit>(*db_)),
+    : db_(std::move(db)),
+      // Memory-only writes are cheaper on the caller's thread than handed to a writer thread.
+      writer_(std::make_unique<persistence::group_commit>(*db_, opts.durability !=
+                                                                    persistence::durability::none)),
       cfg_(opts.threads), sys_(cfg_) {
   auto ctx = std::make_shared<actors::actor_context>(actors::actor_context{
       db_.get(), writer_.get(), actors::wall_clock{sys_.clock().now(), opts.wall_origin}});

@@ -1,0 +1,92 @@
+#include <doctest/doctest.h>
+
+#include <array>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <sys/wait.h>
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// Runs `seatgrab ARGS` and returns (exit code, combined output).
+std::pair<int, std::string> run(const std::string& args) {
+  auto cmd = std::string{SEATGRAB_BIN} + " " + args + " 2>&1";
+  std::string out;
+  FILE* pipe = popen(cmd.c_str(), "r");
+  REQUIRE(pipe != nullptr);
+  std::array<char, 512> buf;
+  while (auto n = fread(buf.data(), 1, buf.size(), pipe))
+    out.append(buf.data(), n);
+  auto status = pclose(pipe);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+}
+
+bool contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
+
+} // namespace
+
+TEST_CASE("version and help") {
+  auto [code, out] = run("version");
+  CHECK(code == 0);
+  CHECK(contains(out, "seatgrab 0."));
+  std::tie(code, out) = run("--help");
+  CHECK(code == 0);
+  CHECK(contains(out, "serve"));
+  CHECK(contains(out, "venue"));
+}
+
+TEST_CASE("bad flags are refused, naming the flag") {
+  auto [code, out] = run("serve --durability sometimes");
+  CHECK(code != 0);
+  CHECK(contains(out, "--durability"));
+  std::tie(code, out) = run("serve --no-such-flag");
+  CHECK(code != 0);
+  CHECK(contains(out, "--no-such-flag"));
+  std::tie(code, out) = run("--log-level chatty version");
+  CHECK(code != 0);
+  CHECK(contains(out, "--log-level"));
+}
+
+TEST_CASE("a configuration file sets serve's flags") {
+  auto dir = fs::temp_directory_path() / "seatgrab-cli-test";
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  auto not_a_dir = dir / "plain-file";
+  std::ofstream{not_a_dir} << "x";
+  auto cfg = dir / "seatgrab.toml";
+  std::ofstream{cfg} << "[serve]\ndata-dir = \"" << not_a_dir.string() << "\"\n";
+  // The data dir from the file is used, so the node refuses it by name.
+  auto [code, out] = run("--config " + cfg.string() + " serve");
+  CHECK(code != 0);
+  CHECK(contains(out, not_a_dir.string()));
+  fs::remove_all(dir);
+}
+
+TEST_CASE("venue generate writes a file that venue validate accepts; bad files are named") {
+  auto dir = fs::temp_directory_path() / "seatgrab-cli-venue";
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  auto file = dir / "small.json";
+  auto [code, out] =
+      run("venue generate stadium --sections 3 --rows 2 --seats 5 --out " + file.string());
+  REQUIRE(code == 0);
+  std::tie(code, out) = run("venue validate " + file.string());
+  CHECK(code == 0);
+  CHECK(contains(out, "30 seats"));
+  auto bad = dir / "bad.json";
+  std::ofstream{bad} << R"({"id":"v","name":"V","price_tiers":[{"id":"t","name":"T","price":-5}],)"
+                     << R"("sections":[]})";
+  std::tie(code, out) = run("venue validate " + bad.string());
+  CHECK(code != 0);
+  CHECK(contains(out, bad.string()));
+  CHECK(contains(out, "price_tiers[0].price"));
+  std::tie(code, out) = run("venue validate " + (dir / "missing.json").string());
+  CHECK(code != 0);
+  CHECK(contains(out, "missing.json"));
+  fs::remove_all(dir);
+}
