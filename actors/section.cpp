@@ -89,6 +89,17 @@ caf::result<T> reply_when_durable(self_ptr self, T value) {
   return rp;
 }
 
+// A hold placed, retried or extended: journal it, (re-)arm its timer, reply when durable.
+caf::result<hold_part> placed(self_ptr self, caf::expected<domain::hold_outcome> out) {
+  if (!out)
+    return out.error();
+  if (out->event) {
+    journal(self, *out->event);
+    arm_expiry(self, out->hold);
+  }
+  return reply_when_durable(self, to_part(self->state.inv->config(), out->hold));
+}
+
 caf::result<void> ack_when_durable(self_ptr self) {
   auto rp = self->make_response_promise<void>();
   self->state.journal->then([rp](const caf::error& err) mutable {
@@ -150,24 +161,10 @@ section_actor::behavior_type section(self_ptr self, domain::section_config cfg, 
                                                          std::move(req.holder), req.quantity, t)
                                      : st.inv->hold(std::move(req.hold_id), std::move(req.holder),
                                                     std::move(req.seats), t);
-        if (!out)
-          return out.error();
-        if (out->event) {
-          journal(self, *out->event);
-          arm_expiry(self, out->hold);
-        }
-        return reply_when_durable(self, to_part(st.inv->config(), out->hold));
+        return placed(self, std::move(out));
       },
       [=](atom::extend, std::string& hold_id, std::string& holder) -> caf::result<hold_part> {
-        auto& st = self->state;
-        auto out = st.inv->extend(hold_id, holder, now(self));
-        if (!out)
-          return out.error();
-        if (out->event) {
-          journal(self, *out->event);
-          arm_expiry(self, out->hold);
-        }
-        return reply_when_durable(self, to_part(st.inv->config(), out->hold));
+        return placed(self, self->state.inv->extend(hold_id, holder, now(self)));
       },
       [=](atom::release, std::string& hold_id, std::string& holder) -> caf::result<void> {
         auto ch = self->state.inv->release(hold_id, holder, now(self));

@@ -286,11 +286,10 @@ caf::expected<hold_outcome> section_state::hold_best(std::string hold_id, std::s
 
 caf::expected<hold_outcome> section_state::extend(std::string_view hold_id, std::string_view holder,
                                                   time_point now) {
-  const auto* h = live_hold(hold_id);
-  if (h == nullptr)
-    return fail(ec::hold_not_found, "no hold " + quoted(hold_id));
-  if (h->holder != holder)
-    return fail(ec::not_holder, "hold " + quoted(hold_id) + " belongs to another holder");
+  auto found = owned_hold(hold_id, holder);
+  if (!found)
+    return found.error();
+  const auto* h = *found;
   if (now >= h->expires_at)
     return fail(ec::hold_expired, "hold " + quoted(hold_id) + " has expired");
   auto expires_at = std::min(now + cfg_.hold_ttl, h->created_at + cfg_.max_hold_total);
@@ -308,11 +307,10 @@ caf::expected<hold_outcome> section_state::extend(std::string_view hold_id, std:
 
 caf::expected<change> section_state::release(std::string_view hold_id, std::string_view holder,
                                              time_point now) {
-  const auto* h = live_hold(hold_id);
-  if (h == nullptr)
-    return fail(ec::hold_not_found, "no hold " + quoted(hold_id));
-  if (h->holder != holder)
-    return fail(ec::not_holder, "hold " + quoted(hold_id) + " belongs to another holder");
+  auto found = owned_hold(hold_id, holder);
+  if (!found)
+    return found.error();
+  const auto* h = *found;
   change result{next_event(now), seat_ids_of(*h)};
   result.event.mutable_released()->set_hold_id(std::string{hold_id});
   if (auto err = apply(result.event))
@@ -338,11 +336,10 @@ caf::expected<change> section_state::confirm(std::string_view hold_id, std::stri
                                              std::string order_id, time_point now) {
   if (!well_formed(order_id))
     return fail(ec::invalid_argument, "order id must be 1..255 bytes without NUL");
-  const auto* h = live_hold(hold_id);
-  if (h == nullptr)
-    return fail(ec::hold_not_found, "no hold " + quoted(hold_id));
-  if (h->holder != holder)
-    return fail(ec::not_holder, "hold " + quoted(hold_id) + " belongs to another holder");
+  auto found = owned_hold(hold_id, holder);
+  if (!found)
+    return found.error();
+  const auto* h = *found;
   // The timer may lag behind: the deadline itself decides.
   if (now >= h->expires_at)
     return fail(ec::hold_expired, "hold " + quoted(hold_id) + " has expired");
@@ -622,6 +619,16 @@ uint32_t section_state::index_of(std::string_view seat_id) const {
 const section_state::hold_rec* section_state::live_hold(std::string_view hold_id) const {
   auto it = hold_ids_.find(hold_id);
   return it == hold_ids_.end() ? nullptr : &holds_[it->second];
+}
+
+caf::expected<const section_state::hold_rec*>
+section_state::owned_hold(std::string_view hold_id, std::string_view holder) const {
+  const auto* h = live_hold(hold_id);
+  if (h == nullptr)
+    return fail(ec::hold_not_found, "no hold " + quoted(hold_id));
+  if (h->holder != holder)
+    return fail(ec::not_holder, "hold " + quoted(hold_id) + " belongs to another holder");
+  return h;
 }
 
 hold_info section_state::info(const hold_rec& h) const {

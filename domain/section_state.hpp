@@ -230,6 +230,9 @@ private:
 
   uint32_t index_of(std::string_view seat_id) const;
   const hold_rec* live_hold(std::string_view hold_id) const;
+  /// The live hold `hold_id` if `holder` owns it; hold_not_found / not_holder otherwise.
+  caf::expected<const hold_rec*> owned_hold(std::string_view hold_id,
+                                            std::string_view holder) const;
   hold_info info(const hold_rec& h) const;
   seat_view view(uint32_t index) const;
   std::vector<std::string> seat_ids_of(const hold_rec& h) const;

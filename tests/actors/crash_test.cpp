@@ -1,6 +1,7 @@
 #include "domain/event.hpp"
 #include "tests/support/journal_audit.hpp"
 #include "tests/support/node_fixture.hpp"
+#include "tests/support/process.hpp"
 
 #include <doctest/doctest.h>
 
@@ -42,25 +43,16 @@ struct acks {
 // keeps every acknowledgement it sent.
 void storm(const std::filesystem::path& dir, const std::string& tag, uint64_t kill_after,
            acks& out) {
-  int fds[2];
-  REQUIRE(pipe(fds) == 0);
-  auto pid = fork();
-  REQUIRE(pid >= 0);
-  if (pid == 0) {
-    dup2(fds[1], STDOUT_FILENO);
-    close(fds[0]);
-    close(fds[1]);
-    execl(INVENTORY_STORM, INVENTORY_STORM, dir.c_str(), tag.c_str(), static_cast<char*>(nullptr));
-    _exit(127);
-  }
-  close(fds[1]);
-  FILE* in = fdopen(fds[0], "r");
+  auto child = sg::test::spawn_reading_stdout(INVENTORY_STORM, {dir.string(), tag});
+  REQUIRE(child.pid > 0);
+  auto pid = child.pid;
+  FILE* in = fdopen(child.out, "r");
   char buf[4096];
   uint64_t seen = 0;
   bool killed = false;
   // A stalled storm (nothing acknowledged for 20 s) is a failure, not a hang.
   auto readable = [&] {
-    pollfd p{fds[0], POLLIN, 0};
+    pollfd p{child.out, POLLIN, 0};
     return poll(&p, 1, 20'000) > 0;
   };
   while ((killed || readable()) && std::fgets(buf, sizeof(buf), in) != nullptr) {

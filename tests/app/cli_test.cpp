@@ -1,27 +1,16 @@
+#include "tests/support/process.hpp"
+
 #include <doctest/doctest.h>
 
-#include <array>
-#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <string>
-#include <sys/wait.h>
-
 namespace fs = std::filesystem;
 
 namespace {
 
-// Runs `seatgrab ARGS` and returns (exit code, combined output).
 std::pair<int, std::string> run(const std::string& args) {
-  auto cmd = std::string{SEATGRAB_BIN} + " " + args + " 2>&1";
-  std::string out;
-  FILE* pipe = popen(cmd.c_str(), "r");
-  REQUIRE(pipe != nullptr);
-  std::array<char, 512> buf;
-  while (auto n = fread(buf.data(), 1, buf.size(), pipe))
-    out.append(buf.data(), n);
-  auto status = pclose(pipe);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+  return seatgrab::test::run_command(std::string{SEATGRAB_BIN} + " " + args);
 }
 
 bool contains(const std::string& text, const std::string& part) {

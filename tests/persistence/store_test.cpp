@@ -1,6 +1,7 @@
 #include "messages/ec.hpp"
 #include "persistence/keys.hpp"
 #include "persistence/store.hpp"
+#include "tests/support/process.hpp"
 
 #include <doctest/doctest.h>
 #include <rocksdb/db.h>
@@ -49,17 +50,8 @@ void clobber(const fs::path& dir, const std::string& key, const std::string& raw
   delete db;
 }
 
-// Runs `seatgrab ARGS` and returns (exit code, combined output).
 std::pair<int, std::string> run_cli(const std::string& args) {
-  auto cmd = std::string{SEATGRAB_BIN} + " " + args + " 2>&1";
-  std::string out;
-  FILE* pipe = popen(cmd.c_str(), "r");
-  REQUIRE(pipe != nullptr);
-  std::array<char, 512> buf;
-  while (auto n = fread(buf.data(), 1, buf.size(), pipe))
-    out.append(buf.data(), n);
-  auto status = pclose(pipe);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+  return seatgrab::test::run_command(std::string{SEATGRAB_BIN} + " " + args);
 }
 
 } // namespace
@@ -88,24 +80,15 @@ TEST_CASE("a data dir that cannot be created is refused, naming the path") {
 TEST_CASE("a data dir locked by another process is refused, naming the path") {
   auto dir = fresh_dir("locked");
   // crash_appender keeps the database open; its first ack proves it holds the lock.
-  int fds[2];
-  REQUIRE(pipe(fds) == 0);
-  auto pid = fork();
-  REQUIRE(pid >= 0);
-  if (pid == 0) {
-    dup2(fds[1], STDOUT_FILENO);
-    close(fds[0]);
-    execl(CRASH_APPENDER, CRASH_APPENDER, dir.c_str(), "1", static_cast<char*>(nullptr));
-    _exit(127);
-  }
-  close(fds[1]);
+  auto holder = seatgrab::test::spawn_reading_stdout(CRASH_APPENDER, {dir.string(), "1"});
+  REQUIRE(holder.pid > 0);
   char c = 0;
-  REQUIRE(read(fds[0], &c, 1) == 1);
+  REQUIRE(read(holder.out, &c, 1) == 1);
   auto db = pst::store::open({dir, pst::durability::fsync});
   auto [code, out] = run_cli("serve --data-dir " + dir.string());
-  kill(pid, SIGKILL);
-  waitpid(pid, nullptr, 0);
-  close(fds[0]);
+  kill(holder.pid, SIGKILL);
+  waitpid(holder.pid, nullptr, 0);
+  close(holder.out);
   REQUIRE_FALSE(db);
   CHECK(db.error() == ec::storage_locked);
   CHECK(render(db.error()).find(dir.string()) != std::string::npos);

@@ -2,6 +2,7 @@
 
 #include "messages/ec.hpp"
 #include "persistence/store.hpp"
+#include "tests/support/process.hpp"
 
 #include <cstdio>
 #include <map>
@@ -25,23 +26,11 @@ std::string expected_payload(int entity, uint64_t seq) {
 // One cycle: start the child, kill it after `kill_after` acks, collect every ack it sent.
 std::string run_child(const crash_options& opts, uint64_t kill_after,
                       std::map<int, uint64_t>& max_acked, uint64_t& acked) {
-  int fds[2];
-  if (pipe(fds) != 0)
-    return "pipe failed";
-  auto pid = fork();
-  if (pid < 0)
-    return "fork failed";
-  if (pid == 0) {
-    dup2(fds[1], STDOUT_FILENO);
-    close(fds[0]);
-    close(fds[1]);
-    auto entities = std::to_string(opts.entities);
-    execl(opts.appender.c_str(), opts.appender.c_str(), opts.dir.c_str(), entities.c_str(),
-          static_cast<char*>(nullptr));
-    _exit(127);
-  }
-  close(fds[1]);
-  FILE* in = fdopen(fds[0], "r");
+  auto child = spawn_reading_stdout(opts.appender, {opts.dir, std::to_string(opts.entities)});
+  if (child.pid < 0)
+    return "cannot start " + opts.appender.string();
+  auto pid = child.pid;
+  FILE* in = fdopen(child.out, "r");
   uint64_t seen = 0;
   bool killed = false;
   int entity = 0;
