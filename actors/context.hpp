@@ -13,6 +13,10 @@ class store;
 class group_commit;
 } // namespace seatgrab::persistence
 
+namespace seatgrab::security {
+class key_ring;
+} // namespace seatgrab::security
+
 namespace seatgrab::actors {
 
 /// Maps the actor system's clock (steady, or virtual under the test coordinator) to domain
@@ -43,6 +47,8 @@ struct actor_context {
   persistence::store* db = nullptr;
   persistence::group_commit* journal = nullptr;
   wall_clock clock;
+  /// Signs admission tokens (waiting room) and verifies them (holds).
+  std::shared_ptr<const security::key_ring> admission_keys;
   /// A section writes a snapshot with every n-th event (n at least its seat count), so
   /// recovery replays at most that many events.
   uint32_t snapshot_every = 1000;

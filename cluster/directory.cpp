@@ -3,6 +3,7 @@
 #include "actors/event.hpp"
 #include "actors/journal_client.hpp"
 #include "actors/section.hpp"
+#include "actors/waiting_room.hpp"
 #include "domain/event.hpp"
 #include "messages/catalog.pb.h"
 
@@ -24,6 +25,7 @@ struct directory_state {
   std::map<std::string, std::pair<std::string, std::shared_ptr<const domain::venue>>> venues;
   std::map<std::string, event_info> events;
   std::map<std::string, event_actor> event_actors;
+  std::map<std::string, waiting_room_actor> waiting_rooms;
   std::map<std::string, section_actor> section_actors; // by section entity id
   std::map<std::string, domain::section_config> section_configs;
   std::set<caf::actor_addr> children; // every actor it ever spawned, to tell exits apart
@@ -48,18 +50,26 @@ pb::event_created to_record(const event_info& ev) {
   rec.set_max_hold_total_s(ev.max_hold_total_s);
   rec.set_max_seats_per_hold(ev.max_seats_per_hold);
   rec.set_max_tickets_per_account(ev.max_tickets_per_account);
+  rec.set_admission_per_min(ev.admission_per_min);
+  rec.set_max_active_shoppers(ev.max_active_shoppers);
+  rec.set_queue_mode(ev.queue_mode);
   return rec;
 }
 
 event_info from_record(const pb::event_created& rec) {
-  return event_info{rec.id(),
-                    rec.venue_id(),
-                    rec.name(),
-                    rec.opens_at_ms(),
-                    rec.hold_ttl_s(),
-                    rec.max_hold_total_s(),
-                    rec.max_seats_per_hold(),
-                    rec.max_tickets_per_account()};
+  event_info ev;
+  ev.id = rec.id();
+  ev.venue_id = rec.venue_id();
+  ev.name = rec.name();
+  ev.opens_at_ms = rec.opens_at_ms();
+  ev.hold_ttl_s = rec.hold_ttl_s();
+  ev.max_hold_total_s = rec.max_hold_total_s();
+  ev.max_seats_per_hold = rec.max_seats_per_hold();
+  ev.max_tickets_per_account = rec.max_tickets_per_account();
+  ev.admission_per_min = rec.admission_per_min();
+  ev.max_active_shoppers = rec.max_active_shoppers();
+  ev.queue_mode = rec.queue_mode();
+  return ev;
 }
 
 bool same_settings(const event_info& x, const event_info& y) {
@@ -89,6 +99,10 @@ void activate_event(self_ptr self, const event_info& ev) {
   self->link_to(hdl);
   st.children.insert(hdl.address());
   st.event_actors[ev.id] = hdl;
+  auto room = actors::spawn_waiting_room(self->system(), ev, st.ctx);
+  self->link_to(room);
+  st.children.insert(room.address());
+  st.waiting_rooms[ev.id] = room;
 }
 
 caf::error load_catalog(self_ptr self) {
@@ -216,6 +230,12 @@ directory_actor::behavior_type directory(self_ptr self, actors::context_ptr ctx)
       [=](atom::get, atom::event, std::string& id) -> caf::result<event_actor> {
         auto& actors = self->state.event_actors;
         if (auto i = actors.find(id); i != actors.end())
+          return i->second;
+        return caf::make_error(ec::not_found, "event " + id);
+      },
+      [=](atom::get, atom::queue, std::string& id) -> caf::result<waiting_room_actor> {
+        auto& rooms = self->state.waiting_rooms;
+        if (auto i = rooms.find(id); i != rooms.end())
           return i->second;
         return caf::make_error(ec::not_found, "event " + id);
       },

@@ -3,6 +3,7 @@
 #include "messages/system_config.hpp"
 #include "persistence/group_commit.hpp"
 #include "persistence/store.hpp"
+#include "security/admission_token.hpp"
 
 #include <caf/send.hpp>
 
@@ -15,6 +16,35 @@ node::config::config(size_t threads) {
   register_types(*this);
 }
 
+namespace {
+
+constexpr const char* admission_key_id = "k1";
+
+// The admission-token key survives restarts (tokens stay valid); made on first start.
+caf::expected<std::shared_ptr<const security::key_ring>>
+load_admission_keys(persistence::store& db) {
+  auto key = std::string{"admission-key/"} + admission_key_id;
+  auto stored = db.get(persistence::column::meta, key);
+  if (!stored)
+    return stored.error();
+  std::vector<uint8_t> secret;
+  if (*stored) {
+    secret.assign((*stored)->begin(), (*stored)->end());
+  } else {
+    secret = security::key_ring::random_secret();
+    persistence::write_set ws;
+    ws.put(persistence::column::meta, key, std::string{secret.begin(), secret.end()});
+    if (auto res = db.write(ws, true); !res)
+      return res.error();
+  }
+  auto ring = std::make_shared<security::key_ring>();
+  if (auto err = ring->add(admission_key_id, std::move(secret)))
+    return err;
+  return std::shared_ptr<const security::key_ring>{std::move(ring)};
+}
+
+} // namespace
+
 caf::expected<std::unique_ptr<node>> node::start(const node_options& opts) {
   auto db = persistence::store::open({opts.data_dir, opts.durability});
   if (!db)
@@ -23,17 +53,22 @@ caf::expected<std::unique_ptr<node>> node::start(const node_options& opts) {
   if (auto checked = (*db)->verify(); !checked)
     return caf::make_error(ec::storage_corruption,
                            "data dir " + opts.data_dir.string() + ": " + render(checked.error()));
-  return std::unique_ptr<node>{new node(std::move(*db), opts)};
+  auto keys = load_admission_keys(**db);
+  if (!keys)
+    return keys.error();
+  return std::unique_ptr<node>{new node(std::move(*db), std::move(*keys), opts)};
 }
 
-node::node(std::unique_ptr<persistence::store> db, const node_options& opts)
+node::node(std::unique_ptr<persistence::store> db, std::shared_ptr<const security::key_ring> keys,
+           const node_options& opts)
     : db_(std::move(db)),
       // Memory-only writes are cheaper on the caller's thread than handed to a writer thread.
       writer_(std::make_unique<persistence::group_commit>(*db_, opts.durability !=
                                                                     persistence::durability::none)),
       cfg_(opts.threads), sys_(cfg_) {
   auto ctx = std::make_shared<actors::actor_context>(actors::actor_context{
-      db_.get(), writer_.get(), actors::wall_clock{sys_.clock().now(), opts.wall_origin}});
+      db_.get(), writer_.get(), actors::wall_clock{sys_.clock().now(), opts.wall_origin},
+      std::move(keys)});
   directory_ = spawn_directory(sys_, std::move(ctx));
 }
 

@@ -56,7 +56,8 @@ private:
     explicit config(size_t threads);
   };
 
-  node(std::unique_ptr<persistence::store> db, const node_options& opts);
+  node(std::unique_ptr<persistence::store> db, std::shared_ptr<const security::key_ring> keys,
+       const node_options& opts);
 
   std::unique_ptr<persistence::store> db_;
   std::unique_ptr<persistence::group_commit> writer_;

@@ -30,6 +30,12 @@ caf::error validate(const event_info& ev, const venue& v) {
     return bad("max_seats_per_hold", "must be between 1 and 100");
   if (ev.max_tickets_per_account < 1 || ev.max_tickets_per_account > 100)
     return bad("max_tickets_per_account", "must be between 1 and 100");
+  if (ev.admission_per_min < 1 || ev.admission_per_min > 1'000'000)
+    return bad("admission_per_min", "must be between 1 and 1000000");
+  if (ev.max_active_shoppers < 1 || ev.max_active_shoppers > 10'000'000)
+    return bad("max_active_shoppers", "must be between 1 and 10000000");
+  if (ev.queue_mode != "shuffle" && ev.queue_mode != "fifo")
+    return bad("queue_mode", "must be \"shuffle\" or \"fifo\"");
   return {};
 }
 

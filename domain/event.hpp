@@ -14,7 +14,8 @@
 namespace seatgrab::domain {
 
 /// Checks an event against its venue: ids well formed, venue matching, hold TTL 1 s..1 h,
-/// hard cap >= TTL, 1..100 seats per hold, 1..100 tickets per account. Fails with
+/// hard cap >= TTL, 1..100 seats per hold, 1..100 tickets per account, admission rate
+/// 1..1,000,000/min, 1..10,000,000 active shoppers, queue mode shuffle|fifo. Fails with
 /// `ec::invalid_input` naming the field.
 [[nodiscard]] caf::error validate(const event_info& ev, const venue& v);
 

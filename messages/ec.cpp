@@ -52,6 +52,16 @@ std::string_view to_string(ec x) noexcept {
     return "already_exists";
   case ec::unavailable:
     return "unavailable";
+  case ec::unknown_ticket:
+    return "unknown_ticket";
+  case ec::admission_invalid:
+    return "admission_invalid";
+  case ec::admission_expired:
+    return "admission_expired";
+  case ec::admission_mismatch:
+    return "admission_mismatch";
+  case ec::sale_not_open:
+    return "sale_not_open";
   }
   return "unknown_ec";
 }

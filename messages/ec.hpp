@@ -59,6 +59,16 @@ enum class ec : uint8_t {
   already_exists,
   /// An actor the request depends on did not answer in time or is gone.
   unavailable,
+  /// The queue ticket is unknown for this event.
+  unknown_ticket,
+  /// An admission token is malformed, forged, or signed with an unknown key.
+  admission_invalid,
+  /// An admission token's time is up.
+  admission_expired,
+  /// An admission token was issued for another event, account or device.
+  admission_mismatch,
+  /// The waiting room is paused, or the sale is not open for this operation.
+  sale_not_open,
 };
 
 /// Stable snake_case name of `x`, e.g. "seat_taken".

@@ -50,6 +50,27 @@ using event_actor = caf::typed_actor<
     /// Demand counters of every section.
     caf::replies_to<atom::get, atom::demand>::with<std::vector<section_demand>>>;
 
+/// The waiting room of one event (journal kind "queue", entity = event id).
+using waiting_room_actor = caf::typed_actor<
+    /// Join with (account, device); joining again returns the same place.
+    caf::replies_to<atom::join, std::string, std::string>::with<queue_status>,
+    /// Status of ticket (n) for (account, device); also a sign of life against abandonment.
+    caf::replies_to<atom::get, uint64_t, std::string, std::string>::with<queue_status>,
+    /// Ticket (n) is done shopping (checked out or left): its slot frees.
+    caf::replies_to<atom::leave, uint64_t>::with<void>,
+    /// Operator: stop admitting.
+    caf::replies_to<atom::pause>::with<void>,
+    /// Operator: admit again.
+    caf::replies_to<atom::resume>::with<void>,
+    /// Operator: admissions per minute.
+    caf::replies_to<atom::rate, uint32_t>::with<void>,
+    /// Public facts: seed commitment, revealed seed, counters.
+    caf::replies_to<atom::get, atom::info>::with<queue_info>,
+    /// Pacer (self-message): open if due, expire, admit.
+    caf::reacts_to<atom::tick>,
+    /// Journal (self-message): everything up to token (n) is durable, or failed.
+    caf::reacts_to<atom::durable, uint64_t, caf::error>>;
+
 /// The node's directory: entity id -> actor. Owns the catalog of venues and events and
 /// activates their actors from the journal.
 using directory_actor = caf::typed_actor<
@@ -61,6 +82,8 @@ using directory_actor = caf::typed_actor<
     caf::replies_to<atom::get, atom::events>::with<std::vector<event_info>>,
     /// The actor of event (id).
     caf::replies_to<atom::get, atom::event, std::string>::with<event_actor>,
+    /// The waiting room of event (id).
+    caf::replies_to<atom::get, atom::queue, std::string>::with<waiting_room_actor>,
     /// The actor of section (event id, section id).
     caf::replies_to<atom::get, atom::section, std::string, std::string>::with<section_actor>,
     /// Journal (self-message): everything up to token (n) is durable, or failed.

@@ -104,6 +104,9 @@ struct event_info {
   uint32_t max_hold_total_s = 600; ///< hard cap on extensions
   uint32_t max_seats_per_hold = 8;
   uint32_t max_tickets_per_account = 8;
+  uint32_t admission_per_min = 5000;    ///< waiting-room pacer rate
+  uint32_t max_active_shoppers = 10000; ///< admitted and shopping at once, at most
+  std::string queue_mode = "shuffle";   ///< pre-queue order at opening: shuffle | fifo
 };
 
 template <class Inspector>
@@ -155,7 +158,8 @@ typename Inspector::result_type inspect(Inspector& f, section_demand& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, event_info& x) {
   return f(x.id, x.venue_id, x.name, x.opens_at_ms, x.hold_ttl_s, x.max_hold_total_s,
-           x.max_seats_per_hold, x.max_tickets_per_account);
+           x.max_seats_per_hold, x.max_tickets_per_account, x.admission_per_min,
+           x.max_active_shoppers, x.queue_mode);
 }
 
 } // namespace seatgrab

@@ -5,6 +5,7 @@
 
 #include "messages/ec.hpp"
 #include "messages/inventory.hpp"
+#include "messages/queue.hpp"
 
 #include <caf/type_id.hpp>
 
@@ -27,6 +28,8 @@ CAF_ADD_TYPE_ID(seatgrab, (seatgrab::section_demand))
 CAF_ADD_TYPE_ID(seatgrab, (seatgrab::event_info))
 CAF_ADD_TYPE_ID(seatgrab, (std::vector<seatgrab::event_info>))
 CAF_ADD_TYPE_ID(seatgrab, (std::vector<seatgrab::section_demand>))
+CAF_ADD_TYPE_ID(seatgrab, (seatgrab::queue_status))
+CAF_ADD_TYPE_ID(seatgrab, (seatgrab::queue_info))
 
 /// A journal write of the sender's became durable (or failed).
 CAF_ADD_ATOM(seatgrab, seatgrab::atom, durable, "durable")
@@ -46,5 +49,13 @@ CAF_ADD_ATOM(seatgrab, seatgrab::atom, event, "event")
 CAF_ADD_ATOM(seatgrab, seatgrab::atom, events, "events")
 CAF_ADD_ATOM(seatgrab, seatgrab::atom, section, "section")
 CAF_ADD_ATOM(seatgrab, seatgrab::atom, venue, "venue")
+CAF_ADD_ATOM(seatgrab, seatgrab::atom, join, "join")
+CAF_ADD_ATOM(seatgrab, seatgrab::atom, leave, "leave")
+CAF_ADD_ATOM(seatgrab, seatgrab::atom, queue, "queue")
+CAF_ADD_ATOM(seatgrab, seatgrab::atom, pause, "pause")
+CAF_ADD_ATOM(seatgrab, seatgrab::atom, resume, "resume")
+CAF_ADD_ATOM(seatgrab, seatgrab::atom, rate, "rate")
+/// A delayed self-message: the pacer's next round.
+CAF_ADD_ATOM(seatgrab, seatgrab::atom, tick, "tick")
 
 CAF_END_TYPE_ID_BLOCK(seatgrab)

@@ -10,6 +10,7 @@
 #include "messages/ec.hpp"
 #include "persistence/group_commit.hpp"
 #include "persistence/store.hpp"
+#include "security/admission_token.hpp"
 #include "tests/support/test_system.hpp"
 
 #include <caf/scoped_actor.hpp>
@@ -62,9 +63,11 @@ public:
                         persistence::durability mode = persistence::durability::none,
                         domain::time_point wall = test_epoch)
       : db_(open(dir, mode)), writer_(*db_, false) {
-    auto ctx = std::make_shared<actors::actor_context>(actors::actor_context{
-        db_.get(), &writer_, actors::wall_clock{ts_.sys().clock().now(), wall}});
-    ctx_ = ctx;
+    auto keys = std::make_shared<security::key_ring>();
+    REQUIRE_FALSE(keys->add("test", std::vector<uint8_t>(32, 7)));
+    keys_ = keys;
+    ctx_ = std::make_shared<actors::actor_context>(actors::actor_context{
+        db_.get(), &writer_, actors::wall_clock{ts_.sys().clock().now(), wall}, keys});
     directory_ = cluster::spawn_directory(ts_.sys(), ctx_);
     ts_.run();
   }
@@ -129,6 +132,7 @@ public:
   test_system& ts() { return ts_; }
   directory_actor directory() { return directory_; }
   persistence::store& db() { return *db_; }
+  const security::key_ring& keys() { return *keys_; }
 
 private:
   static std::unique_ptr<persistence::store> open(const std::filesystem::path& dir,
@@ -141,6 +145,7 @@ private:
   test_system ts_;
   std::unique_ptr<persistence::store> db_;
   persistence::group_commit writer_;
+  std::shared_ptr<const security::key_ring> keys_;
   actors::context_ptr ctx_;
   directory_actor directory_;
 };

@@ -1,0 +1,270 @@
+#include "actors/waiting_room.hpp"
+
+#include "actors/journal_client.hpp"
+#include "domain/waiting_room.hpp"
+#include "persistence/store.hpp"
+#include "security/admission_token.hpp"
+
+#include <caf/actor_system.hpp>
+#include <caf/typed_event_based_actor.hpp>
+#include <openssl/rand.h>
+#include <openssl/sha.h>
+#include <spdlog/spdlog.h>
+
+#include <optional>
+
+namespace seatgrab::actors {
+
+namespace {
+
+constexpr const char* journal_kind = "queue";
+
+std::string seed_key(std::string_view event) {
+  return "queue-seed/" + std::string{event};
+}
+
+} // namespace
+
+uint64_t fan_key(std::string_view id) {
+  unsigned char digest[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(id.data()), id.size(), digest);
+  uint64_t key = 0;
+  for (int i = 0; i < 8; ++i)
+    key = (key << 8) | digest[i];
+  return key == 0 ? 1 : key;
+}
+
+struct waiting_room_actor_state {
+  waiting_room_actor_state() = default; // see tests/support/test_system.hpp for why
+
+  event_info event;
+  context_ptr ctx;
+  std::optional<domain::waiting_room_state> room;
+  std::optional<journal_client> journal;
+
+  static inline const char* name = "waiting_room";
+};
+
+namespace {
+
+using self_ptr = waiting_room_actor::stateful_pointer<waiting_room_actor_state>;
+
+domain::time_point now(self_ptr self) {
+  return self->state.ctx->clock.now(self->clock());
+}
+
+domain::waiting_room_config room_config(const event_info& ev) {
+  domain::waiting_room_config cfg;
+  cfg.event_id = ev.id;
+  cfg.opens_at = domain::time_point{std::chrono::milliseconds{ev.opens_at_ms}};
+  cfg.mode = ev.queue_mode == "fifo" ? domain::queue_mode::fifo : domain::queue_mode::shuffle;
+  cfg.admission_per_min = ev.admission_per_min;
+  cfg.max_active_shoppers = ev.max_active_shoppers;
+  return cfg;
+}
+
+void journal(self_ptr self, const pb::waiting_room_event& ev) {
+  persistence::write_set ws;
+  ws.append(journal_kind, self->state.event.id, ev.version(), ev.SerializeAsString());
+  self->state.journal->write(std::move(ws), waiting_room_actor{self});
+}
+
+caf::result<void> ack_when_durable(self_ptr self) {
+  auto rp = self->make_response_promise<void>();
+  self->state.journal->then([rp](const caf::error& err) mutable {
+    if (err)
+      rp.deliver(err);
+    else
+      deliver_void(rp);
+  });
+  return rp;
+}
+
+// Journals an operator's or fan's change and acknowledges it once durable.
+caf::result<void> journaled(self_ptr self, caf::expected<pb::waiting_room_event> ev) {
+  if (!ev)
+    return ev.error();
+  journal(self, *ev);
+  return ack_when_durable(self);
+}
+
+// The seed is drawn once and kept in the meta column; its hash is the public commitment.
+caf::expected<domain::waiting_room_seed> load_or_draw_seed(self_ptr self) {
+  auto& st = self->state;
+  auto stored = st.ctx->db->get(persistence::column::meta, seed_key(st.event.id));
+  if (!stored)
+    return stored.error();
+  domain::waiting_room_seed seed;
+  if (*stored) {
+    if ((*stored)->size() != seed.size())
+      return caf::make_error(ec::storage_corruption, "bad " + seed_key(st.event.id));
+    std::copy((*stored)->begin(), (*stored)->end(), seed.begin());
+    return seed;
+  }
+  if (RAND_bytes(seed.data(), static_cast<int>(seed.size())) != 1)
+    return caf::make_error(ec::storage_io, "RAND_bytes failed");
+  persistence::write_set ws;
+  ws.put(persistence::column::meta, seed_key(st.event.id), std::string{seed.begin(), seed.end()});
+  // Written through the journal like everything else; nothing is answered before it is durable.
+  st.journal->write(std::move(ws), waiting_room_actor{self});
+  return seed;
+}
+
+caf::error recover(self_ptr self) {
+  auto& st = self->state;
+  auto seed = load_or_draw_seed(self);
+  if (!seed)
+    return seed.error();
+  auto room = domain::waiting_room_state::make(room_config(st.event), *seed);
+  if (!room)
+    return room.error();
+  auto log = st.ctx->db->load(journal_kind, st.event.id);
+  if (!log)
+    return log.error();
+  for (const auto& [seq, bytes] : log->tail) {
+    pb::waiting_room_event ev;
+    if (!ev.ParseFromString(bytes))
+      return caf::make_error(ec::storage_corruption, "queue/" + st.event.id + "/" +
+                                                         std::to_string(seq) + " does not parse");
+    if (auto err = room->apply(ev))
+      return err;
+  }
+  room->mark_all_seen(now(self));
+  st.room.emplace(std::move(*room));
+  return {};
+}
+
+queue_status to_status(self_ptr self, uint64_t ticket, const domain::ticket_status& ts,
+                       const std::string& account, const std::string& device) {
+  queue_status out;
+  out.ticket = ticket;
+  out.state = std::string{domain::to_string(ts.state)};
+  out.position = ts.position;
+  out.eta_s = ts.eta_s;
+  if (ts.state == domain::fan_state::admitted && ts.admission_expires_at) {
+    out.admission_expires_at_ms = ts.admission_expires_at->time_since_epoch().count();
+    auto token =
+        security::issue(*self->state.ctx->admission_keys,
+                        {self->state.event.id, account, device, out.admission_expires_at_ms});
+    if (token)
+      out.admission_token = std::move(*token);
+    else
+      spdlog::error("issuing an admission token: {}", render(token.error()));
+  }
+  return out;
+}
+
+waiting_room_actor::behavior_type waiting_room(self_ptr self, event_info event, context_ptr ctx) {
+  auto& st = self->state;
+  st.event = std::move(event);
+  st.ctx = std::move(ctx);
+  st.journal.emplace(*st.ctx->journal);
+  if (auto err = recover(self)) {
+    spdlog::error("waiting room of {} cannot start: {}", st.event.id, render(err));
+    self->quit(err);
+  } else {
+    self->send(self, atom::tick_v);
+  }
+  return {
+      [=](atom::join, std::string& account, std::string& device) -> caf::result<queue_status> {
+        auto& st = self->state;
+        auto t = now(self);
+        auto out = st.room->join(fan_key(account), fan_key(device), t);
+        if (!out)
+          return out.error();
+        if (out->event)
+          journal(self, *out->event);
+        auto ts = st.room->status(out->ticket, t);
+        if (!ts)
+          return ts.error();
+        auto reply = to_status(self, out->ticket, *ts, account, device);
+        auto rp = self->make_response_promise<queue_status>();
+        st.journal->then([rp, reply](const caf::error& err) mutable {
+          if (err)
+            rp.deliver(err);
+          else
+            rp.deliver(reply);
+        });
+        return rp;
+      },
+      [=](atom::get, uint64_t ticket, std::string& account,
+          std::string& device) -> caf::result<queue_status> {
+        auto& room = *self->state.room;
+        // A ticket is only shown to the account that holds it; others learn nothing.
+        if (room.ticket_of_account(fan_key(account)) != ticket)
+          return caf::make_error(ec::unknown_ticket, "no ticket " + std::to_string(ticket));
+        auto t = now(self);
+        if (auto err = room.seen(ticket, t))
+          return err;
+        auto ts = room.status(ticket, t);
+        if (!ts)
+          return ts.error();
+        return to_status(self, ticket, *ts, account, device);
+      },
+      [=](atom::leave, uint64_t ticket) -> caf::result<void> {
+        auto& room = *self->state.room;
+        auto ts = room.status(ticket, now(self));
+        if (!ts)
+          return ts.error();
+        return journaled(self, ts->state == domain::fan_state::admitted
+                                   ? room.checked_out(ticket, now(self))
+                                   : room.leave(ticket, now(self)));
+      },
+      [=](atom::pause) -> caf::result<void> {
+        return journaled(self, self->state.room->pause(now(self)));
+      },
+      [=](atom::resume) -> caf::result<void> {
+        return journaled(self, self->state.room->resume(now(self)));
+      },
+      [=](atom::rate, uint32_t per_min) -> caf::result<void> {
+        return journaled(self, self->state.room->set_rate(per_min, now(self)));
+      },
+      [=](atom::get, atom::info) {
+        const auto& room = *self->state.room;
+        const auto& c = room.counters();
+        queue_info info;
+        info.event = self->state.event.id;
+        info.seed_commitment = room.seed_commitment();
+        info.revealed_seed = room.revealed_seed().value_or("");
+        info.opened = c.opened;
+        info.paused = c.paused;
+        info.admission_per_min = c.rate_per_min;
+        info.joined = c.joined;
+        info.waiting = c.queue_length;
+        info.admitted = c.admitted;
+        info.active = c.active_now;
+        info.skipped = c.skipped;
+        info.expired = c.expired;
+        return info;
+      },
+      [=](atom::tick) {
+        auto& room = *self->state.room;
+        auto t = now(self);
+        if (!room.counters().opened && t >= room.config().opens_at) {
+          if (auto ev = room.open(t))
+            journal(self, *ev);
+          else
+            spdlog::error("opening the queue of {}: {}", self->state.event.id, render(ev.error()));
+        }
+        if (auto ev = room.tick(t))
+          journal(self, *ev);
+        self->delayed_send(self, room.config().tick, atom::tick_v);
+      },
+      [=](atom::durable, uint64_t token, caf::error& err) {
+        self->state.journal->on_durable(token, err);
+        if (err) {
+          spdlog::error("waiting room {}: journal write failed: {}", self->state.event.id,
+                        render(err));
+          self->quit(err);
+        }
+      },
+  };
+}
+
+} // namespace
+
+waiting_room_actor spawn_waiting_room(caf::actor_system& sys, event_info event, context_ptr ctx) {
+  return sys.spawn(waiting_room, std::move(event), std::move(ctx));
+}
+
+} // namespace seatgrab::actors
