@@ -129,6 +129,12 @@ public:
 
   void advance(std::chrono::milliseconds d) { ts_.advance(d); }
 
+  /// Moves time one second at a time, so that a once-a-second pacer runs every round.
+  void advance_seconds(int n) {
+    for (int i = 0; i < n; ++i)
+      ts_.advance(std::chrono::seconds{1});
+  }
+
   test_system& ts() { return ts_; }
   directory_actor directory() { return directory_; }
   persistence::store& db() { return *db_; }
