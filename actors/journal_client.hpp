@@ -74,4 +74,30 @@ private:
   std::deque<std::pair<uint64_t, reply>> waiting_;
 };
 
+/// Replies `value` once everything `journal` accepted so far is durable (or the write's error).
+template <class T, class Self>
+caf::result<T> reply_when_durable(Self* self, journal_client& journal, T value) {
+  auto rp = self->template make_response_promise<T>();
+  journal.then([rp, value = std::move(value)](const caf::error& err) mutable {
+    if (err)
+      rp.deliver(err);
+    else
+      rp.deliver(std::move(value));
+  });
+  return rp;
+}
+
+/// Acknowledges a void request once everything `journal` accepted so far is durable.
+template <class Self>
+caf::result<void> ack_when_durable(Self* self, journal_client& journal) {
+  auto rp = self->template make_response_promise<void>();
+  journal.then([rp](const caf::error& err) mutable {
+    if (err)
+      rp.deliver(err);
+    else
+      deliver_void(rp);
+  });
+  return rp;
+}
+
 } // namespace seatgrab::actors

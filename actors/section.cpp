@@ -76,19 +76,6 @@ void arm_expiry(self_ptr self, const domain::hold_info& h) {
                      atom::expire_v, h.hold_id, h.generation);
 }
 
-// Replies with `value` once everything journaled so far is durable.
-template <class T>
-caf::result<T> reply_when_durable(self_ptr self, T value) {
-  auto rp = self->make_response_promise<T>();
-  self->state.journal->then([rp, value = std::move(value)](const caf::error& err) mutable {
-    if (err)
-      rp.deliver(err);
-    else
-      rp.deliver(std::move(value));
-  });
-  return rp;
-}
-
 // A hold placed, retried or extended: journal it, (re-)arm its timer, reply when durable.
 caf::result<hold_part> placed(self_ptr self, caf::expected<domain::hold_outcome> out) {
   if (!out)
@@ -97,18 +84,8 @@ caf::result<hold_part> placed(self_ptr self, caf::expected<domain::hold_outcome>
     journal(self, *out->event);
     arm_expiry(self, out->hold);
   }
-  return reply_when_durable(self, to_part(self->state.inv->config(), out->hold));
-}
-
-caf::result<void> ack_when_durable(self_ptr self) {
-  auto rp = self->make_response_promise<void>();
-  self->state.journal->then([rp](const caf::error& err) mutable {
-    if (err)
-      rp.deliver(err);
-    else
-      deliver_void(rp);
-  });
-  return rp;
+  return reply_when_durable(self, *self->state.journal,
+                            to_part(self->state.inv->config(), out->hold));
 }
 
 caf::expected<domain::section_state> recover(const domain::section_config& cfg,
@@ -171,7 +148,7 @@ section_actor::behavior_type section(self_ptr self, domain::section_config cfg, 
         if (!ch)
           return ch.error();
         journal(self, ch->event);
-        return ack_when_durable(self);
+        return ack_when_durable(self, *self->state.journal);
       },
       [=](atom::confirm, std::string& hold_id, std::string& holder,
           std::string& order_id) -> caf::result<sale_receipt> {
@@ -185,14 +162,14 @@ section_actor::behavior_type section(self_ptr self, domain::section_config cfg, 
         for (const auto& s : hold->seats)
           receipt.seats.push_back(seat_price{s.seat_id, s.price});
         receipt.total = hold->total;
-        return reply_when_durable(self, std::move(receipt));
+        return reply_when_durable(self, *self->state.journal, std::move(receipt));
       },
       [=](atom::refund, std::string& seat_id, std::string& order_id) -> caf::result<void> {
         auto ch = self->state.inv->refund(seat_id, order_id, now(self));
         if (!ch)
           return ch.error();
         journal(self, ch->event);
-        return ack_when_durable(self);
+        return ack_when_durable(self, *self->state.journal);
       },
       [=](atom::get, atom::seatmap) {
         const auto& inv = *self->state.inv;

@@ -69,23 +69,12 @@ void journal(self_ptr self, const pb::waiting_room_event& ev) {
   self->state.journal->write(std::move(ws), waiting_room_actor{self});
 }
 
-caf::result<void> ack_when_durable(self_ptr self) {
-  auto rp = self->make_response_promise<void>();
-  self->state.journal->then([rp](const caf::error& err) mutable {
-    if (err)
-      rp.deliver(err);
-    else
-      deliver_void(rp);
-  });
-  return rp;
-}
-
 // Journals an operator's or fan's change and acknowledges it once durable.
 caf::result<void> journaled(self_ptr self, caf::expected<pb::waiting_room_event> ev) {
   if (!ev)
     return ev.error();
   journal(self, *ev);
-  return ack_when_durable(self);
+  return ack_when_durable(self, *self->state.journal);
 }
 
 // The seed is drawn once and kept in the meta column; its hash is the public commitment.
@@ -178,14 +167,7 @@ waiting_room_actor::behavior_type waiting_room(self_ptr self, event_info event, 
         if (!ts)
           return ts.error();
         auto reply = to_status(self, out->ticket, *ts, account, device);
-        auto rp = self->make_response_promise<queue_status>();
-        st.journal->then([rp, reply](const caf::error& err) mutable {
-          if (err)
-            rp.deliver(err);
-          else
-            rp.deliver(reply);
-        });
-        return rp;
+        return reply_when_durable(self, *st.journal, std::move(reply));
       },
       [=](atom::get, uint64_t ticket, std::string& account,
           std::string& device) -> caf::result<queue_status> {
@@ -219,7 +201,7 @@ waiting_room_actor::behavior_type waiting_room(self_ptr self, event_info event, 
       [=](atom::rate, uint32_t per_min) -> caf::result<void> {
         return journaled(self, self->state.room->set_rate(per_min, now(self)));
       },
-      [=](atom::get, atom::info) {
+      [=](atom::get, atom::info) -> caf::result<queue_info> {
         const auto& room = *self->state.room;
         const auto& c = room.counters();
         queue_info info;
@@ -235,7 +217,8 @@ waiting_room_actor::behavior_type waiting_room(self_ptr self, event_info event, 
         info.active = c.active_now;
         info.skipped = c.skipped;
         info.expired = c.expired;
-        return info;
+        // Nobody sees a seed commitment that a crash could still replace.
+        return reply_when_durable(self, *self->state.journal, std::move(info));
       },
       [=](atom::tick) {
         auto& room = *self->state.room;

@@ -184,14 +184,7 @@ directory_actor::behavior_type directory(self_ptr self, actors::context_ptr ctx)
         st.journal->write(std::move(ws), directory_actor{self});
         st.venues.emplace(id,
                           std::pair{json, std::make_shared<const domain::venue>(std::move(*v))});
-        auto rp = self->make_response_promise<std::string>();
-        st.journal->then([rp, id](const caf::error& err) mutable {
-          if (err)
-            rp.deliver(err);
-          else
-            rp.deliver(id);
-        });
-        return rp;
+        return actors::reply_when_durable(self, *st.journal, id);
       },
       [=](atom::put, event_info& ev) -> caf::result<std::string> {
         auto& st = self->state;
@@ -212,14 +205,7 @@ directory_actor::behavior_type directory(self_ptr self, actors::context_ptr ctx)
         st.journal->write(std::move(ws), directory_actor{self});
         st.events.emplace(ev.id, ev);
         activate_event(self, ev);
-        auto rp = self->make_response_promise<std::string>();
-        st.journal->then([rp, id = ev.id](const caf::error& err) mutable {
-          if (err)
-            rp.deliver(err);
-          else
-            rp.deliver(id);
-        });
-        return rp;
+        return actors::reply_when_durable(self, *st.journal, ev.id);
       },
       [=](atom::get, atom::events) {
         std::vector<event_info> result;
