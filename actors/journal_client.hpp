@@ -32,6 +32,16 @@ public:
   template <class Handle>
   void write(persistence::write_set ws, const Handle& self) {
     auto token = ++submitted_;
+    if (!writer_.threaded()) {
+      // The writer acknowledges before submit returns: no need for a message to ourselves,
+      // unless the write failed, which the actor's durable handler must see to stop.
+      caf::error result;
+      writer_.submit(std::move(ws), [&result](const caf::error& err) { result = err; });
+      on_durable(token, result);
+      if (result)
+        caf::anon_send(self, atom::durable_v, token, result);
+      return;
+    }
     writer_.submit(std::move(ws), [self, token](const caf::error& err) {
       caf::anon_send(self, atom::durable_v, token, err);
     });

@@ -55,6 +55,9 @@ public:
 
   store& db() noexcept { return db_; }
 
+  /// False if submissions are written (and acknowledged) on the submitting thread.
+  bool threaded() const noexcept { return threaded_; }
+
 private:
   struct pending {
     write_set ws;

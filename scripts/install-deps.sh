@@ -12,7 +12,7 @@ packages=(
   libspdlog-dev libfmt-dev
   doctest-dev
   libboost-dev
-  libqrencode-dev
+  libqrencode-dev libpng-dev
   libcli11-dev
   nlohmann-json3-dev
   libedit-dev
