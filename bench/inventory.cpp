@@ -7,6 +7,7 @@
 // layout and durability mode, and as a baseline the same holds and confirms applied straight
 // to section_state in one thread (no actors, no journal). Figures are medians of --runs runs.
 
+#include "bench/bench_util.hpp"
 #include "cluster/node.hpp"
 #include "domain/event.hpp"
 #include "domain/section_state.hpp"
@@ -26,18 +27,14 @@
 #include <vector>
 
 namespace sg = seatgrab;
-using clock_type = std::chrono::steady_clock;
+using sg::bench::clock_type;
 
 namespace {
 
-const sg::domain::time_point bench_epoch{std::chrono::milliseconds{1'796'119'200'000}};
-
-size_t rss_bytes() {
-  std::ifstream statm{"/proc/self/statm"};
-  size_t pages = 0, resident = 0;
-  statm >> pages >> resident;
-  return resident * static_cast<size_t>(sysconf(_SC_PAGESIZE));
-}
+using sg::bench::epoch;
+using sg::bench::median;
+using sg::bench::rss_bytes;
+using sg::bench::seconds_since;
 
 struct layout {
   const char* name;
@@ -58,8 +55,8 @@ double run_state_only(const sg::domain::venue& v) {
     for (const auto& s : seats)
       ids.emplace_back(s.id);
     for (const auto& id : ids) {
-      auto hold = sec.hold("h-" + id, "fan", {id}, bench_epoch);
-      auto sale = sec.confirm("h-" + id, "fan", "o-" + id, bench_epoch);
+      auto hold = sec.hold("h-" + id, "fan", {id}, epoch);
+      auto sale = sec.confirm("h-" + id, "fan", "o-" + id, epoch);
       if (!hold || !sale) {
         std::fprintf(stderr, "baseline failed\n");
         std::exit(1);
@@ -78,7 +75,7 @@ struct sellout {
 sellout run_actors(const sg::domain::venue& v, sg::persistence::durability mode,
                    const std::filesystem::path& dir, int clients) {
   std::filesystem::remove_all(dir);
-  auto started = sg::cluster::node::start({dir, mode, 2, bench_epoch});
+  auto started = sg::cluster::node::start({dir, mode, 2, epoch});
   if (!started) {
     std::fprintf(stderr, "%s\n", sg::render(started.error()).c_str());
     std::exit(1);
@@ -162,11 +159,6 @@ sellout run_actors(const sg::domain::venue& v, sg::persistence::durability mode,
   return result;
 }
 
-double median(std::vector<double> xs) {
-  std::sort(xs.begin(), xs.end());
-  return xs[xs.size() / 2];
-}
-
 } // namespace
 
 int main(int argc, char** argv) {
@@ -195,9 +187,8 @@ int main(int argc, char** argv) {
         ids.emplace_back(seat.id);
       for (size_t i = 0; i + 1 < ids.size(); i += 2) {
         auto id = "hold-" + std::to_string(++n);
-        if (!sec.hold(id, "fan-" + std::to_string(n), {ids[i], ids[i + 1]}, bench_epoch) ||
-            !sec.confirm(id, "fan-" + std::to_string(n), "order-" + std::to_string(n),
-                         bench_epoch)) {
+        if (!sec.hold(id, "fan-" + std::to_string(n), {ids[i], ids[i + 1]}, epoch) ||
+            !sec.confirm(id, "fan-" + std::to_string(n), "order-" + std::to_string(n), epoch)) {
           std::fprintf(stderr, "memory run failed\n");
           return 1;
         }

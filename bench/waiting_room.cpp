@@ -8,6 +8,7 @@
 
 #include "domain/waiting_room.hpp"
 
+#include "bench/bench_util.hpp"
 #include "cluster/node.hpp"
 #include "domain/venue.hpp"
 #include "messages/ec.hpp"
@@ -24,23 +25,15 @@
 #include <unistd.h>
 
 namespace sg = seatgrab;
-using clock_type = std::chrono::steady_clock;
+using sg::bench::clock_type;
 using namespace std::chrono_literals;
 
 namespace {
 
-const sg::domain::time_point epoch{std::chrono::milliseconds{1'796'119'200'000}};
-
-size_t rss_bytes() {
-  std::ifstream statm{"/proc/self/statm"};
-  size_t pages = 0, resident = 0;
-  statm >> pages >> resident;
-  return resident * static_cast<size_t>(sysconf(_SC_PAGESIZE));
-}
-
-double seconds_since(clock_type::time_point start) {
-  return std::chrono::duration<double>(clock_type::now() - start).count();
-}
+using sg::bench::epoch;
+using sg::bench::median;
+using sg::bench::rss_bytes;
+using sg::bench::seconds_since;
 
 struct state_figures {
   double joins_per_s = 0;
@@ -132,11 +125,6 @@ double run_actor(sg::persistence::durability mode, uint64_t fans, int clients) {
   std::unique_lock lock{mtx};
   cv.wait(lock, [&] { return running == 0; });
   return static_cast<double>(fans) / seconds_since(start);
-}
-
-double median(std::vector<double> xs) {
-  std::sort(xs.begin(), xs.end());
-  return xs[xs.size() / 2];
 }
 
 } // namespace
