@@ -115,8 +115,8 @@ private:
 /// RFC 4226. Fails with `ec::invalid_argument` for an empty or oversized ticket id or if OpenSSL
 /// fails.
 [[nodiscard]] caf::expected<std::string> rotating_code(const ticket_secret& secret,
-                                                       std::string_view ticket_id,
-                                                       uint32_t version, int64_t now_ms);
+                                                       std::string_view ticket_id, uint32_t version,
+                                                       int64_t now_ms);
 
 /// Longest code `make_code` produces and `gate_verifier::check` accepts, in characters.
 inline constexpr size_t max_code_size = 1024;

@@ -1,6 +1,7 @@
 #include "security/admission_token.hpp"
 
 #include "messages/ec.hpp"
+#include "security/encoding.hpp"
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -37,47 +38,6 @@ bool is_id_char(char c) {
 bool well_formed_id(std::string_view id) {
   return !id.empty() && id.size() <= key_ring::max_id_size &&
          std::all_of(id.begin(), id.end(), is_id_char);
-}
-
-// -- base64url without padding, on top of OpenSSL's standard base64 ---------------------------
-
-std::string base64url_encode(const uint8_t* data, size_t size) {
-  std::string out(4 * ((size + 2) / 3) + 1, '\0'); // +1: EVP_EncodeBlock writes a NUL
-  auto n =
-      EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), data, static_cast<int>(size));
-  out.resize(static_cast<size_t>(n));
-  while (!out.empty() && out.back() == '=')
-    out.pop_back();
-  for (auto& c : out)
-    c = c == '+' ? '-' : c == '/' ? '_' : c;
-  return out;
-}
-
-std::string base64url_encode(std::string_view data) {
-  return base64url_encode(reinterpret_cast<const uint8_t*>(data.data()), data.size());
-}
-
-// Accepts only the canonical encoding: the unused low bits of the last character must be zero.
-// Otherwise several strings decode to the same bytes and a token would have look-alike twins.
-std::optional<std::string> base64url_decode(std::string_view in) {
-  if (in.size() % 4 == 1 || !std::all_of(in.begin(), in.end(), is_id_char))
-    return std::nullopt;
-  std::string padded{in};
-  for (auto& c : padded)
-    c = c == '-' ? '+' : c == '_' ? '/' : c;
-  auto pad = (4 - padded.size() % 4) % 4;
-  padded.append(pad, '=');
-  std::string out(padded.size() / 4 * 3, '\0');
-  auto n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                           reinterpret_cast<const unsigned char*>(padded.data()),
-                           static_cast<int>(padded.size()));
-  // EVP_DecodeBlock counts padding as zero bytes.
-  if (n < 0 || static_cast<size_t>(n) != out.size())
-    return std::nullopt;
-  out.resize(out.size() - pad);
-  if (base64url_encode(out) != in)
-    return std::nullopt;
-  return out;
 }
 
 // -- payload: u16 length + bytes for event, account, device; then i64 expiry; big endian -------
@@ -216,7 +176,8 @@ caf::expected<std::string> issue(const key_ring& keys, const admission_claims& c
   if (!hmac_sha256(key.secret, token, mac))
     return fail(ec::invalid_argument, "HMAC-SHA256 failed");
   token += '.';
-  token += base64url_encode(mac.data(), mac.size());
+  token +=
+      base64url_encode(std::string_view{reinterpret_cast<const char*>(mac.data()), mac.size()});
   if (token.size() > max_token_size)
     return fail(ec::invalid_argument, "admission token would exceed 1024 chars");
   return token;

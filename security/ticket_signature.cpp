@@ -49,8 +49,8 @@ caf::expected<ed25519_key> ed25519_key::from_private_bytes(std::span<const uint8
   if (bytes.size() != ed25519_key_size)
     return fail("an Ed25519 private key has 32 bytes");
   std::shared_ptr<EVP_PKEY> key{
-    EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, nullptr, bytes.data(), bytes.size()),
-    pkey_deleter{}};
+      EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, nullptr, bytes.data(), bytes.size()),
+      pkey_deleter{}};
   ed25519_bytes pub;
   if (key == nullptr || !raw_public_key(key.get(), pub))
     return fail("cannot load the Ed25519 private key");
@@ -87,18 +87,17 @@ bool ed25519_verify(std::span<const uint8_t, ed25519_key_size> pub, std::string_
   md_ctx_ptr ctx{EVP_MD_CTX_new()};
   return key != nullptr && ctx != nullptr &&
          EVP_DigestVerifyInit(ctx.get(), nullptr, nullptr, nullptr, key.get()) == 1 &&
-         EVP_DigestVerify(ctx.get(), reinterpret_cast<const unsigned char*>(sig.data()),
-                          sig.size(), reinterpret_cast<const unsigned char*>(msg.data()),
-                          msg.size()) == 1;
+         EVP_DigestVerify(ctx.get(), reinterpret_cast<const unsigned char*>(sig.data()), sig.size(),
+                          reinterpret_cast<const unsigned char*>(msg.data()), msg.size()) == 1;
 }
 
 bool ed25519_verify(std::string_view pub, std::string_view msg, std::string_view sig) {
   if (pub.size() != ed25519_key_size)
     return false;
   return ed25519_verify(
-    std::span<const uint8_t, ed25519_key_size>{reinterpret_cast<const uint8_t*>(pub.data()),
-                                               ed25519_key_size},
-    msg, sig);
+      std::span<const uint8_t, ed25519_key_size>{reinterpret_cast<const uint8_t*>(pub.data()),
+                                                 ed25519_key_size},
+      msg, sig);
 }
 
 } // namespace seatgrab::security

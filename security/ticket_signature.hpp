@@ -35,7 +35,8 @@ public:
 
   /// Loads a key from its 32 private bytes (the RFC 8032 seed), e.g. from a key file. Fails with
   /// `ec::invalid_argument` unless `bytes` holds exactly 32 bytes.
-  [[nodiscard]] static caf::expected<ed25519_key> from_private_bytes(std::span<const uint8_t> bytes);
+  [[nodiscard]] static caf::expected<ed25519_key>
+  from_private_bytes(std::span<const uint8_t> bytes);
 
   /// The 32 private bytes, for storing the key; wipe them after use (OPENSSL_cleanse).
   [[nodiscard]] ed25519_bytes private_bytes() const;
@@ -53,7 +54,7 @@ private:
   };
 
   ed25519_key(std::shared_ptr<evp_pkey_st> key, const ed25519_bytes& pub) noexcept
-    : key_(std::move(key)), public_(pub) {}
+      : key_(std::move(key)), public_(pub) {}
 
   /// Never null in a constructed key.
   std::shared_ptr<evp_pkey_st> key_;
@@ -66,7 +67,6 @@ private:
                                   std::string_view msg, std::string_view sig);
 
 /// Same as above with the public key as raw bytes in a string; false unless it has 32 bytes.
-[[nodiscard]] bool ed25519_verify(std::string_view pub, std::string_view msg,
-                                  std::string_view sig);
+[[nodiscard]] bool ed25519_verify(std::string_view pub, std::string_view msg, std::string_view sig);
 
 } // namespace seatgrab::security

@@ -1,0 +1,371 @@
+#include "domain/accounts.hpp"
+
+#include "messages/ec.hpp"
+#include "security/password.hpp"
+
+#include <algorithm>
+
+namespace seatgrab::domain {
+
+namespace {
+
+// Verified when an email has no account, so that a miss costs a full default-cost scrypt like
+// a hit does and timing does not reveal which emails exist. Salt and hash are zero bytes: no
+// password matches with any meaningful probability.
+constexpr std::string_view dummy_hash = "scrypt$32768$8$1$AAAAAAAAAAAAAAAAAAAAAA==$"
+                                        "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=";
+
+// Longer inputs cannot be our tokens; reject them before hashing.
+constexpr size_t max_token_size = 256;
+
+int64_t to_ms(time_point t) {
+  return t.time_since_epoch().count();
+}
+
+time_point from_ms(int64_t ms) {
+  return time_point{std::chrono::milliseconds{ms}};
+}
+
+caf::error fail(ec code, std::string context) {
+  return caf::make_error(code, std::move(context));
+}
+
+caf::error bad_credentials() {
+  // TODO: ec::bad_credentials once it exists; the context stays the same for every cause.
+  return fail(ec::invalid_argument, "wrong email or password");
+}
+
+caf::error no_session() {
+  // TODO: ec::unauthenticated once it exists.
+  return fail(ec::not_found, "no such session");
+}
+
+std::string quoted(std::string_view x) {
+  std::string result{"'"};
+  result += x;
+  result += '\'';
+  return result;
+}
+
+bool is_space(char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+}
+
+bool is_hex_digest(std::string_view x) {
+  return x.size() == 64 && std::all_of(x.begin(), x.end(), [](char c) {
+           return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+         });
+}
+
+} // namespace
+
+caf::expected<std::string> normalize_email(std::string_view email) {
+  while (!email.empty() && is_space(email.front()))
+    email.remove_prefix(1);
+  while (!email.empty() && is_space(email.back()))
+    email.remove_suffix(1);
+  auto bad = [](std::string what) { return fail(ec::invalid_argument, "email " + what); };
+  if (email.empty())
+    return bad("is empty");
+  if (email.size() > max_email_size)
+    return bad("is longer than 254 bytes");
+  std::string result;
+  result.reserve(email.size());
+  for (auto c : email) {
+    auto u = static_cast<unsigned char>(c);
+    if (u <= 0x20 || u == 0x7f)
+      return bad("contains a space or control character");
+    result += (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+  }
+  auto at = result.find('@');
+  if (at == std::string::npos || result.find('@', at + 1) != std::string::npos)
+    return bad("must contain exactly one '@'");
+  if (at == 0)
+    return bad("has an empty local part");
+  std::string_view domain{result};
+  domain.remove_prefix(at + 1);
+  if (domain.find('.') == std::string_view::npos)
+    return bad("domain must contain a dot");
+  if (domain.front() == '.' || domain.back() == '.' || domain.find("..") != std::string_view::npos)
+    return bad("domain has an empty label");
+  return result;
+}
+
+// -- operations ---------------------------------------------------------------
+
+caf::expected<sign_up_outcome> accounts_state::sign_up(std::string_view email,
+                                                       std::string password_hash, time_point now) {
+  auto normalized = normalize_email(email);
+  if (!normalized)
+    return normalized.error();
+  if (!security::is_password_hash(password_hash))
+    return fail(ec::invalid_argument, "password_hash is not an scrypt record");
+  if (emails_.count(*normalized) > 0)
+    return fail(ec::already_exists, "email " + quoted(*normalized) + " already has an account");
+  sign_up_outcome result{next_account_id(), next_event(now)};
+  auto* x = result.event.mutable_signed_up();
+  x->set_account(result.account);
+  x->set_email(std::move(*normalized));
+  x->set_password_hash(std::move(password_hash));
+  if (auto err = apply(result.event))
+    return err;
+  return result;
+}
+
+caf::expected<session_grant> accounts_state::login(std::string_view email,
+                                                   std::string_view password, time_point now,
+                                                   std::chrono::milliseconds session_ttl) {
+  if (session_ttl <= std::chrono::milliseconds::zero())
+    return fail(ec::invalid_argument, "session_ttl must be positive");
+  // A malformed email cannot have an account: same path as an unknown one.
+  auto normalized = normalize_email(email);
+  const account_rec* acc = nullptr;
+  std::string account;
+  if (normalized)
+    if (auto i = emails_.find(*normalized); i != emails_.end()) {
+      account = i->second;
+      acc = &accounts_.find(account)->second;
+    }
+  auto ok = security::verify_password(password, acc != nullptr ? acc->password_hash : dummy_hash);
+  if (!ok || acc == nullptr)
+    return bad_credentials();
+  auto token = security::new_session_token();
+  auto digest = token.empty() ? std::string{} : security::token_digest(token);
+  if (digest.empty())
+    return fail(ec::unavailable, "random number generator or SHA-256 failed");
+  // 2^-256 chance; a collision must still not hand over someone else's session.
+  if (sessions_.count(digest) > 0)
+    return fail(ec::unavailable, "session token collision");
+  session_grant result{std::move(token), std::move(account), now + session_ttl, next_event(now)};
+  auto* x = result.event.mutable_session_opened();
+  x->set_digest(std::move(digest));
+  x->set_account(result.account);
+  x->set_expires_at_ms(to_ms(result.expires_at));
+  if (auto err = apply(result.event))
+    return err;
+  return result;
+}
+
+caf::expected<std::string> accounts_state::session(std::string_view token, time_point now) const {
+  if (token.empty() || token.size() > max_token_size)
+    return no_session();
+  auto i = sessions_.find(security::token_digest(token));
+  if (i == sessions_.end() || now >= i->second.expires_at)
+    return no_session();
+  return i->second.account;
+}
+
+caf::expected<pb::accounts_event> accounts_state::logout(std::string_view token, time_point now) {
+  if (token.empty() || token.size() > max_token_size)
+    return no_session();
+  auto digest = security::token_digest(token);
+  if (sessions_.count(digest) == 0)
+    return no_session();
+  auto ev = next_event(now);
+  ev.mutable_session_closed()->set_digest(std::move(digest));
+  if (auto err = apply(ev))
+    return err;
+  return ev;
+}
+
+caf::expected<std::optional<pb::accounts_event>>
+accounts_state::grant_operator(std::string_view account, time_point now) {
+  auto i = accounts_.find(account);
+  if (i == accounts_.end())
+    return fail(ec::not_found, "no account " + quoted(account));
+  if (i->second.is_operator)
+    return std::optional<pb::accounts_event>{};
+  auto ev = next_event(now);
+  ev.mutable_operator_granted()->set_account(std::string{account});
+  if (auto err = apply(ev))
+    return err;
+  return std::optional<pb::accounts_event>{std::move(ev)};
+}
+
+std::vector<pb::accounts_event> accounts_state::close_expired(time_point now) {
+  std::vector<std::string> expired;
+  for (const auto& [digest, s] : sessions_)
+    if (s.expires_at <= now)
+      expired.push_back(digest);
+  std::vector<pb::accounts_event> result;
+  for (auto& digest : expired) {
+    auto ev = next_event(now);
+    ev.mutable_session_closed()->set_digest(std::move(digest));
+    if (!apply(ev)) // cannot fail: the session exists
+      result.push_back(std::move(ev));
+  }
+  return result;
+}
+
+// -- event application --------------------------------------------------------
+
+caf::error accounts_state::apply(const pb::accounts_event& ev) {
+  if (ev.version() != version_ + 1)
+    return corrupt("event version " + std::to_string(ev.version()) + " does not follow " +
+                   std::to_string(version_));
+  caf::error err;
+  switch (ev.kind_case()) {
+  case pb::accounts_event::kSignedUp:
+    err = apply_signed_up(ev.signed_up(), from_ms(ev.at_ms()));
+    break;
+  case pb::accounts_event::kSessionOpened:
+    err = apply_session_opened(ev.session_opened(), from_ms(ev.at_ms()));
+    break;
+  case pb::accounts_event::kSessionClosed:
+    err = apply_session_closed(ev.session_closed());
+    break;
+  case pb::accounts_event::kOperatorGranted:
+    err = apply_operator_granted(ev.operator_granted());
+    break;
+  case pb::accounts_event::KIND_NOT_SET:
+    err = corrupt("event has no kind");
+    break;
+  }
+  if (err)
+    return err;
+  ++version_;
+  return {};
+}
+
+caf::error accounts_state::apply_signed_up(const pb::account_signed_up& ev, time_point at) {
+  if (ev.account() != next_account_id())
+    return corrupt("signed_up: account " + quoted(ev.account()) + " is not the next id " +
+                   quoted(next_account_id()));
+  auto normalized = normalize_email(ev.email());
+  if (!normalized || *normalized != ev.email())
+    return corrupt("signed_up: email is not normalized");
+  if (emails_.count(ev.email()) > 0)
+    return corrupt("signed_up: email " + quoted(ev.email()) + " already has an account");
+  if (!security::is_password_hash(ev.password_hash()))
+    return corrupt("signed_up: malformed password hash");
+  accounts_.emplace(ev.account(), account_rec{ev.email(), ev.password_hash(), at, false});
+  emails_.emplace(ev.email(), ev.account());
+  return {};
+}
+
+caf::error accounts_state::apply_session_opened(const pb::account_session_opened& ev,
+                                                time_point at) {
+  if (!is_hex_digest(ev.digest()))
+    return corrupt("session_opened: malformed digest");
+  if (sessions_.count(ev.digest()) > 0)
+    return corrupt("session_opened: session is already open");
+  if (accounts_.count(ev.account()) == 0)
+    return corrupt("session_opened: no account " + quoted(ev.account()));
+  auto expires_at = from_ms(ev.expires_at_ms());
+  if (expires_at <= at)
+    return corrupt("session_opened: expires before it opens");
+  sessions_.emplace(ev.digest(), session_rec{ev.account(), at, expires_at});
+  return {};
+}
+
+caf::error accounts_state::apply_session_closed(const pb::account_session_closed& ev) {
+  auto i = sessions_.find(ev.digest());
+  if (i == sessions_.end())
+    return corrupt("session_closed: no such session");
+  sessions_.erase(i);
+  return {};
+}
+
+caf::error accounts_state::apply_operator_granted(const pb::account_operator_granted& ev) {
+  auto i = accounts_.find(ev.account());
+  if (i == accounts_.end())
+    return corrupt("operator_granted: no account " + quoted(ev.account()));
+  if (i->second.is_operator)
+    return corrupt("operator_granted: " + quoted(ev.account()) + " already is an operator");
+  i->second.is_operator = true;
+  return {};
+}
+
+// -- queries ------------------------------------------------------------------
+
+std::optional<account_info> accounts_state::find_account(std::string_view account) const {
+  auto i = accounts_.find(account);
+  if (i == accounts_.end())
+    return std::nullopt;
+  const auto& rec = i->second;
+  return account_info{i->first, rec.email, rec.created_at, rec.is_operator};
+}
+
+std::optional<std::string> accounts_state::account_by_email(std::string_view email) const {
+  auto normalized = normalize_email(email);
+  if (!normalized)
+    return std::nullopt;
+  auto i = emails_.find(*normalized);
+  if (i == emails_.end())
+    return std::nullopt;
+  return i->second;
+}
+
+bool accounts_state::is_operator(std::string_view account) const {
+  auto i = accounts_.find(account);
+  return i != accounts_.end() && i->second.is_operator;
+}
+
+// -- helpers ------------------------------------------------------------------
+
+std::string accounts_state::next_account_id() const {
+  return "a" + std::to_string(accounts_.size() + 1);
+}
+
+pb::accounts_event accounts_state::next_event(time_point now) const {
+  pb::accounts_event ev;
+  ev.set_version(version_ + 1);
+  ev.set_at_ms(to_ms(now));
+  return ev;
+}
+
+caf::error accounts_state::corrupt(std::string what) const {
+  return fail(ec::storage_corruption,
+              "accounts at version " + std::to_string(version_) + ": " + std::move(what));
+}
+
+// -- ticket_ledger ------------------------------------------------------------
+
+caf::error ticket_ledger::reserve(std::string_view account, std::string_view event, uint32_t n,
+                                  uint32_t limit) {
+  if (account.empty() || event.empty())
+    return fail(ec::invalid_argument, "ticket ledger needs an account and an event");
+  if (n == 0)
+    return fail(ec::invalid_argument, "cannot reserve zero tickets");
+  auto current = count(account, event);
+  // Written as a subtraction so that current + n cannot overflow.
+  if (current > limit || n > limit - current)
+    return fail(ec::ticket_limit, "account " + quoted(account) + " has " + std::to_string(current) +
+                                      " tickets for event " + quoted(event) + ", limit " +
+                                      std::to_string(limit));
+  auto i = counts_.find(account);
+  if (i == counts_.end())
+    i = counts_.emplace(std::string{account}, std::map<std::string, uint32_t, std::less<>>{}).first;
+  auto j = i->second.find(event);
+  if (j == i->second.end())
+    j = i->second.emplace(std::string{event}, 0).first;
+  j->second += n;
+  return {};
+}
+
+caf::error ticket_ledger::release(std::string_view account, std::string_view event, uint32_t n) {
+  if (n == 0)
+    return fail(ec::invalid_argument, "cannot release zero tickets");
+  if (auto i = counts_.find(account); i != counts_.end())
+    if (auto j = i->second.find(event); j != i->second.end() && j->second >= n) {
+      j->second -= n;
+      if (j->second == 0) {
+        i->second.erase(j);
+        if (i->second.empty())
+          counts_.erase(i);
+      }
+      return {};
+    }
+  return fail(ec::invalid_argument, "account " + quoted(account) + " has fewer than " +
+                                        std::to_string(n) + " tickets for event " + quoted(event));
+}
+
+uint32_t ticket_ledger::count(std::string_view account, std::string_view event) const {
+  auto i = counts_.find(account);
+  if (i == counts_.end())
+    return 0;
+  auto j = i->second.find(event);
+  return j == i->second.end() ? 0 : j->second;
+}
+
+} // namespace seatgrab::domain

@@ -1,0 +1,177 @@
+#pragma once
+
+#include "messages/accounts.pb.h"
+
+#include <caf/error.hpp>
+#include <caf/expected.hpp>
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace seatgrab::domain {
+
+/// Domain time: milliseconds since the Unix epoch. Domain code never reads a clock; callers
+/// pass `now` in.
+using time_point = std::chrono::sys_time<std::chrono::milliseconds>;
+
+/// Longest email address accepted, in bytes (the SMTP path limit).
+inline constexpr size_t max_email_size = 254;
+
+/// The canonical form of `email`: ASCII whitespace trimmed, ASCII letters lower-cased. Checks a
+/// simple shape, not RFC 5322: at most 254 bytes, no spaces or control characters, exactly one
+/// '@', a non-empty local part, and a domain with a dot and no empty label. Fails with
+/// `ec::invalid_argument` otherwise.
+caf::expected<std::string> normalize_email(std::string_view email);
+
+/// What the registry knows of an account, without its password hash.
+struct account_info {
+  std::string id;    ///< "a1", "a2", ... in sign-up order
+  std::string email; ///< normalized
+  time_point created_at;
+  bool is_operator = false;
+  friend bool operator==(const account_info&, const account_info&) = default;
+};
+
+/// Result of a sign-up.
+struct sign_up_outcome {
+  std::string account;      ///< the new account id
+  pb::accounts_event event; ///< the event to journal, already applied
+};
+
+/// Result of a login: the bearer token for the client. The registry keeps only its digest, so
+/// the token cannot be shown again.
+struct session_grant {
+  std::string token;
+  std::string account;
+  time_point expires_at;    ///< exclusive
+  pb::accounts_event event; ///< the event to journal, already applied
+};
+
+/// The account registry: sign-ups, password logins, bearer sessions and the operator role,
+/// event sourced like `section_state`. Every mutating operation validates first and on failure
+/// changes nothing; on success it builds a `pb::accounts_event`, applies it through `apply`
+/// (the same path as recovery replay) and returns it for the caller to journal. Passwords are
+/// hashed by the caller (`security::hash_password`, slow on purpose) before `sign_up`.
+class accounts_state {
+public:
+  // -- operations -------------------------------------------------------------
+
+  /// Creates an account for `email` (normalized, see `normalize_email`) with the encoded
+  /// password hash. Errors: `invalid_argument` (bad email, or `password_hash` is not a record
+  /// of `security::hash_password`), `already_exists` (the normalized email has an account).
+  caf::expected<sign_up_outcome> sign_up(std::string_view email, std::string password_hash,
+                                         time_point now);
+
+  /// Checks the password (scrypt: this takes as long as hashing) and opens a session valid
+  /// for `session_ttl`. Unknown emails cost a hash too and fail exactly like wrong passwords,
+  /// so neither the error nor the timing tells whether an email has an account. Errors:
+  /// `invalid_argument` for a non-positive `session_ttl`, and for bad credentials (context
+  /// "wrong email or password"; TODO: ec::bad_credentials); `unavailable` if the RNG fails.
+  caf::expected<session_grant> login(std::string_view email, std::string_view password,
+                                     time_point now, std::chrono::milliseconds session_ttl);
+
+  /// The account of a live session: `token` was granted by `login`, is not logged out and
+  /// `now < expires_at`. Errors: `not_found` for unknown, closed and expired tokens alike
+  /// (TODO: ec::unauthenticated).
+  caf::expected<std::string> session(std::string_view token, time_point now) const;
+
+  /// Closes the session of `token`, even if it has expired but is not yet closed. Errors:
+  /// `not_found` (unknown or already closed).
+  caf::expected<pb::accounts_event> logout(std::string_view token, time_point now);
+
+  /// Makes `account` an operator. Idempotent: none when it already is one. Errors: `not_found`.
+  caf::expected<std::optional<pb::accounts_event>> grant_operator(std::string_view account,
+                                                                  time_point now);
+
+  /// Closes every session with `expires_at <= now`, one event each in digest order; for a
+  /// periodic timer, so expired sessions do not pile up in memory and snapshots.
+  std::vector<pb::accounts_event> close_expired(time_point now);
+
+  /// Applies one event: the operations above use it, and recovery replays the journal through
+  /// it. Deterministic. Fails with `ec::storage_corruption`, changing nothing, if the event
+  /// does not fit the state (wrong version, unexpected account id, duplicate email or session,
+  /// unknown account or session, malformed email or password hash, ...).
+  [[nodiscard]] caf::error apply(const pb::accounts_event& ev);
+
+  // -- queries ----------------------------------------------------------------
+
+  /// Number of events applied so far; the version of the next event is `version() + 1`.
+  uint64_t version() const noexcept { return version_; }
+
+  size_t account_count() const noexcept { return accounts_.size(); }
+
+  /// Sessions opened and not yet closed, expired ones included until `close_expired`.
+  size_t session_count() const noexcept { return sessions_.size(); }
+
+  std::optional<account_info> find_account(std::string_view account) const;
+
+  /// The account id registered for `email` (normalized first), e.g. a ticket transfer target.
+  std::optional<std::string> account_by_email(std::string_view email) const;
+
+  /// Whether `account` exists and is an operator.
+  bool is_operator(std::string_view account) const;
+
+  /// Equal states: same version, accounts, emails, hashes, roles and sessions.
+  friend bool operator==(const accounts_state&, const accounts_state&) = default;
+
+private:
+  struct account_rec {
+    std::string email;
+    std::string password_hash;
+    time_point created_at;
+    bool is_operator = false;
+    friend bool operator==(const account_rec&, const account_rec&) = default;
+  };
+
+  struct session_rec {
+    std::string account;
+    time_point opened_at;
+    time_point expires_at;
+    friend bool operator==(const session_rec&, const session_rec&) = default;
+  };
+
+  std::string next_account_id() const;
+  pb::accounts_event next_event(time_point now) const;
+  caf::error corrupt(std::string what) const;
+
+  caf::error apply_signed_up(const pb::account_signed_up& ev, time_point at);
+  caf::error apply_session_opened(const pb::account_session_opened& ev, time_point at);
+  caf::error apply_session_closed(const pb::account_session_closed& ev);
+  caf::error apply_operator_granted(const pb::account_operator_granted& ev);
+
+  std::map<std::string, account_rec, std::less<>> accounts_; // by account id
+  std::map<std::string, std::string, std::less<>> emails_;   // normalized email -> account id
+  std::map<std::string, session_rec, std::less<>> sessions_; // by token digest
+  uint64_t version_ = 0;
+};
+
+/// Tickets per account and event, for the per-event purchase limit: the checkout reserves
+/// before paying and releases on failure or refund. Plain bookkeeping; the caller rebuilds it
+/// from orders on recovery.
+class ticket_ledger {
+public:
+  /// Counts `n` more tickets of `account` for `event` if the total stays within `limit`.
+  /// Errors, changing nothing: `invalid_argument` (empty account or event, `n == 0`),
+  /// `ticket_limit` (context names the current count and the limit).
+  [[nodiscard]] caf::error reserve(std::string_view account, std::string_view event, uint32_t n,
+                                   uint32_t limit);
+
+  /// Gives back `n` tickets. Errors, changing nothing: `invalid_argument` (`n == 0` or more
+  /// than counted: a bookkeeping bug the caller should hear about).
+  [[nodiscard]] caf::error release(std::string_view account, std::string_view event, uint32_t n);
+
+  /// Tickets currently counted for `account` and `event`.
+  uint32_t count(std::string_view account, std::string_view event) const;
+
+private:
+  // account -> event -> count; entries at zero are erased.
+  std::map<std::string, std::map<std::string, uint32_t, std::less<>>, std::less<>> counts_;
+};
+
+} // namespace seatgrab::domain

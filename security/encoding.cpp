@@ -1,0 +1,52 @@
+#include "security/encoding.hpp"
+
+#include <openssl/evp.h>
+
+#include <algorithm>
+
+namespace seatgrab::security {
+
+namespace {
+
+bool is_b64url_char(char c) {
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' ||
+         c == '-';
+}
+
+} // namespace
+
+std::string base64url_encode(std::string_view data) {
+  std::string out(4 * ((data.size() + 2) / 3) + 1, '\0'); // +1: EVP_EncodeBlock writes a NUL
+  auto n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                           reinterpret_cast<const unsigned char*>(data.data()),
+                           static_cast<int>(data.size()));
+  out.resize(static_cast<size_t>(n));
+  while (!out.empty() && out.back() == '=')
+    out.pop_back();
+  for (auto& c : out)
+    c = c == '+' ? '-' : c == '/' ? '_' : c;
+  return out;
+}
+
+std::optional<std::string> base64url_decode(std::string_view in) {
+  if (in.size() % 4 == 1 || !std::all_of(in.begin(), in.end(), is_b64url_char))
+    return std::nullopt;
+  std::string padded{in};
+  for (auto& c : padded)
+    c = c == '-' ? '+' : c == '_' ? '/' : c;
+  auto pad = (4 - padded.size() % 4) % 4;
+  padded.append(pad, '=');
+  std::string out(padded.size() / 4 * 3, '\0');
+  auto n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                           reinterpret_cast<const unsigned char*>(padded.data()),
+                           static_cast<int>(padded.size()));
+  // EVP_DecodeBlock counts padding as zero bytes.
+  if (n < 0 || static_cast<size_t>(n) != out.size())
+    return std::nullopt;
+  out.resize(out.size() - pad);
+  if (base64url_encode(out) != in)
+    return std::nullopt;
+  return out;
+}
+
+} // namespace seatgrab::security

@@ -1,0 +1,19 @@
+#pragma once
+
+// Text encodings shared by the signed tokens and ticket codes.
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace seatgrab::security {
+
+/// base64url without padding (RFC 4648 §5), on top of OpenSSL's base64.
+std::string base64url_encode(std::string_view data);
+
+/// Decodes base64url without padding. Accepts only the canonical encoding (the unused low bits
+/// of the last character must be zero): otherwise several strings decode to the same bytes
+/// and a signed token would have look-alike twins.
+std::optional<std::string> base64url_decode(std::string_view in);
+
+} // namespace seatgrab::security
