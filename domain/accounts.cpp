@@ -31,13 +31,12 @@ caf::error fail(ec code, std::string context) {
 }
 
 caf::error bad_credentials() {
-  // TODO: ec::bad_credentials once it exists; the context stays the same for every cause.
-  return fail(ec::invalid_argument, "wrong email or password");
+  // The context is the same for every cause: no hint which part was wrong.
+  return fail(ec::bad_credentials, "wrong email or password");
 }
 
 caf::error no_session() {
-  // TODO: ec::unauthenticated once it exists.
-  return fail(ec::not_found, "no such session");
+  return fail(ec::unauthenticated, "no such session");
 }
 
 std::string quoted(std::string_view x) {

@@ -62,6 +62,12 @@ std::string_view to_string(ec x) noexcept {
     return "admission_mismatch";
   case ec::sale_not_open:
     return "sale_not_open";
+  case ec::bad_credentials:
+    return "bad_credentials";
+  case ec::unauthenticated:
+    return "unauthenticated";
+  case ec::payment_declined:
+    return "payment_declined";
   }
   return "unknown_ec";
 }

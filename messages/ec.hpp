@@ -69,6 +69,12 @@ enum class ec : uint8_t {
   admission_mismatch,
   /// The waiting room is paused, or the sale is not open for this operation.
   sale_not_open,
+  /// The email and password do not match an account (deliberately not saying which is wrong).
+  bad_credentials,
+  /// The bearer token is missing, unknown, expired or logged out.
+  unauthenticated,
+  /// The payment provider declined the card.
+  payment_declined,
 };
 
 /// Stable snake_case name of `x`, e.g. "seat_taken".

@@ -1,6 +1,7 @@
 #include "security/password.hpp"
 
 #include "messages/ec.hpp"
+#include "security/encoding.hpp"
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -114,15 +115,6 @@ bool derive(std::string_view password, const scrypt_params& params, const uint8_
                         maxmem, out.data(), out.size()) == 1;
 }
 
-std::string base64url_encode(const uint8_t* data, size_t size) {
-  auto out = base64_encode(data, size);
-  while (!out.empty() && out.back() == '=')
-    out.pop_back();
-  for (auto& c : out)
-    c = c == '+' ? '-' : c == '/' ? '_' : c;
-  return out;
-}
-
 } // namespace
 
 bool valid_params(const scrypt_params& params) noexcept {
@@ -188,7 +180,8 @@ std::string new_session_token() {
   std::array<uint8_t, 32> bytes;
   if (RAND_bytes(bytes.data(), static_cast<int>(bytes.size())) != 1)
     return {};
-  auto result = base64url_encode(bytes.data(), bytes.size());
+  auto result =
+      base64url_encode(std::string_view{reinterpret_cast<const char*>(bytes.data()), bytes.size()});
   OPENSSL_cleanse(bytes.data(), bytes.size());
   return result;
 }

@@ -155,7 +155,7 @@ TEST_CASE("bad credentials fail alike for a wrong password and an unknown email"
   auto short_pw = j.st.login("alice@example.com", "short", t0, ttl);
   for (auto* res : {&wrong_pw, &unknown, &malformed, &short_pw}) {
     REQUIRE_FALSE(*res);
-    CHECK(code_of(res->error()) == ec::invalid_argument); // TODO: ec::bad_credentials
+    CHECK(code_of(res->error()) == ec::bad_credentials);
     CHECK(context_of(res->error()) == "wrong email or password");
   }
   CHECK(j.st == before);
@@ -174,7 +174,7 @@ TEST_CASE("a session is valid until its expiry and not after logout") {
   CHECK(j.st.session(a.token, t0 + ttl - 1ms) == alice);
   auto at_expiry = j.st.session(a.token, t0 + ttl);
   REQUIRE_FALSE(at_expiry);
-  CHECK(code_of(at_expiry.error()) == ec::not_found);
+  CHECK(code_of(at_expiry.error()) == ec::unauthenticated);
   CHECK_FALSE(j.st.session(a.token, t0 + ttl + 1h));
   // Unknown, empty, oversized and almost-right tokens.
   CHECK_FALSE(j.st.session(security::new_session_token(), t0));
@@ -193,7 +193,7 @@ TEST_CASE("a session is valid until its expiry and not after logout") {
   CHECK(j.st.session(a.token, t0 + 1s) == alice);
   auto twice = j.st.logout(b.token, t0 + 2s);
   REQUIRE_FALSE(twice);
-  CHECK(code_of(twice.error()) == ec::not_found);
+  CHECK(code_of(twice.error()) == ec::unauthenticated);
   CHECK(j.st.find_account(bob));
 }
 
