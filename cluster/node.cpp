@@ -6,6 +6,7 @@
 #include "security/admission_token.hpp"
 
 #include <caf/send.hpp>
+#include <spdlog/spdlog.h>
 
 namespace seatgrab::cluster {
 
@@ -77,6 +78,9 @@ node::~node() {
   directory_ = nullptr;
   sys_.await_all_actors_done();
   writer_->close();
+  // In `wal` mode acknowledged writes may still sit in the OS cache; a clean stop syncs them.
+  if (auto res = db_->sync_wal(); !res)
+    spdlog::error("syncing the WAL at shutdown: {}", render(res.error()));
 }
 
 } // namespace seatgrab::cluster
