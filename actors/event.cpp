@@ -55,6 +55,7 @@ struct gather {
   size_t pending;
   std::vector<T> results;
   std::vector<caf::error> errors;
+  std::vector<std::string> failed; // the section of each error, in the same order
   bool arrived() { return --pending == 0; }
 };
 
@@ -66,6 +67,7 @@ void fan_out(self_ptr self, const std::vector<std::string>& sections, Call call,
   for (const auto& section : sections) {
     auto on_error = [=](caf::error& err) mutable {
       g->errors.push_back(err);
+      g->failed.push_back(section);
       if (g->arrived())
         done(*g);
     };
@@ -101,6 +103,15 @@ std::vector<std::string> all_sections(const domain::venue& v) {
   for (const auto& sec : v.sections)
     ids.push_back(sec.id);
   return ids;
+}
+
+// A section that answered one of these did not place the hold.
+bool refused(const caf::error& err) {
+  for (auto code : {ec::seat_taken, ec::unknown_seat, ec::duplicate_seat, ec::too_many_seats,
+                    ec::no_seats_available, ec::invalid_argument, ec::hold_expired})
+    if (err == code)
+      return true;
+  return false;
 }
 
 // Several sections may each report taken seats; the fan gets them all in one error.
@@ -216,19 +227,25 @@ event_actor::behavior_type event(self_ptr self, event_info info,
                 rp.deliver(to_receipt(req, std::move(g.results)));
                 return;
               }
-              // All or nothing: give back what was taken. If that fails, the hold still lapses.
-              std::vector<std::string> taken;
+              // All or nothing: give back what was taken, in the sections that placed their part
+              // and in those that did not answer (a timeout may still have placed it). A release
+              // that fails leaves a hold that still lapses by itself.
+              std::vector<std::string> undo_in;
               for (const auto& part : g.results)
-                taken.push_back(part.section);
+                undo_in.push_back(part.section);
+              for (size_t i = 0; i < g.errors.size(); ++i)
+                if (!refused(g.errors[i]))
+                  undo_in.push_back(g.failed[i]);
               fan_out<caf::unit_t>(
-                  self, taken,
+                  self, undo_in,
                   [=](section_actor hdl, const std::string&) {
                     return self->request(hdl, timeout, atom::release_v, req.hold_id, req.holder);
                   },
                   [=](gather<caf::unit_t>& undo) {
                     for (const auto& err : undo.errors)
-                      spdlog::warn("compensating release of {} failed: {}", req.hold_id,
-                                   render(err));
+                      if (err != ec::hold_not_found)
+                        spdlog::warn("compensating release of {} failed: {}", req.hold_id,
+                                     render(err));
                   });
               rp.deliver(merge_errors(g.errors));
             });

@@ -181,7 +181,9 @@ waiting_room_actor::behavior_type waiting_room(self_ptr self, event_info event, 
         auto ts = room.status(ticket, t);
         if (!ts)
           return ts.error();
-        return to_status(self, ticket, *ts, account, device);
+        // An admission shown to the fan must be one a crash cannot take back.
+        return reply_when_durable(self, *self->state.journal,
+                                  to_status(self, ticket, *ts, account, device));
       },
       [=](atom::leave, uint64_t ticket) -> caf::result<void> {
         auto& room = *self->state.room;

@@ -57,7 +57,15 @@ caf::expected<std::unique_ptr<node>> node::start(const node_options& opts) {
   auto keys = load_admission_keys(**db);
   if (!keys)
     return keys.error();
-  return std::unique_ptr<node>{new node(std::move(*db), std::move(*keys), opts)};
+  std::unique_ptr<node> result{new node(std::move(*db), std::move(*keys), opts)};
+  // The directory loads the catalog as it starts; if that failed, it is gone: say so now.
+  auto& n = *result;
+  if (auto events = n.call<std::vector<event_info>>(n.directory(), atom::get_v, atom::events_v);
+      !events)
+    return caf::make_error(ec::storage_corruption,
+                           "data dir " + opts.data_dir.string() +
+                               ": the catalog does not load: " + render(events.error()));
+  return result;
 }
 
 node::node(std::unique_ptr<persistence::store> db, std::shared_ptr<const security::key_ring> keys,

@@ -64,7 +64,7 @@ std::vector<section_config> section_configs(const event_info& ev, const venue& v
 
 std::string section_entity(std::string_view event_id, std::string_view section_id) {
   std::string result{event_id};
-  result += ':';
+  result += '/'; // not an id character, so no two (event, section) pairs share an entity
   result += section_id;
   return result;
 }

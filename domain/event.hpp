@@ -23,7 +23,7 @@ namespace seatgrab::domain {
 /// unranked seats (rank 0) rank after every ranked seat.
 std::vector<section_config> section_configs(const event_info& ev, const venue& v);
 
-/// Journal entity id of a section actor: "<event>:<section>".
+/// Journal entity id of a section actor: "<event>/<section>" (ids never contain '/').
 std::string section_entity(std::string_view event_id, std::string_view section_id);
 
 } // namespace seatgrab::domain

@@ -13,7 +13,7 @@
 
 namespace seatgrab {
 
-/// One section of one event: owns its seats (journal kind "section", entity "<event>:<section>").
+/// One section of one event: owns its seats (journal kind "section", entity "<event>/<section>").
 using section_actor = caf::typed_actor<
     /// Hold the request's seats (all or nothing), or the best `quantity` adjacent seats.
     caf::replies_to<atom::hold, hold_request>::with<hold_part>,

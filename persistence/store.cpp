@@ -99,9 +99,9 @@ caf::expected<std::unique_ptr<store>> store::open(const store_options& opts) {
   db_opts.create_if_missing = true;
   db_opts.create_missing_column_families = true;
   db_opts.paranoid_checks = true;
-  // A torn WAL tail after a crash is cut off at the last complete record; anything else
-  // (mid-log corruption) fails the open loudly.
-  db_opts.wal_recovery_mode = rocksdb::WALRecoveryMode::kPointInTimeRecovery;
+  // A torn WAL tail after a crash (the record being written when the process died, never
+  // acknowledged) is dropped; corruption anywhere else in the log fails the open loudly.
+  db_opts.wal_recovery_mode = rocksdb::WALRecoveryMode::kTolerateCorruptedTailRecords;
   db_opts.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
   db_opts.keep_log_file_num = 3;
   if (opts.mode == durability::none) {
@@ -204,13 +204,9 @@ caf::error store::read_journal(std::string_view kind, std::string_view entity,
   std::unique_ptr<rocksdb::Iterator> it{
       db_->NewIterator(rocksdb::ReadOptions{}, handle(column::journal))};
   uint64_t expected_seq = log.snapshot_seq + 1;
-  std::string bad_key; // a record that failed its checksum; fine only if it is the last one
   for (it->Seek(journal_key(kind, entity, log.snapshot_seq + 1));
        it->Valid() && it->key().starts_with(prefix); it->Next()) {
     auto key = it->key().ToStringView();
-    if (!bad_key.empty())
-      return caf::make_error(ec::storage_corruption,
-                             "journal record fails its checksum: " + printable_key(bad_key));
     auto parts = parse_journal_key(key);
     if (!parts)
       return caf::make_error(ec::storage_corruption,
@@ -219,20 +215,17 @@ caf::error store::read_journal(std::string_view kind, std::string_view entity,
       return caf::make_error(ec::storage_corruption, "journal gap: expected sequence " +
                                                          std::to_string(expected_seq) + ", found " +
                                                          printable_key(key));
+    // RocksDB writes batches atomically, so a torn write never surfaces as a bad value: a
+    // checksum mismatch here is corruption (or a bug), even in the newest record.
     auto payload = unseal(it->value().ToStringView());
-    if (!payload) {
-      bad_key = std::string{key};
-      continue;
-    }
+    if (!payload)
+      return caf::make_error(ec::storage_corruption,
+                             "journal record fails its checksum: " + printable_key(key));
     log.tail.emplace_back(parts->seq, std::string{*payload});
     ++expected_seq;
   }
   if (!it->status().ok())
     return to_error(it->status(), "reading journal of " + printable_key(prefix));
-  if (!bad_key.empty()) {
-    spdlog::warn("dropping torn last journal record {}", printable_key(bad_key));
-    log.torn_tail_dropped = true;
-  }
   return {};
 }
 

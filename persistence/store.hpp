@@ -62,7 +62,6 @@ struct entity_log {
   std::optional<std::string> snapshot; ///< payload of the latest snapshot, if any
   uint64_t snapshot_seq = 0;           ///< the event the snapshot includes (0 = none)
   std::vector<std::pair<uint64_t, std::string>> tail; ///< (seq, payload), contiguous
-  bool torn_tail_dropped = false;                     ///< a torn last record was found and ignored
 
   /// The sequence number of the last event (snapshot or tail).
   uint64_t last_seq() const noexcept { return tail.empty() ? snapshot_seq : tail.back().first; }
@@ -94,8 +93,9 @@ public:
   /// Writes several write sets as one atomic batch (group commit).
   caf::expected<void> write(const std::vector<const write_set*>& sets, bool sync);
 
-  /// Snapshot plus journal tail of one entity. A torn last record is dropped and reported in
-  /// `torn_tail_dropped`; any other bad record or a gap is `storage_corruption` naming the key.
+  /// Snapshot plus journal tail of one entity. A record failing its checksum or a gap is
+  /// `storage_corruption` naming the key. (A torn write at a crash is RocksDB's WAL tail,
+  /// dropped when the database opens; it was never acknowledged.)
   caf::expected<entity_log> load(std::string_view kind, std::string_view entity) const;
 
   /// Every journal record of one entity from the first, ignoring snapshots: the audit trail.

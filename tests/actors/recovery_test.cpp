@@ -1,3 +1,5 @@
+#include "cluster/node.hpp"
+#include "messages/catalog.pb.h"
 #include "tests/support/node_fixture.hpp"
 
 #include <doctest/doctest.h>
@@ -41,11 +43,31 @@ TEST_CASE("a restarted node has every acknowledged hold and sale, and releases l
     CHECK(node.status(a, "A-2-1") == sg::seat_state::free);
     CHECK(node.status(a, "A-1-1") == sg::seat_state::sold);
     // The release is journaled too, so the next restart need not repeat it.
-    auto log = node.db().load("section", "gig:A");
+    auto log = node.db().load("section", "gig/A");
     REQUIRE(log);
     sg::pb::section_event last;
     REQUIRE(last.ParseFromString(log->tail.back().second));
     CHECK(last.has_expired());
   }
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("a catalog that does not load stops the node at start, naming the problem") {
+  auto dir = std::filesystem::temp_directory_path() / "seatgrab-bad-catalog";
+  std::filesystem::remove_all(dir);
+  {
+    auto db = sg::persistence::store::open({dir, sg::persistence::durability::fsync});
+    REQUIRE(db);
+    sg::pb::event_created rec; // an event on a venue the catalog never heard of
+    rec.set_id("orphan");
+    rec.set_venue_id("nowhere");
+    sg::persistence::write_set ws;
+    ws.append("event", "orphan", 1, rec.SerializeAsString());
+    REQUIRE((*db)->write(ws, true));
+  }
+  auto started =
+      sg::cluster::node::start({dir, sg::persistence::durability::fsync, 1, sg::test::test_epoch});
+  REQUIRE_FALSE(started);
+  CHECK(sg::render(started.error()).find(dir.string()) != std::string::npos);
   std::filesystem::remove_all(dir);
 }

@@ -36,7 +36,7 @@ TEST_CASE("a hold made at t is held at t+299s and free at t+300s, by its own tim
   CHECK(node.status(sec, "A-1-1") == sg::seat_state::free);
   CHECK(node.status(sec, "A-1-2") == sg::seat_state::free);
   // The expiry was journaled: the section's journal ends with it.
-  auto log = node.db().load("section", "gig:A");
+  auto log = node.db().load("section", "gig/A");
   REQUIRE(log);
   sg::pb::section_event last;
   REQUIRE(last.ParseFromString(log->tail.back().second));
