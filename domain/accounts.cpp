@@ -1,5 +1,6 @@
 #include "domain/accounts.hpp"
 
+#include "domain/detail.hpp"
 #include "messages/ec.hpp"
 #include "security/password.hpp"
 
@@ -8,6 +9,8 @@
 namespace seatgrab::domain {
 
 namespace {
+
+using namespace detail;
 
 // Verified when an email has no account, so that a miss costs a full default-cost scrypt like
 // a hit does and timing does not reveal which emails exist. Salt and hash are zero bytes: no
@@ -18,18 +21,6 @@ constexpr std::string_view dummy_hash = "scrypt$32768$8$1$AAAAAAAAAAAAAAAAAAAAAA
 // Longer inputs cannot be our tokens; reject them before hashing.
 constexpr size_t max_token_size = 256;
 
-int64_t to_ms(time_point t) {
-  return t.time_since_epoch().count();
-}
-
-time_point from_ms(int64_t ms) {
-  return time_point{std::chrono::milliseconds{ms}};
-}
-
-caf::error fail(ec code, std::string context) {
-  return caf::make_error(code, std::move(context));
-}
-
 caf::error bad_credentials() {
   // The context is the same for every cause: no hint which part was wrong.
   return fail(ec::bad_credentials, "wrong email or password");
@@ -37,13 +28,6 @@ caf::error bad_credentials() {
 
 caf::error no_session() {
   return fail(ec::unauthenticated, "no such session");
-}
-
-std::string quoted(std::string_view x) {
-  std::string result{"'"};
-  result += x;
-  result += '\'';
-  return result;
 }
 
 bool is_space(char c) {

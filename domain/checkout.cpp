@@ -1,34 +1,14 @@
 #include "domain/checkout.hpp"
 
+#include "domain/detail.hpp"
+
 #include <set>
 
 namespace seatgrab::domain {
 
 namespace {
 
-int64_t to_ms(time_point t) {
-  return t.time_since_epoch().count();
-}
-
-time_point from_ms(int64_t ms) {
-  return time_point{std::chrono::milliseconds{ms}};
-}
-
-// Ids end up in journal keys and logs: the same rule as persistence names.
-bool well_formed(std::string_view id) {
-  return !id.empty() && id.size() <= 255 && id.find('\0') == std::string_view::npos;
-}
-
-caf::error fail(ec code, std::string context) {
-  return caf::make_error(code, std::move(context));
-}
-
-std::string quoted(std::string_view x) {
-  std::string result{"'"};
-  result += x;
-  result += '\'';
-  return result;
-}
+using namespace detail;
 
 // The first thing wrong with a request, or nothing.
 std::optional<std::string> problem_of(const checkout_request& req, std::string_view event_id) {

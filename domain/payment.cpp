@@ -1,5 +1,6 @@
 #include "domain/payment.hpp"
 
+#include "domain/detail.hpp"
 #include "messages/ec.hpp"
 
 #include <algorithm>
@@ -8,29 +9,7 @@ namespace seatgrab::domain {
 
 namespace {
 
-int64_t to_ms(time_point t) {
-  return t.time_since_epoch().count();
-}
-
-time_point from_ms(int64_t ms) {
-  return time_point{std::chrono::milliseconds{ms}};
-}
-
-caf::error fail(ec code, std::string context) {
-  return caf::make_error(code, std::move(context));
-}
-
-std::string quoted(std::string_view x) {
-  std::string result{"'"};
-  result += x;
-  result += '\'';
-  return result;
-}
-
-// Ids end up in journal keys and logs: the same rule as persistence names.
-bool well_formed(std::string_view id) {
-  return !id.empty() && id.size() <= 255 && id.find('\0') == std::string_view::npos;
-}
+using namespace detail;
 
 bool is_digit(char c) {
   return c >= '0' && c <= '9';

@@ -1,5 +1,6 @@
 #include "domain/section_state.hpp"
 
+#include "domain/detail.hpp"
 #include "messages/ec.hpp"
 
 #include <algorithm>
@@ -10,29 +11,7 @@ namespace seatgrab::domain {
 
 namespace {
 
-int64_t to_ms(time_point t) {
-  return t.time_since_epoch().count();
-}
-
-time_point from_ms(int64_t ms) {
-  return time_point{std::chrono::milliseconds{ms}};
-}
-
-// Ids end up in journal keys and logs: the same rule as persistence names.
-bool well_formed(std::string_view id) {
-  return !id.empty() && id.size() <= 255 && id.find('\0') == std::string_view::npos;
-}
-
-caf::error fail(ec code, std::string context) {
-  return caf::make_error(code, std::move(context));
-}
-
-std::string quoted(std::string_view x) {
-  std::string result{"'"};
-  result += x;
-  result += '\'';
-  return result;
-}
+using namespace detail;
 
 } // namespace
 

@@ -1,5 +1,6 @@
 #include "domain/ticket.hpp"
 
+#include "domain/detail.hpp"
 #include "messages/ec.hpp"
 #include "security/encoding.hpp"
 
@@ -16,14 +17,12 @@ using security::base64url_encode;
 
 namespace {
 
+using namespace detail;
+
 constexpr std::string_view code_prefix = "T1.";
 
 // Separates the per-ticket secret derivation from any other use of the event rotation key.
 constexpr std::string_view secret_label = "seatgrab ticket rotation v1";
-
-caf::error fail(ec code, std::string context) {
-  return caf::make_error(code, std::move(context));
-}
 
 // -- big-endian integers ------------------------------------------------------------------------
 

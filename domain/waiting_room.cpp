@@ -1,5 +1,6 @@
 #include "domain/waiting_room.hpp"
 
+#include "domain/detail.hpp"
 #include "messages/ec.hpp"
 
 #include <openssl/evp.h>
@@ -14,19 +15,9 @@ namespace seatgrab::domain {
 
 namespace {
 
+using namespace detail;
+
 constexpr int64_t window_ms = 60'000; // ETA measures admissions over the last minute
-
-int64_t to_ms(time_point t) {
-  return t.time_since_epoch().count();
-}
-
-time_point from_ms(int64_t ms) {
-  return time_point{std::chrono::milliseconds{ms}};
-}
-
-caf::error fail(ec code, std::string context) {
-  return caf::make_error(code, std::move(context));
-}
 
 std::array<uint8_t, EVP_MAX_MD_SIZE> sha256_once(const uint8_t* data, size_t size) {
   std::array<uint8_t, EVP_MAX_MD_SIZE> out{};
