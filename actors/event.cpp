@@ -289,6 +289,14 @@ event_actor::behavior_type event(self_ptr self, event_info info,
                 rp.deliver(std::move(all));
                 return;
               }
+              // A part that did not answer may have sold: the outcome is unknown, so nothing
+              // is undone and the caller retries (confirms are idempotent per order).
+              for (const auto& err : g.errors)
+                if (!refused(err) && err != ec::hold_not_found && err != ec::not_holder) {
+                  rp.deliver(
+                      caf::make_error(ec::unavailable, "a section did not answer: " + render(err)));
+                  return;
+                }
               // All or nothing: the parts already sold are refunded, seat by seat.
               for (const auto& r : g.results) {
                 for (const auto& s : r.seats) {

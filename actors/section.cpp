@@ -155,6 +155,19 @@ section_actor::behavior_type section(self_ptr self, domain::section_config cfg, 
         auto& st = self->state;
         auto hold = st.inv->find_hold(hold_id);
         auto ch = st.inv->confirm(hold_id, holder, order_id, now(self));
+        if (!ch && ch.error() == ec::hold_not_found) {
+          // A retry of a confirm whose reply was lost (or that ran before a restart): the hold
+          // is gone because it was sold. Seats sold to this order mean it succeeded.
+          auto sold = st.inv->sold_to(order_id);
+          if (!sold.empty()) {
+            sale_receipt again{hold_id, order_id, {}, 0};
+            for (const auto& s : sold) {
+              again.seats.push_back(seat_price{std::string{s.id}, s.price});
+              again.total += s.price;
+            }
+            return reply_when_durable(self, *st.journal, std::move(again));
+          }
+        }
         if (!ch)
           return ch.error();
         journal(self, ch->event);

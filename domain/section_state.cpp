@@ -562,6 +562,14 @@ std::vector<seat_view> section_state::seats() const {
   return result;
 }
 
+std::vector<seat_view> section_state::sold_to(std::string_view order_id) const {
+  std::vector<seat_view> result;
+  for (uint32_t i = 0; i < seats_.size(); ++i)
+    if (seats_[i].status == seat_status::sold && orders_[seats_[i].ref].id == order_id)
+      result.push_back(view(i));
+  return result;
+}
+
 std::optional<hold_info> section_state::find_hold(std::string_view hold_id) const {
   if (const auto* h = live_hold(hold_id))
     return info(*h);

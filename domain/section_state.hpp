@@ -193,6 +193,10 @@ public:
   /// Every seat in config order, for the seat map.
   std::vector<seat_view> seats() const;
 
+  /// The seats sold to `order_id`, in seat order (empty if none): lets a confirm that is
+  /// retried after its reply was lost be answered as the success it was.
+  std::vector<seat_view> sold_to(std::string_view order_id) const;
+
   std::optional<hold_info> find_hold(std::string_view hold_id) const;
 
   /// Every live hold, ordered by hold id (after recovery: re-arm one timer per hold).

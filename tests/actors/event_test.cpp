@@ -102,3 +102,23 @@ TEST_CASE("the catalog refuses bad venues and events, naming the field") {
   REQUIRE(events);
   CHECK(events->size() == 1);
 }
+
+TEST_CASE("a sale across sections retried with the same order is the same sale") {
+  sg::test::node_fixture node;
+  auto ev = node.add_small_event();
+  REQUIRE(node.call<sg::hold_receipt>(ev, hold_v,
+                                      sg::hold_request{"h1", "alice", {"A-1-1", "B-1-1"}, {}, 0}));
+  auto confirm = [&] {
+    return node.call<sg::sale_receipt>(ev, confirm_v, std::string{"h1"}, std::string{"alice"},
+                                       std::string{"o1"}, std::vector<std::string>{"A", "B"});
+  };
+  auto first = confirm();
+  REQUIRE(first);
+  auto again = confirm();
+  REQUIRE(again);
+  CHECK(again->total == first->total);
+  CHECK(again->seats.size() == 2);
+  node.ts().run();
+  CHECK(node.status(node.section("gig", "A"), "A-1-1") == sg::seat_state::sold);
+  CHECK(node.status(node.section("gig", "B"), "B-1-1") == sg::seat_state::sold);
+}

@@ -147,3 +147,23 @@ TEST_CASE("best available picks adjacent seats in one row") {
   REQUIRE_FALSE(unknown);
   CHECK(unknown.error() == sg::ec::unknown_section);
 }
+
+TEST_CASE("a confirm retried after its reply was lost gets the same sale") {
+  sg::test::node_fixture node;
+  node.add_small_event();
+  auto sec = node.section("gig", "A");
+  REQUIRE(node.call<sg::hold_part>(sec, hold_v, seats("h1", "alice", {"A-1-1", "A-1-2"})));
+  auto first = node.call<sg::sale_receipt>(sec, confirm_v, std::string{"h1"}, std::string{"alice"},
+                                           std::string{"o1"});
+  REQUIRE(first);
+  auto again = node.call<sg::sale_receipt>(sec, confirm_v, std::string{"h1"}, std::string{"alice"},
+                                           std::string{"o1"});
+  REQUIRE(again);
+  CHECK(again->total == first->total);
+  CHECK(again->seats.size() == 2);
+  // Another order id for the same (gone) hold is still refused.
+  auto other = node.call<sg::sale_receipt>(sec, confirm_v, std::string{"h1"}, std::string{"alice"},
+                                           std::string{"o2"});
+  REQUIRE_FALSE(other);
+  CHECK(other.error() == sg::ec::hold_not_found);
+}
