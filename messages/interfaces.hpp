@@ -71,6 +71,22 @@ using waiting_room_actor = caf::typed_actor<
     /// Journal (self-message): everything up to token (n) is durable, or failed.
     caf::reacts_to<atom::durable, uint64_t, caf::error>>;
 
+/// The checkout coordinator of one event (journal kinds "checkout" and "payment", entity =
+/// event id): runs the saga authorize → confirm seats → capture → issue tickets, or voids the
+/// authorization when the seats are refused.
+using checkout_actor = caf::typed_actor<
+    /// Check out hold (idempotency key, account, hold id, sections, seat ids, seat prices,
+    /// payment method): replies with (order id, one ticket code per seat) once the order is
+    /// completed, or with the order's failure (payment_declined, hold_expired, ...). A retry
+    /// with the same key and request joins the same order.
+    caf::replies_to<atom::confirm, std::string, std::string, std::string, std::vector<std::string>,
+                    std::vector<std::string>, std::vector<int64_t>,
+                    std::string>::with<std::string, std::vector<std::string>>,
+    /// Timer (self-message): run the next action of order (id) again.
+    caf::reacts_to<atom::tick, std::string>,
+    /// Journal (self-message): everything up to token (n) is durable, or failed.
+    caf::reacts_to<atom::durable, uint64_t, caf::error>>;
+
 /// The node's directory: entity id -> actor. Owns the catalog of venues and events and
 /// activates their actors from the journal.
 using directory_actor = caf::typed_actor<

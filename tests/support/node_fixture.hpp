@@ -139,6 +139,7 @@ public:
   directory_actor directory() { return directory_; }
   persistence::store& db() { return *db_; }
   const security::key_ring& keys() { return *keys_; }
+  actors::context_ptr ctx() const { return ctx_; }
 
 private:
   static std::unique_ptr<persistence::store> open(const std::filesystem::path& dir,
