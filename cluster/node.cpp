@@ -75,10 +75,10 @@ node::node(std::unique_ptr<persistence::store> db, std::shared_ptr<const securit
       writer_(std::make_unique<persistence::group_commit>(*db_, opts.durability !=
                                                                     persistence::durability::none)),
       cfg_(opts.threads), sys_(cfg_) {
-  auto ctx = std::make_shared<actors::actor_context>(actors::actor_context{
+  ctx_ = std::make_shared<actors::actor_context>(actors::actor_context{
       db_.get(), writer_.get(), actors::wall_clock{sys_.clock().now(), opts.wall_origin},
       std::move(keys)});
-  directory_ = spawn_directory(sys_, std::move(ctx));
+  directory_ = spawn_directory(sys_, ctx_);
 }
 
 node::~node() {

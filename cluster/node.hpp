@@ -38,6 +38,8 @@ public:
 
   caf::actor_system& sys() { return sys_; }
   directory_actor directory() const { return directory_; }
+  /// What the node's actors share (store, journal writer, clock, keys).
+  actors::context_ptr context() const { return ctx_; }
   persistence::store& db() { return *db_; }
 
   /// A blocking request from a thread that is not an actor (command line, tests).
@@ -63,6 +65,7 @@ private:
   std::unique_ptr<persistence::group_commit> writer_;
   config cfg_;
   caf::actor_system sys_;
+  actors::context_ptr ctx_;
   directory_actor directory_;
 };
 
