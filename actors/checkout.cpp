@@ -330,11 +330,8 @@ checkout_actor::behavior_type checkout(self_ptr self, event_info info, event_act
         drive(self, order_id);
       },
       [=](atom::durable, uint64_t token, caf::error& err) {
-        self->state.journal->on_durable(token, err);
-        if (err) {
-          spdlog::error("checkout {}: journal write failed: {}", self->state.entity, render(err));
-          self->quit(err);
-        }
+        on_durable_or_stop(self, *self->state.journal, token, err,
+                           "checkout " + self->state.entity);
       },
   };
 }

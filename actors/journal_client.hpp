@@ -5,6 +5,7 @@
 
 #include <caf/send.hpp>
 #include <caf/typed_response_promise.hpp>
+#include <spdlog/spdlog.h>
 
 #include <cstdint>
 #include <deque>
@@ -83,6 +84,19 @@ private:
   caf::error failed_;
   std::deque<std::pair<uint64_t, reply>> waiting_;
 };
+
+/// The body of every journaling actor's `(atom::durable, token, error)` handler. A failed write
+/// leaves the actor's memory ahead of its journal, so it stops; its next activation recovers
+/// from disk.
+template <class Self>
+void on_durable_or_stop(Self* self, journal_client& journal, uint64_t token, const caf::error& err,
+                        std::string_view who) {
+  journal.on_durable(token, err);
+  if (err) {
+    spdlog::error("{}: journal write failed: {}", who, render(err));
+    self->quit(err);
+  }
+}
 
 /// Replies `value` once everything `journal` accepted so far is durable (or the write's error).
 template <class T, class Self>

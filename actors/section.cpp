@@ -214,12 +214,7 @@ section_actor::behavior_type section(self_ptr self, domain::section_config cfg, 
           journal(self, ch->event);
       },
       [=](atom::durable, uint64_t token, caf::error& err) {
-        self->state.journal->on_durable(token, err);
-        if (err) {
-          // Memory is now ahead of the journal: stop, so the next activation recovers from disk.
-          spdlog::error("section {}: journal write failed: {}", self->state.entity, render(err));
-          self->quit(err);
-        }
+        on_durable_or_stop(self, *self->state.journal, token, err, "section " + self->state.entity);
       },
   };
 }

@@ -236,12 +236,8 @@ waiting_room_actor::behavior_type waiting_room(self_ptr self, event_info event, 
         self->delayed_send(self, room.config().tick, atom::tick_v);
       },
       [=](atom::durable, uint64_t token, caf::error& err) {
-        self->state.journal->on_durable(token, err);
-        if (err) {
-          spdlog::error("waiting room {}: journal write failed: {}", self->state.event.id,
-                        render(err));
-          self->quit(err);
-        }
+        on_durable_or_stop(self, *self->state.journal, token, err,
+                           "waiting room " + self->state.event.id);
       },
   };
 }

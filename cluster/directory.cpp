@@ -239,12 +239,7 @@ directory_actor::behavior_type directory(self_ptr self, actors::context_ptr ctx)
         return activate_section(self, entity);
       },
       [=](atom::durable, uint64_t token, caf::error& err) {
-        self->state.journal->on_durable(token, err);
-        if (err) {
-          // The catalog in memory is ahead of the journal: stop rather than serve it.
-          spdlog::error("directory: journal write failed: {}", render(err));
-          self->quit(err);
-        }
+        actors::on_durable_or_stop(self, *self->state.journal, token, err, "directory");
       },
   };
 }
