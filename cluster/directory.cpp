@@ -53,6 +53,8 @@ pb::event_created to_record(const event_info& ev) {
   rec.set_admission_per_min(ev.admission_per_min);
   rec.set_max_active_shoppers(ev.max_active_shoppers);
   rec.set_queue_mode(ev.queue_mode);
+  rec.set_rotating_codes(ev.rotating_codes);
+  rec.set_refunds_until_ms(ev.refunds_until_ms);
   return rec;
 }
 
@@ -69,6 +71,8 @@ event_info from_record(const pb::event_created& rec) {
   ev.admission_per_min = rec.admission_per_min();
   ev.max_active_shoppers = rec.max_active_shoppers();
   ev.queue_mode = rec.queue_mode();
+  ev.rotating_codes = rec.rotating_codes();
+  ev.refunds_until_ms = rec.refunds_until_ms();
   return ev;
 }
 

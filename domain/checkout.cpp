@@ -284,6 +284,7 @@ caf::error checkout_state::apply(const pb::checkout_event& ev) {
     rec.decline_reason = ev.declined().reason();
     rec.failure = ec::payment_declined;
     rec.step = checkout_step::failed;
+    uncount(rec);
     break;
   case pb::checkout_event::kSeatsConfirmed:
     if (auto err = expect(checkout_step::confirming_seats, "seats_confirmed"))
@@ -322,6 +323,7 @@ caf::error checkout_state::apply(const pb::checkout_event& ev) {
     if (auto err = expect(checkout_step::voiding, "voided"))
       return err;
     rec.step = checkout_step::failed;
+    uncount(rec);
     break;
   default:
     return corrupt("event has no kind");
@@ -347,11 +349,24 @@ caf::error checkout_state::apply_started(const pb::checkout_event& ev) {
   rec.updated_at = rec.created_at;
   by_key_.emplace(rec.req.idempotency_key, rec.id);
   by_id_.emplace(rec.id, orders_.size());
+  seats_by_account_[rec.req.account] += static_cast<uint32_t>(rec.req.seats.size());
   orders_.push_back(std::move(rec));
   return {};
 }
 
+void checkout_state::uncount(const order_rec& rec) {
+  auto i = seats_by_account_.find(rec.req.account);
+  i->second -= static_cast<uint32_t>(rec.req.seats.size());
+  if (i->second == 0)
+    seats_by_account_.erase(i);
+}
+
 // -- queries ------------------------------------------------------------------
+
+uint32_t checkout_state::seats_of(std::string_view account) const {
+  auto i = seats_by_account_.find(account);
+  return i == seats_by_account_.end() ? 0 : i->second;
+}
 
 checkout_action checkout_state::next_action(std::string_view order_id) const {
   const auto* rec = find_rec(order_id);

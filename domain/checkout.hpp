@@ -209,6 +209,10 @@ public:
   /// Number of orders ever started.
   size_t size() const noexcept { return orders_.size(); }
 
+  /// Seats in the orders of `account` that have not failed (open or completed), for the
+  /// per-account ticket limit.
+  uint32_t seats_of(std::string_view account) const;
+
 private:
   struct order_rec {
     std::string id;
@@ -230,11 +234,13 @@ private:
   order_view view(const order_rec& rec) const;
   caf::error corrupt(std::string what) const;
   caf::error apply_started(const pb::checkout_event& ev);
+  void uncount(const order_rec& rec);
 
   std::string event_id_;
-  std::vector<order_rec> orders_;                          // in creation order
-  std::map<std::string, size_t, std::less<>> by_id_;       // order id -> index
-  std::map<std::string, std::string, std::less<>> by_key_; // idempotency key -> order id
+  std::vector<order_rec> orders_;                                 // in creation order
+  std::map<std::string, size_t, std::less<>> by_id_;              // order id -> index
+  std::map<std::string, std::string, std::less<>> by_key_;        // idempotency key -> order id
+  std::map<std::string, uint32_t, std::less<>> seats_by_account_; // see seats_of
   uint64_t version_ = 0;
 };
 

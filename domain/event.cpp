@@ -36,6 +36,8 @@ caf::error validate(const event_info& ev, const venue& v) {
     return bad("max_active_shoppers", "must be between 1 and 10000000");
   if (ev.queue_mode != "shuffle" && ev.queue_mode != "fifo")
     return bad("queue_mode", "must be \"shuffle\" or \"fifo\"");
+  if (ev.refunds_until_ms < 0)
+    return bad("refunds_until_ms", "must not be negative");
   return {};
 }
 

@@ -68,6 +68,14 @@ std::string_view to_string(ec x) noexcept {
     return "unauthenticated";
   case ec::payment_declined:
     return "payment_declined";
+  case ec::ticket_used:
+    return "ticket_used";
+  case ec::ticket_refunded:
+    return "ticket_refunded";
+  case ec::refund_closed:
+    return "refund_closed";
+  case ec::forbidden:
+    return "forbidden";
   }
   return "unknown_ec";
 }

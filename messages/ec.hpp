@@ -75,6 +75,14 @@ enum class ec : uint8_t {
   unauthenticated,
   /// The payment provider declined the card.
   payment_declined,
+  /// The ticket was admitted at the gate already; it can no longer be transferred or refunded.
+  ticket_used,
+  /// The ticket was refunded; it is no longer valid.
+  ticket_refunded,
+  /// The event's refund policy does not allow this refund (only an operator may).
+  refund_closed,
+  /// The caller may not do this (e.g. a fan using an operator route).
+  forbidden,
 };
 
 /// Stable snake_case name of `x`, e.g. "seat_taken".

@@ -107,6 +107,11 @@ struct event_info {
   uint32_t admission_per_min = 5000;    ///< waiting-room pacer rate
   uint32_t max_active_shoppers = 10000; ///< admitted and shopping at once, at most
   std::string queue_mode = "shuffle";   ///< pre-queue order at opening: shuffle | fifo
+  /// Ticket codes carry a rotating part (15 s steps), so a screenshot stops working.
+  bool rotating_codes = false;
+  /// Refund policy: fans may refund their own unused tickets until this time; 0 = never (an
+  /// operator always may).
+  int64_t refunds_until_ms = 0;
 };
 
 template <class Inspector>
@@ -159,7 +164,7 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, event_info& x) {
   return f(x.id, x.venue_id, x.name, x.opens_at_ms, x.hold_ttl_s, x.max_hold_total_s,
            x.max_seats_per_hold, x.max_tickets_per_account, x.admission_per_min,
-           x.max_active_shoppers, x.queue_mode);
+           x.max_active_shoppers, x.queue_mode, x.rotating_codes, x.refunds_until_ms);
 }
 
 } // namespace seatgrab
