@@ -7,6 +7,7 @@
 #include <spdlog/spdlog.h>
 
 #include <map>
+#include <memory>
 #include <set>
 #include <unordered_map>
 
@@ -316,6 +317,43 @@ event_actor::behavior_type event(self_ptr self, event_info info,
               }
               rp.deliver(g.errors.front());
             });
+        return rp;
+      },
+      [=](atom::refund, std::string& order_id,
+          std::vector<std::string>& seats) -> caf::result<void> {
+        auto& st = self->state;
+        if (seats.empty())
+          return caf::make_error(ec::invalid_argument, "no seats given");
+        std::vector<std::string> sections;
+        for (const auto& seat : seats) {
+          auto i = st.section_of_seat.find(seat);
+          if (i == st.section_of_seat.end())
+            return caf::make_error(ec::unknown_seat, seat);
+          sections.push_back(st.venue->sections[i->second].id);
+        }
+        auto rp = self->make_response_promise<void>();
+        auto pending = std::make_shared<size_t>(seats.size());
+        auto first_error = std::make_shared<caf::error>();
+        for (size_t k = 0; k < seats.size(); ++k) {
+          fan_out<caf::unit_t>(
+              self, {sections[k]},
+              [=, seat = seats[k]](section_actor hdl, const std::string&) {
+                return self->request(hdl, timeout, atom::refund_v, seat, order_id);
+              },
+              [=](gather<caf::unit_t>& g) mutable {
+                // A seat no longer sold to the order was refunded before (a seat leaves its
+                // order only by refund): a retried refund counts it as done.
+                for (const auto& err : g.errors)
+                  if (err != ec::seat_not_sold && err != ec::not_holder && !*first_error)
+                    *first_error = err;
+                if (--*pending > 0)
+                  return;
+                if (*first_error)
+                  rp.deliver(*first_error);
+                else
+                  deliver_void(rp);
+              });
+        }
         return rp;
       },
       [=](atom::get, atom::seatmap) -> caf::result<event_map> {

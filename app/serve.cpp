@@ -56,7 +56,7 @@ int serve(const serve_options& opts) {
   auto now =
       std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
   domain::time_point wall{now.time_since_epoch()};
-  auto started = cluster::node::start({opts.data_dir, opts.durability, 0, wall});
+  auto started = cluster::node::start({opts.data_dir, opts.durability, 0, wall, {}});
   if (!started) {
     spdlog::error("{}", render(started.error()));
     return 1;

@@ -6,11 +6,10 @@
 // reply carrying the ticket codes, and checkouts/s. Baseline, in the same process: the same
 // number of holds (one durable round trip each). Median of --runs runs.
 
-#include "actors/checkout.hpp"
-
 #include "bench/bench_util.hpp"
 #include "cluster/node.hpp"
 #include "domain/venue.hpp"
+#include "messages/interfaces.hpp"
 
 #include <caf/event_based_actor.hpp>
 
@@ -68,7 +67,7 @@ figures run(int fans) {
   auto dir = std::filesystem::temp_directory_path() / "seatgrab-bench-checkout";
   std::filesystem::remove_all(dir);
   auto started =
-      sg::cluster::node::start({dir, sg::persistence::durability::fsync, 2, sg::bench::epoch});
+      sg::cluster::node::start({dir, sg::persistence::durability::fsync, 2, sg::bench::epoch, {}});
   if (!started)
     die("start", started.error());
   auto& node = **started;
@@ -87,10 +86,10 @@ figures run(int fans) {
       node.call<sg::event_actor>(node.directory(), sg::atom::get_v, sg::atom::event_v, info.id);
   if (!ev)
     die("event actor", ev.error());
-  auto key = sg::security::ed25519_key::generate();
-  if (!key)
-    die("key", key.error());
-  auto co = sg::actors::spawn_checkout(node.sys(), info, *ev, node.context(), {}, *key);
+  auto co = node.call<sg::box_office_actor>(node.directory(), sg::atom::get_v,
+                                            sg::atom::box_office_v, info.id);
+  if (!co)
+    die("box office", co.error());
   // Fan i holds two neighbouring seats of row A/B/... in some section.
   std::vector<std::vector<std::string>> seats(static_cast<size_t>(fans));
   std::vector<std::string> section_of(static_cast<size_t>(fans));
@@ -116,16 +115,15 @@ figures run(int fans) {
     // Both seats are in one section, so at its tier's price.
     const auto* sec = v.find_section(section_of[static_cast<size_t>(i)]);
     auto p = v.find_tier(sec->tier)->price;
-    self->request(co, std::chrono::seconds{60}, sg::atom::confirm_v, "key" + n, "fan" + n, "h" + n,
+    self->request(*co, std::chrono::seconds{60}, sg::atom::confirm_v, "key" + n, "fan" + n, "h" + n,
                   std::vector<std::string>{sec->id}, seats[static_cast<size_t>(i)],
                   std::vector<int64_t>{p, p}, std::string{"4242424242424242"})
-        .then([done](std::string&, std::vector<std::string>&) { done(); }, on_error);
+        .then([done](sg::order_info&) { done(); }, on_error);
   });
   out.per_s = static_cast<double>(fans) / seconds_since(start);
   out.p50_ms = percentile(lat, 0.5);
   out.p99_ms = percentile(lat, 0.99);
   out.max_ms = percentile(lat, 1.0);
-  caf::anon_send_exit(co, caf::exit_reason::user_shutdown);
   return out;
 }
 

@@ -75,7 +75,7 @@ struct sellout {
 sellout run_actors(const sg::domain::venue& v, sg::persistence::durability mode,
                    const std::filesystem::path& dir, int clients) {
   std::filesystem::remove_all(dir);
-  auto started = sg::cluster::node::start({dir, mode, 2, epoch});
+  auto started = sg::cluster::node::start({dir, mode, 2, epoch, {}});
   if (!started) {
     std::fprintf(stderr, "%s\n", sg::render(started.error()).c_str());
     std::exit(1);

@@ -77,7 +77,7 @@ state_figures run_state(uint64_t fans) {
 double run_actor(sg::persistence::durability mode, uint64_t fans, int clients) {
   auto dir = std::filesystem::temp_directory_path() / "seatgrab-bench-queue";
   std::filesystem::remove_all(dir);
-  auto started = sg::cluster::node::start({dir, mode, 2, epoch});
+  auto started = sg::cluster::node::start({dir, mode, 2, epoch, {}});
   if (!started) {
     std::fprintf(stderr, "%s\n", sg::render(started.error()).c_str());
     std::exit(1);

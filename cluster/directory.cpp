@@ -1,5 +1,6 @@
 #include "cluster/directory.hpp"
 
+#include "actors/box_office.hpp"
 #include "actors/event.hpp"
 #include "actors/journal_client.hpp"
 #include "actors/section.hpp"
@@ -21,11 +22,13 @@ struct directory_state {
   directory_state() = default; // see tests/support/test_system.hpp for why
 
   actors::context_ptr ctx;
+  directory_options opts;
   std::optional<actors::journal_client> journal;
   std::map<std::string, std::pair<std::string, std::shared_ptr<const domain::venue>>> venues;
   std::map<std::string, event_info> events;
   std::map<std::string, event_actor> event_actors;
   std::map<std::string, waiting_room_actor> waiting_rooms;
+  std::map<std::string, box_office_actor> box_offices;
   std::map<std::string, section_actor> section_actors; // by section entity id
   std::map<std::string, domain::section_config> section_configs;
   std::set<caf::actor_addr> children; // every actor it ever spawned, to tell exits apart
@@ -90,6 +93,18 @@ section_actor activate_section(self_ptr self, const std::string& entity) {
   return hdl;
 }
 
+box_office_actor activate_box_office(self_ptr self, const std::string& event_id) {
+  auto& st = self->state;
+  auto hdl =
+      actors::spawn_box_office(self->system(), st.events.at(event_id), st.event_actors.at(event_id),
+                               st.ctx, st.opts.payments, st.opts.box_office);
+  self->monitor(hdl);
+  self->link_to(hdl);
+  st.children.insert(hdl.address());
+  st.box_offices[event_id] = hdl;
+  return hdl;
+}
+
 // Spawns the event's sections (which recover and re-arm their timers) and its event actor.
 void activate_event(self_ptr self, const event_info& ev) {
   auto& st = self->state;
@@ -107,6 +122,7 @@ void activate_event(self_ptr self, const event_info& ev) {
   self->link_to(room);
   st.children.insert(room.address());
   st.waiting_rooms[ev.id] = room;
+  activate_box_office(self, ev.id);
 }
 
 caf::error load_catalog(self_ptr self) {
@@ -147,9 +163,11 @@ caf::error load_catalog(self_ptr self) {
   return {};
 }
 
-directory_actor::behavior_type directory(self_ptr self, actors::context_ptr ctx) {
+directory_actor::behavior_type directory(self_ptr self, actors::context_ptr ctx,
+                                         directory_options opts) {
   auto& st = self->state;
   st.ctx = std::move(ctx);
+  st.opts = std::move(opts);
   st.journal.emplace(*st.ctx->journal);
   if (auto err = load_catalog(self)) {
     spdlog::error("directory cannot load the catalog: {}", render(err));
@@ -161,15 +179,19 @@ directory_actor::behavior_type directory(self_ptr self, actors::context_ptr ctx)
     if (!self->state.children.contains(msg.source))
       self->quit(msg.reason);
   });
-  // A stopped section is forgotten; the next lookup activates it again from its journal.
+  // A stopped section or box office is forgotten; the next lookup activates it again from its
+  // journal.
   self->set_down_handler([=](caf::down_msg& msg) {
-    auto& actors = self->state.section_actors;
-    for (auto i = actors.begin(); i != actors.end(); ++i)
-      if (i->second.address() == msg.source) {
-        spdlog::warn("section {} stopped: {}", i->first, render(msg.reason));
-        actors.erase(i);
-        break;
-      }
+    auto forget = [&](auto& actors, const char* what) {
+      for (auto i = actors.begin(); i != actors.end(); ++i)
+        if (i->second.address() == msg.source) {
+          spdlog::warn("{} {} stopped: {}", what, i->first, render(msg.reason));
+          actors.erase(i);
+          return;
+        }
+    };
+    forget(self->state.section_actors, "section");
+    forget(self->state.box_offices, "box office");
   });
   return {
       [=](atom::put, atom::venue, std::string& json) -> caf::result<std::string> {
@@ -229,6 +251,14 @@ directory_actor::behavior_type directory(self_ptr self, actors::context_ptr ctx)
           return i->second;
         return caf::make_error(ec::not_found, "event " + id);
       },
+      [=](atom::get, atom::box_office, std::string& id) -> caf::result<box_office_actor> {
+        auto& st = self->state;
+        if (auto i = st.box_offices.find(id); i != st.box_offices.end())
+          return i->second;
+        if (!st.events.contains(id))
+          return caf::make_error(ec::not_found, "event " + id);
+        return activate_box_office(self, id);
+      },
       [=](atom::get, atom::section, std::string& event_id,
           std::string& section_id) -> caf::result<section_actor> {
         auto& st = self->state;
@@ -250,8 +280,9 @@ directory_actor::behavior_type directory(self_ptr self, actors::context_ptr ctx)
 
 } // namespace
 
-directory_actor spawn_directory(caf::actor_system& sys, actors::context_ptr ctx) {
-  return sys.spawn(directory, std::move(ctx));
+directory_actor spawn_directory(caf::actor_system& sys, actors::context_ptr ctx,
+                                directory_options opts) {
+  return sys.spawn(directory, std::move(ctx), std::move(opts));
 }
 
 } // namespace seatgrab::cluster

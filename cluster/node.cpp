@@ -78,7 +78,7 @@ node::node(std::unique_ptr<persistence::store> db, std::shared_ptr<const securit
   ctx_ = std::make_shared<actors::actor_context>(actors::actor_context{
       db_.get(), writer_.get(), actors::wall_clock{sys_.clock().now(), opts.wall_origin},
       std::move(keys)});
-  directory_ = spawn_directory(sys_, ctx_);
+  directory_ = spawn_directory(sys_, ctx_, opts.actors);
 }
 
 node::~node() {

@@ -24,6 +24,7 @@ struct node_options {
   persistence::durability durability = persistence::durability::fsync;
   size_t threads = 0;             ///< CAF worker threads; 0 = one per core
   domain::time_point wall_origin; ///< wall time "now" at start, read once by the caller
+  directory_options actors;       ///< payment provider and box office settings
 };
 
 /// One SeatGrab node: its database, the journal writer thread, the actor system on the real

@@ -4,6 +4,7 @@
 // change they acknowledge is durable in the journal.
 
 #include "messages/inventory.hpp"
+#include "messages/tickets.hpp"
 #include "messages/type_ids.hpp"
 
 #include <caf/typed_actor.hpp>
@@ -45,6 +46,9 @@ using event_actor = caf::typed_actor<
     /// Sell hold (id, holder) in each of its sections to order (id); all or nothing.
     caf::replies_to<atom::confirm, std::string, std::string, std::string,
                     std::vector<std::string>>::with<sale_receipt>,
+    /// Put seats (ids) sold to order (id) back on sale; seats no longer sold to the order count
+    /// as done, so a refund may be retried after a crash.
+    caf::replies_to<atom::refund, std::string, std::vector<std::string>>::with<void>,
     /// The whole seat map.
     caf::replies_to<atom::get, atom::seatmap>::with<event_map>,
     /// Demand counters of every section.
@@ -71,19 +75,40 @@ using waiting_room_actor = caf::typed_actor<
     /// Journal (self-message): everything up to token (n) is durable, or failed.
     caf::reacts_to<atom::durable, uint64_t, caf::error>>;
 
-/// The checkout coordinator of one event (journal kinds "checkout" and "payment", entity =
-/// event id): runs the saga authorize → confirm seats → capture → issue tickets, or voids the
-/// authorization when the seats are refused.
-using checkout_actor = caf::typed_actor<
+/// The box office of one event: the checkout saga (authorize → confirm seats → capture → issue
+/// tickets, or void the authorization when the seats are refused), the orders and tickets it
+/// makes, transfers, refunds and the online gate (journal kinds "checkout", "payment" and
+/// "ticket", entity = event id). Another account's order or ticket is `not_found`.
+using box_office_actor = caf::typed_actor<
     /// Check out hold (idempotency key, account, hold id, sections, seat ids, seat prices,
-    /// payment method): replies with (order id, one ticket code per seat) once the order is
-    /// completed, or with the order's failure (payment_declined, hold_expired, ...). A retry
-    /// with the same key and request joins the same order.
+    /// payment method): replies with the order once completed, or with its failure
+    /// (payment_declined, hold_expired, ticket_limit, ...). A retry with the same key and
+    /// request joins the same order.
     caf::replies_to<atom::confirm, std::string, std::string, std::string, std::vector<std::string>,
-                    std::vector<std::string>, std::vector<int64_t>,
-                    std::string>::with<std::string, std::vector<std::string>>,
+                    std::vector<std::string>, std::vector<int64_t>, std::string>::with<order_info>,
+    /// Order (id) of account (id).
+    caf::replies_to<atom::get, atom::order, std::string, std::string>::with<order_info>,
+    /// The tickets account (id) owns.
+    caf::replies_to<atom::get, atom::tickets, std::string>::with<std::vector<ticket_info>>,
+    /// Ticket (id) of account (id), with its code now.
+    caf::replies_to<atom::get, atom::ticket, std::string, std::string>::with<ticket_info>,
+    /// Give ticket (id) of account (id) to account (id): a new version for the recipient, the
+    /// old code revoked at once.
+    caf::replies_to<atom::transfer, std::string, std::string, std::string>::with<ticket_info>,
+    /// Refund ticket (id) for account (id), acting as an operator (bool): payment refunded,
+    /// ticket revoked, seat back on sale.
+    caf::replies_to<atom::refund, std::string, std::string, bool>::with<ticket_info>,
+    /// Gate: check code (text) online and admit it once.
+    caf::replies_to<atom::scan, std::string>::with<scan_info>,
+    /// Gate devices: public key, rotation key and revocation list.
+    caf::replies_to<atom::get, atom::gate>::with<gate_keys>,
+    /// Tickets of account (id) counting against the per-account limit (open or completed
+    /// orders, minus refunds).
+    caf::replies_to<atom::get, atom::count, std::string>::with<uint32_t>,
     /// Timer (self-message): run the next action of order (id) again.
     caf::reacts_to<atom::tick, std::string>,
+    /// Timer (self-message): put the seats of refunded tickets back on sale again.
+    caf::reacts_to<atom::tick, atom::refund>,
     /// Journal (self-message): everything up to token (n) is durable, or failed.
     caf::reacts_to<atom::durable, uint64_t, caf::error>>;
 
@@ -100,6 +125,8 @@ using directory_actor = caf::typed_actor<
     caf::replies_to<atom::get, atom::event, std::string>::with<event_actor>,
     /// The waiting room of event (id).
     caf::replies_to<atom::get, atom::queue, std::string>::with<waiting_room_actor>,
+    /// The box office of event (id).
+    caf::replies_to<atom::get, atom::box_office, std::string>::with<box_office_actor>,
     /// The actor of section (event id, section id).
     caf::replies_to<atom::get, atom::section, std::string, std::string>::with<section_actor>,
     /// Journal (self-message): everything up to token (n) is durable, or failed.

@@ -6,6 +6,7 @@
 #include "messages/ec.hpp"
 #include "messages/inventory.hpp"
 #include "messages/queue.hpp"
+#include "messages/tickets.hpp"
 
 #include <caf/type_id.hpp>
 
@@ -30,6 +31,11 @@ CAF_ADD_TYPE_ID(seatgrab, (std::vector<seatgrab::event_info>))
 CAF_ADD_TYPE_ID(seatgrab, (std::vector<seatgrab::section_demand>))
 CAF_ADD_TYPE_ID(seatgrab, (seatgrab::queue_status))
 CAF_ADD_TYPE_ID(seatgrab, (seatgrab::queue_info))
+CAF_ADD_TYPE_ID(seatgrab, (seatgrab::ticket_info))
+CAF_ADD_TYPE_ID(seatgrab, (std::vector<seatgrab::ticket_info>))
+CAF_ADD_TYPE_ID(seatgrab, (seatgrab::order_info))
+CAF_ADD_TYPE_ID(seatgrab, (seatgrab::scan_info))
+CAF_ADD_TYPE_ID(seatgrab, (seatgrab::gate_keys))
 
 /// A journal write of the sender's became durable (or failed).
 CAF_ADD_ATOM(seatgrab, seatgrab::atom, durable, "durable")
@@ -57,5 +63,13 @@ CAF_ADD_ATOM(seatgrab, seatgrab::atom, resume, "resume")
 CAF_ADD_ATOM(seatgrab, seatgrab::atom, rate, "rate")
 /// A delayed self-message: the pacer's next round.
 CAF_ADD_ATOM(seatgrab, seatgrab::atom, tick, "tick")
+CAF_ADD_ATOM(seatgrab, seatgrab::atom, order, "order")
+CAF_ADD_ATOM(seatgrab, seatgrab::atom, ticket, "ticket")
+CAF_ADD_ATOM(seatgrab, seatgrab::atom, tickets, "tickets")
+CAF_ADD_ATOM(seatgrab, seatgrab::atom, transfer, "transfer")
+CAF_ADD_ATOM(seatgrab, seatgrab::atom, scan, "scan")
+CAF_ADD_ATOM(seatgrab, seatgrab::atom, gate, "gate")
+CAF_ADD_ATOM(seatgrab, seatgrab::atom, count, "count")
+CAF_ADD_ATOM(seatgrab, seatgrab::atom, box_office, "boxoffice")
 
 CAF_END_TYPE_ID_BLOCK(seatgrab)

@@ -65,8 +65,8 @@ TEST_CASE("a catalog that does not load stops the node at start, naming the prob
     ws.append("event", "orphan", 1, rec.SerializeAsString());
     REQUIRE((*db)->write(ws, true));
   }
-  auto started =
-      sg::cluster::node::start({dir, sg::persistence::durability::fsync, 1, sg::test::test_epoch});
+  auto started = sg::cluster::node::start(
+      {dir, sg::persistence::durability::fsync, 1, sg::test::test_epoch, {}});
   REQUIRE_FALSE(started);
   CHECK(sg::render(started.error()).find(dir.string()) != std::string::npos);
   std::filesystem::remove_all(dir);

@@ -42,8 +42,11 @@ contention_summary run_contention(uint64_t seed, int requests) {
   std::mt19937_64 rng{seed};
   auto venue = domain::generate_stadium({4, 5, 10}); // 200 seats in 4 sections
   auto started =
-      cluster::node::start({"mem-contention-" + std::to_string(seed), persistence::durability::none,
-                            4, domain::time_point{std::chrono::milliseconds{1'796'119'200'000}}});
+      cluster::node::start({"mem-contention-" + std::to_string(seed),
+                            persistence::durability::none,
+                            4,
+                            domain::time_point{std::chrono::milliseconds{1'796'119'200'000}},
+                            {}});
   if (!started) {
     summary.failure = render(started.error());
     return summary;

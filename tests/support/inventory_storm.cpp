@@ -109,8 +109,11 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "inventory_storm: %s: %s\n", what.c_str(), sg::render(err).c_str());
     std::_Exit(3);
   };
-  auto started = sg::cluster::node::start({argv[1], sg::persistence::durability::fsync, 4,
-                                           sg::domain::time_point{wall.time_since_epoch()}});
+  auto started = sg::cluster::node::start({argv[1],
+                                           sg::persistence::durability::fsync,
+                                           4,
+                                           sg::domain::time_point{wall.time_since_epoch()},
+                                           {}});
   if (!started)
     die("start", started.error());
   auto& node = **started;

@@ -61,14 +61,14 @@ class node_fixture {
 public:
   explicit node_fixture(std::filesystem::path dir = "mem-node",
                         persistence::durability mode = persistence::durability::none,
-                        domain::time_point wall = test_epoch)
+                        domain::time_point wall = test_epoch, cluster::directory_options opts = {})
       : db_(open(dir, mode)), writer_(*db_, false) {
     auto keys = std::make_shared<security::key_ring>();
     REQUIRE_FALSE(keys->add("test", std::vector<uint8_t>(32, 7)));
     keys_ = keys;
     ctx_ = std::make_shared<actors::actor_context>(actors::actor_context{
         db_.get(), &writer_, actors::wall_clock{ts_.sys().clock().now(), wall}, keys});
-    directory_ = cluster::spawn_directory(ts_.sys(), ctx_);
+    directory_ = cluster::spawn_directory(ts_.sys(), ctx_, std::move(opts));
     ts_.run();
   }
 
@@ -106,6 +106,12 @@ public:
 
   event_actor event(const std::string& id) {
     auto hdl = call<event_actor>(directory_, atom::get_v, atom::event_v, id);
+    REQUIRE(hdl);
+    return *hdl;
+  }
+
+  box_office_actor box_office(const std::string& event_id) {
+    auto hdl = call<box_office_actor>(directory_, atom::get_v, atom::box_office_v, event_id);
     REQUIRE(hdl);
     return *hdl;
   }

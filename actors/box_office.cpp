@@ -1,0 +1,635 @@
+#include "actors/box_office.hpp"
+
+#include "actors/journal_client.hpp"
+#include "domain/checkout.hpp"
+#include "domain/ticket.hpp"
+#include "domain/ticket_registry.hpp"
+#include "persistence/recovery.hpp"
+#include "security/ticket_signature.hpp"
+
+#include <caf/actor_system.hpp>
+#include <caf/typed_event_based_actor.hpp>
+#include <spdlog/spdlog.h>
+
+#include <map>
+#include <optional>
+#include <set>
+
+namespace seatgrab::actors {
+
+using order_promise = caf::typed_response_promise<order_info>;
+
+struct box_office_state {
+  box_office_state() = default; // see tests/support/test_system.hpp for why
+
+  std::string entity;
+  context_ptr ctx;
+  event_info info;
+  event_actor event;
+  box_office_options opts;
+  std::optional<domain::checkout_state> orders;
+  std::optional<domain::simulated_gateway> gateway;
+  std::optional<domain::ticket_registry> tickets;
+  std::optional<journal_client> journal;
+  std::optional<security::ed25519_key> key;
+  std::optional<domain::rotation_key> rotation;
+  /// Requesters waiting for an order to become final, by order id.
+  std::map<std::string, std::vector<order_promise>, std::less<>> waiting;
+  /// Orders with a step in flight (a request to the event actor or a retry timer).
+  std::set<std::string, std::less<>> busy;
+  /// Refunded tickets whose seats are being put back on sale.
+  std::set<std::string, std::less<>> releasing;
+  uint32_t writes = 0;
+  bool crashed = false;
+
+  static inline const char* name = "box_office";
+};
+
+namespace {
+
+using self_ptr = box_office_actor::stateful_pointer<box_office_state>;
+
+constexpr const char* checkout_kind = "checkout";
+constexpr const char* payment_kind = "payment";
+constexpr const char* ticket_kind = "ticket";
+
+domain::time_point now(self_ptr self) {
+  return self->state.ctx->clock.now(self->clock());
+}
+
+int64_t to_ms(domain::time_point t) {
+  return t.time_since_epoch().count();
+}
+
+/// Our `ec` in `err`, or none for errors of other categories.
+ec ec_of(const caf::error& err) {
+  if (err.category() == caf::atom("seatgrab"))
+    return static_cast<ec>(err.code());
+  return ec::none;
+}
+
+/// Journals the gateway's queued events plus `order_ev` and `ticket_ev` (if any) in one write
+/// set, so a payment step and its effect on orders and tickets are durable together. Returns
+/// false if the crash hook fired: the caller must stop at once.
+bool journal(self_ptr self, const std::optional<pb::checkout_event>& order_ev,
+             const std::optional<pb::ticket_event>& ticket_ev = std::nullopt) {
+  auto& st = self->state;
+  persistence::write_set ws;
+  bool any = false;
+  for (auto& p : st.gateway->take_events()) {
+    ws.append(payment_kind, st.entity, p.version(), p.SerializeAsString());
+    any = true;
+  }
+  if (order_ev) {
+    ws.append(checkout_kind, st.entity, order_ev->version(), order_ev->SerializeAsString());
+    any = true;
+  }
+  if (ticket_ev) {
+    ws.append(ticket_kind, st.entity, ticket_ev->version(), ticket_ev->SerializeAsString());
+    any = true;
+  }
+  if (!any)
+    return true;
+  st.journal->write(std::move(ws), box_office_actor{self});
+  if (st.opts.crash_after_writes != 0 && ++st.writes >= st.opts.crash_after_writes) {
+    st.crashed = true;
+    self->quit(caf::sec::runtime_error);
+    return false;
+  }
+  return true;
+}
+
+std::string status_of(const domain::ticket_view& t) {
+  return t.refunded ? "refunded" : t.used ? "used" : "valid";
+}
+
+/// The ticket as its owner sees it, with its code at `t` (valid tickets only).
+caf::expected<ticket_info> info_of(self_ptr self, const domain::ticket_view& v,
+                                   domain::time_point t) {
+  auto& st = self->state;
+  ticket_info x{v.ticket_id, v.event_id, v.order_id,         v.seat_id,    v.owner,
+                v.version,   v.price,    to_ms(v.issued_at), status_of(v), std::string{}};
+  if (x.status == "valid") {
+    auto code =
+        domain::make_code(*st.key, v.payload(), st.rotation ? &*st.rotation : nullptr, to_ms(t));
+    if (!code)
+      return code.error();
+    x.code = std::move(*code);
+  }
+  return x;
+}
+
+caf::expected<order_info> order_of(self_ptr self, const domain::order_view& o,
+                                   domain::time_point t) {
+  order_info x;
+  x.id = o.order_id;
+  x.event = o.event_id;
+  x.hold_id = o.hold_id;
+  x.total = o.total;
+  x.currency = o.currency;
+  x.created_at_ms = to_ms(o.created_at);
+  switch (o.step) {
+  case domain::checkout_step::completed:
+    x.state = "completed";
+    break;
+  case domain::checkout_step::failed:
+    x.state = "failed";
+    x.failure = std::string{to_string(o.failure)};
+    break;
+  default:
+    x.state = "pending";
+  }
+  for (const auto& it : o.tickets) {
+    auto v = self->state.tickets->find(it.ticket_id);
+    if (!v)
+      continue; // cannot happen: tickets are issued in the write that completes the order
+    auto info = info_of(self, *v, t);
+    if (!info)
+      return info.error();
+    x.tickets.push_back(std::move(*info));
+  }
+  return x;
+}
+
+/// Answers everyone waiting for `order_id` once its final step is durable.
+void answer(self_ptr self, const std::string& order_id) {
+  auto& st = self->state;
+  auto found = st.waiting.find(order_id);
+  if (found == st.waiting.end())
+    return;
+  auto promises = std::move(found->second);
+  st.waiting.erase(found);
+  auto order = st.orders->find(order_id);
+  if (!order)
+    return;
+  auto result = order_of(self, *order, now(self));
+  auto failure = order->failure;
+  st.journal->then([promises = std::move(promises), result = std::move(result), failure,
+                    order_id](const caf::error& err) mutable {
+    for (auto& rp : promises) {
+      if (err)
+        rp.deliver(err);
+      else if (failure != ec::none)
+        rp.deliver(caf::make_error(failure, "order " + order_id + " failed"));
+      else if (!result)
+        rp.deliver(result.error());
+      else
+        rp.deliver(*result);
+    }
+  });
+}
+
+void retry_later(self_ptr self, const std::string& order_id) {
+  self->state.busy.insert(order_id);
+  self->delayed_send(self, self->state.opts.retry_delay, atom::tick_v, order_id);
+}
+
+void drive(self_ptr self, const std::string& order_id);
+
+/// Applies a step's outcome: journal it, then go on. A failed operation of the state machine
+/// means the coordinator and the state disagree, which is a bug: log and stop driving.
+void step_done(self_ptr self, const std::string& order_id, caf::expected<pb::checkout_event> ev,
+               std::optional<pb::ticket_event> ticket_ev = std::nullopt) {
+  if (!ev) {
+    spdlog::error("box office {}: order {}: {}", self->state.entity, order_id, render(ev.error()));
+    journal(self, std::nullopt);
+    return;
+  }
+  if (journal(self, *ev, ticket_ev))
+    drive(self, order_id);
+}
+
+void confirm_seats(self_ptr self, const std::string& order_id) {
+  auto& st = self->state;
+  auto order = st.orders->find(order_id);
+  st.busy.insert(order_id);
+  self->request(st.event, st.ctx->call_timeout, atom::confirm_v, order->hold_id, order->account,
+                order_id, order->sections)
+      .then(
+          [self, order_id](const sale_receipt&) {
+            self->state.busy.erase(order_id);
+            if (self->state.crashed)
+              return;
+            step_done(self, order_id, self->state.orders->seats_confirmed(order_id, now(self)));
+          },
+          [self, order_id](caf::error& err) {
+            self->state.busy.erase(order_id);
+            if (self->state.crashed)
+              return;
+            auto why = ec_of(err);
+            if (why == ec::none || why == ec::unavailable || why == ec::storage_closed ||
+                why == ec::storage_io || why == ec::storage_unavailable) {
+              // Timeout, a restarting section, a storage hiccup: the outcome is unknown, so
+              // ask again (a retry of a confirm that went through is answered as a success).
+              retry_later(self, order_id);
+              return;
+            }
+            step_done(self, order_id, self->state.orders->seats_refused(order_id, why, now(self)));
+          });
+}
+
+void issue_tickets(self_ptr self, const std::string& order_id, domain::time_point t) {
+  auto& st = self->state;
+  auto ev = st.orders->tickets_issued(order_id, st.orders->tickets_to_issue(order_id), t);
+  if (!ev) {
+    step_done(self, order_id, std::move(ev));
+    return;
+  }
+  // The order's tickets enter the registry in the same write that completes the order.
+  auto issued = st.tickets->issue(*st.orders->find(order_id));
+  if (!issued) {
+    spdlog::error("box office {}: order {}: cannot issue tickets: {}", st.entity, order_id,
+                  render(issued.error()));
+    self->quit(issued.error()); // memory is ahead of the journal: recover from disk
+    return;
+  }
+  step_done(self, order_id, std::move(ev), std::move(*issued));
+}
+
+void drive(self_ptr self, const std::string& order_id) {
+  auto& st = self->state;
+  if (st.crashed || st.busy.count(order_id) != 0)
+    return;
+  auto t = now(self);
+  switch (st.orders->next_action(order_id)) {
+  case domain::checkout_action::none:
+    answer(self, order_id);
+    return;
+  case domain::checkout_action::authorize: {
+    auto pay = st.orders->payment_for(order_id);
+    auto res = st.gateway->authorize(pay->idempotency_key, pay->payment_method, pay->amount,
+                                     pay->currency, t);
+    if (!res) {
+      if (ec_of(res.error()) == ec::unavailable) {
+        if (journal(self, std::nullopt))
+          retry_later(self, order_id);
+        return;
+      }
+      // A card the provider refuses outright (malformed): a decline.
+      step_done(self, order_id, st.orders->declined(order_id, "invalid_card", t));
+      return;
+    }
+    if (res->status == domain::payment_status::declined)
+      step_done(self, order_id, st.orders->declined(order_id, res->decline_reason, t));
+    else
+      step_done(self, order_id, st.orders->authorized(order_id, res->payment_id, t));
+    return;
+  }
+  case domain::checkout_action::confirm_seats:
+    confirm_seats(self, order_id);
+    return;
+  case domain::checkout_action::capture:
+  case domain::checkout_action::void_payment: {
+    auto capture = st.orders->next_action(order_id) == domain::checkout_action::capture;
+    auto payment_id = st.orders->find(order_id)->payment_id;
+    auto res =
+        capture ? st.gateway->capture(payment_id, t) : st.gateway->void_payment(payment_id, t);
+    if (!res) {
+      spdlog::warn("box office {}: order {}: {} failed: {}", st.entity, order_id,
+                   capture ? "capture" : "void", render(res.error()));
+      if (journal(self, std::nullopt))
+        retry_later(self, order_id);
+      return;
+    }
+    step_done(self, order_id,
+              capture ? st.orders->captured(order_id, t) : st.orders->voided(order_id, t));
+    return;
+  }
+  case domain::checkout_action::issue_tickets:
+    issue_tickets(self, order_id, t);
+    return;
+  }
+}
+
+/// Puts the seats of refunded tickets back on sale, one request per ticket; failures retry
+/// after `retry_delay` (the event actor treats a seat already released as done).
+void release_seats(self_ptr self) {
+  auto& st = self->state;
+  for (const auto& t : st.tickets->unreleased()) {
+    if (!st.releasing.insert(t.ticket_id).second)
+      continue;
+    self->request(st.event, st.ctx->call_timeout, atom::refund_v, t.order_id,
+                  std::vector<std::string>{t.seat_id})
+        .then(
+            [self, id = t.ticket_id]() {
+              auto& st = self->state;
+              st.releasing.erase(id);
+              if (st.crashed)
+                return;
+              auto ev = st.tickets->seat_released(id, now(self));
+              if (!ev) {
+                spdlog::error("box office {}: ticket {}: {}", st.entity, id, render(ev.error()));
+                return;
+              }
+              journal(self, std::nullopt, *ev);
+            },
+            [self, id = t.ticket_id](caf::error& err) {
+              auto& st = self->state;
+              st.releasing.erase(id);
+              spdlog::warn("box office {}: seat of ticket {} not back on sale yet: {}", st.entity,
+                           id, render(err));
+              self->delayed_send(self, st.opts.retry_delay, atom::tick_v, atom::refund_v);
+            });
+  }
+}
+
+template <class State, class Event>
+caf::expected<State> replay(const actor_context& ctx, const char* kind, const std::string& entity,
+                            State fresh) {
+  auto restored = persistence::recover<State>(
+      *ctx.db, kind, entity, [&] { return fresh; },
+      [&](std::string_view) -> caf::expected<State> {
+        return caf::make_error(ec::storage_corruption, std::string{kind} + " has no snapshots");
+      },
+      [](State& st, std::string_view bytes) -> caf::expected<void> {
+        Event ev;
+        if (!ev.ParseFromArray(bytes.data(), static_cast<int>(bytes.size())))
+          return caf::make_error(ec::storage_corruption, "event does not parse");
+        if (auto err = st.apply(ev))
+          return err;
+        return {};
+      });
+  if (!restored)
+    return restored.error();
+  return std::move(restored->first);
+}
+
+std::string ticket_key_name(const std::string& event_id) {
+  return "ticket-key/" + event_id;
+}
+
+std::string rotation_key_name(const std::string& event_id) {
+  return "rotation-key/" + event_id;
+}
+
+/// Loads the secret `name` from the meta column, or makes it with `make` and journals it (so
+/// nothing signed with it is answered before it is durable).
+template <class Make>
+caf::expected<std::vector<uint8_t>> load_or_make(self_ptr self, const std::string& name,
+                                                 Make make) {
+  auto& st = self->state;
+  auto stored = st.ctx->db->get(persistence::column::meta, name);
+  if (!stored)
+    return stored.error();
+  if (*stored)
+    return std::vector<uint8_t>((*stored)->begin(), (*stored)->end());
+  caf::expected<std::vector<uint8_t>> fresh = make();
+  if (!fresh)
+    return fresh.error();
+  persistence::write_set ws;
+  ws.put(persistence::column::meta, name, std::string{fresh->begin(), fresh->end()});
+  st.journal->write(std::move(ws), box_office_actor{self});
+  return fresh;
+}
+
+caf::error load_keys(self_ptr self) {
+  auto& st = self->state;
+  auto key_bytes =
+      load_or_make(self, ticket_key_name(st.entity), []() -> caf::expected<std::vector<uint8_t>> {
+        auto key = security::ed25519_key::generate();
+        if (!key)
+          return key.error();
+        auto bytes = key->private_bytes();
+        return std::vector<uint8_t>(bytes.begin(), bytes.end());
+      });
+  if (!key_bytes)
+    return key_bytes.error();
+  auto key = security::ed25519_key::from_private_bytes(*key_bytes);
+  if (!key)
+    return caf::make_error(ec::storage_corruption, "bad " + ticket_key_name(st.entity));
+  st.key.emplace(std::move(*key));
+  if (!st.info.rotating_codes)
+    return {};
+  auto rot_bytes =
+      load_or_make(self, rotation_key_name(st.entity), []() -> caf::expected<std::vector<uint8_t>> {
+        auto rot = domain::rotation_key::generate();
+        if (!rot)
+          return rot.error();
+        return rot->bytes();
+      });
+  if (!rot_bytes)
+    return rot_bytes.error();
+  auto rot = domain::rotation_key::from_bytes(std::move(*rot_bytes));
+  if (!rot)
+    return caf::make_error(ec::storage_corruption, "bad " + rotation_key_name(st.entity));
+  st.rotation.emplace(std::move(*rot));
+  return {};
+}
+
+caf::error recover(self_ptr self, const domain::payment_settings& payments) {
+  auto& st = self->state;
+  if (auto err = load_keys(self))
+    return err;
+  auto gw = domain::simulated_gateway::make(payments);
+  if (!gw)
+    return gw.error();
+  gw = replay<domain::simulated_gateway, pb::payment_event>(*st.ctx, payment_kind, st.entity,
+                                                            std::move(*gw));
+  if (!gw)
+    return gw.error();
+  auto orders = replay<domain::checkout_state, pb::checkout_event>(
+      *st.ctx, checkout_kind, st.entity, domain::checkout_state{st.entity});
+  if (!orders)
+    return orders.error();
+  domain::gate_verifier verifier{st.entity, st.key->public_bytes(), st.rotation};
+  auto tickets = replay<domain::ticket_registry, pb::ticket_event>(
+      *st.ctx, ticket_kind, st.entity, domain::ticket_registry{st.entity, std::move(verifier)});
+  if (!tickets)
+    return tickets.error();
+  st.gateway.emplace(std::move(*gw));
+  st.orders.emplace(std::move(*orders));
+  st.tickets.emplace(std::move(*tickets));
+  return {};
+}
+
+/// `ticket_id` of `account`, or not_found.
+caf::expected<domain::ticket_view> owned(self_ptr self, const std::string& ticket_id,
+                                         const std::string& account) {
+  if (auto v = self->state.tickets->find_for(ticket_id, account))
+    return std::move(*v);
+  return caf::make_error(ec::not_found, "ticket " + ticket_id);
+}
+
+/// Replies `x` (or its error) once everything journaled so far is durable.
+template <class T>
+caf::result<T> reply_durable(self_ptr self, caf::expected<T> x) {
+  if (!x)
+    return x.error();
+  return reply_when_durable(self, *self->state.journal, std::move(*x));
+}
+
+box_office_actor::behavior_type box_office(self_ptr self, event_info info, event_actor event,
+                                           context_ptr ctx, domain::payment_settings payments,
+                                           box_office_options opts) {
+  auto& st = self->state;
+  st.entity = info.id;
+  st.info = std::move(info);
+  st.event = std::move(event);
+  st.ctx = ctx;
+  st.opts = std::move(opts);
+  st.journal.emplace(*ctx->journal);
+  if (auto err = recover(self, payments)) {
+    spdlog::error("box office {} cannot start: {}", st.entity, render(err));
+    self->quit(err);
+  } else {
+    // Resume every open order where the journal left it, and finish refunds.
+    for (const auto& [order_id, action] : st.orders->pending())
+      drive(self, order_id);
+    release_seats(self);
+  }
+  return {
+      [=](atom::confirm, std::string& key, std::string& account, std::string& hold_id,
+          std::vector<std::string>& sections, std::vector<std::string>& seat_ids,
+          std::vector<int64_t>& prices, std::string& payment_method) -> caf::result<order_info> {
+        auto& st = self->state;
+        if (st.crashed)
+          return caf::sec::runtime_error;
+        if (seat_ids.size() != prices.size())
+          return caf::make_error(ec::invalid_argument, "one price per seat");
+        if (!st.orders->order_for_key(key)) {
+          // A new order must fit the account's limit; a retry joins its order whatever it is.
+          auto counted = st.orders->seats_of(account) - st.tickets->refunded_of(account);
+          if (counted + seat_ids.size() > st.info.max_tickets_per_account)
+            return caf::make_error(ec::ticket_limit,
+                                   std::to_string(counted) + " tickets of at most " +
+                                       std::to_string(st.info.max_tickets_per_account));
+        }
+        domain::checkout_request req;
+        req.idempotency_key = std::move(key);
+        req.account = std::move(account);
+        req.event_id = st.entity;
+        req.hold_id = std::move(hold_id);
+        req.sections = std::move(sections);
+        for (size_t i = 0; i < seat_ids.size(); ++i) {
+          req.seats.emplace_back(std::move(seat_ids[i]), prices[i]);
+          req.total += prices[i];
+        }
+        req.currency = st.opts.currency;
+        req.payment_method = std::move(payment_method);
+        auto begun = st.orders->begin(std::move(req), now(self));
+        if (!begun)
+          return begun.error();
+        auto rp = self->make_response_promise<order_info>();
+        st.waiting[begun->order_id].push_back(rp);
+        if (begun->event && !journal(self, begun->event))
+          return rp;
+        drive(self, begun->order_id);
+        return rp;
+      },
+      [=](atom::get, atom::order, std::string& order_id,
+          std::string& account) -> caf::result<order_info> {
+        auto order = self->state.orders->find_for(order_id, account);
+        if (!order)
+          return caf::make_error(ec::not_found, "order " + order_id);
+        return reply_durable(self, order_of(self, *order, now(self)));
+      },
+      [=](atom::get, atom::tickets, std::string& account) -> caf::result<std::vector<ticket_info>> {
+        std::vector<ticket_info> result;
+        auto t = now(self);
+        for (const auto& v : self->state.tickets->owned_by(account)) {
+          auto x = info_of(self, v, t);
+          if (!x)
+            return x.error();
+          result.push_back(std::move(*x));
+        }
+        return reply_durable(self, caf::expected<std::vector<ticket_info>>{std::move(result)});
+      },
+      [=](atom::get, atom::ticket, std::string& ticket_id,
+          std::string& account) -> caf::result<ticket_info> {
+        auto v = owned(self, ticket_id, account);
+        if (!v)
+          return v.error();
+        return reply_durable(self, info_of(self, *v, now(self)));
+      },
+      [=](atom::transfer, std::string& ticket_id, std::string& account,
+          std::string& to) -> caf::result<ticket_info> {
+        auto& st = self->state;
+        if (st.crashed)
+          return caf::sec::runtime_error;
+        auto t = now(self);
+        auto ev = st.tickets->transfer(ticket_id, account, to, t);
+        if (!ev)
+          return ev.error();
+        if (!journal(self, std::nullopt, *ev))
+          return caf::sec::runtime_error;
+        return reply_durable(self, info_of(self, *st.tickets->find(ticket_id), t));
+      },
+      [=](atom::refund, std::string& ticket_id, std::string& account,
+          bool as_operator) -> caf::result<ticket_info> {
+        auto& st = self->state;
+        if (st.crashed)
+          return caf::sec::runtime_error;
+        auto t = now(self);
+        domain::time_point until{std::chrono::milliseconds{st.info.refunds_until_ms}};
+        auto ev = st.tickets->refund(ticket_id, account, as_operator, until, t);
+        if (!ev)
+          return ev.error();
+        auto v = *st.tickets->find(ticket_id);
+        // The simulated provider answers at once, so the payment refund and the ticket's
+        // revocation are journaled in one write. (A remote provider needs a saga step here.)
+        auto paid = st.gateway->refund(v.payment_id, v.price, t);
+        if (!paid) {
+          spdlog::error("box office {}: refund of ticket {} refused by the provider: {}", st.entity,
+                        ticket_id, render(paid.error()));
+          self->quit(paid.error()); // memory is ahead of the journal: recover from disk
+          return paid.error();
+        }
+        if (!journal(self, std::nullopt, *ev))
+          return caf::sec::runtime_error;
+        release_seats(self);
+        return reply_durable(self, info_of(self, v, t));
+      },
+      [=](atom::scan, std::string& code) -> caf::result<scan_info> {
+        auto& st = self->state;
+        if (st.crashed)
+          return caf::sec::runtime_error;
+        auto out = st.tickets->scan(code, now(self));
+        scan_info x{std::string{domain::to_string(out.result)}, {}, {}, 0};
+        if (out.ticket) {
+          x.ticket_id = out.ticket->ticket_id;
+          x.seat = out.ticket->seat_id;
+          x.version = out.ticket->version;
+        }
+        if (out.event && !journal(self, std::nullopt, *out.event))
+          return caf::sec::runtime_error;
+        // A "valid" answer lets someone in: it must survive a crash, or a copy could enter too.
+        return reply_durable(self, caf::expected<scan_info>{std::move(x)});
+      },
+      [=](atom::get, atom::gate) {
+        auto& st = self->state;
+        const auto& pub = st.key->public_bytes();
+        gate_keys x;
+        x.event = st.entity;
+        x.public_key.assign(pub.begin(), pub.end());
+        if (st.rotation)
+          x.rotation_key = st.rotation->bytes();
+        for (const auto& [id, version] : st.tickets->verifier().revocations())
+          x.revoked.emplace(id, version);
+        return x;
+      },
+      [=](atom::get, atom::count, std::string& account) {
+        auto& st = self->state;
+        return st.orders->seats_of(account) - st.tickets->refunded_of(account);
+      },
+      [=](atom::tick, std::string& order_id) {
+        self->state.busy.erase(order_id);
+        drive(self, order_id);
+      },
+      [=](atom::tick, atom::refund) { release_seats(self); },
+      [=](atom::durable, uint64_t token, caf::error& err) {
+        on_durable_or_stop(self, *self->state.journal, token, err,
+                           "box office " + self->state.entity);
+      },
+  };
+}
+
+} // namespace
+
+box_office_actor spawn_box_office(caf::actor_system& sys, event_info info, event_actor event,
+                                  context_ptr ctx, domain::payment_settings payments,
+                                  box_office_options opts) {
+  return sys.spawn(box_office, std::move(info), std::move(event), std::move(ctx), payments,
+                   std::move(opts));
+}
+
+} // namespace seatgrab::actors
