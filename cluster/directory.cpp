@@ -1,9 +1,11 @@
 #include "cluster/directory.hpp"
 
+#include "actors/accounts.hpp"
 #include "actors/box_office.hpp"
 #include "actors/event.hpp"
 #include "actors/journal_client.hpp"
 #include "actors/section.hpp"
+#include "actors/session.hpp"
 #include "actors/waiting_room.hpp"
 #include "domain/event.hpp"
 #include "messages/catalog.pb.h"
@@ -29,6 +31,8 @@ struct directory_state {
   std::map<std::string, event_actor> event_actors;
   std::map<std::string, waiting_room_actor> waiting_rooms;
   std::map<std::string, box_office_actor> box_offices;
+  std::map<std::string, session_actor> sessions; // by account; monitored, not linked
+  accounts_actor accounts;
   std::map<std::string, section_actor> section_actors; // by section entity id
   std::map<std::string, domain::section_config> section_configs;
   std::set<caf::actor_addr> children; // every actor it ever spawned, to tell exits apart
@@ -172,12 +176,20 @@ directory_actor::behavior_type directory(self_ptr self, actors::context_ptr ctx,
   if (auto err = load_catalog(self)) {
     spdlog::error("directory cannot load the catalog: {}", render(err));
     self->quit(err);
+  } else {
+    st.accounts = actors::spawn_accounts(self->system(), st.ctx, st.opts.accounts);
+    self->link_to(st.accounts);
+    st.children.insert(st.accounts.address());
   }
   // A child's exit is handled as a down message (below); only the directory's own shutdown
   // request ends it, and with it (through the links) every child.
   self->set_exit_handler([=](caf::exit_msg& msg) {
-    if (!self->state.children.contains(msg.source))
-      self->quit(msg.reason);
+    if (self->state.children.contains(msg.source))
+      return;
+    // Sessions come and go, so they are not linked: stop them by hand.
+    for (auto& [account, hdl] : self->state.sessions)
+      self->send_exit(hdl, msg.reason);
+    self->quit(msg.reason);
   });
   // A stopped section or box office is forgotten; the next lookup activates it again from its
   // journal.
@@ -192,6 +204,15 @@ directory_actor::behavior_type directory(self_ptr self, actors::context_ptr ctx,
     };
     forget(self->state.section_actors, "section");
     forget(self->state.box_offices, "box office");
+    // A passivated session leaves quietly.
+    auto& sessions = self->state.sessions;
+    for (auto i = sessions.begin(); i != sessions.end(); ++i)
+      if (i->second.address() == msg.source) {
+        if (msg.reason && msg.reason != caf::exit_reason::normal)
+          spdlog::warn("session {} stopped: {}", i->first, render(msg.reason));
+        sessions.erase(i);
+        break;
+      }
   });
   return {
       [=](atom::put, atom::venue, std::string& json) -> caf::result<std::string> {
@@ -250,6 +271,19 @@ directory_actor::behavior_type directory(self_ptr self, actors::context_ptr ctx,
         if (auto i = rooms.find(id); i != rooms.end())
           return i->second;
         return caf::make_error(ec::not_found, "event " + id);
+      },
+      [=](atom::get, atom::accounts) { return self->state.accounts; },
+      [=](atom::get, atom::session, std::string& account) -> caf::result<session_actor> {
+        auto& st = self->state;
+        if (auto i = st.sessions.find(account); i != st.sessions.end())
+          return i->second;
+        if (account.empty() || account.size() > 255)
+          return caf::make_error(ec::invalid_argument, "malformed account id");
+        auto hdl = actors::spawn_session(self->system(), account, directory_actor{self}, st.ctx,
+                                         st.opts.session);
+        self->monitor(hdl);
+        st.sessions.emplace(account, hdl);
+        return hdl;
       },
       [=](atom::get, atom::box_office, std::string& id) -> caf::result<box_office_actor> {
         auto& st = self->state;

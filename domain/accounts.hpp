@@ -71,18 +71,18 @@ public:
   /// Checks the password (scrypt: this takes as long as hashing) and opens a session valid
   /// for `session_ttl`. Unknown emails cost a hash too and fail exactly like wrong passwords,
   /// so neither the error nor the timing tells whether an email has an account. Errors:
-  /// `invalid_argument` for a non-positive `session_ttl`, and for bad credentials (context
-  /// "wrong email or password"; TODO: ec::bad_credentials); `unavailable` if the RNG fails.
+  /// `invalid_argument` for a non-positive `session_ttl`, `bad_credentials` (context "wrong
+  /// email or password" whatever was wrong), `unavailable` if the RNG fails.
   caf::expected<session_grant> login(std::string_view email, std::string_view password,
                                      time_point now, std::chrono::milliseconds session_ttl);
 
   /// The account of a live session: `token` was granted by `login`, is not logged out and
-  /// `now < expires_at`. Errors: `not_found` for unknown, closed and expired tokens alike
-  /// (TODO: ec::unauthenticated).
+  /// `now < expires_at`. Errors: `unauthenticated` for unknown, closed and expired tokens
+  /// alike.
   caf::expected<std::string> session(std::string_view token, time_point now) const;
 
   /// Closes the session of `token`, even if it has expired but is not yet closed. Errors:
-  /// `not_found` (unknown or already closed).
+  /// `unauthenticated` (unknown or already closed).
   caf::expected<pb::accounts_event> logout(std::string_view token, time_point now);
 
   /// Makes `account` an operator. Idempotent: none when it already is one. Errors: `not_found`.

@@ -3,6 +3,7 @@
 // Every typed-actor interface of SeatGrab, in one place. Replies are sent only once the
 // change they acknowledge is durable in the journal.
 
+#include "messages/accounts.hpp"
 #include "messages/inventory.hpp"
 #include "messages/tickets.hpp"
 #include "messages/type_ids.hpp"
@@ -112,6 +113,48 @@ using box_office_actor = caf::typed_actor<
     /// Journal (self-message): everything up to token (n) is durable, or failed.
     caf::reacts_to<atom::durable, uint64_t, caf::error>>;
 
+/// The node's account registry (journal kind "accounts", entity "registry"). Password hashes
+/// are slow on purpose (scrypt), so a node runs this actor on a thread of its own.
+using accounts_actor = caf::typed_actor<
+    /// Sign up with (email, password).
+    caf::replies_to<atom::put, atom::account, std::string, std::string>::with<account_summary>,
+    /// Log in with (email, password): a bearer token.
+    caf::replies_to<atom::login, std::string, std::string>::with<login_grant>,
+    /// Who holds bearer token (text); `unauthenticated` if nobody (any longer).
+    caf::replies_to<atom::get, atom::session, std::string>::with<auth_info>,
+    /// End the session of bearer token (text).
+    caf::replies_to<atom::logout, std::string>::with<void>,
+    /// The account of email (text), e.g. a transfer's recipient.
+    caf::replies_to<atom::get, atom::account, std::string>::with<account_summary>,
+    /// Make account (id) an operator (gate staff, box office).
+    caf::replies_to<atom::put, atom::role, std::string>::with<void>,
+    /// Timer (self-message): close expired sessions.
+    caf::reacts_to<atom::tick>,
+    /// Journal (self-message): everything up to token (n) is durable, or failed.
+    caf::reacts_to<atom::durable, uint64_t, caf::error>>;
+
+/// A fan's session (journal kind "session", entity = account id): their queue places, holds
+/// and orders across events. Enforces the per-account ticket limit at hold time and checks
+/// admission tokens. Passivates when idle; the directory brings it back from its journal.
+using session_actor = caf::typed_actor<
+    /// Join the waiting room of event (id) from device (fingerprint).
+    caf::replies_to<atom::join, std::string, std::string>::with<queue_status>,
+    /// Where the fan stands in the queue of event (id).
+    caf::replies_to<atom::get, atom::queue, std::string>::with<queue_status>,
+    /// Hold seats of event (id): the request's seats, or its section and quantity (best
+    /// available); needs the admission token (text) of that event.
+    caf::replies_to<atom::hold, std::string, hold_request, std::string>::with<hold_receipt>,
+    /// Release hold (id).
+    caf::replies_to<atom::release, std::string>::with<void>,
+    /// Check out hold (id) with (payment method, idempotency key): the completed order.
+    caf::replies_to<atom::confirm, std::string, std::string, std::string>::with<order_info>,
+    /// The fan's live holds.
+    caf::replies_to<atom::get, atom::holds>::with<std::vector<hold_receipt>>,
+    /// Timer (self-message): passivate if idle long enough.
+    caf::reacts_to<atom::tick>,
+    /// Journal (self-message): everything up to token (n) is durable, or failed.
+    caf::reacts_to<atom::durable, uint64_t, caf::error>>;
+
 /// The node's directory: entity id -> actor. Owns the catalog of venues and events and
 /// activates their actors from the journal.
 using directory_actor = caf::typed_actor<
@@ -125,6 +168,10 @@ using directory_actor = caf::typed_actor<
     caf::replies_to<atom::get, atom::event, std::string>::with<event_actor>,
     /// The waiting room of event (id).
     caf::replies_to<atom::get, atom::queue, std::string>::with<waiting_room_actor>,
+    /// The node's account registry.
+    caf::replies_to<atom::get, atom::accounts>::with<accounts_actor>,
+    /// The session of account (id), brought back from its journal if it was passivated.
+    caf::replies_to<atom::get, atom::session, std::string>::with<session_actor>,
     /// The box office of event (id).
     caf::replies_to<atom::get, atom::box_office, std::string>::with<box_office_actor>,
     /// The actor of section (event id, section id).

@@ -3,6 +3,7 @@
 // The one type-id block of SeatGrab: every type that travels in an actor message, and every
 // atom. Every node registers the same block (a type unknown to a peer arrives empty).
 
+#include "messages/accounts.hpp"
 #include "messages/ec.hpp"
 #include "messages/inventory.hpp"
 #include "messages/queue.hpp"
@@ -36,6 +37,10 @@ CAF_ADD_TYPE_ID(seatgrab, (std::vector<seatgrab::ticket_info>))
 CAF_ADD_TYPE_ID(seatgrab, (seatgrab::order_info))
 CAF_ADD_TYPE_ID(seatgrab, (seatgrab::scan_info))
 CAF_ADD_TYPE_ID(seatgrab, (seatgrab::gate_keys))
+CAF_ADD_TYPE_ID(seatgrab, (std::vector<seatgrab::hold_receipt>))
+CAF_ADD_TYPE_ID(seatgrab, (seatgrab::account_summary))
+CAF_ADD_TYPE_ID(seatgrab, (seatgrab::login_grant))
+CAF_ADD_TYPE_ID(seatgrab, (seatgrab::auth_info))
 
 /// A journal write of the sender's became durable (or failed).
 CAF_ADD_ATOM(seatgrab, seatgrab::atom, durable, "durable")
@@ -71,5 +76,12 @@ CAF_ADD_ATOM(seatgrab, seatgrab::atom, scan, "scan")
 CAF_ADD_ATOM(seatgrab, seatgrab::atom, gate, "gate")
 CAF_ADD_ATOM(seatgrab, seatgrab::atom, count, "count")
 CAF_ADD_ATOM(seatgrab, seatgrab::atom, box_office, "boxoffice")
+CAF_ADD_ATOM(seatgrab, seatgrab::atom, account, "account")
+CAF_ADD_ATOM(seatgrab, seatgrab::atom, accounts, "accounts")
+CAF_ADD_ATOM(seatgrab, seatgrab::atom, session, "session")
+CAF_ADD_ATOM(seatgrab, seatgrab::atom, login, "login")
+CAF_ADD_ATOM(seatgrab, seatgrab::atom, logout, "logout")
+CAF_ADD_ATOM(seatgrab, seatgrab::atom, role, "role")
+CAF_ADD_ATOM(seatgrab, seatgrab::atom, holds, "holds")
 
 CAF_END_TYPE_ID_BLOCK(seatgrab)

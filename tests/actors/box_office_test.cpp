@@ -28,7 +28,10 @@ const int64_t epoch_ms = sg::test::test_epoch.time_since_epoch().count();
 /// Node settings with a payment provider and box office knobs.
 sg::cluster::directory_options with(sg::domain::payment_settings pay,
                                     sg::actors::box_office_options box = {}) {
-  return sg::cluster::directory_options{pay, std::move(box)};
+  sg::cluster::directory_options opts;
+  opts.payments = pay;
+  opts.box_office = std::move(box);
+  return opts;
 }
 
 struct outcome {

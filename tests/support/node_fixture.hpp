@@ -68,6 +68,9 @@ public:
     keys_ = keys;
     ctx_ = std::make_shared<actors::actor_context>(actors::actor_context{
         db_.get(), &writer_, actors::wall_clock{ts_.sys().clock().now(), wall}, keys});
+    // Everything on the test coordinator, and cheap password hashes.
+    opts.accounts.detached = false;
+    opts.accounts.scrypt.n = uint64_t{1} << 10;
     directory_ = cluster::spawn_directory(ts_.sys(), ctx_, std::move(opts));
     ts_.run();
   }
@@ -112,6 +115,18 @@ public:
 
   box_office_actor box_office(const std::string& event_id) {
     auto hdl = call<box_office_actor>(directory_, atom::get_v, atom::box_office_v, event_id);
+    REQUIRE(hdl);
+    return *hdl;
+  }
+
+  accounts_actor accounts() {
+    auto hdl = call<accounts_actor>(directory_, atom::get_v, atom::accounts_v);
+    REQUIRE(hdl);
+    return *hdl;
+  }
+
+  session_actor session(const std::string& account) {
+    auto hdl = call<session_actor>(directory_, atom::get_v, atom::session_v, account);
     REQUIRE(hdl);
     return *hdl;
   }

@@ -1,0 +1,502 @@
+#include "actors/session.hpp"
+
+#include "actors/journal_client.hpp"
+#include "domain/session.hpp"
+#include "persistence/recovery.hpp"
+#include "security/admission_token.hpp"
+
+#include <caf/actor_system.hpp>
+#include <caf/typed_event_based_actor.hpp>
+#include <openssl/rand.h>
+#include <spdlog/spdlog.h>
+
+#include <deque>
+#include <memory>
+#include <optional>
+
+namespace seatgrab::actors {
+
+using hold_promise = caf::typed_response_promise<hold_receipt>;
+
+/// A hold request waiting for its turn: a session runs one hold at a time, so the limit check
+/// sees every earlier hold.
+struct pending_hold {
+  std::string event_id;
+  hold_request req;
+  std::string admission_token;
+  hold_promise rp;
+};
+
+struct session_actor_state {
+  session_actor_state() = default; // see tests/support/test_system.hpp for why
+
+  std::string account;
+  directory_actor directory;
+  context_ptr ctx;
+  session_options opts;
+  std::optional<domain::session_state> session;
+  std::optional<journal_client> journal;
+  std::deque<pending_hold> holds_waiting;
+  bool holding = false;
+  /// Requests to other actors in flight; a session passivates only without any.
+  uint32_t busy = 0;
+  caf::actor_clock::time_point last_active;
+
+  static inline const char* name = "session";
+};
+
+namespace {
+
+using self_ptr = session_actor::stateful_pointer<session_actor_state>;
+
+constexpr const char* kind = "session";
+
+domain::time_point now(self_ptr self) {
+  return self->state.ctx->clock.now(self->clock());
+}
+
+int64_t to_ms(domain::time_point t) {
+  return t.time_since_epoch().count();
+}
+
+ec ec_of(const caf::error& err) {
+  if (err.category() == caf::atom("seatgrab"))
+    return static_cast<ec>(err.code());
+  return ec::none;
+}
+
+void touch(self_ptr self) {
+  self->state.last_active = self->clock().now();
+}
+
+void journal(self_ptr self, const pb::session_event& ev) {
+  persistence::write_set ws;
+  ws.append(kind, self->state.account, ev.version(), ev.SerializeAsString());
+  self->state.journal->write(std::move(ws), session_actor{self});
+}
+
+/// Delivers `value` through `rp` once everything journaled so far is durable.
+template <class T>
+void deliver_durable(self_ptr self, caf::typed_response_promise<T> rp, T value) {
+  self->state.journal->then([rp, value = std::move(value)](const caf::error& err) mutable {
+    if (err)
+      rp.deliver(err);
+    else
+      rp.deliver(std::move(value));
+  });
+}
+
+/// A random suffix for hold ids (see `session_state::hold_id_prefix`).
+std::string random_suffix() {
+  unsigned char bytes[6];
+  if (RAND_bytes(bytes, sizeof(bytes)) != 1)
+    return {};
+  static constexpr char hex[] = "0123456789abcdef";
+  std::string result;
+  for (auto b : bytes) {
+    result += hex[b >> 4];
+    result += hex[b & 0xf];
+  }
+  return result;
+}
+
+hold_receipt receipt_of(const std::string& account, const domain::session_hold& h) {
+  hold_receipt r;
+  r.hold_id = h.hold_id;
+  r.holder = account;
+  r.expires_at_ms = to_ms(h.expires_at);
+  for (const auto& s : h.seats) {
+    auto part = std::find_if(r.parts.begin(), r.parts.end(),
+                             [&](const hold_part& p) { return p.section == s.section; });
+    if (part == r.parts.end()) {
+      r.parts.push_back(hold_part{s.section, {}, r.expires_at_ms, 0});
+      part = r.parts.end() - 1;
+    }
+    part->seats.push_back(seat_price{s.seat, s.price});
+    r.total += s.price;
+  }
+  return r;
+}
+
+// -- holds, one at a time -----------------------------------------------------
+
+void next_hold(self_ptr self);
+
+/// Ends the current hold job with `result` and starts the next one.
+template <class T>
+void finish_hold(self_ptr self, hold_promise& rp, T&& result) {
+  rp.deliver(std::forward<T>(result));
+  self->state.holding = false;
+  next_hold(self);
+}
+
+/// Asks the event's sections for the seats and records the hold.
+void place_hold(self_ptr self, std::shared_ptr<pending_hold> job, event_actor ev) {
+  auto& st = self->state;
+  auto suffix = random_suffix();
+  if (suffix.empty()) {
+    finish_hold(self, job->rp, caf::make_error(ec::unavailable, "RAND_bytes failed"));
+    return;
+  }
+  job->req.hold_id = st.session->hold_id_prefix() + suffix;
+  job->req.holder = st.account;
+  self->request(ev, st.ctx->call_timeout, atom::hold_v, job->req)
+      .then(
+          [self, job](hold_receipt& receipt) {
+            auto& st = self->state;
+            domain::session_hold h{
+                receipt.hold_id,
+                job->event_id,
+                {},
+                domain::time_point{std::chrono::milliseconds{receipt.expires_at_ms}}};
+            for (const auto& part : receipt.parts)
+              for (const auto& s : part.seats)
+                h.seats.push_back(domain::session_seat{part.section, s.seat, s.price});
+            auto ev = st.session->held(std::move(h), now(self));
+            if (!ev) {
+              // The sections hold seats the session cannot record: let them expire.
+              spdlog::error("session {}: {}", st.account, render(ev.error()));
+              finish_hold(self, job->rp, ev.error());
+              return;
+            }
+            journal(self, *ev);
+            deliver_durable(self, job->rp, std::move(receipt));
+            self->state.holding = false;
+            next_hold(self);
+          },
+          [self, job](caf::error& err) { finish_hold(self, job->rp, std::move(err)); });
+}
+
+/// Checks the per-account limit: seats in the session's live holds for the event, tickets in
+/// the box office's orders, and the seats asked for.
+void check_limit(self_ptr self, std::shared_ptr<pending_hold> job, event_actor ev,
+                 event_info info) {
+  auto& st = self->state;
+  self->request(st.directory, st.ctx->call_timeout, atom::get_v, atom::box_office_v, job->event_id)
+      .then(
+          [self, job, ev, info](box_office_actor office) {
+            auto& st = self->state;
+            self->request(office, st.ctx->call_timeout, atom::get_v, atom::count_v, st.account)
+                .then(
+                    [self, job, ev, info](uint32_t bought) {
+                      auto& st = self->state;
+                      auto held = st.session->held_seats(job->event_id, now(self));
+                      auto wanted = job->req.seats.empty()
+                                        ? job->req.quantity
+                                        : static_cast<uint32_t>(job->req.seats.size());
+                      if (uint64_t{held} + bought + wanted > info.max_tickets_per_account) {
+                        finish_hold(
+                            self, job->rp,
+                            caf::make_error(ec::ticket_limit,
+                                            std::to_string(held + bought) +
+                                                " seats held or bought of at most " +
+                                                std::to_string(info.max_tickets_per_account)));
+                        return;
+                      }
+                      place_hold(self, job, ev);
+                    },
+                    [self, job](caf::error& err) { finish_hold(self, job->rp, std::move(err)); });
+          },
+          [self, job](caf::error& err) { finish_hold(self, job->rp, std::move(err)); });
+}
+
+void next_hold(self_ptr self) {
+  auto& st = self->state;
+  if (st.holding || st.holds_waiting.empty())
+    return;
+  auto job = std::make_shared<pending_hold>(std::move(st.holds_waiting.front()));
+  st.holds_waiting.pop_front();
+  st.holding = true;
+  auto place = st.session->queue_place(job->event_id);
+  if (!place) {
+    finish_hold(self, job->rp,
+                caf::make_error(ec::admission_invalid, "join the event's queue first"));
+    return;
+  }
+  auto claims = security::verify(*st.ctx->admission_keys, job->admission_token, job->event_id,
+                                 st.account, place->second, to_ms(now(self)));
+  if (!claims) {
+    finish_hold(self, job->rp, claims.error());
+    return;
+  }
+  if (job->req.seats.empty() && job->req.quantity == 0) {
+    finish_hold(self, job->rp, caf::make_error(ec::invalid_argument, "no seats asked for"));
+    return;
+  }
+  self->request(st.directory, st.ctx->call_timeout, atom::get_v, atom::event_v, job->event_id)
+      .then(
+          [self, job](event_actor ev) {
+            self->request(ev, self->state.ctx->call_timeout, atom::get_v, atom::info_v)
+                .then([self, job, ev](event_info& info) { check_limit(self, job, ev, info); },
+                      [self, job](caf::error& err) { finish_hold(self, job->rp, std::move(err)); });
+          },
+          [self, job](caf::error& err) { finish_hold(self, job->rp, std::move(err)); });
+}
+
+// -- the rest -----------------------------------------------------------------
+
+/// Records that hold `hold_id` ended, if the session still knows it.
+void end_hold(self_ptr self, const std::string& hold_id, std::string_view reason,
+              std::string_view order_id = {}) {
+  auto ev = self->state.session->hold_ended(hold_id, reason, order_id, now(self));
+  if (ev)
+    journal(self, *ev);
+}
+
+/// Tells the waiting room that the fan's shopping for `event_id` is done (their slot frees).
+void leave_queue(self_ptr self, const std::string& event_id) {
+  auto& st = self->state;
+  auto place = st.session->queue_place(event_id);
+  if (!place)
+    return;
+  auto ticket = place->first;
+  self->request(st.directory, st.ctx->call_timeout, atom::get_v, atom::queue_v, event_id)
+      .then(
+          [self, ticket](waiting_room_actor room) {
+            self->request(room, self->state.ctx->call_timeout, atom::leave_v, ticket)
+                .then([] {}, [](caf::error&) {}); // best effort: admissions expire anyway
+          },
+          [](caf::error&) {});
+}
+
+caf::expected<domain::session_state> recover(const actor_context& ctx, const std::string& account) {
+  auto restored = persistence::recover<domain::session_state>(
+      *ctx.db, kind, account, [&] { return domain::session_state{account}; },
+      [](std::string_view) -> caf::expected<domain::session_state> {
+        return caf::make_error(ec::storage_corruption, "sessions have no snapshots");
+      },
+      [](domain::session_state& st, std::string_view bytes) -> caf::expected<void> {
+        pb::session_event ev;
+        if (!ev.ParseFromArray(bytes.data(), static_cast<int>(bytes.size())))
+          return caf::make_error(ec::storage_corruption, "session event does not parse");
+        if (auto err = st.apply(ev))
+          return err;
+        return {};
+      });
+  if (!restored)
+    return restored.error();
+  return std::move(restored->first);
+}
+
+session_actor::behavior_type session(self_ptr self, std::string account, directory_actor directory,
+                                     context_ptr ctx, session_options opts) {
+  auto& st = self->state;
+  st.account = std::move(account);
+  st.directory = std::move(directory);
+  st.ctx = std::move(ctx);
+  st.opts = opts;
+  st.journal.emplace(*st.ctx->journal);
+  touch(self);
+  if (auto restored = recover(*st.ctx, st.account); !restored) {
+    spdlog::error("session {} cannot start: {}", st.account, render(restored.error()));
+    self->quit(restored.error());
+  } else {
+    st.session.emplace(std::move(*restored));
+    self->delayed_send(self, opts.idle_timeout, atom::tick_v);
+  }
+  auto timeout = st.ctx->call_timeout;
+  // Any failed step of a chain ends it: answer the error, count the request as done.
+  auto fail_with = [self](auto rp) {
+    return [self, rp](caf::error& err) mutable {
+      --self->state.busy;
+      rp.deliver(std::move(err));
+    };
+  };
+  return {
+      [=](atom::join, std::string& event_id, std::string& device) -> caf::result<queue_status> {
+        touch(self);
+        auto rp = self->make_response_promise<queue_status>();
+        ++self->state.busy;
+        self->request(self->state.directory, timeout, atom::get_v, atom::queue_v, event_id)
+            .then(
+                [=](waiting_room_actor room) mutable {
+                  self->request(room, timeout, atom::join_v, self->state.account, device)
+                      .then(
+                          [=](queue_status& status) mutable {
+                            auto& st = self->state;
+                            --st.busy;
+                            auto ev =
+                                st.session->queued(event_id, status.ticket, device, now(self));
+                            if (!ev) {
+                              rp.deliver(ev.error());
+                              return;
+                            }
+                            if (*ev)
+                              journal(self, **ev);
+                            deliver_durable(self, rp, std::move(status));
+                          },
+                          fail_with(rp));
+                },
+                fail_with(rp));
+        return rp;
+      },
+      [=](atom::get, atom::queue, std::string& event_id) -> caf::result<queue_status> {
+        touch(self);
+        auto place = self->state.session->queue_place(event_id);
+        if (!place)
+          return caf::make_error(ec::unknown_ticket, "not in the queue of " + event_id);
+        auto rp = self->make_response_promise<queue_status>();
+        ++self->state.busy;
+        self->request(self->state.directory, timeout, atom::get_v, atom::queue_v, event_id)
+            .then(
+                [=](waiting_room_actor room) mutable {
+                  self->request(room, timeout, atom::get_v, place->first, self->state.account,
+                                place->second)
+                      .then(
+                          [=](queue_status& status) mutable {
+                            --self->state.busy;
+                            rp.deliver(std::move(status));
+                          },
+                          fail_with(rp));
+                },
+                fail_with(rp));
+        return rp;
+      },
+      [=](atom::hold, std::string& event_id, hold_request& req,
+          std::string& admission_token) -> caf::result<hold_receipt> {
+        touch(self);
+        auto rp = self->make_response_promise<hold_receipt>();
+        self->state.holds_waiting.push_back(
+            pending_hold{std::move(event_id), std::move(req), std::move(admission_token), rp});
+        next_hold(self);
+        return rp;
+      },
+      [=](atom::release, std::string& hold_id) -> caf::result<void> {
+        touch(self);
+        auto hold = self->state.session->find_hold(hold_id);
+        if (!hold)
+          return caf::make_error(ec::hold_not_found, hold_id);
+        auto rp = self->make_response_promise<void>();
+        ++self->state.busy;
+        self->request(self->state.directory, timeout, atom::get_v, atom::event_v, hold->event_id)
+            .then(
+                [=](event_actor ev) mutable {
+                  auto done = [=]() mutable {
+                    --self->state.busy;
+                    end_hold(self, hold_id, "released");
+                    self->state.journal->then([rp](const caf::error& err) mutable {
+                      if (err)
+                        rp.deliver(err);
+                      else
+                        deliver_void(rp);
+                    });
+                  };
+                  self->request(ev, timeout, atom::release_v, hold_id, self->state.account,
+                                hold->sections())
+                      .then([=]() mutable { done(); },
+                            [=](caf::error& err) mutable {
+                              // Gone already (expired): released all the same.
+                              if (err == ec::hold_not_found) {
+                                done();
+                                return;
+                              }
+                              --self->state.busy;
+                              rp.deliver(std::move(err));
+                            });
+                },
+                fail_with(rp));
+        return rp;
+      },
+      [=](atom::confirm, std::string& hold_id, std::string& payment_method,
+          std::string& key) -> caf::result<order_info> {
+        touch(self);
+        auto& st = self->state;
+        auto hold = st.session->find_hold(hold_id);
+        if (!hold) {
+          auto ordered = st.session->order_of_hold(hold_id);
+          if (!ordered)
+            return caf::make_error(ec::hold_not_found, hold_id);
+          // Bought already (a retry whose first answer was lost): the same order.
+          auto rp = self->make_response_promise<order_info>();
+          ++st.busy;
+          self->request(st.directory, timeout, atom::get_v, atom::box_office_v, ordered->event_id)
+              .then(
+                  [=](box_office_actor office) mutable {
+                    self->request(office, timeout, atom::get_v, atom::order_v, ordered->order_id,
+                                  self->state.account)
+                        .then(
+                            [=](order_info& order) mutable {
+                              --self->state.busy;
+                              rp.deliver(std::move(order));
+                            },
+                            fail_with(rp));
+                  },
+                  fail_with(rp));
+          return rp;
+        }
+        if (now(self) >= hold->expires_at) {
+          end_hold(self, hold_id, "hold_expired");
+          return caf::make_error(ec::hold_expired, hold_id);
+        }
+        std::vector<std::string> seats;
+        std::vector<int64_t> prices;
+        for (const auto& s : hold->seats) {
+          seats.push_back(s.seat);
+          prices.push_back(s.price);
+        }
+        auto rp = self->make_response_promise<order_info>();
+        ++st.busy;
+        auto event_id = hold->event_id;
+        auto sections = hold->sections();
+        self->request(st.directory, timeout, atom::get_v, atom::box_office_v, event_id)
+            .then(
+                [=](box_office_actor office) mutable {
+                  auto& st = self->state;
+                  // Keys are the fan's own: scoped by account, so fans cannot collide.
+                  self->request(office, timeout, atom::confirm_v, st.account + ":" + key,
+                                st.account, hold_id, sections, seats, prices, payment_method)
+                      .then(
+                          [=](order_info& order) mutable {
+                            --self->state.busy;
+                            end_hold(self, hold_id, "ordered", order.id);
+                            leave_queue(self, event_id);
+                            deliver_durable(self, rp, std::move(order));
+                          },
+                          [=](caf::error& err) mutable {
+                            --self->state.busy;
+                            auto why = ec_of(err);
+                            if (why == ec::hold_expired || why == ec::hold_not_found ||
+                                why == ec::not_holder)
+                              end_hold(self, hold_id, to_string(why));
+                            rp.deliver(std::move(err));
+                          });
+                },
+                fail_with(rp));
+        return rp;
+      },
+      [=](atom::get, atom::holds) {
+        touch(self);
+        std::vector<hold_receipt> result;
+        for (const auto& h : self->state.session->live_holds(now(self)))
+          result.push_back(receipt_of(self->state.account, h));
+        return result;
+      },
+      [=](atom::tick) {
+        auto& st = self->state;
+        st.session->forget_expired(now(self) - std::chrono::minutes{1});
+        auto idle = self->clock().now() - st.last_active;
+        if (idle >= st.opts.idle_timeout && st.busy == 0 && !st.holding &&
+            st.holds_waiting.empty() && st.journal->in_flight() == 0) {
+          self->quit(); // passivate; the directory brings the session back on its next request
+          return;
+        }
+        auto wait = idle < st.opts.idle_timeout
+                        ? std::chrono::duration_cast<caf::timespan>(st.opts.idle_timeout - idle)
+                        : caf::timespan{std::chrono::seconds{1}};
+        self->delayed_send(self, wait, atom::tick_v);
+      },
+      [=](atom::durable, uint64_t token, caf::error& err) {
+        on_durable_or_stop(self, *self->state.journal, token, err,
+                           "session " + self->state.account);
+      },
+  };
+}
+
+} // namespace
+
+session_actor spawn_session(caf::actor_system& sys, std::string account, directory_actor directory,
+                            context_ptr ctx, session_options opts) {
+  return sys.spawn(session, std::move(account), std::move(directory), std::move(ctx), opts);
+}
+
+} // namespace seatgrab::actors

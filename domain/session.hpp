@@ -1,0 +1,131 @@
+#pragma once
+
+#include "messages/session.pb.h"
+
+#include <caf/error.hpp>
+#include <caf/expected.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace seatgrab::domain {
+
+/// Domain time: milliseconds since the Unix epoch. Domain code never reads a clock; callers
+/// pass `now` in.
+using time_point = std::chrono::sys_time<std::chrono::milliseconds>;
+
+/// A seat of a hold, with the price the hold locked.
+struct session_seat {
+  std::string section;
+  std::string seat;
+  int64_t price = 0;
+  friend bool operator==(const session_seat&, const session_seat&) = default;
+};
+
+/// A hold as the fan's session remembers it.
+struct session_hold {
+  std::string hold_id;
+  std::string event_id;
+  std::vector<session_seat> seats;
+  time_point expires_at;
+
+  /// The sections of its seats, each once, in seat order.
+  std::vector<std::string> sections() const;
+
+  friend bool operator==(const session_hold&, const session_hold&) = default;
+};
+
+/// An order the fan placed.
+struct session_order {
+  std::string event_id;
+  std::string order_id;
+  std::string hold_id;
+  time_point at;
+  friend bool operator==(const session_order&, const session_order&) = default;
+};
+
+/// One fan's session across events: where they queue (ticket and device per event), their live
+/// holds and their orders, event sourced so that a passivated session comes back as it was.
+/// The inventory itself lives in the sections; this is the fan's index into it, used for the
+/// per-account limit at hold time and to check out a hold by id alone. Every mutating operation
+/// validates first and on failure changes nothing; on success it applies the event (the same
+/// path as recovery) and returns it to journal.
+class session_state {
+public:
+  explicit session_state(std::string account);
+
+  // -- operations -------------------------------------------------------------
+
+  /// The fan joined the queue of `event_id` with `ticket` from `device`. None when that is
+  /// already known (a repeated join). Errors: `invalid_argument` for malformed ids.
+  caf::expected<std::optional<pb::session_event>> queued(std::string_view event_id, uint64_t ticket,
+                                                         std::string_view device, time_point now);
+
+  /// How the id of the next hold starts: "<account>-h<n>-". The caller appends a random
+  /// suffix per attempt, so that an attempt whose outcome was lost (a timeout) and the next
+  /// attempt never share an id (sections treat a repeated hold id as a retry).
+  std::string hold_id_prefix() const;
+
+  /// The sections hold `hold` for the fan. Errors: `invalid_argument` when its id is not
+  /// `hold_id_prefix()` plus a suffix, or it has no event or seats.
+  caf::expected<pb::session_event> held(session_hold hold, time_point now);
+
+  /// Hold `hold_id` ended: `reason` "released", "ordered" (with `order_id`) or an ec name.
+  /// Errors: `hold_not_found`; `invalid_argument` for "ordered" without an order id.
+  caf::expected<pb::session_event> hold_ended(std::string_view hold_id, std::string_view reason,
+                                              std::string_view order_id, time_point now);
+
+  /// Forgets holds that expired before `cutoff` (memory only: replay re-adds them, and they
+  /// are filtered by time anyway).
+  void forget_expired(time_point cutoff);
+
+  /// Applies one event: the operations above use it, and recovery replays the journal through
+  /// it. Deterministic. Fails with `ec::storage_corruption`, changing nothing, if the event
+  /// does not fit (wrong version, unexpected hold id, unknown hold, ...).
+  [[nodiscard]] caf::error apply(const pb::session_event& ev);
+
+  // -- queries ----------------------------------------------------------------
+
+  const std::string& account() const noexcept { return account_; }
+
+  /// Number of events applied so far; the version of the next event is `version() + 1`.
+  uint64_t version() const noexcept { return version_; }
+
+  /// The queue ticket and device of the fan for `event_id`.
+  std::optional<std::pair<uint64_t, std::string>> queue_place(std::string_view event_id) const;
+
+  /// Hold `hold_id`, live or expired (until forgotten).
+  std::optional<session_hold> find_hold(std::string_view hold_id) const;
+
+  /// The holds with `now < expires_at`, in hold id order.
+  std::vector<session_hold> live_holds(time_point now) const;
+
+  /// Seats in live holds for `event_id`.
+  uint32_t held_seats(std::string_view event_id, time_point now) const;
+
+  /// The order hold `hold_id` became, if it was bought.
+  std::optional<session_order> order_of_hold(std::string_view hold_id) const;
+
+  /// The fan's orders, oldest first.
+  const std::vector<session_order>& orders() const noexcept { return orders_; }
+
+private:
+  caf::error corrupt(std::string what) const;
+  pb::session_event next_event(time_point now) const;
+  caf::expected<pb::session_event> commit(pb::session_event ev);
+
+  std::string account_;
+  std::map<std::string, std::pair<uint64_t, std::string>, std::less<>> places_; // by event
+  std::map<std::string, session_hold, std::less<>> holds_;                      // by hold id
+  std::vector<session_order> orders_;
+  uint64_t holds_made_ = 0; // holds ever recorded, for the id prefix
+  uint64_t version_ = 0;
+};
+
+} // namespace seatgrab::domain

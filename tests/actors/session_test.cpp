@@ -1,0 +1,246 @@
+// Tests of a fan's session actor and, through it, a fan's whole journey on one node: sign up,
+// log in, queue, admission, hold, checkout, tickets, transfer, refund, gate. Also the
+// per-account limit at hold time, admission checks, expired holds and passivation.
+#include "actors/session.hpp"
+#include "tests/support/node_fixture.hpp"
+
+#include <caf/scoped_actor.hpp>
+#include <doctest/doctest.h>
+
+#include <filesystem>
+
+using namespace std::chrono_literals;
+using seatgrab::atom::get_v;
+namespace sg = seatgrab;
+
+namespace {
+
+const std::string approve{"4242424242424242"};
+const std::string decline{"4000000000000002"};
+
+const int64_t epoch_ms = sg::test::test_epoch.time_since_epoch().count();
+
+/// The small event, on sale at once, refundable for a day.
+sg::event_info open_event(uint32_t limit = 8) {
+  auto ev = sg::test::small_event();
+  ev.max_tickets_per_account = limit;
+  ev.refunds_until_ms = epoch_ms + 24 * 3600 * 1000;
+  return ev;
+}
+
+void add_event(sg::test::node_fixture& node, sg::event_info ev = open_event()) {
+  REQUIRE(node.call<std::string>(node.directory(), sg::atom::put_v, sg::atom::venue_v,
+                                 sg::domain::to_json(sg::test::small_venue())));
+  REQUIRE(node.call<std::string>(node.directory(), sg::atom::put_v, std::move(ev)));
+}
+
+/// Joins the queue of "gig" from `device` and waits (virtual time) for the admission token.
+std::string admitted(sg::test::node_fixture& node, const std::string& account,
+                     const std::string& device = "dev-1") {
+  auto joined = node.call<sg::queue_status>(node.session(account), sg::atom::join_v,
+                                            std::string{"gig"}, device);
+  REQUIRE_MESSAGE(joined, sg::render(joined.error()));
+  for (int i = 0; i < 5; ++i) {
+    auto st = node.call<sg::queue_status>(node.session(account), get_v, sg::atom::queue_v,
+                                          std::string{"gig"});
+    REQUIRE_MESSAGE(st, sg::render(st.error()));
+    if (st->state == "admitted")
+      return st->admission_token;
+    node.advance_seconds(1);
+  }
+  FAIL("not admitted");
+  return {};
+}
+
+caf::expected<sg::hold_receipt> hold(sg::test::node_fixture& node, const std::string& account,
+                                     std::vector<std::string> seats, const std::string& token) {
+  return node.call<sg::hold_receipt>(node.session(account), sg::atom::hold_v, std::string{"gig"},
+                                     sg::hold_request{{}, {}, std::move(seats), {}, 0}, token);
+}
+
+caf::expected<sg::order_info> buy(sg::test::node_fixture& node, const std::string& account,
+                                  const std::string& hold_id, const std::string& card,
+                                  const std::string& key) {
+  auto out =
+      node.call<sg::order_info>(node.session(account), sg::atom::confirm_v, hold_id, card, key);
+  return out;
+}
+
+sg::seat_state status(sg::test::node_fixture& node, const std::string& seat) {
+  return node.status(node.section("gig", seat.substr(0, 1)), seat);
+}
+
+} // namespace
+
+TEST_CASE("a fan's journey: sign up, queue, hold, pay, tickets, transfer, refund, gate") {
+  sg::test::node_fixture node;
+  add_event(node);
+  auto accounts = node.accounts();
+  auto alice = node.call<sg::account_summary>(accounts, sg::atom::put_v, sg::atom::account_v,
+                                              std::string{"alice@example.com"},
+                                              std::string{"correct horse"});
+  REQUIRE(alice);
+  REQUIRE(node.call<sg::account_summary>(accounts, sg::atom::put_v, sg::atom::account_v,
+                                         std::string{"bob@example.com"},
+                                         std::string{"battery staple"}));
+  auto login = node.call<sg::login_grant>(
+      accounts, sg::atom::login_v, std::string{"alice@example.com"}, std::string{"correct horse"});
+  REQUIRE(login);
+  auto me = node.call<sg::auth_info>(accounts, get_v, sg::atom::session_v, login->token);
+  REQUIRE(me);
+  auto token = admitted(node, me->account);
+
+  auto held = hold(node, me->account, {"A-1-1", "B-1-1"}, token);
+  REQUIRE_MESSAGE(held, sg::render(held.error()));
+  CHECK(held->holder == "a1");
+  CHECK(held->total == 1500);
+  CHECK(held->hold_id.rfind("a1-h1-", 0) == 0);
+  CHECK(status(node, "A-1-1") == sg::seat_state::held);
+  auto mine =
+      node.call<std::vector<sg::hold_receipt>>(node.session("a1"), get_v, sg::atom::holds_v);
+  REQUIRE(mine);
+  REQUIRE(mine->size() == 1);
+  CHECK(mine->front().total == 1500);
+
+  // A declined card keeps the hold; the fan pays with another card.
+  CHECK(buy(node, "a1", held->hold_id, decline, "try-1").error() == sg::ec::payment_declined);
+  CHECK(status(node, "A-1-1") == sg::seat_state::held);
+  auto order = buy(node, "a1", held->hold_id, approve, "try-2");
+  REQUIRE_MESSAGE(order, sg::render(order.error()));
+  CHECK(order->state == "completed");
+  REQUIRE(order->tickets.size() == 2);
+  CHECK(status(node, "A-1-1") == sg::seat_state::sold);
+  CHECK(status(node, "B-1-1") == sg::seat_state::sold);
+  // Checking out the hold again (a client retry) answers the same order.
+  auto again = buy(node, "a1", held->hold_id, approve, "try-3");
+  REQUIRE_MESSAGE(again, sg::render(again.error()));
+  CHECK(again->id == order->id);
+  CHECK(again->tickets == order->tickets);
+  auto room = node.call<sg::waiting_room_actor>(node.directory(), get_v, sg::atom::queue_v,
+                                                std::string{"gig"});
+  auto info = node.call<sg::queue_info>(*room, get_v, sg::atom::info_v);
+  REQUIRE(info);
+  CHECK(info->active == 0); // done shopping: the slot is free for the next fan
+
+  // Tickets: alice gives one to bob by email; the old code stops at the gate at once.
+  auto office = node.box_office("gig");
+  auto bob = node.call<sg::account_summary>(accounts, get_v, sg::atom::account_v,
+                                            std::string{"bob@example.com"});
+  REQUIRE(bob);
+  auto first = order->tickets[0];
+  auto moved = node.call<sg::ticket_info>(office, sg::atom::transfer_v, first.id, std::string{"a1"},
+                                          bob->id);
+  REQUIRE(moved);
+  CHECK(node.call<sg::scan_info>(office, sg::atom::scan_v, first.code)->result == "revoked");
+  CHECK(node.call<sg::scan_info>(office, sg::atom::scan_v, moved->code)->result == "valid");
+  CHECK(node.call<sg::scan_info>(office, sg::atom::scan_v, moved->code)->result == "already_used");
+  // Alice refunds the other: money back, seat on sale again.
+  auto refunded = node.call<sg::ticket_info>(office, sg::atom::refund_v, order->tickets[1].id,
+                                             std::string{"a1"}, false);
+  REQUIRE(refunded);
+  node.ts().run();
+  CHECK(status(node, "B-1-1") == sg::seat_state::free);
+  auto order_now =
+      node.call<sg::order_info>(office, get_v, sg::atom::order_v, order->id, std::string{"a1"});
+  REQUIRE(order_now);
+  CHECK(order_now->tickets[0].owner == bob->id);
+  CHECK(order_now->tickets[1].status == "refunded");
+}
+
+TEST_CASE("the per-account limit holds at hold time: live holds plus bought tickets") {
+  sg::test::node_fixture node;
+  add_event(node, open_event(3));
+  auto token = admitted(node, "fan");
+  auto h1 = hold(node, "fan", {"A-1-1", "A-1-2"}, token);
+  REQUIRE(h1);
+  CHECK(hold(node, "fan", {"A-2-1", "A-2-2"}, token).error() == sg::ec::ticket_limit);
+  CHECK(status(node, "A-2-1") == sg::seat_state::free); // nothing held
+  REQUIRE(buy(node, "fan", h1->hold_id, approve, "k1"));
+  CHECK(hold(node, "fan", {"A-2-1", "A-2-2"}, token).error() == sg::ec::ticket_limit);
+  auto h2 = hold(node, "fan", {"A-2-1"}, token);
+  REQUIRE(h2);
+  // Released holds stop counting; best-available requests count their quantity.
+  REQUIRE(node.call<void>(node.session("fan"), sg::atom::release_v, h2->hold_id));
+  CHECK(status(node, "A-2-1") == sg::seat_state::free);
+  auto best = node.call<sg::hold_receipt>(node.session("fan"), sg::atom::hold_v, std::string{"gig"},
+                                          sg::hold_request{{}, {}, {}, "B", 2}, token);
+  CHECK(best.error() == sg::ec::ticket_limit);
+  best = node.call<sg::hold_receipt>(node.session("fan"), sg::atom::hold_v, std::string{"gig"},
+                                     sg::hold_request{{}, {}, {}, "B", 1}, token);
+  REQUIRE_MESSAGE(best, sg::render(best.error()));
+  CHECK(hold(node, "fan", {"A-2-1"}, token).error() == sg::ec::ticket_limit);
+  // Expired holds stop counting too (the admission lasts 10 minutes).
+  node.advance(300s);
+  CHECK(hold(node, "fan", {"A-2-1"}, token));
+}
+
+TEST_CASE("holds need the fan's own admission token for the event") {
+  sg::test::node_fixture node;
+  add_event(node);
+  CHECK(hold(node, "fan", {"A-1-1"}, "whatever").error() == sg::ec::admission_invalid);
+  auto token = admitted(node, "fan");
+  auto other = admitted(node, "other", "dev-2");
+  CHECK(hold(node, "fan", {"A-1-1"}, other).error() == sg::ec::admission_mismatch);
+  auto forged = token;
+  forged.back() = forged.back() == 'A' ? 'B' : 'A';
+  CHECK(hold(node, "fan", {"A-1-1"}, forged).error() == sg::ec::admission_invalid);
+  CHECK(status(node, "A-1-1") == sg::seat_state::free);
+  CHECK(hold(node, "fan", {"A-1-1"}, token));
+}
+
+TEST_CASE("checking out an expired hold is refused at once and charges nothing") {
+  sg::test::node_fixture node;
+  add_event(node);
+  auto token = admitted(node, "fan");
+  auto h = hold(node, "fan", {"A-1-1"}, token);
+  REQUIRE(h);
+  node.advance(300s);
+  CHECK(buy(node, "fan", h->hold_id, approve, "k1").error() == sg::ec::hold_expired);
+  CHECK(node.db().load("payment", "gig")->tail.empty());
+  CHECK(buy(node, "fan", h->hold_id, approve, "k1").error() == sg::ec::hold_not_found);
+  CHECK(node.call<void>(node.session("fan"), sg::atom::release_v, h->hold_id).error() ==
+        sg::ec::hold_not_found);
+}
+
+TEST_CASE("an idle session passivates and comes back from its journal") {
+  sg::cluster::directory_options opts;
+  opts.session.idle_timeout = 60s;
+  sg::test::node_fixture node("mem-node", sg::persistence::durability::none, sg::test::test_epoch,
+                              opts);
+  add_event(node);
+  auto token = admitted(node, "fan");
+  auto h = hold(node, "fan", {"A-1-1"}, token);
+  REQUIRE(h);
+  auto before = node.session("fan");
+  caf::scoped_actor watcher{node.ts().sys()};
+  watcher->monitor(before);
+  node.advance(59s);
+  CHECK(node.session("fan") == before); // a lookup is not a request: still idle 59 s
+  bool down = false;
+  auto check_down = [&] {
+    watcher->receive([&](caf::down_msg& msg) { down = msg.source == before.address(); },
+                     caf::after(std::chrono::seconds{0}) >> [] {});
+  };
+  check_down();
+  CHECK_FALSE(down);
+  node.advance(2s);
+  node.ts().run();
+  check_down();
+  CHECK(down);
+  auto after = node.session("fan");
+  CHECK(after != before);
+  // Everything came back: the queue place, the live hold, and the hold id sequence.
+  auto st = node.call<sg::queue_status>(after, get_v, sg::atom::queue_v, std::string{"gig"});
+  REQUIRE_MESSAGE(st, sg::render(st.error()));
+  CHECK(st->ticket == 1);
+  auto holds = node.call<std::vector<sg::hold_receipt>>(after, get_v, sg::atom::holds_v);
+  REQUIRE(holds);
+  REQUIRE(holds->size() == 1);
+  CHECK(holds->front().hold_id == h->hold_id);
+  auto h2 = hold(node, "fan", {"A-1-2"}, token);
+  REQUIRE(h2);
+  CHECK(h2->hold_id.rfind("fan-h2-", 0) == 0);
+  auto bought = buy(node, "fan", h->hold_id, approve, "k1");
+  REQUIRE_MESSAGE(bought, sg::render(bought.error()));
+  CHECK(bought->tickets.size() == 1);
+}

@@ -1,0 +1,96 @@
+// Tests of a fan's session state: queue places, hold ids, live holds per event, orders, replay.
+#include "domain/session.hpp"
+#include "messages/ec.hpp"
+
+#include <doctest/doctest.h>
+
+#include <chrono>
+#include <vector>
+
+using seatgrab::ec;
+using namespace seatgrab::domain;
+using namespace std::chrono_literals;
+
+namespace {
+
+const time_point t0{std::chrono::milliseconds{1'796'119'200'000}};
+
+ec code_of(const caf::error& err) {
+  REQUIRE(err.category() == caf::atom("seatgrab"));
+  return static_cast<ec>(err.code());
+}
+
+session_hold hold_of(const session_state& s, std::string event, int seats, time_point expires) {
+  session_hold h{s.hold_id_prefix() + "x", std::move(event), {}, expires};
+  for (int i = 1; i <= seats; ++i)
+    h.seats.push_back(session_seat{i % 2 ? "A" : "B", "A-1-" + std::to_string(i), 1000});
+  return h;
+}
+
+} // namespace
+
+TEST_CASE("a session remembers queue places, live holds per event and orders; replay agrees") {
+  session_state s{"a7"};
+  std::vector<seatgrab::pb::session_event> log;
+  auto keep = [&](auto ev) {
+    REQUIRE_MESSAGE(ev, seatgrab::render(ev.error()));
+    log.push_back(*ev);
+  };
+  auto q = s.queued("gig", 42, "dev-1", t0);
+  REQUIRE(q);
+  REQUIRE(q->has_value());
+  log.push_back(**q);
+  auto again = s.queued("gig", 42, "dev-1", t0 + 1s);
+  REQUIRE(again);
+  CHECK_FALSE(again->has_value()); // nothing new to journal
+  CHECK(s.queue_place("gig") == std::pair<uint64_t, std::string>{42, "dev-1"});
+  CHECK_FALSE(s.queue_place("other"));
+  CHECK(code_of(s.queued("gig", 0, "dev-1", t0).error()) == ec::invalid_argument);
+
+  CHECK(s.hold_id_prefix() == "a7-h1-");
+  keep(s.held(hold_of(s, "gig", 2, t0 + 300s), t0));
+  CHECK(s.find_hold("a7-h1-x")->sections() == std::vector<std::string>{"A", "B"});
+  CHECK(s.hold_id_prefix() == "a7-h2-");
+  keep(s.held(hold_of(s, "gig", 3, t0 + 310s), t0 + 10s));
+  keep(s.held(hold_of(s, "other", 1, t0 + 300s), t0));
+  auto stale = hold_of(s, "gig", 1, t0 + 300s);
+  stale.hold_id = "a7-h1-x";
+  CHECK(code_of(s.held(stale, t0).error()) == ec::invalid_argument);
+  stale.hold_id = "a7-h4-"; // no suffix
+  CHECK(code_of(s.held(stale, t0).error()) == ec::invalid_argument);
+  CHECK(s.held_seats("gig", t0 + 299s) == 5);
+  CHECK(s.held_seats("gig", t0 + 300s) == 3); // h1 expired
+  CHECK(s.held_seats("gig", t0 + 310s) == 0);
+  CHECK(s.live_holds(t0 + 305s).size() == 1);
+
+  keep(s.hold_ended("a7-h2-x", "ordered", "o5", t0 + 20s));
+  keep(s.hold_ended("a7-h3-x", "released", "", t0 + 20s));
+  CHECK(code_of(s.hold_ended("a7-h2-x", "released", "", t0).error()) == ec::hold_not_found);
+  CHECK(code_of(s.hold_ended("a7-h1-x", "ordered", "", t0).error()) == ec::invalid_argument);
+  REQUIRE(s.orders().size() == 1);
+  CHECK(s.orders()[0].event_id == "gig");
+  CHECK(s.orders()[0].order_id == "o5");
+  CHECK(s.order_of_hold("a7-h2-x")->order_id == "o5");
+  CHECK_FALSE(s.order_of_hold("a7-h3-x"));
+  CHECK(s.held_seats("gig", t0 + 20s) == 2);
+
+  session_state copy{"a7"};
+  for (const auto& ev : log)
+    REQUIRE_FALSE(copy.apply(ev));
+  CHECK(copy.version() == s.version());
+  CHECK(copy.live_holds(t0) == s.live_holds(t0));
+  CHECK(copy.orders() == s.orders());
+  CHECK(copy.hold_id_prefix() == "a7-h4-");
+  CHECK(copy.queue_place("gig") == s.queue_place("gig"));
+
+  // Memory pruning drops expired holds only.
+  s.forget_expired(t0 + 301s);
+  CHECK_FALSE(s.find_hold("a7-h1-x"));
+  CHECK(s.find_hold("a7-h2-x") == std::nullopt); // ordered: ended
+  CHECK(s.hold_id_prefix() == "a7-h4-");         // ids are never reused
+
+  // Replay refuses what does not fit.
+  session_state fresh{"a7"};
+  CHECK(code_of(fresh.apply(log[1])) == ec::storage_corruption);
+  CHECK(fresh.version() == 0);
+}
