@@ -194,6 +194,9 @@ waiting_room_actor::behavior_type waiting_room(self_ptr self, event_info event, 
                                    ? room.checked_out(ticket, now(self))
                                    : room.leave(ticket, now(self)));
       },
+      [=](atom::open) -> caf::result<void> {
+        return journaled(self, self->state.room->open(now(self), true));
+      },
       [=](atom::pause) -> caf::result<void> {
         return journaled(self, self->state.room->pause(now(self)));
       },

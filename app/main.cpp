@@ -42,6 +42,37 @@ int main(int argc, char** argv) {
   std::string durability = "fsync";
   serve->add_option("--durability", durability, "fsync (default) | wal | none")
       ->check(CLI::IsMember(durabilities, CLI::ignore_case));
+  serve->add_option("--http-threads", serve_opts.http_threads, "HTTP I/O threads")
+      ->check(CLI::Range(1, 64))
+      ->capture_default_str();
+  serve->add_option("--max-connections", serve_opts.max_connections, "Open connections at most")
+      ->check(CLI::Range(1, 1'000'000))
+      ->capture_default_str();
+  serve->add_option("--max-body", serve_opts.max_body_bytes, "Largest request body in bytes")
+      ->check(CLI::Range(1024, 64 * 1024 * 1024))
+      ->capture_default_str();
+  serve
+      ->add_option("--rate-limit", serve_opts.rate_per_s,
+                   "Requests per second per client address (0 = unlimited)")
+      ->check(CLI::Range(0.0, 1e9))
+      ->capture_default_str();
+  serve->add_option("--rate-burst", serve_opts.rate_burst, "Burst above the rate")
+      ->check(CLI::Range(0.0, 1e9))
+      ->capture_default_str();
+  serve
+      ->add_option("--pow-difficulty", serve_opts.pow_difficulty,
+                   "Proof-of-work bits a queue join needs (0 = none)")
+      ->check(CLI::Range(0, 32))
+      ->capture_default_str();
+  serve
+      ->add_option("--idempotency-ttl-hours", serve_opts.idempotency_ttl_h,
+                   "How long Idempotency-Key records are kept")
+      ->check(CLI::Range(24, 24 * 365))
+      ->capture_default_str();
+  serve_opts.openapi = std::string{SEATGRAB_SOURCE_DIR} + "/http/openapi.json";
+  serve->add_option("--openapi", serve_opts.openapi, "OpenAPI document to serve")
+      ->check(CLI::ExistingFile)
+      ->capture_default_str();
 
   auto* venue = app.add_subcommand("venue", "Generate or check venue files");
   venue->require_subcommand(1);

@@ -2,6 +2,8 @@
 
 #include "cluster/node.hpp"
 #include "domain/venue.hpp"
+#include "http/api.hpp"
+#include "http/server.hpp"
 #include "messages/ec.hpp"
 
 #include <spdlog/spdlog.h>
@@ -28,14 +30,12 @@ caf::error load_demo(cluster::node& node, domain::time_point now) {
   for (const auto& ev : *events)
     if (ev.id == demo_event_id)
       return {};
-  event_info ev{demo_event_id,
-                venue.id,
-                "Stadium Tour (demo)",
-                now.time_since_epoch().count(),
-                300,
-                600,
-                8,
-                8};
+  event_info ev;
+  ev.id = demo_event_id;
+  ev.venue_id = venue.id;
+  ev.name = "Stadium Tour (demo)";
+  ev.opens_at_ms = now.time_since_epoch().count(); // on sale at once
+  ev.refunds_until_ms = (now + std::chrono::hours{24 * 30}).time_since_epoch().count();
   if (auto id = node.call<std::string>(node.directory(), atom::put_v, ev); !id)
     return id.error();
   return {};
@@ -78,12 +78,50 @@ int serve(const serve_options& opts) {
   for (const auto& ev : *events)
     spdlog::info("  event {} \"{}\" on venue {}, holds last {} s", ev.id, ev.name, ev.venue_id,
                  ev.hold_ttl_s);
-  spdlog::warn("the HTTP edge is not built yet (issue: HTTP edge): nothing listens on {}",
-               opts.listen);
+  auto colon = opts.listen.rfind(':');
+  http::server_options http_opts;
+  try {
+    if (colon == std::string::npos)
+      throw std::invalid_argument{"no port"};
+    http_opts.host = opts.listen.substr(0, colon);
+    auto port = std::stoul(opts.listen.substr(colon + 1));
+    if (port > 65535)
+      throw std::out_of_range{"port"};
+    http_opts.port = static_cast<uint16_t>(port);
+  } catch (const std::exception&) {
+    spdlog::error("--listen {}: expected HOST:PORT, e.g. 127.0.0.1:8080", opts.listen);
+    return 1;
+  }
+  http_opts.threads = opts.http_threads;
+  http_opts.max_connections = opts.max_connections;
+  http_opts.max_body_bytes = opts.max_body_bytes;
+  http::api_options api_opts;
+  api_opts.admin_token = opts.admin_token;
+  api_opts.rate_per_s = opts.rate_per_s;
+  api_opts.burst = opts.rate_burst;
+  api_opts.pow_difficulty = opts.pow_difficulty;
+  api_opts.idempotency_ttl = std::chrono::hours{opts.idempotency_ttl_h};
+  api_opts.openapi_path = opts.openapi;
+  if (opts.admin_token.empty())
+    spdlog::warn("no --admin-token: the operator routes are closed");
+  auto api = std::make_shared<http::api>(node, api_opts);
+  std::string error;
+  auto server = http::server::start(
+      http_opts, [api](std::shared_ptr<http::exchange> ex) { api->handle(std::move(ex)); },
+      http::server_problem, error);
+  if (!server) {
+    spdlog::error("{}", error);
+    return 1;
+  }
+  api->attach(server.get());
+  // Scripts and tests read this line to find the port.
+  spdlog::info("listening on http://{}:{}", http_opts.host, server->port());
 
   int sig = 0;
   sigwait(&signals, &sig);
-  spdlog::info("signal {} received: stopping actors, flushing the journal", sig);
+  spdlog::info("signal {} received: finishing requests in flight, flushing the journal", sig);
+  api->shutdown();
+  server->stop(std::chrono::seconds{10});
   return 0; // ~node stops the actors and closes the journal
 }
 

@@ -13,6 +13,14 @@ struct serve_options {
   std::string admin_token;
   bool demo = false;
   persistence::durability durability = persistence::durability::fsync;
+  size_t http_threads = 1; ///< I/O threads of the HTTP server
+  size_t max_connections = 10'000;
+  size_t max_body_bytes = 64 * 1024;
+  double rate_per_s = 200; ///< per client address; 0 = unlimited
+  double rate_burst = 400;
+  uint32_t pow_difficulty = 0; ///< leading zero bits a queue join must prove; 0 = none
+  uint32_t idempotency_ttl_h = 24;
+  std::string openapi; ///< the OpenAPI document to serve (default: next to the sources)
 };
 
 /// Runs a node until SIGINT/SIGTERM. Returns the process exit code.

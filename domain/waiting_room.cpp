@@ -266,10 +266,10 @@ caf::expected<pb::waiting_room_event> waiting_room_state::checked_out(uint64_t t
 
 // -- room operations ----------------------------------------------------------
 
-caf::expected<pb::waiting_room_event> waiting_room_state::open(time_point now) {
+caf::expected<pb::waiting_room_event> waiting_room_state::open(time_point now, bool early) {
   if (counters_.opened)
     return fail(ec::invalid_argument, "the waiting room is already open");
-  if (now < cfg_.opens_at)
+  if (now < cfg_.opens_at && !early)
     return fail(ec::sale_not_open,
                 "the waiting room opens at " + std::to_string(to_ms(cfg_.opens_at)) + " ms");
   auto ev = next_event(now);

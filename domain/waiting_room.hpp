@@ -161,9 +161,10 @@ public:
 
   // -- room operations ----------------------------------------------------------
 
-  /// Opens the room: orders the pre-queue by `mode` and reveals the seed. Errors:
-  /// `sale_not_open` (now < opens_at), `invalid_argument` (already open).
-  caf::expected<pb::waiting_room_event> open(time_point now);
+  /// Opens the room: orders the pre-queue by `mode` and reveals the seed. `early` (an
+  /// operator's decision) opens before `opens_at`. Errors: `sale_not_open` (now < opens_at and
+  /// not early), `invalid_argument` (already open).
+  caf::expected<pb::waiting_room_event> open(time_point now, bool early = false);
 
   /// Pacer, every `tick`: (1) expires admissions older than `admission_ttl`; (2) unless
   /// paused, adds `rate × elapsed` to the budget, carrying fractions but never more than one

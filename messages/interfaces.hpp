@@ -63,6 +63,8 @@ using waiting_room_actor = caf::typed_actor<
     caf::replies_to<atom::get, uint64_t, std::string, std::string>::with<queue_status>,
     /// Ticket (n) is done shopping (checked out or left): its slot frees.
     caf::replies_to<atom::leave, uint64_t>::with<void>,
+    /// Operator: open now, even before the scheduled time (already open: invalid_argument).
+    caf::replies_to<atom::open>::with<void>,
     /// Operator: stop admitting.
     caf::replies_to<atom::pause>::with<void>,
     /// Operator: admit again.

@@ -83,5 +83,6 @@ CAF_ADD_ATOM(seatgrab, seatgrab::atom, login, "login")
 CAF_ADD_ATOM(seatgrab, seatgrab::atom, logout, "logout")
 CAF_ADD_ATOM(seatgrab, seatgrab::atom, role, "role")
 CAF_ADD_ATOM(seatgrab, seatgrab::atom, holds, "holds")
+CAF_ADD_ATOM(seatgrab, seatgrab::atom, open, "open")
 
 CAF_END_TYPE_ID_BLOCK(seatgrab)

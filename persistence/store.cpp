@@ -295,6 +295,23 @@ caf::expected<std::optional<std::string>> store::get(column cf, std::string_view
   return std::optional<std::string>{std::string{*payload}};
 }
 
+caf::expected<void>
+store::for_each(column cf, const std::function<bool(std::string_view, std::string_view)>& f) const {
+  std::unique_ptr<rocksdb::Iterator> it{db_->NewIterator(rocksdb::ReadOptions{}, handle(cf))};
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    auto key = it->key().ToStringView();
+    auto payload = unseal(it->value().ToStringView());
+    if (!payload)
+      return caf::make_error(ec::storage_corruption,
+                             "record fails its checksum: " + printable_key(key));
+    if (!f(key, *payload))
+      return {};
+  }
+  if (auto st = it->status(); !st.ok())
+    return to_error(st, "scanning a column");
+  return {};
+}
+
 caf::expected<void> store::sync_wal() {
   if (opts_.mode == durability::none)
     return {};

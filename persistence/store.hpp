@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -111,6 +112,11 @@ public:
 
   /// Reads one value from a plain column (idempotency, meta); nothing if absent.
   caf::expected<std::optional<std::string>> get(column cf, std::string_view key) const;
+
+  /// Calls `f(key, value)` for every entry of a plain column (idempotency, meta) in key order,
+  /// until `f` returns false. A value failing its checksum is `storage_corruption`.
+  caf::expected<void>
+  for_each(column cf, const std::function<bool(std::string_view, std::string_view)>& f) const;
 
   /// Flushes the WAL to disk (used at shutdown in `wal` mode).
   caf::expected<void> sync_wal();

@@ -16,6 +16,7 @@ packages=(
   libzbar-dev # tests only: decodes rendered ticket QR codes
   libcli11-dev
   nlohmann-json3-dev
+  zlib1g-dev
   libedit-dev
   clang-format
 )

@@ -1,0 +1,495 @@
+#include "http/server.hpp"
+
+#include <boost/asio/bind_executor.hpp>
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <list>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <vector>
+
+namespace seatgrab::http {
+
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = beast::http;
+using tcp = asio::ip::tcp;
+using error_code = beast::error_code;
+
+class server_impl;
+
+/// One TCP connection: reads a request, hands it to the handler, writes the answer, repeats.
+class connection : public std::enable_shared_from_this<connection> {
+public:
+  enum class phase { reading, handling, writing, streaming, closed };
+
+  connection(tcp::socket&& socket, server_impl& srv);
+
+  void start();
+
+  /// Called from any thread: answer the current request.
+  void respond(response res);
+
+  /// Called from any thread: switch to an event stream.
+  void open_stream(response head, std::shared_ptr<class stream_impl> stream);
+
+  /// Called on stop, from any thread: close if idle, else after the current answer.
+  void shutdown_when_idle();
+
+  void write_frame(std::shared_ptr<std::string> frame);
+
+  void close();
+
+  const std::string& remote() const { return remote_; }
+
+private:
+  void read_next();
+  void on_read(error_code ec, size_t);
+  void reject(unsigned status, std::string_view code, std::string_view detail);
+  void write(std::shared_ptr<response> res);
+  void watch_stream_end();
+  void write_frames();
+
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
+  server_impl& srv_;
+  std::string remote_;
+  phase phase_ = phase::reading;
+  bool keep_alive_ = true;
+  unsigned version_ = 11;
+  // Streaming.
+  std::shared_ptr<stream_impl> stream_state_;
+  std::deque<std::shared_ptr<std::string>> frames_;
+  bool writing_frame_ = false;
+  char sink_[64];
+};
+
+class exchange_impl : public exchange {
+public:
+  exchange_impl(std::shared_ptr<connection> conn, request req)
+      : conn_(std::move(conn)), req_(std::move(req)) {}
+
+  const request& req() const override { return req_; }
+
+  const std::string& remote() const override { return conn_->remote(); }
+
+  void respond(response res) override;
+
+  std::shared_ptr<event_stream> open_stream(response head) override;
+
+private:
+  std::shared_ptr<connection> conn_;
+  request req_;
+  std::atomic<bool> answered_{false};
+  friend class connection;
+};
+
+class stream_impl : public event_stream {
+public:
+  explicit stream_impl(std::weak_ptr<connection> conn) : conn_(std::move(conn)) {}
+
+  bool send(std::string frame) override {
+    if (!open_)
+      return false;
+    auto conn = conn_.lock();
+    if (!conn) {
+      open_ = false;
+      return false;
+    }
+    conn->write_frame(std::make_shared<std::string>(std::move(frame)));
+    return true;
+  }
+
+  bool open() const override { return open_; }
+
+  void close() override {
+    open_ = false;
+    if (auto conn = conn_.lock())
+      conn->close();
+  }
+
+  void mark_closed() { open_ = false; }
+
+private:
+  std::weak_ptr<connection> conn_;
+  std::atomic<bool> open_{true};
+};
+
+class server_impl : public server {
+public:
+  server_impl(server_options opts, handler on_request, error_renderer on_error)
+      : opts_(std::move(opts)), on_request_(std::move(on_request)), on_error_(std::move(on_error)),
+        ioc_(static_cast<int>(std::max<size_t>(1, opts_.threads))),
+        acceptor_(asio::make_strand(ioc_)) {}
+
+  ~server_impl() override { stop(std::chrono::seconds{5}); }
+
+  bool bind(std::string& error) {
+    error_code ec;
+    auto addr = asio::ip::make_address(opts_.host, ec);
+    if (ec) {
+      error = "--listen: bad host \"" + opts_.host + "\": " + ec.message();
+      return false;
+    }
+    tcp::endpoint ep{addr, opts_.port};
+    acceptor_.open(ep.protocol(), ec);
+    if (!ec)
+      acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
+    if (!ec)
+      acceptor_.bind(ep, ec);
+    if (!ec)
+      acceptor_.listen(asio::socket_base::max_listen_connections, ec);
+    if (ec) {
+      error = "--listen " + opts_.host + ":" + std::to_string(opts_.port) + ": " + ec.message();
+      return false;
+    }
+    port_ = acceptor_.local_endpoint().port();
+    return true;
+  }
+
+  void run() {
+    accept();
+    for (size_t i = 0; i < std::max<size_t>(1, opts_.threads); ++i)
+      threads_.emplace_back([this] { ioc_.run(); });
+  }
+
+  uint16_t port() const override { return port_; }
+
+  size_t in_flight() const override { return in_flight_; }
+
+  size_t connections() const override { return open_connections_; }
+
+  void stop(std::chrono::milliseconds grace) override {
+    if (stopped_.exchange(true))
+      return;
+    stopping_ = true;
+    asio::post(acceptor_.get_executor(), [this] {
+      error_code ignored;
+      acceptor_.close(ignored);
+    });
+    for (auto& conn : live_connections())
+      conn->shutdown_when_idle();
+    {
+      std::unique_lock lock{mtx_};
+      idle_.wait_for(lock, grace, [this] { return in_flight_ == 0; });
+    }
+    for (auto& conn : live_connections())
+      conn->close();
+    ioc_.stop();
+    for (auto& t : threads_)
+      t.join();
+    threads_.clear();
+  }
+
+  // -- used by connections ----------------------------------------------------
+
+  const server_options& opts() const { return opts_; }
+  bool stopping() const { return stopping_; }
+
+  void dispatch(std::shared_ptr<exchange_impl> ex) {
+    ++in_flight_;
+    on_request_(std::move(ex));
+  }
+
+  void answered() {
+    if (--in_flight_ == 0) {
+      std::lock_guard lock{mtx_};
+      idle_.notify_all();
+    }
+  }
+
+  response render_error(unsigned status, std::string_view code, std::string_view detail) {
+    return on_error_(status, code, detail);
+  }
+
+  void closed() { --open_connections_; }
+
+private:
+  std::vector<std::shared_ptr<connection>> live_connections() {
+    std::vector<std::shared_ptr<connection>> result;
+    std::lock_guard lock{mtx_};
+    for (auto i = connections_.begin(); i != connections_.end();) {
+      if (auto c = i->lock()) {
+        result.push_back(std::move(c));
+        ++i;
+      } else {
+        i = connections_.erase(i);
+      }
+    }
+    return result;
+  }
+
+  void accept() {
+    acceptor_.async_accept(asio::make_strand(ioc_), [this](error_code ec, tcp::socket socket) {
+      if (ec) {
+        if (!acceptor_.is_open())
+          return; // stopped
+      } else {
+        ++open_connections_;
+        auto conn = std::make_shared<connection>(std::move(socket), *this);
+        {
+          std::lock_guard lock{mtx_};
+          connections_.push_back(conn);
+          if (connections_.size() % 1024 == 0) // prune dead entries now and then
+            connections_.remove_if([](const auto& w) { return w.expired(); });
+        }
+        if (open_connections_ > opts_.max_connections) {
+          conn->start(); // answered 503 by the connection itself (see read_next)
+        } else {
+          conn->start();
+        }
+      }
+      if (acceptor_.is_open())
+        accept();
+    });
+  }
+
+  server_options opts_;
+  handler on_request_;
+  error_renderer on_error_;
+  asio::io_context ioc_;
+  tcp::acceptor acceptor_;
+  uint16_t port_ = 0;
+  std::vector<std::thread> threads_;
+  std::atomic<bool> stopping_{false};
+  std::atomic<bool> stopped_{false};
+  std::atomic<size_t> in_flight_{0};
+  std::atomic<size_t> open_connections_{0};
+  std::mutex mtx_;
+  std::condition_variable idle_;
+  std::list<std::weak_ptr<connection>> connections_;
+};
+
+// -- connection -----------------------------------------------------------------
+
+connection::connection(tcp::socket&& socket, server_impl& srv)
+    : stream_(std::move(socket)), srv_(srv) {
+  error_code ec;
+  auto ep = stream_.socket().remote_endpoint(ec);
+  remote_ = ec ? std::string{"unknown"} : ep.address().to_string();
+}
+
+void connection::start() {
+  asio::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->read_next(); });
+}
+
+void connection::read_next() {
+  if (srv_.stopping()) {
+    close();
+    return;
+  }
+  phase_ = phase::reading;
+  parser_.emplace();
+  parser_->header_limit(static_cast<uint32_t>(srv_.opts().max_header_bytes));
+  parser_->body_limit(srv_.opts().max_body_bytes);
+  stream_.expires_after(srv_.opts().read_timeout);
+  bhttp::async_read(stream_, buffer_, *parser_,
+                    beast::bind_front_handler(&connection::on_read, shared_from_this()));
+}
+
+void connection::on_read(error_code ec, size_t) {
+  if (ec == bhttp::error::end_of_stream || ec == asio::error::operation_aborted ||
+      ec == asio::error::connection_reset || ec == asio::error::eof) {
+    close();
+    return;
+  }
+  if (ec == beast::error::timeout) {
+    // Idle keep-alive connections and slow senders alike.
+    if (parser_ && parser_->got_some())
+      reject(408, "request_timeout", "the request did not arrive in time");
+    else
+      close();
+    return;
+  }
+  if (ec == bhttp::error::body_limit) {
+    reject(413, "body_too_large",
+           "the body is larger than " + std::to_string(srv_.opts().max_body_bytes) + " bytes");
+    return;
+  }
+  if (ec == bhttp::error::header_limit) {
+    reject(431, "headers_too_large",
+           "the headers are larger than " + std::to_string(srv_.opts().max_header_bytes) +
+               " bytes");
+    return;
+  }
+  if (ec) {
+    reject(400, "bad_request", "malformed HTTP request: " + ec.message());
+    return;
+  }
+  auto req = parser_->release();
+  keep_alive_ = req.keep_alive();
+  version_ = req.version();
+  if (srv_.connections() > srv_.opts().max_connections) {
+    reject(503, "overloaded", "too many connections");
+    return;
+  }
+  phase_ = phase::handling;
+  stream_.expires_never(); // the handler may take its time; the actors have timeouts
+  srv_.dispatch(std::make_shared<exchange_impl>(shared_from_this(), std::move(req)));
+}
+
+void connection::reject(unsigned status, std::string_view code, std::string_view detail) {
+  // After a protocol error the rest of the input cannot be trusted: answer and close.
+  keep_alive_ = false;
+  auto res = std::make_shared<response>(srv_.render_error(status, code, detail));
+  res->version(11);
+  res->keep_alive(false);
+  res->prepare_payload();
+  phase_ = phase::writing;
+  stream_.expires_after(srv_.opts().read_timeout);
+  bhttp::async_write(stream_, *res,
+                     [self = shared_from_this(), res](error_code, size_t) { self->close(); });
+}
+
+void connection::respond(response res) {
+  auto msg = std::make_shared<response>(std::move(res));
+  asio::post(stream_.get_executor(), [self = shared_from_this(), msg] {
+    self->srv_.answered();
+    self->write(msg);
+  });
+}
+
+void connection::write(std::shared_ptr<response> res) {
+  if (phase_ == phase::closed)
+    return;
+  phase_ = phase::writing;
+  res->version(version_);
+  res->keep_alive(keep_alive_ && !srv_.stopping());
+  res->prepare_payload();
+  stream_.expires_after(srv_.opts().read_timeout); // a client that does not read is cut off
+  bhttp::async_write(stream_, *res, [self = shared_from_this(), res](error_code ec, size_t) {
+    if (ec || !res->keep_alive()) {
+      self->close();
+      return;
+    }
+    self->read_next();
+  });
+}
+
+void connection::open_stream(response head, std::shared_ptr<stream_impl> stream) {
+  asio::post(stream_.get_executor(), [self = shared_from_this(), head = std::move(head),
+                                      stream = std::move(stream)]() mutable {
+    self->srv_.answered();
+    if (self->phase_ == phase::closed) {
+      stream->mark_closed();
+      return;
+    }
+    self->phase_ = phase::streaming;
+    self->stream_state_ = stream;
+    // The body runs until the connection closes: no length, no chunking.
+    std::string raw = "HTTP/1.1 200 OK\r\n";
+    for (const auto& field : head.base())
+      raw += std::string{field.name_string()} + ": " + std::string{field.value()} + "\r\n";
+    raw += "Connection: close\r\n\r\n";
+    self->stream_.expires_never();
+    self->frames_.push_front(std::make_shared<std::string>(std::move(raw)));
+    self->write_frames();
+    self->watch_stream_end();
+  });
+}
+
+void connection::watch_stream_end() {
+  // Clients send nothing on an event stream; a read completes when they go away.
+  stream_.async_read_some(asio::buffer(sink_), [self = shared_from_this()](error_code ec, size_t) {
+    if (ec) {
+      self->close();
+      return;
+    }
+    self->watch_stream_end();
+  });
+}
+
+void connection::write_frame(std::shared_ptr<std::string> frame) {
+  asio::post(stream_.get_executor(), [self = shared_from_this(), frame] {
+    if (self->phase_ != phase::streaming)
+      return;
+    self->frames_.push_back(frame);
+    self->write_frames();
+  });
+}
+
+void connection::write_frames() {
+  if (writing_frame_ || frames_.empty() || phase_ == phase::closed)
+    return;
+  writing_frame_ = true;
+  auto frame = frames_.front();
+  frames_.pop_front();
+  asio::async_write(stream_.socket(), asio::buffer(*frame),
+                    [self = shared_from_this(), frame](error_code ec, size_t) {
+                      self->writing_frame_ = false;
+                      if (ec) {
+                        self->close();
+                        return;
+                      }
+                      self->write_frames();
+                    });
+}
+
+void connection::shutdown_when_idle() {
+  asio::post(stream_.get_executor(), [self = shared_from_this()] {
+    if (self->phase_ == phase::reading || self->phase_ == phase::streaming)
+      self->close();
+    // handling/writing: `write` answers with Connection: close and then closes.
+  });
+}
+
+void connection::close() {
+  asio::dispatch(stream_.get_executor(), [self = shared_from_this()] {
+    if (self->phase_ == phase::closed)
+      return;
+    if (self->phase_ == phase::handling)
+      return; // the handler still answers; `write` closes afterwards if need be
+    self->phase_ = phase::closed;
+    if (self->stream_state_)
+      self->stream_state_->mark_closed();
+    error_code ignored;
+    self->stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
+    self->stream_.socket().close(ignored);
+    self->srv_.closed();
+  });
+}
+
+// -- exchange -------------------------------------------------------------------
+
+void exchange_impl::respond(response res) {
+  if (answered_.exchange(true))
+    return;
+  conn_->respond(std::move(res));
+}
+
+std::shared_ptr<event_stream> exchange_impl::open_stream(response head) {
+  auto stream = std::make_shared<stream_impl>(conn_);
+  if (answered_.exchange(true)) {
+    stream->mark_closed();
+    return stream;
+  }
+  conn_->open_stream(std::move(head), stream);
+  return stream;
+}
+
+} // namespace
+
+std::unique_ptr<server> server::start(server_options opts, handler on_request,
+                                      error_renderer on_error, std::string& error) {
+  auto srv =
+      std::make_unique<server_impl>(std::move(opts), std::move(on_request), std::move(on_error));
+  if (!srv->bind(error))
+    return nullptr;
+  srv->run();
+  return srv;
+}
+
+} // namespace seatgrab::http

@@ -1,0 +1,101 @@
+#pragma once
+
+// The HTTP/1.1 server of the edge, on Boost.Beast: asynchronous, keep-alive, size limits,
+// read timeouts, a connection cap and graceful shutdown. It knows nothing of SeatGrab's routes:
+// a handler gets each request as an `exchange` and answers it from any thread, later.
+
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/string_body.hpp>
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+
+namespace seatgrab::http {
+
+using request = boost::beast::http::request<boost::beast::http::string_body>;
+using response = boost::beast::http::response<boost::beast::http::string_body>;
+
+/// An open Server-Sent Events stream. Thread-safe.
+class event_stream {
+public:
+  virtual ~event_stream() = default;
+
+  /// Queues `frame` (one or more complete SSE lines) for the client. False once the client is
+  /// gone or the server stops; then stop sending.
+  virtual bool send(std::string frame) = 0;
+
+  /// Whether the client is still there.
+  [[nodiscard]] virtual bool open() const = 0;
+
+  /// Ends the stream (closes the connection).
+  virtual void close() = 0;
+};
+
+/// One request and the means to answer it, exactly once, from any thread.
+class exchange {
+public:
+  virtual ~exchange() = default;
+
+  [[nodiscard]] virtual const request& req() const = 0;
+
+  /// The client's address, for rate limits and logs.
+  [[nodiscard]] virtual const std::string& remote() const = 0;
+
+  /// Sends `res` (keep-alive and version follow the request). Later calls do nothing.
+  virtual void respond(response res) = 0;
+
+  /// Answers 200 `text/event-stream` with the headers of `head` and keeps the connection for
+  /// events; the connection ends with the stream.
+  virtual std::shared_ptr<event_stream> open_stream(response head) = 0;
+};
+
+/// Called on an I/O thread for every request; must not block.
+using handler = std::function<void(std::shared_ptr<exchange>)>;
+
+/// Renders an error the server itself detects (bad request, too large, overloaded) as a
+/// response, e.g. problem+json.
+using error_renderer =
+    std::function<response(unsigned status, std::string_view code, std::string_view detail)>;
+
+struct server_options {
+  std::string host = "127.0.0.1";
+  uint16_t port = 8080; ///< 0 = an ephemeral port (see `server::port`)
+  size_t threads = 1;   ///< I/O threads
+  size_t max_header_bytes = 8 * 1024;
+  size_t max_body_bytes = 64 * 1024;
+  /// A client must send a whole request within this time, or the connection is closed (slow
+  /// clients, idle keep-alive connections).
+  std::chrono::seconds read_timeout{15};
+  /// Connections beyond this are answered 503 and closed.
+  size_t max_connections = 10'000;
+};
+
+/// A running server. Destroying it stops it (see `stop`).
+class server {
+public:
+  /// Binds and starts the I/O threads. Errors name the address.
+  static std::unique_ptr<server> start(server_options opts, handler on_request,
+                                       error_renderer on_error, std::string& error);
+
+  virtual ~server() = default;
+
+  /// The bound port (the ephemeral one if 0 was asked for).
+  [[nodiscard]] virtual uint16_t port() const = 0;
+
+  /// Requests in flight (read, not yet answered).
+  [[nodiscard]] virtual size_t in_flight() const = 0;
+
+  /// Open connections.
+  [[nodiscard]] virtual size_t connections() const = 0;
+
+  /// Graceful stop: no new connections, idle ones closed, requests in flight answered (for at
+  /// most `grace`), streams closed, I/O threads joined. Idempotent.
+  virtual void stop(std::chrono::milliseconds grace) = 0;
+};
+
+} // namespace seatgrab::http
