@@ -307,11 +307,9 @@ void connection::on_read(error_code ec, size_t) {
     return;
   }
   if (ec == beast::error::timeout) {
-    // Idle keep-alive connections and slow senders alike.
-    if (parser_ && parser_->got_some())
-      reject(408, "request_timeout", "the request did not arrive in time");
-    else
-      close();
+    // Idle keep-alive connections and slow senders alike are cut off (the stream has closed
+    // the socket already, so there is no answer to send).
+    close();
     return;
   }
   if (ec == bhttp::error::body_limit) {
