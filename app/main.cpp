@@ -69,6 +69,11 @@ int main(int argc, char** argv) {
                    "How long Idempotency-Key records are kept")
       ->check(CLI::Range(24, 24 * 365))
       ->capture_default_str();
+  serve
+      ->add_option("--scrypt-cost", serve_opts.scrypt_log2_n,
+                   "log2 of the scrypt N of new password hashes (lower only for tests)")
+      ->check(CLI::Range(10, 20))
+      ->capture_default_str();
   serve_opts.openapi = std::string{SEATGRAB_SOURCE_DIR} + "/http/openapi.json";
   serve->add_option("--openapi", serve_opts.openapi, "OpenAPI document to serve")
       ->check(CLI::ExistingFile)

@@ -56,7 +56,9 @@ int serve(const serve_options& opts) {
   auto now =
       std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
   domain::time_point wall{now.time_since_epoch()};
-  auto started = cluster::node::start({opts.data_dir, opts.durability, 0, wall, {}});
+  cluster::node_options node_opts{opts.data_dir, opts.durability, 0, wall, {}};
+  node_opts.actors.accounts.scrypt.n = uint64_t{1} << opts.scrypt_log2_n;
+  auto started = cluster::node::start(node_opts);
   if (!started) {
     spdlog::error("{}", render(started.error()));
     return 1;

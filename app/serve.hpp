@@ -20,7 +20,8 @@ struct serve_options {
   double rate_burst = 400;
   uint32_t pow_difficulty = 0; ///< leading zero bits a queue join must prove; 0 = none
   uint32_t idempotency_ttl_h = 24;
-  std::string openapi; ///< the OpenAPI document to serve (default: next to the sources)
+  std::string openapi;         ///< the OpenAPI document to serve (default: next to the sources)
+  uint32_t scrypt_log2_n = 15; ///< password hash cost; lower only in tests
 };
 
 /// Runs a node until SIGINT/SIGTERM. Returns the process exit code.

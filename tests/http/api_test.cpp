@@ -60,20 +60,21 @@ TEST_CASE("a fan's journey over HTTP: sign up to gate scan") {
   auto admission = edge.admitted(alice, c);
   auto map = body_of(c.request("GET", "/v1/events/gig/seatmap"));
   REQUIRE(map["sections"].size() == 2);
-  CHECK(map["sections"][0]["seats"][0] == json{{"id", "A-1-1"}, {"status", "free"}, {"price", 1000}});
+  CHECK(map["sections"][0]["seats"][0] ==
+        json{{"id", "A-1-1"}, {"status", "free"}, {"price", 1000}});
 
-  auto held = c.with_token(alice, "POST", "/v1/events/gig/holds",
-                           json{{"seats", {"A-1-1", "B-1-1"}}}.dump(),
-                           {{"X-Admission-Token", admission}});
+  auto held =
+      c.with_token(alice, "POST", "/v1/events/gig/holds",
+                   json{{"seats", {"A-1-1", "B-1-1"}}}.dump(), {{"X-Admission-Token", admission}});
   REQUIRE_MESSAGE(held.result_int() == 201, held.body());
   auto hold = body_of(held);
   CHECK(hold["total"] == 1500);
   CHECK(hold["seats"].size() == 2);
   CHECK(hold["expires_at"].get<std::string>().ends_with("Z"));
 
-  auto paid = c.with_token(alice, "POST", "/v1/holds/" + hold["id"].get<std::string>() + "/checkout",
-                           json{{"card", "4242424242424242"}}.dump(),
-                           {{"Idempotency-Key", "pay-1"}});
+  auto paid =
+      c.with_token(alice, "POST", "/v1/holds/" + hold["id"].get<std::string>() + "/checkout",
+                   json{{"card", "4242424242424242"}}.dump(), {{"Idempotency-Key", "pay-1"}});
   REQUIRE_MESSAGE(paid.result_int() == 201, paid.body());
   auto order = body_of(paid);
   REQUIRE(order["tickets"].size() == 2);
@@ -154,8 +155,8 @@ TEST_CASE("every error status on purpose, each as problem+json with a stable cod
   };
   // 400: bad JSON, and a bad field named.
   expect(c.request("POST", "/v1/accounts", "{not json"), 400, "invalid_json");
-  auto field = expect(c.request("POST", "/v1/accounts", json{{"email", 5}}.dump()), 400,
-                      "invalid_field");
+  auto field =
+      expect(c.request("POST", "/v1/accounts", json{{"email", 5}}.dump()), 400, "invalid_field");
   CHECK(field["field"] == "email");
   // 401
   expect(c.request("GET", "/v1/tickets"), 401, "unauthenticated");
@@ -164,8 +165,8 @@ TEST_CASE("every error status on purpose, each as problem+json with a stable cod
          401, "bad_credentials");
   // 403: a fan on an operator route; a hold without admission.
   expect(c.with_token(fan, "POST", "/v1/admin/events/gig/pause"), 403, "forbidden");
-  expect(c.with_token(fan, "POST", "/v1/events/gig/holds", json{{"seats", {"A-1-1"}}}.dump()),
-         403, "admission_invalid");
+  expect(c.with_token(fan, "POST", "/v1/events/gig/holds", json{{"seats", {"A-1-1"}}}.dump()), 403,
+         "admission_invalid");
   // 404, 405
   expect(c.request("GET", "/v1/events/nope"), 404, "not_found");
   expect(c.request("GET", "/v1/nothing/here"), 404, "not_found");
@@ -176,9 +177,9 @@ TEST_CASE("every error status on purpose, each as problem+json with a stable cod
   auto admission = edge.admitted(fan, c);
   auto other = edge.fan("other@example.com", c);
   auto other_admission = edge.admitted(other, c, "gig", "dev-2");
-  auto first = c.with_token(other, "POST", "/v1/events/gig/holds",
-                            json{{"seats", {"A-1-2"}}}.dump(),
-                            {{"X-Admission-Token", other_admission}});
+  auto first =
+      c.with_token(other, "POST", "/v1/events/gig/holds", json{{"seats", {"A-1-2"}}}.dump(),
+                   {{"X-Admission-Token", other_admission}});
   REQUIRE(first.result_int() == 201);
   auto taken = expect(c.with_token(fan, "POST", "/v1/events/gig/holds",
                                    json{{"seats", {"A-1-1", "A-1-2"}}}.dump(),
@@ -295,14 +296,12 @@ TEST_CASE("bad input gets the right 4xx, changes nothing, and the server keeps s
   CHECK(c.with_token(admin_token, "POST", "/v1/admin/events",
                      json{{"venue_id", "hall"}, {"name", "x"}, {"opens_at", "yesterday"}}.dump())
             .result_int() == 400);
-  CHECK(c.with_token(admin_token, "POST", "/v1/admin/events",
-                     json{{"venue_id", "hall"},
-                          {"name", "x"},
-                          {"opens_at", "2026-02-30T00:00:00Z"}}
-                         .dump())
+  CHECK(c.with_token(
+             admin_token, "POST", "/v1/admin/events",
+             json{{"venue_id", "hall"}, {"name", "x"}, {"opens_at", "2026-02-30T00:00:00Z"}}.dump())
             .result_int() == 400);
-  CHECK(c.with_token(admin_token, "POST", "/v1/admin/venues", "{\"id\":\"broken\"}")
-            .result_int() == 400);
+  CHECK(c.with_token(admin_token, "POST", "/v1/admin/venues", "{\"id\":\"broken\"}").result_int() ==
+        400);
   CHECK(c.request("PATCH", "/v1/events/gig").result_int() == 405);
   CHECK(c.request("GET", "/v1/events/gig/seatmap?section=nope").result_int() == 404);
   CHECK(c.with_token(fan, "GET", "/v1/tickets/not-an-id").result_int() == 404);
@@ -330,8 +329,7 @@ TEST_CASE("Idempotency-Key: the same request replays, another is 422") {
   CHECK(other.result_int() == 422);
   CHECK(body_of(other)["code"] == "idempotency_key_reused");
   // Without the key the same sign-up is a conflict, as it should be.
-  CHECK(c.request("POST", "/v1/accounts", credentials("k@example.com").dump()).result_int() ==
-        409);
+  CHECK(c.request("POST", "/v1/accounts", credentials("k@example.com").dump()).result_int() == 409);
 }
 
 TEST_CASE("the seat map is cached per version: ETag, 304, one section, gzip, SSE deltas") {

@@ -66,8 +66,8 @@ public:
   /// Adds the small venue (sections A, B; 2 x 6 seats each) and event `id`, on sale now.
   void add_event(const std::string& id = "gig", nlohmann::json extra = nlohmann::json::object()) {
     auto c = client();
-    auto venue = c.with_token(admin_token, "POST", "/v1/admin/venues",
-                              domain::to_json(small_venue()));
+    auto venue =
+        c.with_token(admin_token, "POST", "/v1/admin/venues", domain::to_json(small_venue()));
     REQUIRE(venue.result_int() == 201);
     nlohmann::json ev{{"id", id},
                       {"venue_id", "hall"},

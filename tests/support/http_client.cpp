@@ -89,7 +89,8 @@ std::string http_client::read_events(const std::string& target, size_t frames,
                                      std::chrono::seconds timeout) {
   impl stream_impl{impl_->port};
   stream_impl.connect();
-  std::string raw = "GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n";
+  std::string raw =
+      "GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n";
   for (const auto& [k, v] : headers)
     raw += k + ": " + v + "\r\n";
   raw += "\r\n";
