@@ -8,6 +8,7 @@
 #include <caf/actor_system.hpp>
 #include <caf/typed_event_based_actor.hpp>
 #include <openssl/rand.h>
+#include <openssl/sha.h>
 #include <spdlog/spdlog.h>
 
 #include <deque>
@@ -24,6 +25,7 @@ struct pending_hold {
   std::string event_id;
   hold_request req;
   std::string admission_token;
+  std::string key; ///< the client's idempotency key, may be empty
   hold_promise rp;
 };
 
@@ -100,6 +102,19 @@ std::string random_suffix() {
   return result;
 }
 
+/// A hold id suffix derived from the client's idempotency key.
+std::string key_suffix(const std::string& key) {
+  unsigned char digest[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(key.data()), key.size(), digest);
+  static constexpr char hex[] = "0123456789abcdef";
+  std::string result{"k"};
+  for (size_t i = 0; i < 8; ++i) {
+    result += hex[digest[i] >> 4];
+    result += hex[digest[i] & 0xf];
+  }
+  return result;
+}
+
 hold_receipt receipt_of(const std::string& account, const domain::session_hold& h) {
   hold_receipt r;
   r.hold_id = h.hold_id;
@@ -133,7 +148,7 @@ void finish_hold(self_ptr self, hold_promise& rp, T&& result) {
 /// Asks the event's sections for the seats and records the hold.
 void place_hold(self_ptr self, std::shared_ptr<pending_hold> job, event_actor ev) {
   auto& st = self->state;
-  auto suffix = random_suffix();
+  auto suffix = job->key.empty() ? random_suffix() : key_suffix(job->key);
   if (suffix.empty()) {
     finish_hold(self, job->rp, caf::make_error(ec::unavailable, "RAND_bytes failed"));
     return;
@@ -148,7 +163,8 @@ void place_hold(self_ptr self, std::shared_ptr<pending_hold> job, event_actor ev
                 receipt.hold_id,
                 job->event_id,
                 {},
-                domain::time_point{std::chrono::milliseconds{receipt.expires_at_ms}}};
+                domain::time_point{std::chrono::milliseconds{receipt.expires_at_ms}},
+                job->key};
             for (const auto& part : receipt.parts)
               for (const auto& s : part.seats)
                 h.seats.push_back(domain::session_seat{part.section, s.seat, s.price});
@@ -207,6 +223,18 @@ void next_hold(self_ptr self) {
   auto job = std::make_shared<pending_hold>(std::move(st.holds_waiting.front()));
   st.holds_waiting.pop_front();
   st.holding = true;
+  if (!job->key.empty()) {
+    if (auto id = st.session->hold_for_key(job->key)) {
+      // A retry of a hold the session recorded: the same hold, while it lives.
+      auto hold = st.session->find_hold(*id);
+      if (hold && now(self) < hold->expires_at)
+        finish_hold(self, job->rp, receipt_of(st.account, *hold));
+      else
+        finish_hold(self, job->rp,
+                    caf::make_error(ec::hold_expired, "the hold of this key has ended"));
+      return;
+    }
+  }
   auto place = st.session->queue_place(job->event_id);
   if (!place) {
     finish_hold(self, job->rp,
@@ -352,12 +380,12 @@ session_actor::behavior_type session(self_ptr self, std::string account, directo
                 fail_with(rp));
         return rp;
       },
-      [=](atom::hold, std::string& event_id, hold_request& req,
-          std::string& admission_token) -> caf::result<hold_receipt> {
+      [=](atom::hold, std::string& event_id, hold_request& req, std::string& admission_token,
+          std::string& key) -> caf::result<hold_receipt> {
         touch(self);
         auto rp = self->make_response_promise<hold_receipt>();
-        self->state.holds_waiting.push_back(
-            pending_hold{std::move(event_id), std::move(req), std::move(admission_token), rp});
+        self->state.holds_waiting.push_back(pending_hold{
+            std::move(event_id), std::move(req), std::move(admission_token), std::move(key), rp});
         next_hold(self);
         return rp;
       },

@@ -61,6 +61,8 @@ caf::expected<pb::session_event> session_state::held(session_hold hold, time_poi
                                           " does not extend " + quoted(hold_id_prefix()));
   if (!well_formed(hold.event_id) || hold.seats.empty())
     return fail(ec::invalid_argument, "held: no event or seats");
+  if (!hold.key.empty() && keys_.count(hold.key) > 0)
+    return fail(ec::invalid_argument, "held: idempotency key used before");
   auto ev = next_event(now);
   auto& x = *ev.mutable_held();
   x.set_hold_id(hold.hold_id);
@@ -72,6 +74,7 @@ caf::expected<pb::session_event> session_state::held(session_hold hold, time_poi
     y.set_section(s.section);
   }
   x.set_expires_at_ms(to_ms(hold.expires_at));
+  x.set_key(hold.key);
   return commit(std::move(ev));
 }
 
@@ -132,7 +135,8 @@ caf::error session_state::apply(const pb::session_event& ev) {
   }
   case pb::session_event::kHeld: {
     const auto& x = ev.held();
-    if (!has_prefix(x.hold_id(), hold_id_prefix()) || x.seats().empty())
+    if (!has_prefix(x.hold_id(), hold_id_prefix()) || x.seats().empty() ||
+        (!x.key().empty() && keys_.count(x.key()) > 0))
       return corrupt("held: hold " + quoted(x.hold_id()) + " does not fit");
     session_hold h;
     h.hold_id = x.hold_id();
@@ -140,6 +144,9 @@ caf::error session_state::apply(const pb::session_event& ev) {
     for (const auto& s : x.seats())
       h.seats.push_back(session_seat{s.section(), s.seat_id(), s.price()});
     h.expires_at = from_ms(x.expires_at_ms());
+    h.key = x.key();
+    if (!h.key.empty())
+      keys_.emplace(h.key, h.hold_id);
     holds_.emplace(h.hold_id, std::move(h));
     ++holds_made_;
     break;
@@ -177,6 +184,12 @@ session_state::queue_place(std::string_view event_id) const {
 
 std::optional<session_hold> session_state::find_hold(std::string_view hold_id) const {
   if (auto i = holds_.find(hold_id); i != holds_.end())
+    return i->second;
+  return std::nullopt;
+}
+
+std::optional<std::string> session_state::hold_for_key(std::string_view key) const {
+  if (auto i = keys_.find(key); i != keys_.end())
     return i->second;
   return std::nullopt;
 }

@@ -34,6 +34,7 @@ struct session_hold {
   std::string event_id;
   std::vector<session_seat> seats;
   time_point expires_at;
+  std::string key; ///< the client's idempotency key; empty if none
 
   /// The sections of its seats, each once, in seat order.
   std::vector<std::string> sections() const;
@@ -67,13 +68,14 @@ public:
   caf::expected<std::optional<pb::session_event>> queued(std::string_view event_id, uint64_t ticket,
                                                          std::string_view device, time_point now);
 
-  /// How the id of the next hold starts: "<account>-h<n>-". The caller appends a random
-  /// suffix per attempt, so that an attempt whose outcome was lost (a timeout) and the next
-  /// attempt never share an id (sections treat a repeated hold id as a retry).
+  /// How the id of the next hold starts: "<account>-h<n>-". The caller appends a suffix: one
+  /// derived from the client's idempotency key (a retry after a lost answer then meets the same
+  /// hold in the sections, which treat a repeated hold id as a retry), or a random one per
+  /// attempt without a key.
   std::string hold_id_prefix() const;
 
   /// The sections hold `hold` for the fan. Errors: `invalid_argument` when its id is not
-  /// `hold_id_prefix()` plus a suffix, or it has no event or seats.
+  /// `hold_id_prefix()` plus a suffix, or it has no event or seats, or its key was used.
   caf::expected<pb::session_event> held(session_hold hold, time_point now);
 
   /// Hold `hold_id` ended: `reason` "released", "ordered" (with `order_id`) or an ec name.
@@ -109,6 +111,9 @@ public:
   /// Seats in live holds for `event_id`.
   uint32_t held_seats(std::string_view event_id, time_point now) const;
 
+  /// The hold made with idempotency key `key` (live, expired or ended), if any.
+  std::optional<std::string> hold_for_key(std::string_view key) const;
+
   /// The order hold `hold_id` became, if it was bought.
   std::optional<session_order> order_of_hold(std::string_view hold_id) const;
 
@@ -123,6 +128,7 @@ private:
   std::string account_;
   std::map<std::string, std::pair<uint64_t, std::string>, std::less<>> places_; // by event
   std::map<std::string, session_hold, std::less<>> holds_;                      // by hold id
+  std::map<std::string, std::string, std::less<>> keys_; // idempotency key -> hold id
   std::vector<session_order> orders_;
   uint64_t holds_made_ = 0; // holds ever recorded, for the id prefix
   uint64_t version_ = 0;

@@ -1275,9 +1275,11 @@ struct api::impl : std::enable_shared_from_this<api::impl> {
       if (token.empty())
         return c.ex->respond(
             problem(403, "admission_invalid", "send the queue's X-Admission-Token"));
+      auto key_field = c.ex->req()["Idempotency-Key"];
+      std::string key{key_field.data(), key_field.size()};
       auto ex = c.ex;
       auto event_id = c.params[0];
-      with_session(c, who.account, [this, self, ex, event_id, req, token](session_actor& s) {
+      with_session(c, who.account, [this, self, ex, event_id, req, token, key](session_actor& s) {
         ask<hold_receipt>(
             sys, s,
             or_problem<hold_receipt>(
@@ -1292,7 +1294,7 @@ struct api::impl : std::enable_shared_from_this<api::impl> {
                                                   {"total", r.total},
                                                   {"expires_at", rfc3339(r.expires_at_ms)}}));
                 }),
-            atom::hold_v, event_id, req, token);
+            atom::hold_v, event_id, req, token, key);
       });
     });
   }
@@ -1738,8 +1740,11 @@ struct api::impl : std::enable_shared_from_this<api::impl> {
 
   /// Same key + same request → the stored answer again; same key + another request → 422;
   /// the first still running → 409. Keys are scoped by caller (bearer token digest or
-  /// address) and route. The record is written through the journal writer once the effect is
-  /// durable, and kept for `idempotency_ttl`.
+  /// address) and route. This answer record is written through the journal writer once the
+  /// effect is durable, and kept for `idempotency_ttl`. The effects carry the key in their own
+  /// journal batch (a hold's id derives from it and the session records it with the hold; an
+  /// order's `started` event holds it), so a retry after a crash between the effect and this
+  /// record meets the same hold or order rather than making a second one.
   void with_idempotency(call c, route_fn fn) {
     const auto& req = c.ex->req();
     auto key_field = req["Idempotency-Key"];

@@ -144,8 +144,10 @@ using session_actor = caf::typed_actor<
     /// Where the fan stands in the queue of event (id).
     caf::replies_to<atom::get, atom::queue, std::string>::with<queue_status>,
     /// Hold seats of event (id): the request's seats, or its section and quantity (best
-    /// available); needs the admission token (text) of that event.
-    caf::replies_to<atom::hold, std::string, hold_request, std::string>::with<hold_receipt>,
+    /// available); needs the admission token (text) of that event. With an idempotency key
+    /// (text, may be empty) a retry returns the same hold, even after a crash.
+    caf::replies_to<atom::hold, std::string, hold_request, std::string,
+                    std::string>::with<hold_receipt>,
     /// Release hold (id).
     caf::replies_to<atom::release, std::string>::with<void>,
     /// Check out hold (id) with (payment method, idempotency key): the completed order.

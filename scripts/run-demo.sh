@@ -10,5 +10,6 @@ cmake --build build -j "${SEATGRAB_JOBS:-2}" --target seatgrab
 
 token=${SEATGRAB_ADMIN_TOKEN:-$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')}
 echo "operator token: $token"
+echo "API: http://${SEATGRAB_LISTEN:-127.0.0.1:8080}/v1/events  (OpenAPI: /v1/openapi.json)"
 exec ./build/app/seatgrab serve --data-dir ./data --listen "${SEATGRAB_LISTEN:-127.0.0.1:8080}" \
   --admin-token "$token" --demo "$@"

@@ -55,7 +55,8 @@ std::string admitted(sg::test::node_fixture& node, const std::string& account,
 caf::expected<sg::hold_receipt> hold(sg::test::node_fixture& node, const std::string& account,
                                      std::vector<std::string> seats, const std::string& token) {
   return node.call<sg::hold_receipt>(node.session(account), sg::atom::hold_v, std::string{"gig"},
-                                     sg::hold_request{{}, {}, std::move(seats), {}, 0}, token);
+                                     sg::hold_request{{}, {}, std::move(seats), {}, 0}, token,
+                                     std::string{});
 }
 
 caf::expected<sg::order_info> buy(sg::test::node_fixture& node, const std::string& account,
@@ -162,11 +163,12 @@ TEST_CASE("the per-account limit holds at hold time: live holds plus bought tick
   // Released holds stop counting; best-available requests count their quantity.
   REQUIRE(node.call<void>(node.session("fan"), sg::atom::release_v, h2->hold_id));
   CHECK(status(node, "A-2-1") == sg::seat_state::free);
-  auto best = node.call<sg::hold_receipt>(node.session("fan"), sg::atom::hold_v, std::string{"gig"},
-                                          sg::hold_request{{}, {}, {}, "B", 2}, token);
+  auto best =
+      node.call<sg::hold_receipt>(node.session("fan"), sg::atom::hold_v, std::string{"gig"},
+                                  sg::hold_request{{}, {}, {}, "B", 2}, token, std::string{});
   CHECK(best.error() == sg::ec::ticket_limit);
   best = node.call<sg::hold_receipt>(node.session("fan"), sg::atom::hold_v, std::string{"gig"},
-                                     sg::hold_request{{}, {}, {}, "B", 1}, token);
+                                     sg::hold_request{{}, {}, {}, "B", 1}, token, std::string{});
   REQUIRE_MESSAGE(best, sg::render(best.error()));
   CHECK(hold(node, "fan", {"A-2-1"}, token).error() == sg::ec::ticket_limit);
   // Expired holds stop counting too (the admission lasts 10 minutes).
@@ -243,4 +245,28 @@ TEST_CASE("an idle session passivates and comes back from its journal") {
   auto bought = buy(node, "fan", h->hold_id, approve, "k1");
   REQUIRE_MESSAGE(bought, sg::render(bought.error()));
   CHECK(bought->tickets.size() == 1);
+}
+
+TEST_CASE("a hold retried with the same idempotency key is the same hold") {
+  sg::test::node_fixture node;
+  add_event(node);
+  auto token = admitted(node, "fan");
+  auto ask = [&](std::vector<std::string> seats) {
+    return node.call<sg::hold_receipt>(node.session("fan"), sg::atom::hold_v, std::string{"gig"},
+                                       sg::hold_request{{}, {}, std::move(seats), {}, 0}, token,
+                                       std::string{"retry-me"});
+  };
+  auto first = ask({"A-1-1", "A-1-2"});
+  REQUIRE_MESSAGE(first, sg::render(first.error()));
+  auto second = ask({"A-1-1", "A-1-2"});
+  REQUIRE_MESSAGE(second, sg::render(second.error()));
+  CHECK(second->hold_id == first->hold_id);
+  CHECK(second->total == first->total);
+  auto holds =
+      node.call<std::vector<sg::hold_receipt>>(node.session("fan"), get_v, sg::atom::holds_v);
+  REQUIRE(holds);
+  CHECK(holds->size() == 1); // one hold, not two
+  // The id derives from the key, so even a session that lost its record meets the same hold
+  // in the sections (which treat a repeated id as a retry).
+  CHECK(first->hold_id.find("-k") != std::string::npos);
 }

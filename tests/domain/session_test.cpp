@@ -21,7 +21,7 @@ ec code_of(const caf::error& err) {
 }
 
 session_hold hold_of(const session_state& s, std::string event, int seats, time_point expires) {
-  session_hold h{s.hold_id_prefix() + "x", std::move(event), {}, expires};
+  session_hold h{s.hold_id_prefix() + "x", std::move(event), {}, expires, {}};
   for (int i = 1; i <= seats; ++i)
     h.seats.push_back(session_seat{i % 2 ? "A" : "B", "A-1-" + std::to_string(i), 1000});
   return h;
@@ -93,4 +93,21 @@ TEST_CASE("a session remembers queue places, live holds per event and orders; re
   session_state fresh{"a7"};
   CHECK(code_of(fresh.apply(log[1])) == ec::storage_corruption);
   CHECK(fresh.version() == 0);
+}
+
+TEST_CASE("a hold made with an idempotency key is found by it, also after replay") {
+  session_state s{"a7"};
+  auto h = hold_of(s, "gig", 1, t0 + 300s);
+  h.key = "client-key-1";
+  auto ev = s.held(h, t0);
+  REQUIRE(ev);
+  CHECK(s.hold_for_key("client-key-1") == h.hold_id);
+  CHECK_FALSE(s.hold_for_key("other"));
+  auto again = hold_of(s, "gig", 1, t0 + 300s);
+  again.key = "client-key-1";
+  CHECK(code_of(s.held(again, t0).error()) == ec::invalid_argument); // one hold per key
+  session_state copy{"a7"};
+  REQUIRE_FALSE(copy.apply(*ev));
+  CHECK(copy.hold_for_key("client-key-1") == h.hold_id);
+  CHECK(copy.find_hold(h.hold_id)->key == "client-key-1");
 }

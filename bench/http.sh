@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# HTTP benchmark of the edge (not in CI): requests/s and p50/p99 with wrk at 100 and 1,000
+# connections, on this machine, against a `seatgrab serve` with the 50,000-seat demo stadium.
+#   baseline  GET of an unknown route (404): server, router and problem+json, no actors
+#   seatmap   GET /v1/events/stadium-tour/seatmap?section=101 (cached per version)
+#   holds     POST /v1/events/bench/holds, each a durable hold of another seat (fsync)
+# Usage: bench/http.sh [DURATION_S]   (needs build/app/seatgrab; installs wrk if missing)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+duration=${1:-10}
+command -v wrk >/dev/null || sudo apt-get install -y wrk || apt-get install -y wrk
+dir=$(mktemp -d)
+port=18090
+./build/app/seatgrab --log-level warn serve --data-dir "$dir/data" --listen 127.0.0.1:$port \
+  --admin-token bench --demo --rate-limit 0 --scrypt-cost 10 --http-threads 1 &
+pid=$!
+trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$dir"' EXIT
+for _ in $(seq 100); do curl -sf http://127.0.0.1:$port/healthz >/dev/null && break; sleep 0.1; done
+echo "bench/http.sh: durability=fsync, 1 HTTP thread, 2 CAF workers, wrk -t2 on the same 2 cores, ${duration}s per run"
+run() { # name connections url [script]
+  local out
+  if [ -n "${4:-}" ]; then
+    out=$(WRK_THREADS=2 HOLDS_FILE="$dir/holds-$2.txt" EVENT="bench$2" wrk -t2 -c"$2" -d"${duration}s" --latency -s "$4" "$3")
+  else
+    out=$(wrk -t2 -c"$2" -d"${duration}s" --latency "$3")
+  fi
+  local rps p50 p99
+  rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
+  p50=$(echo "$out" | awk '$1=="50%" {print $2}')
+  p99=$(echo "$out" | awk '$1=="99%" {print $2}')
+  non2xx=$(echo "$out" | awk '/Non-2xx/ {print $5}')
+  printf "%-9s c=%-5s %10s req/s  p50 %-9s p99 %-9s non-2xx %s\n" "$1" "$2" "$rps" "$p50" "$p99" "${non2xx:-0}"
+  echo "$rps" > "$dir/$1-$2.rps"
+}
+for c in 100 1000; do
+  run baseline $c "http://127.0.0.1:$port/v1/bench-baseline-404"
+  run seatmap $c "http://127.0.0.1:$port/v1/events/stadium-tour/seatmap?section=101"
+done
+# A fresh event per run, so every hold is for a free seat (50,000 of them; runs are short).
+for c in 100 1000; do
+  python3 bench/http/setup.py "http://127.0.0.1:$port" bench 500 "$dir/holds-$c.txt" "bench$c" >/dev/null
+  duration=5 run holds $c "http://127.0.0.1:$port" bench/http/holds.lua
+done
+for c in 100 1000; do
+  awk -v b="$(cat "$dir/baseline-$c.rps")" -v s="$(cat "$dir/seatmap-$c.rps")" -v h="$(cat "$dir/holds-$c.rps")" -v c=$c \
+    'BEGIN { printf "ratios c=%s: seatmap/baseline %.2f, holds/baseline %.2f\n", c, s/b, h/b }'
+done

@@ -1,0 +1,55 @@
+#!/usr/bin/env python3
+"""Creates event EVENT on the demo stadium and N fans, each admitted, and writes "token
+admission seat" lines (every seat once) for holds.lua. Usage: setup.py URL ADMIN FANS OUT EVENT"""
+import json, sys, threading, time, urllib.request
+
+url, admin, fans, out, event = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4], sys.argv[5]
+
+def call(method, path, body=None, token=None):
+    req = urllib.request.Request(url + path, method=method,
+                                 data=None if body is None else json.dumps(body).encode())
+    req.add_header("Content-Type", "application/json")
+    if token:
+        req.add_header("Authorization", "Bearer " + token)
+    try:
+        with urllib.request.urlopen(req) as r:
+            return r.status, json.loads(r.read() or b"{}")
+    except urllib.error.HTTPError as e:
+        return e.code, json.loads(e.read() or b"{}")
+
+status, _ = call("POST", "/v1/admin/events", {
+    "id": event, "venue_id": "stadium", "name": "Bench", "opens_at": "2020-01-01T00:00:00Z",
+    "admission_per_min": 1000000, "max_active_shoppers": 1000000, "queue_mode": "fifo",
+    "max_tickets_per_account": 100, "max_seats_per_hold": 8}, admin)
+assert status in (201, 409), status
+_, seatmap = call("GET", f"/v1/events/{event}/seatmap")
+seats = [s["id"] for sec in seatmap["sections"] for s in sec["seats"]]
+
+tokens = [None] * fans
+tickets = [None] * fans
+def register(k):
+    for i in range(k, fans, 16):
+        creds = {"email": f"bench{i}@example.com", "password": "correct horse"}
+        call("POST", "/v1/accounts", creds)
+        _, s = call("POST", "/v1/sessions", creds)
+        tokens[i] = s["token"]
+        _, q = call("POST", f"/v1/events/{event}/queue", {"device": f"d{i}"}, tokens[i])
+        tickets[i] = q["ticket"]
+threads = [threading.Thread(target=register, args=(k,)) for k in range(16)]
+[t.start() for t in threads]; [t.join() for t in threads]
+admissions = [None] * fans
+while None in admissions:
+    time.sleep(1)  # the pacer admits once a second
+    for i in range(fans):
+        if admissions[i] is None:
+            _, st = call("GET", f"/v1/events/{event}/queue/{tickets[i]}", token=tokens[i])
+            admissions[i] = st.get("admission_token")
+per_fan = (len(seats) + fans - 1) // fans
+with open(out, "w") as f:
+    # Interleave fans so that consecutive requests go to different sessions.
+    for k in range(per_fan):
+        for i in range(fans):
+            n = i * per_fan + k
+            if n < len(seats) and k < 100:
+                f.write(f"{tokens[i]} {admissions[i]} {seats[n]}\n")
+print(f"{fans} fans admitted, {len(seats)} seats")
