@@ -113,7 +113,8 @@ accounts_actor::behavior_type accounts(self_ptr self, context_ptr ctx, accounts_
         auto account = st.accounts->session(token, now(self));
         if (!account)
           return account.error();
-        return auth_info{*account, st.accounts->is_operator(*account)};
+        return auth_info{*account, st.accounts->is_operator(*account),
+                         to_ms(*st.accounts->session_expiry(token))};
       },
       [=](atom::logout, std::string& token) -> caf::result<void> {
         auto& st = self->state;

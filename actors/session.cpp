@@ -12,6 +12,7 @@
 #include <spdlog/spdlog.h>
 
 #include <deque>
+#include <map>
 #include <memory>
 #include <optional>
 
@@ -40,6 +41,9 @@ struct session_actor_state {
   std::optional<journal_client> journal;
   std::deque<pending_hold> holds_waiting;
   bool holding = false;
+  /// Looked up once: event actors with their settings, and box offices (until one fails).
+  std::map<std::string, std::pair<event_actor, event_info>, std::less<>> events;
+  std::map<std::string, box_office_actor, std::less<>> offices;
   /// Requests to other actors in flight; a session passivates only without any.
   uint32_t busy = 0;
   caf::actor_clock::time_point last_active;
@@ -185,33 +189,46 @@ void place_hold(self_ptr self, std::shared_ptr<pending_hold> job, event_actor ev
 
 /// Checks the per-account limit: seats in the session's live holds for the event, tickets in
 /// the box office's orders, and the seats asked for.
+void count_and_hold(self_ptr self, std::shared_ptr<pending_hold> job, event_actor ev,
+                    event_info info, box_office_actor office) {
+  auto& st = self->state;
+  self->request(office, st.ctx->call_timeout, atom::get_v, atom::count_v, st.account)
+      .then(
+          [self, job, ev, info](uint32_t bought) {
+            auto& st = self->state;
+            auto held = st.session->held_seats(job->event_id, now(self));
+            auto wanted = job->req.seats.empty() ? job->req.quantity
+                                                 : static_cast<uint32_t>(job->req.seats.size());
+            if (uint64_t{held} + bought + wanted > info.max_tickets_per_account) {
+              finish_hold(self, job->rp,
+                          caf::make_error(ec::ticket_limit,
+                                          std::to_string(held + bought) +
+                                              " seats held or bought of at most " +
+                                              std::to_string(info.max_tickets_per_account)));
+              return;
+            }
+            place_hold(self, job, ev);
+          },
+          [self, job](caf::error& err) {
+            self->state.offices.erase(job->event_id); // it may have restarted: look it up anew
+            finish_hold(self, job->rp, std::move(err));
+          });
+}
+
+/// Checks the per-account limit: seats in the session's live holds for the event, tickets in
+/// the box office's orders, and the seats asked for.
 void check_limit(self_ptr self, std::shared_ptr<pending_hold> job, event_actor ev,
                  event_info info) {
   auto& st = self->state;
+  if (auto i = st.offices.find(job->event_id); i != st.offices.end()) {
+    count_and_hold(self, job, ev, info, i->second);
+    return;
+  }
   self->request(st.directory, st.ctx->call_timeout, atom::get_v, atom::box_office_v, job->event_id)
       .then(
           [self, job, ev, info](box_office_actor office) {
-            auto& st = self->state;
-            self->request(office, st.ctx->call_timeout, atom::get_v, atom::count_v, st.account)
-                .then(
-                    [self, job, ev, info](uint32_t bought) {
-                      auto& st = self->state;
-                      auto held = st.session->held_seats(job->event_id, now(self));
-                      auto wanted = job->req.seats.empty()
-                                        ? job->req.quantity
-                                        : static_cast<uint32_t>(job->req.seats.size());
-                      if (uint64_t{held} + bought + wanted > info.max_tickets_per_account) {
-                        finish_hold(
-                            self, job->rp,
-                            caf::make_error(ec::ticket_limit,
-                                            std::to_string(held + bought) +
-                                                " seats held or bought of at most " +
-                                                std::to_string(info.max_tickets_per_account)));
-                        return;
-                      }
-                      place_hold(self, job, ev);
-                    },
-                    [self, job](caf::error& err) { finish_hold(self, job->rp, std::move(err)); });
+            self->state.offices[job->event_id] = office;
+            count_and_hold(self, job, ev, info, office);
           },
           [self, job](caf::error& err) { finish_hold(self, job->rp, std::move(err)); });
 }
@@ -251,12 +268,21 @@ void next_hold(self_ptr self) {
     finish_hold(self, job->rp, caf::make_error(ec::invalid_argument, "no seats asked for"));
     return;
   }
+  // Event actors and their settings live as long as the node: looked up once per session.
+  if (auto i = st.events.find(job->event_id); i != st.events.end()) {
+    check_limit(self, job, i->second.first, i->second.second);
+    return;
+  }
   self->request(st.directory, st.ctx->call_timeout, atom::get_v, atom::event_v, job->event_id)
       .then(
           [self, job](event_actor ev) {
             self->request(ev, self->state.ctx->call_timeout, atom::get_v, atom::info_v)
-                .then([self, job, ev](event_info& info) { check_limit(self, job, ev, info); },
-                      [self, job](caf::error& err) { finish_hold(self, job->rp, std::move(err)); });
+                .then(
+                    [self, job, ev](event_info& info) {
+                      self->state.events.emplace(job->event_id, std::pair{ev, info});
+                      check_limit(self, job, ev, info);
+                    },
+                    [self, job](caf::error& err) { finish_hold(self, job->rp, std::move(err)); });
           },
           [self, job](caf::error& err) { finish_hold(self, job->rp, std::move(err)); });
 }

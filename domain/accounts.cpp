@@ -138,6 +138,15 @@ caf::expected<std::string> accounts_state::session(std::string_view token, time_
   return i->second.account;
 }
 
+std::optional<time_point> accounts_state::session_expiry(std::string_view token) const {
+  if (token.empty() || token.size() > max_token_size)
+    return std::nullopt;
+  auto i = sessions_.find(security::token_digest(token));
+  if (i == sessions_.end())
+    return std::nullopt;
+  return i->second.expires_at;
+}
+
 caf::expected<pb::accounts_event> accounts_state::logout(std::string_view token, time_point now) {
   if (token.empty() || token.size() > max_token_size)
     return no_session();

@@ -81,6 +81,9 @@ public:
   /// alike.
   caf::expected<std::string> session(std::string_view token, time_point now) const;
 
+  /// When the session of `token` ends; none for unknown or closed tokens.
+  std::optional<time_point> session_expiry(std::string_view token) const;
+
   /// Closes the session of `token`, even if it has expired but is not yet closed. Errors:
   /// `unauthenticated` (unknown or already closed).
   caf::expected<pb::accounts_event> logout(std::string_view token, time_point now);

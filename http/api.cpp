@@ -560,19 +560,54 @@ struct api::impl : std::enable_shared_from_this<api::impl> {
     }
     auto token = std::string{value.substr(7)};
     if (!opts.admin_token.empty() && constant_time_equal(token, opts.admin_token)) {
-      k(auth_info{"operator", true});
+      k(auth_info{"operator", true, 0});
+      return;
+    }
+    if (auto who = cached_auth(token)) {
+      k(std::move(*who));
       return;
     }
     auto ex = c.ex;
+    auto self = shared_from_this();
     ask<auth_info>(
         sys, accounts,
-        [ex, k = std::move(k)](caf::expected<auth_info> who) {
+        [self, ex, token, k = std::move(k)](caf::expected<auth_info> who) {
           if (!who)
-            ex->respond(problem(who.error()));
-          else
-            k(std::move(*who));
+            return ex->respond(problem(who.error()));
+          self->remember_auth(token, *who);
+          k(std::move(*who));
         },
-        atom::get_v, atom::session_v, std::move(token));
+        atom::get_v, atom::session_v, token);
+  }
+
+  // Every request authenticates, so the edge keeps recent answers of the account registry
+  // (one actor) for a few seconds, never past the session's end; a logout through this edge
+  // drops its entry at once.
+  static constexpr auto auth_cache_ttl = std::chrono::seconds{10};
+
+  std::optional<auth_info> cached_auth(const std::string& token) {
+    std::lock_guard lock{auth_mtx};
+    auto i = auth_cache.find(token);
+    if (i == auth_cache.end())
+      return std::nullopt;
+    auto now = steady::now();
+    if (now >= i->second.second || wall_ms() >= i->second.first.expires_at_ms) {
+      auth_cache.erase(i);
+      return std::nullopt;
+    }
+    return i->second.first;
+  }
+
+  void remember_auth(const std::string& token, const auth_info& who) {
+    std::lock_guard lock{auth_mtx};
+    if (auth_cache.size() > 200'000)
+      auth_cache.clear(); // crude, but bounded
+    auth_cache[token] = {who, steady::now() + auth_cache_ttl};
+  }
+
+  void forget_auth(const std::string& token) {
+    std::lock_guard lock{auth_mtx};
+    auth_cache.erase(token);
   }
 
   /// Like `authenticate`, but only operators pass.
@@ -695,10 +730,12 @@ struct api::impl : std::enable_shared_from_this<api::impl> {
     if (!value.starts_with("Bearer "))
       return c.ex->respond(problem(401, "unauthenticated", "send Authorization: Bearer <token>"));
     auto ex = c.ex;
+    auto token = std::string{value.substr(7)};
+    forget_auth(token);
     ask<void>(
         sys, accounts,
         [ex](caf::expected<void> x) { ex->respond(x ? empty_response(204) : problem(x.error())); },
-        atom::logout_v, std::string{value.substr(7)});
+        atom::logout_v, token);
   }
 
   // -- operators ---------------------------------------------------------------------------
@@ -1886,6 +1923,8 @@ struct api::impl : std::enable_shared_from_this<api::impl> {
   std::map<std::string, int64_t> used_challenges;
   std::mutex idem_mtx;
   std::set<std::string> running;
+  std::mutex auth_mtx;
+  std::unordered_map<std::string, std::pair<auth_info, steady::time_point>> auth_cache;
 };
 
 std::optional<std::string> api::impl::event_of_code(const std::string& code) {

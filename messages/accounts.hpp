@@ -26,6 +26,7 @@ struct login_grant {
 struct auth_info {
   std::string account;
   bool is_operator = false;
+  int64_t expires_at_ms = 0; ///< when the session ends (0: never, e.g. the admin token)
 };
 
 template <class Inspector>
@@ -40,7 +41,7 @@ typename Inspector::result_type inspect(Inspector& f, login_grant& x) {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, auth_info& x) {
-  return f(x.account, x.is_operator);
+  return f(x.account, x.is_operator, x.expires_at_ms);
 }
 
 } // namespace seatgrab
