@@ -1,0 +1,53 @@
+#pragma once
+
+// The independent verifier of an on-sale: it reads the journals of a node's store and replays
+// them with its own small models (no domain state class), checking the promises:
+// - no seat is held while not free, or sold twice, or sold without a live hold;
+// - no hold is sold or extended at or after its expiry, and none outlives it at the end;
+// - every sold seat has exactly one valid ticket, and every valid ticket a seat sold to its
+//   order;
+// - admissions follow the queue order: join order, or the shuffle published by the seed.
+
+#include "persistence/store.hpp"
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace seatgrab::scenarios {
+
+struct verify_options {
+  /// The run's end (ms since the epoch): holds that expired before it must have ended. 0
+  /// skips that check (e.g. for a store taken mid-run).
+  int64_t end_ms = 0;
+  /// Check tickets against sales (off for runs that sell without the box office).
+  bool tickets = true;
+  /// Check admissions against the queue order.
+  bool admissions = true;
+};
+
+struct verdict {
+  /// Every broken promise, each naming the journal record ("kind/entity/seq") at fault.
+  std::vector<std::string> violations;
+  uint64_t events = 0;       ///< journal records read
+  uint64_t seats_sold = 0;   ///< sold now, over all events
+  uint64_t seats_held = 0;   ///< held now
+  uint64_t tickets_valid = 0;
+  uint64_t admissions = 0;
+  uint64_t holds = 0;        ///< holds ever placed
+  uint64_t expiries = 0;
+  std::map<std::string, std::string> sold; ///< "<event>|<seat>" -> order, now
+  std::map<std::string, std::string> held; ///< "<event>|<seat>" -> hold, now
+
+  [[nodiscard]] bool ok() const noexcept { return violations.empty(); }
+};
+
+/// Checks every event's journals in `db`.
+verdict verify(const persistence::store& db, const verify_options& opts = {});
+
+/// The admission order of a shuffled pre-queue, computed from the revealed seed as published
+/// (SHA-256 Fisher–Yates), written here a second time on purpose.
+std::vector<uint64_t> published_shuffle(const std::string& seed, std::vector<uint64_t> tickets);
+
+} // namespace seatgrab::scenarios
