@@ -153,7 +153,7 @@ struct checker {
       out.violations.push_back(render(entities.error()));
       return;
     }
-    std::map<std::string, std::vector<std::string>> valid_by_seat; // seat key -> tickets
+    std::map<std::string, std::vector<std::string>> valid_by_seat;          // seat key -> tickets
     std::map<std::string, std::pair<std::string, std::string>> ticket_seat; // id -> seat, order
     for (const auto& event : *entities) {
       std::vector<std::pair<uint64_t, pb::ticket_event>> events;
@@ -214,9 +214,9 @@ struct checker {
       std::vector<uint64_t> order; // the queue as the promise defines it
       std::vector<uint64_t> pre;   // joined before opening
       bool opened = false;
-      std::set<uint64_t> left;     // gave up their place while waiting
-      std::set<uint64_t> passed;   // admitted or skipped
-      size_t next = 0;             // position in `order` of the next fan to pass
+      std::set<uint64_t> left;   // gave up their place while waiting
+      std::set<uint64_t> passed; // admitted or skipped
+      size_t next = 0;           // position in `order` of the next fan to pass
       for (const auto& [seq, ev] : events) {
         if (ev.has_joined()) {
           (opened ? order : pre).push_back(ev.joined().ticket());
@@ -244,8 +244,8 @@ struct checker {
             ++next;
           }
           if (!now.empty())
-            violation("queue", event, seq, "ticket " + std::to_string(*now.begin()) +
-                                               " let in but not in the queue");
+            violation("queue", event, seq,
+                      "ticket " + std::to_string(*now.begin()) + " let in but not in the queue");
         }
       }
     }

@@ -30,12 +30,12 @@ struct verify_options {
 struct verdict {
   /// Every broken promise, each naming the journal record ("kind/entity/seq") at fault.
   std::vector<std::string> violations;
-  uint64_t events = 0;       ///< journal records read
-  uint64_t seats_sold = 0;   ///< sold now, over all events
-  uint64_t seats_held = 0;   ///< held now
+  uint64_t events = 0;     ///< journal records read
+  uint64_t seats_sold = 0; ///< sold now, over all events
+  uint64_t seats_held = 0; ///< held now
   uint64_t tickets_valid = 0;
   uint64_t admissions = 0;
-  uint64_t holds = 0;        ///< holds ever placed
+  uint64_t holds = 0; ///< holds ever placed
   uint64_t expiries = 0;
   std::map<std::string, std::string> sold; ///< "<event>|<seat>" -> order, now
   std::map<std::string, std::string> held; ///< "<event>|<seat>" -> hold, now

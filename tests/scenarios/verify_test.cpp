@@ -1,12 +1,11 @@
 // Tests of the independent verifier: a clean small on-sale passes with the right counts, and
 // runs broken on purpose (a test hook writes the journal of a buggy node) are caught.
-#include "scenarios/verify.hpp"
-
 #include "domain/waiting_room.hpp"
 #include "messages/section.pb.h"
 #include "messages/tickets.pb.h"
 #include "messages/waiting_room.pb.h"
 #include "persistence/store.hpp"
+#include "scenarios/verify.hpp"
 #include "tests/support/node_fixture.hpp"
 
 #include <doctest/doctest.h>
@@ -191,7 +190,6 @@ TEST_CASE("the published shuffle is recomputed independently of the waiting room
   std::iota(tickets.begin(), tickets.end(), uint64_t{1});
   sg::domain::waiting_room_seed raw{};
   std::copy(seed.begin(), seed.end(), raw.begin());
-  CHECK(sg::scenarios::published_shuffle(seed, tickets) ==
-        sg::domain::shuffle_order(tickets, raw));
+  CHECK(sg::scenarios::published_shuffle(seed, tickets) == sg::domain::shuffle_order(tickets, raw));
   CHECK(sg::scenarios::published_shuffle(seed, tickets) != tickets);
 }
