@@ -142,7 +142,8 @@ TEST_CASE("every error status on purpose, each as problem+json with a stable cod
   opts.server.max_body_bytes = 4096;
   opts.server.max_header_bytes = 2048;
   sg::test::edge_fixture edge{opts};
-  edge.add_event("gig", {{"max_tickets_per_account", 2}, {"hold_ttl_s", 1}});
+  edge.add_event("gig", {{"max_tickets_per_account", 2}});
+  edge.add_event("brief", {{"hold_ttl_s", 1}}); // for the 410 only: holds last 1 s
   auto c = edge.client();
   auto fan = edge.fan("fan@example.com", c);
   auto expect = [&](const sg::test::http_response& res, unsigned status, const std::string& code) {
@@ -192,15 +193,16 @@ TEST_CASE("every error status on purpose, each as problem+json with a stable cod
                       {{"X-Admission-Token", admission}}),
          422, "ticket_limit");
   // 410: the hold (1 s) expired before checkout.
-  auto held = c.with_token(fan, "POST", "/v1/events/gig/holds", json{{"seats", {"B-2-2"}}}.dump(),
-                           {{"X-Admission-Token", admission}});
+  auto brief_admission = edge.admitted(fan, c, "brief");
+  auto held = c.with_token(fan, "POST", "/v1/events/brief/holds", json{{"seats", {"B-2-2"}}}.dump(),
+                           {{"X-Admission-Token", brief_admission}});
   REQUIRE(held.result_int() == 201);
   // Wait for the expiry on the seat-map stream (the seat turns free), not with a sleep.
   for (int i = 0; i < 20; ++i) {
-    auto b = body_of(c.request("GET", "/v1/events/gig/seatmap?section=B"));
+    auto b = body_of(c.request("GET", "/v1/events/brief/seatmap?section=B"));
     if (b["sections"][0]["seats"][7]["status"] == "free")
       break;
-    c.read_events("/v1/events/gig/seatmap/stream", 2, {}, std::chrono::seconds{2});
+    c.read_events("/v1/events/brief/seatmap/stream", 2, {}, std::chrono::seconds{2});
   }
   expect(c.with_token(fan, "POST",
                       "/v1/holds/" + body_of(held)["id"].get<std::string>() + "/checkout",

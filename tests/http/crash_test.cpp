@@ -199,3 +199,33 @@ TEST_CASE("kill -9 under load loses no acknowledged hold or order") {
   }
   std::filesystem::remove_all(dir);
 }
+
+TEST_CASE("SIGTERM stops serve gracefully: idle connections close, the journal is flushed") {
+  auto dir = std::filesystem::temp_directory_path() / "seatgrab-http-sigterm";
+  std::filesystem::remove_all(dir);
+  {
+    server_process srv{dir};
+    sg::test::http_client c{srv.port};
+    auto creds = json{{"email", "a@example.com"}, {"password", "correct horse"}}.dump();
+    REQUIRE(c.request("POST", "/v1/accounts", creds).result_int() == 201);
+    // A client idling on a kept-alive connection must not keep the server from stopping.
+    std::thread streamer{[port = srv.port] {
+      sg::test::http_client s{port};
+      s.read_events("/v1/events", 100, {}, std::chrono::seconds{20});
+    }};
+    ::kill(srv.proc.pid, SIGTERM);
+    int status = 0;
+    REQUIRE(waitpid(srv.proc.pid, &status, 0) == srv.proc.pid);
+    srv.proc.pid = -1;
+    CHECK(WIFEXITED(status));
+    CHECK(WEXITSTATUS(status) == 0);
+    streamer.join();
+  }
+  // Everything acknowledged before the stop is there.
+  server_process srv{dir};
+  sg::test::http_client c{srv.port};
+  CHECK(c.request("POST", "/v1/sessions",
+                  json{{"email", "a@example.com"}, {"password", "correct horse"}}.dump())
+            .result_int() == 201);
+  std::filesystem::remove_all(dir);
+}
