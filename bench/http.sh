@@ -2,7 +2,8 @@
 # HTTP benchmark of the edge (not in CI): requests/s and p50/p99 with wrk at 100 and 1,000
 # connections, on this machine, against a `seatgrab serve` with the 50,000-seat demo stadium.
 #   baseline  GET of an unknown route (404): server, router and problem+json, no actors
-#   seatmap   GET /v1/events/stadium-tour/seatmap?section=101 (cached per version)
+#   seatmap   GET /v1/events/stadium-tour/seatmap?section=101 (cached per version, 24 KB)
+#   seatmapgz the same with Accept-Encoding: gzip, as browsers send it (1.4 KB)
 #   holds     POST /v1/events/benchN/holds, each a durable hold of another free seat (fsync);
 #             3 s runs on a fresh event each, so the 50,000 seats do not run out (2xx/s counts)
 # Usage: bench/http.sh [DURATION_S]   (needs build/app/seatgrab; installs wrk if missing)
@@ -18,9 +19,11 @@ pid=$!
 trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$dir"' EXIT
 for _ in $(seq 100); do curl -sf http://127.0.0.1:$port/healthz >/dev/null && break; sleep 0.1; done
 echo "bench/http.sh: durability=fsync, 1 HTTP thread, 2 CAF workers, wrk -t2 on the same 2 cores, ${duration}s per run"
-run() { # name connections url [script]
+run() { # name connections url [script | "gzip"]
   local out
-  if [ -n "${4:-}" ]; then
+  if [ "${4:-}" = gzip ]; then
+    out=$(wrk -t2 -c"$2" -d"${duration}s" --latency -H 'Accept-Encoding: gzip' "$3")
+  elif [ -n "${4:-}" ]; then
     out=$(WRK_THREADS=2 HOLDS_FILE="$dir/holds-$2.txt" EVENT="bench$2" wrk -t2 -c"$2" -d"${duration}s" --latency -s "$4" "$3")
   else
     out=$(wrk -t2 -c"$2" -d"${duration}s" --latency "$3")
@@ -39,6 +42,7 @@ run() { # name connections url [script]
 for c in 100 1000; do
   run baseline $c "http://127.0.0.1:$port/v1/bench-baseline-404"
   run seatmap $c "http://127.0.0.1:$port/v1/events/stadium-tour/seatmap?section=101"
+  run seatmapgz $c "http://127.0.0.1:$port/v1/events/stadium-tour/seatmap?section=101" gzip
 done
 # A fresh event per run, so every hold is for a free seat (50,000 of them; runs are short).
 for c in 100 1000; do
@@ -46,6 +50,6 @@ for c in 100 1000; do
   duration=3 run holds $c "http://127.0.0.1:$port" bench/http/holds.lua
 done
 for c in 100 1000; do
-  awk -v b="$(cat "$dir/baseline-$c.rps")" -v s="$(cat "$dir/seatmap-$c.rps")" -v h="$(cat "$dir/holds-$c.rps")" -v c=$c \
-    'BEGIN { printf "ratios c=%s: seatmap/baseline %.2f, holds/baseline %.2f\n", c, s/b, h/b }'
+  awk -v b="$(cat "$dir/baseline-$c.rps")" -v s="$(cat "$dir/seatmap-$c.rps")" -v g="$(cat "$dir/seatmapgz-$c.rps")" -v h="$(cat "$dir/holds-$c.rps")" -v c=$c \
+    'BEGIN { printf "ratios c=%s: seatmap/baseline %.2f, seatmap gzip/baseline %.2f, holds/baseline %.2f\n", c, s/b, g/b, h/b }'
 done
