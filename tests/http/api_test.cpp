@@ -5,6 +5,7 @@
 
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
+#include <openssl/sha.h>
 
 #include <fstream>
 #include <set>
@@ -376,4 +377,61 @@ TEST_CASE("the seat map is cached per version: ETag, 304, one section, gzip, SSE
   // The ETag moved with the version.
   CHECK(c.request("GET", "/v1/events/gig/seatmap", {}, {{"If-None-Match", etag}}).result_int() ==
         200);
+}
+
+TEST_CASE("proof of work: a join needs a fresh, solved challenge of the event") {
+  sg::test::edge_options opts;
+  opts.api.pow_difficulty = 8;
+  sg::test::edge_fixture edge{opts};
+  edge.add_event();
+  auto c = edge.client();
+  auto fan = edge.fan("fan@example.com", c);
+  auto challenge = body_of(c.request("GET", "/v1/events/gig/challenge"));
+  CHECK(challenge["difficulty"] == 8);
+  auto token = challenge["challenge"].get<std::string>();
+  // Solve: SHA-256(challenge ":" nonce) must start with 8 zero bits; keep a failing nonce too.
+  std::string nonce;
+  std::string wrong;
+  for (uint64_t n = 0; nonce.empty() || wrong.empty(); ++n) {
+    auto input = token + ":" + std::to_string(n);
+    unsigned char digest[32];
+    SHA256(reinterpret_cast<const unsigned char*>(input.data()), input.size(), digest);
+    (digest[0] == 0 ? nonce : wrong) = std::to_string(n);
+  }
+  auto join = [&](const json& body) {
+    return c.with_token(fan, "POST", "/v1/events/gig/queue", body.dump());
+  };
+  CHECK(join({{"device", "d1"}}).result_int() == 400); // no challenge at all
+  auto bad = join({{"device", "d1"}, {"challenge", token}, {"nonce", wrong}});
+  CHECK(bad.result_int() == 403);
+  CHECK(body_of(bad)["code"] == "challenge_failed");
+  auto forged = token;
+  forged.back() = forged.back() == 'a' ? 'b' : 'a';
+  CHECK(join({{"device", "d1"}, {"challenge", forged}, {"nonce", nonce}}).result_int() == 403);
+  CHECK(join({{"device", "d1"}, {"challenge", token}, {"nonce", nonce}}).result_int() == 201);
+  auto replay = join({{"device", "d1"}, {"challenge", token}, {"nonce", nonce}});
+  CHECK(replay.result_int() == 403); // a challenge works once
+  CHECK(body_of(replay)["detail"] == "challenge used before");
+}
+
+TEST_CASE("/metrics reports requests, latency, inventory, queue and journal in Prometheus text") {
+  sg::test::edge_fixture edge;
+  edge.add_event();
+  auto c = edge.client();
+  auto fan = edge.fan("fan@example.com", c);
+  auto admission = edge.admitted(fan, c);
+  REQUIRE(c.with_token(fan, "POST", "/v1/events/gig/holds", json{{"seats", {"A-1-1"}}}.dump(),
+                       {{"X-Admission-Token", admission}})
+              .result_int() == 201);
+  auto res = c.request("GET", "/metrics");
+  REQUIRE(res.result_int() == 200);
+  CHECK(std::string{res[boost::beast::http::field::content_type]}.starts_with("text/plain"));
+  const auto& text = res.body();
+  for (const auto* line :
+       {"seatgrab_http_requests_total{route=\"POST /v1/events/{id}/holds\",status=\"201\"} 1",
+        "seatgrab_http_request_seconds_bucket{route=\"POST /v1/events/{id}/holds\",le=\"+Inf\"} 1",
+        "seatgrab_holds_total{event=\"gig\"} 1", "seatgrab_seats{event=\"gig\",status=\"held\"} 1",
+        "seatgrab_queue_admitted_total{event=\"gig\"} 1", "seatgrab_journal_batches_total",
+        "seatgrab_journal_sync_seconds_total", "# TYPE seatgrab_http_request_seconds histogram"})
+    CHECK_MESSAGE(text.find(line) != std::string::npos, line);
 }
