@@ -1,5 +1,6 @@
 // seatgrab: the command line. Flags are parsed here; the work happens in the libraries.
 
+#include "app/scenario_cmd.hpp"
 #include "app/serve.hpp"
 #include "app/venue_cmd.hpp"
 
@@ -79,6 +80,17 @@ int main(int argc, char** argv) {
       ->check(CLI::ExistingFile)
       ->capture_default_str();
 
+  auto* scenario = app.add_subcommand("scenario", "Simulate an on-sale and verify it");
+  scenario->require_subcommand(1);
+  seatgrab::app::scenario_run_options scen;
+  auto* scenario_run = scenario->add_subcommand("run", "Run a scenario file");
+  scenario_run->add_option("file", scen.file, "Scenario TOML file")
+      ->required()
+      ->check(CLI::ExistingFile);
+  scenario_run->add_option("--target", scen.target, "Run against a node over HTTP (URL)");
+  scenario_run->add_option("--seed", scen.seed, "Seed of the population")->capture_default_str();
+  scenario_run->add_option("--report", scen.report, "Directory for report.json/html");
+
   auto* venue = app.add_subcommand("venue", "Generate or check venue files");
   venue->require_subcommand(1);
   seatgrab::app::venue_generate_options gen;
@@ -107,6 +119,8 @@ int main(int argc, char** argv) {
     std::cout << "seatgrab " << SEATGRAB_VERSION << '\n';
     return 0;
   }
+  if (scenario_run->parsed())
+    return seatgrab::app::scenario_run(scen);
   if (generate->parsed())
     return seatgrab::app::venue_generate(gen);
   if (validate->parsed())

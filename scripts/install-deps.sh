@@ -17,6 +17,7 @@ packages=(
   libcli11-dev
   nlohmann-json3-dev
   zlib1g-dev
+  libtomlplusplus-dev
   libedit-dev
   clang-format
 )

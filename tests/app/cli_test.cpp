@@ -79,3 +79,26 @@ TEST_CASE("venue generate writes a file that venue validate accepts; bad files a
   CHECK(contains(out, "missing.json"));
   fs::remove_all(dir);
 }
+
+TEST_CASE("scenario run: a report in the directory; bad files and modes are refused") {
+  auto dir = fs::temp_directory_path() / "seatgrab-cli-scenario";
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  std::ofstream{dir / "tiny.toml"} << "name = \"tiny\"\n[sale]\nopens_after_s = 5\n"
+                                      "[population]\nfans = 30\npre_queue = 10\n";
+  auto [code, out] = run("scenario run " + (dir / "tiny.toml").string() + " --seed 3 --report " +
+                         (dir / "report").string());
+  CHECK_MESSAGE(code == 0, out);
+  CHECK(contains(out, "scenario tiny (seed 3"));
+  CHECK(fs::exists(dir / "report" / "report.json"));
+  CHECK(fs::exists(dir / "report" / "report.html"));
+  std::ofstream{dir / "bad.toml"} << "[population]\nfanz = 3\n";
+  std::tie(code, out) = run("scenario run " + (dir / "bad.toml").string());
+  CHECK(code == 2);
+  CHECK(contains(out, "bad.toml: population.fanz is not a known key"));
+  std::tie(code, out) =
+      run("scenario run " + (dir / "tiny.toml").string() + " --target http://127.0.0.1:1");
+  CHECK(code == 2);
+  CHECK(contains(out, "--target"));
+  fs::remove_all(dir);
+}

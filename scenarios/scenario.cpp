@@ -1,0 +1,142 @@
+#include "scenarios/scenario.hpp"
+
+#include "messages/ec.hpp"
+
+#include <set>
+#include <toml++/toml.h>
+
+namespace seatgrab::scenarios {
+
+namespace {
+
+class reader {
+public:
+  reader(const toml::table& root, std::string file) : root_(root), file_(std::move(file)) {}
+
+  const caf::error& error() const { return err_; }
+
+  template <class T>
+  void integer(const char* table, const char* key, T& out, int64_t min, int64_t max) {
+    auto node = at(table, key);
+    if (!node)
+      return;
+    auto v = node->value<int64_t>();
+    if (!node->is_integer() || !v || *v < min || *v > max)
+      return fail(table, key,
+                  "must be an integer from " + std::to_string(min) + " to " + std::to_string(max));
+    out = static_cast<T>(*v);
+  }
+
+  void number(const char* table, const char* key, double& out, double min, double max) {
+    auto node = at(table, key);
+    if (!node)
+      return;
+    auto v = node->value<double>();
+    if (!(node->is_floating_point() || node->is_integer()) || !v || *v < min || *v > max)
+      return fail(table, key,
+                  "must be a number from " + std::to_string(min) + " to " + std::to_string(max));
+    out = *v;
+  }
+
+  void text(const char* table, const char* key, std::string& out) {
+    auto node = at(table, key);
+    if (!node)
+      return;
+    auto v = node->value<std::string>();
+    if (!node->is_string() || !v || v->empty())
+      return fail(table, key, "must be a non-empty string");
+    out = *v;
+  }
+
+  void fail(const char* table, const char* key, const std::string& what) {
+    if (!err_)
+      err_ = caf::make_error(ec::invalid_input, file_ + ": " + path(table, key) + " " + what);
+  }
+
+  /// Keys the file has that no reader asked for: typos must not pass silently.
+  void check_unknown() {
+    for (const auto& [k, v] : root_) {
+      std::string key{k.str()};
+      if (const auto* t = v.as_table()) {
+        for (const auto& [k2, v2] : *t)
+          if (!seen_.contains(key + "." + std::string{k2.str()}))
+            fail(key.c_str(), std::string{k2.str()}.c_str(), "is not a known key");
+      } else if (!seen_.contains(key)) {
+        fail("", key.c_str(), "is not a known key");
+      }
+    }
+  }
+
+private:
+  static std::string path(const char* table, const char* key) {
+    return *table ? std::string{table} + "." + key : std::string{key};
+  }
+
+  const toml::node* at(const char* table, const char* key) {
+    seen_.insert(path(table, key));
+    if (*table == 0)
+      return root_.get(key);
+    auto* t = root_.get_as<toml::table>(table);
+    return t ? t->get(key) : nullptr;
+  }
+
+  const toml::table& root_;
+  std::string file_;
+  caf::error err_;
+  std::set<std::string> seen_;
+};
+
+} // namespace
+
+caf::expected<scenario> load_scenario(const std::filesystem::path& file) {
+  toml::table root;
+  try {
+    root = toml::parse_file(file.string());
+  } catch (const toml::parse_error& e) {
+    auto where = e.source().begin;
+    return caf::make_error(ec::invalid_input, file.string() + ":" + std::to_string(where.line) +
+                                                  ":" + std::to_string(where.column) + ": " +
+                                                  std::string{e.description()});
+  }
+  scenario s;
+  s.name = file.stem().string();
+  reader r{root, file.string()};
+  r.text("", "name", s.name);
+  r.text("", "venue", s.venue);
+  r.integer("sale", "hold_ttl_s", s.hold_ttl_s, 1, 3600);
+  r.integer("sale", "admission_per_min", s.admission_per_min, 1, 1'000'000);
+  r.integer("sale", "max_active_shoppers", s.max_active_shoppers, 1, 10'000'000);
+  r.integer("sale", "max_tickets_per_account", s.max_tickets_per_account, 1, 100);
+  r.text("sale", "queue_mode", s.queue_mode);
+  r.integer("sale", "opens_after_s", s.opens_after_s, 0, 86'400);
+  r.integer("population", "fans", s.fans, 1, 10'000'000);
+  r.integer("population", "pre_queue", s.pre_queue, 0, 10'000'000);
+  r.integer("population", "arrival_spread_s", s.arrival_spread_s, 0, 86'400);
+  r.integer("population", "seats_min", s.seats_min, 1, 100);
+  r.integer("population", "seats_max", s.seats_max, 1, 100);
+  r.integer("population", "think_min_s", s.think_min_s, 0, 3600);
+  r.integer("population", "think_max_s", s.think_max_s, 0, 3600);
+  r.integer("population", "poll_every_s", s.poll_every_s, 1, 600);
+  r.number("population", "abandon_rate", s.abandon_rate, 0, 1);
+  r.number("population", "decline_rate", s.decline_rate, 0, 1);
+  r.integer("population", "max_duration_s", s.max_duration_s, 1, 7 * 86'400);
+  r.number("expect", "sold_share", s.expect_sold_share, 0, 1);
+  r.check_unknown();
+  if (!r.error()) {
+    if (s.queue_mode != "shuffle" && s.queue_mode != "fifo")
+      r.fail("sale", "queue_mode", "must be \"shuffle\" or \"fifo\"");
+    if (s.pre_queue > s.fans)
+      r.fail("population", "pre_queue", "must not exceed population.fans");
+    if (s.seats_min > s.seats_max)
+      r.fail("population", "seats_min", "must not exceed population.seats_max");
+    if (s.seats_max > s.max_tickets_per_account)
+      r.fail("population", "seats_max", "must not exceed sale.max_tickets_per_account");
+    if (s.think_min_s > s.think_max_s)
+      r.fail("population", "think_min_s", "must not exceed population.think_max_s");
+  }
+  if (r.error())
+    return r.error();
+  return s;
+}
+
+} // namespace seatgrab::scenarios

@@ -1,0 +1,94 @@
+// Tests of the scenario runner: theatre-small sells out in-process with every promise verified,
+// a run is reproducible from its seed, and bad scenario files are refused naming file and key.
+#include "messages/ec.hpp"
+#include "scenarios/runner.hpp"
+#include "scenarios/scenario.hpp"
+
+#include <doctest/doctest.h>
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <fstream>
+
+namespace sg = seatgrab;
+
+namespace {
+
+const std::filesystem::path scenario_dir = std::filesystem::path{SEATGRAB_SOURCE_DIR} / "scenarios";
+
+std::filesystem::path write_file(const std::string& name, const std::string& text) {
+  auto path = std::filesystem::temp_directory_path() / name;
+  std::ofstream{path} << text;
+  return path;
+}
+
+std::string error_of(const std::string& toml) {
+  auto s = sg::scenarios::load_scenario(write_file("bad-scenario.toml", toml));
+  REQUIRE_FALSE(s);
+  CHECK(s.error() == sg::ec::invalid_input);
+  return sg::render(s.error());
+}
+
+} // namespace
+
+TEST_CASE("theatre-small sells out in-process, and the verifier finds every promise kept") {
+  auto s = sg::scenarios::load_scenario(scenario_dir / "theatre-small.toml");
+  REQUIRE_MESSAGE(s, sg::render(s.error()));
+  auto r = sg::scenarios::run_in_process(*s, 42, scenario_dir);
+  REQUIRE_MESSAGE(r, sg::render(r.error()));
+  INFO(r->summary());
+  CHECK(r->ok());
+  CHECK(r->checked.violations.empty());
+  CHECK(r->seats == 494);
+  CHECK(r->seats_sold >= 485); // 98 %, as the file expects
+  CHECK(r->checked.seats_sold == r->seats_sold);
+  CHECK(r->checked.tickets_valid == r->seats_sold); // one valid ticket per sold seat
+  CHECK(r->joined == 600);
+  CHECK(r->checked.admissions == r->admitted);
+  CHECK(r->abandoned > 0); // the behaviours happened
+  CHECK(r->declined > 0);
+  CHECK(r->checked.expiries >= r->abandoned); // abandoned holds ran out (some declines too)
+  auto report = nlohmann::json::parse(r->json());
+  CHECK(report["ok"] == true);
+  CHECK(report["series"]["rows"].size() == r->series.size());
+  CHECK(r->html().find("<svg") != std::string::npos);
+}
+
+TEST_CASE("the same seed gives the same report; another seed another run") {
+  auto s = sg::scenarios::load_scenario(write_file("tiny.toml", R"(
+name = "tiny"
+[sale]
+admission_per_min = 600
+max_tickets_per_account = 4
+opens_after_s = 10
+[population]
+fans = 120
+pre_queue = 40
+arrival_spread_s = 30
+think_max_s = 20
+)"));
+  REQUIRE_MESSAGE(s, sg::render(s.error()));
+  auto a = sg::scenarios::run_in_process(*s, 5, scenario_dir);
+  auto b = sg::scenarios::run_in_process(*s, 5, scenario_dir);
+  auto c = sg::scenarios::run_in_process(*s, 6, scenario_dir);
+  REQUIRE(a);
+  REQUIRE(b);
+  REQUIRE(c);
+  CHECK(a->ok());
+  CHECK(a->json() == b->json());
+  CHECK(a->json() != c->json());
+}
+
+TEST_CASE("bad scenario files are refused, naming the file and the key") {
+  CHECK(error_of("[population]\nfanz = 3\n").find("population.fanz is not a known key") !=
+        std::string::npos);
+  CHECK(error_of("[population]\nfans = -3\n").find("population.fans must be an integer") !=
+        std::string::npos);
+  CHECK(error_of("[sale]\nqueue_mode = \"random\"\n").find("sale.queue_mode") != std::string::npos);
+  CHECK(error_of("[population]\nabandon_rate = 2.5\n").find("population.abandon_rate") !=
+        std::string::npos);
+  CHECK(error_of("[population]\nseats_max = 9\n[sale]\nmax_tickets_per_account = 4\n")
+            .find("population.seats_max must not exceed") != std::string::npos);
+  auto syntax = error_of("[sale\nhold_ttl_s = 3\n");
+  CHECK(syntax.find("bad-scenario.toml:1:") != std::string::npos); // file and line
+}
