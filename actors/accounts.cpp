@@ -1,8 +1,8 @@
 #include "actors/accounts.hpp"
 
 #include "actors/journal_client.hpp"
+#include "actors/replay.hpp"
 #include "domain/accounts.hpp"
-#include "persistence/recovery.hpp"
 
 #include <caf/actor_system.hpp>
 #include <caf/typed_event_based_actor.hpp>
@@ -27,8 +27,8 @@ namespace {
 
 using self_ptr = accounts_actor::stateful_pointer<accounts_actor_state>;
 
-constexpr const char* kind = "accounts";
-constexpr const char* entity = "registry";
+const std::string kind = "accounts";
+const std::string entity = "registry";
 
 domain::time_point now(self_ptr self) {
   return self->state.ctx->clock.now(self->clock());
@@ -48,31 +48,14 @@ account_summary summary_of(const domain::account_info& a) {
   return account_summary{a.id, a.email, a.is_operator, to_ms(a.created_at)};
 }
 
-caf::expected<domain::accounts_state> recover(const actor_context& ctx) {
-  auto restored = persistence::recover<domain::accounts_state>(
-      *ctx.db, kind, entity, [] { return domain::accounts_state{}; },
-      [](std::string_view) -> caf::expected<domain::accounts_state> {
-        return caf::make_error(ec::storage_corruption, "accounts have no snapshots");
-      },
-      [](domain::accounts_state& st, std::string_view bytes) -> caf::expected<void> {
-        pb::accounts_event ev;
-        if (!ev.ParseFromArray(bytes.data(), static_cast<int>(bytes.size())))
-          return caf::make_error(ec::storage_corruption, "accounts event does not parse");
-        if (auto err = st.apply(ev))
-          return err;
-        return {};
-      });
-  if (!restored)
-    return restored.error();
-  return std::move(restored->first);
-}
-
 accounts_actor::behavior_type accounts(self_ptr self, context_ptr ctx, accounts_options opts) {
   auto& st = self->state;
   st.ctx = std::move(ctx);
   st.opts = opts;
   st.journal.emplace(*st.ctx->journal);
-  if (auto restored = recover(*st.ctx); !restored) {
+  if (auto restored = replay_journal<domain::accounts_state, pb::accounts_event>(
+          *st.ctx, kind, entity, domain::accounts_state{});
+      !restored) {
     spdlog::error("accounts cannot start: {}", render(restored.error()));
     self->quit(restored.error());
   } else {

@@ -1,10 +1,10 @@
 #include "actors/box_office.hpp"
 
 #include "actors/journal_client.hpp"
+#include "actors/replay.hpp"
 #include "domain/checkout.hpp"
 #include "domain/ticket.hpp"
 #include "domain/ticket_registry.hpp"
-#include "persistence/recovery.hpp"
 #include "security/ticket_signature.hpp"
 
 #include <caf/actor_system.hpp>
@@ -49,9 +49,9 @@ namespace {
 
 using self_ptr = box_office_actor::stateful_pointer<box_office_state>;
 
-constexpr const char* checkout_kind = "checkout";
-constexpr const char* payment_kind = "payment";
-constexpr const char* ticket_kind = "ticket";
+const std::string checkout_kind = "checkout";
+const std::string payment_kind = "payment";
+const std::string ticket_kind = "ticket";
 
 domain::time_point now(self_ptr self) {
   return self->state.ctx->clock.now(self->clock());
@@ -59,13 +59,6 @@ domain::time_point now(self_ptr self) {
 
 int64_t to_ms(domain::time_point t) {
   return t.time_since_epoch().count();
-}
-
-/// Our `ec` in `err`, or none for errors of other categories.
-ec ec_of(const caf::error& err) {
-  if (err.category() == caf::atom("seatgrab"))
-    return static_cast<ec>(err.code());
-  return ec::none;
 }
 
 /// Journals the gateway's queued events plus `order_ev` and `ticket_ev` (if any) in one write
@@ -333,27 +326,6 @@ void release_seats(self_ptr self) {
   }
 }
 
-template <class State, class Event>
-caf::expected<State> replay(const actor_context& ctx, const char* kind, const std::string& entity,
-                            State fresh) {
-  auto restored = persistence::recover<State>(
-      *ctx.db, kind, entity, [&] { return fresh; },
-      [&](std::string_view) -> caf::expected<State> {
-        return caf::make_error(ec::storage_corruption, std::string{kind} + " has no snapshots");
-      },
-      [](State& st, std::string_view bytes) -> caf::expected<void> {
-        Event ev;
-        if (!ev.ParseFromArray(bytes.data(), static_cast<int>(bytes.size())))
-          return caf::make_error(ec::storage_corruption, "event does not parse");
-        if (auto err = st.apply(ev))
-          return err;
-        return {};
-      });
-  if (!restored)
-    return restored.error();
-  return std::move(restored->first);
-}
-
 std::string ticket_key_name(const std::string& event_id) {
   return "ticket-key/" + event_id;
 }
@@ -423,16 +395,16 @@ caf::error recover(self_ptr self, const domain::payment_settings& payments) {
   auto gw = domain::simulated_gateway::make(payments);
   if (!gw)
     return gw.error();
-  gw = replay<domain::simulated_gateway, pb::payment_event>(*st.ctx, payment_kind, st.entity,
-                                                            std::move(*gw));
+  gw = replay_journal<domain::simulated_gateway, pb::payment_event>(*st.ctx, payment_kind,
+                                                                    st.entity, std::move(*gw));
   if (!gw)
     return gw.error();
-  auto orders = replay<domain::checkout_state, pb::checkout_event>(
+  auto orders = replay_journal<domain::checkout_state, pb::checkout_event>(
       *st.ctx, checkout_kind, st.entity, domain::checkout_state{st.entity});
   if (!orders)
     return orders.error();
   domain::gate_verifier verifier{st.entity, st.key->public_bytes(), st.rotation};
-  auto tickets = replay<domain::ticket_registry, pb::ticket_event>(
+  auto tickets = replay_journal<domain::ticket_registry, pb::ticket_event>(
       *st.ctx, ticket_kind, st.entity, domain::ticket_registry{st.entity, std::move(verifier)});
   if (!tickets)
     return tickets.error();

@@ -1,8 +1,8 @@
 #include "actors/session.hpp"
 
 #include "actors/journal_client.hpp"
+#include "actors/replay.hpp"
 #include "domain/session.hpp"
-#include "persistence/recovery.hpp"
 #include "security/admission_token.hpp"
 
 #include <caf/actor_system.hpp>
@@ -55,7 +55,7 @@ namespace {
 
 using self_ptr = session_actor::stateful_pointer<session_actor_state>;
 
-constexpr const char* kind = "session";
+const std::string kind = "session";
 
 domain::time_point now(self_ptr self) {
   return self->state.ctx->clock.now(self->clock());
@@ -63,12 +63,6 @@ domain::time_point now(self_ptr self) {
 
 int64_t to_ms(domain::time_point t) {
   return t.time_since_epoch().count();
-}
-
-ec ec_of(const caf::error& err) {
-  if (err.category() == caf::atom("seatgrab"))
-    return static_cast<ec>(err.code());
-  return ec::none;
 }
 
 void touch(self_ptr self) {
@@ -313,25 +307,6 @@ void leave_queue(self_ptr self, const std::string& event_id) {
           [](caf::error&) {});
 }
 
-caf::expected<domain::session_state> recover(const actor_context& ctx, const std::string& account) {
-  auto restored = persistence::recover<domain::session_state>(
-      *ctx.db, kind, account, [&] { return domain::session_state{account}; },
-      [](std::string_view) -> caf::expected<domain::session_state> {
-        return caf::make_error(ec::storage_corruption, "sessions have no snapshots");
-      },
-      [](domain::session_state& st, std::string_view bytes) -> caf::expected<void> {
-        pb::session_event ev;
-        if (!ev.ParseFromArray(bytes.data(), static_cast<int>(bytes.size())))
-          return caf::make_error(ec::storage_corruption, "session event does not parse");
-        if (auto err = st.apply(ev))
-          return err;
-        return {};
-      });
-  if (!restored)
-    return restored.error();
-  return std::move(restored->first);
-}
-
 session_actor::behavior_type session(self_ptr self, std::string account, directory_actor directory,
                                      context_ptr ctx, session_options opts) {
   auto& st = self->state;
@@ -341,7 +316,9 @@ session_actor::behavior_type session(self_ptr self, std::string account, directo
   st.opts = opts;
   st.journal.emplace(*st.ctx->journal);
   touch(self);
-  if (auto restored = recover(*st.ctx, st.account); !restored) {
+  if (auto restored = replay_journal<domain::session_state, pb::session_event>(
+          *st.ctx, kind, st.account, domain::session_state{st.account});
+      !restored) {
     spdlog::error("session {} cannot start: {}", st.account, render(restored.error()));
     self->quit(restored.error());
   } else {

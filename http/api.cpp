@@ -655,9 +655,12 @@ struct api::impl : std::enable_shared_from_this<api::impl> {
     };
   }
 
-  template <class T, class... Ts>
-  void lookup(const call& c, Ts... xs, std::function<void(T&)> k) {
-    ask<T>(sys, directory, or_problem<T>(c.ex, std::move(k)), atom::get_v, xs...);
+  /// Answers `err` as a problem, or `status` with `render(value)` as JSON.
+  template <class T>
+  static std::function<void(caf::expected<T>)>
+  reply_json(std::shared_ptr<exchange> ex, unsigned status, json (*render)(const T&)) {
+    return or_problem<T>(
+        ex, [ex, status, render](T& x) { ex->respond(json_response(status, render(x))); });
   }
 
   void with_session(const call& c, const std::string& account,
@@ -1205,11 +1208,8 @@ struct api::impl : std::enable_shared_from_this<api::impl> {
       auto ex = c.ex;
       auto event_id = c.params[0];
       with_session(c, who.account, [this, self, ex, event_id, device](session_actor& s) {
-        ask<queue_status>(
-            sys, s,
-            or_problem<queue_status>(
-                ex, [ex](queue_status& st) { ex->respond(json_response(201, queue_json(st))); }),
-            atom::join_v, event_id, device);
+        ask<queue_status>(sys, s, reply_json<queue_status>(ex, 201, &queue_json), atom::join_v,
+                          event_id, device);
       });
     });
   }
@@ -1398,11 +1398,8 @@ struct api::impl : std::enable_shared_from_this<api::impl> {
       auto ex = c.ex;
       auto hold_id = c.params[0];
       with_session(c, who.account, [this, self, ex, hold_id, card, key](session_actor& s) {
-        ask<order_info>(
-            sys, s,
-            or_problem<order_info>(
-                ex, [ex](order_info& o) { ex->respond(json_response(201, order_json(o))); }),
-            atom::confirm_v, hold_id, card, key);
+        ask<order_info>(sys, s, reply_json<order_info>(ex, 201, &order_json), atom::confirm_v,
+                        hold_id, card, key);
       });
     });
   }
@@ -1427,30 +1424,22 @@ struct api::impl : std::enable_shared_from_this<api::impl> {
 
   void order(const call& c) {
     auto ex = c.ex;
-    with_owned(
-        c, false,
-        [this, self = shared_from_this(), ex](auth_info who, std::string, std::string id,
-                                              box_office_actor& office) {
-          ask<order_info>(
-              sys, office,
-              or_problem<order_info>(
-                  ex, [ex](order_info& o) { ex->respond(json_response(200, order_json(o))); }),
-              atom::get_v, atom::order_v, id, who.account);
-        });
+    with_owned(c, false,
+               [this, self = shared_from_this(), ex](auth_info who, std::string, std::string id,
+                                                     box_office_actor& office) {
+                 ask<order_info>(sys, office, reply_json<order_info>(ex, 200, &order_json),
+                                 atom::get_v, atom::order_v, id, who.account);
+               });
   }
 
   void ticket(const call& c) {
     auto ex = c.ex;
-    with_owned(
-        c, false,
-        [this, self = shared_from_this(), ex](auth_info who, std::string, std::string id,
-                                              box_office_actor& office) {
-          ask<ticket_info>(
-              sys, office,
-              or_problem<ticket_info>(
-                  ex, [ex](ticket_info& t) { ex->respond(json_response(200, ticket_json(t))); }),
-              atom::get_v, atom::ticket_v, id, who.account);
-        });
+    with_owned(c, false,
+               [this, self = shared_from_this(), ex](auth_info who, std::string, std::string id,
+                                                     box_office_actor& office) {
+                 ask<ticket_info>(sys, office, reply_json<ticket_info>(ex, 200, &ticket_json),
+                                  atom::get_v, atom::ticket_v, id, who.account);
+               });
   }
 
   void ticket_qr(const call& c) {
@@ -1545,12 +1534,7 @@ struct api::impl : std::enable_shared_from_this<api::impl> {
                      [this, self, ex, who, id, office](caf::expected<account_summary> target) {
                        if (!target)
                          return ex->respond(field_problem("to", "no account with that email"));
-                       ask<ticket_info>(sys, office,
-                                        or_problem<ticket_info>(ex,
-                                                                [ex](ticket_info& t) {
-                                                                  ex->respond(json_response(
-                                                                      200, ticket_json(t)));
-                                                                }),
+                       ask<ticket_info>(sys, office, reply_json<ticket_info>(ex, 200, &ticket_json),
                                         atom::transfer_v, id, who.account, target->id);
                      },
                      atom::get_v, atom::account_v, to);
@@ -1559,16 +1543,12 @@ struct api::impl : std::enable_shared_from_this<api::impl> {
 
   void refund(const call& c) {
     auto ex = c.ex;
-    with_owned(
-        c, true,
-        [this, self = shared_from_this(), ex](auth_info who, std::string, std::string id,
-                                              box_office_actor& office) {
-          ask<ticket_info>(
-              sys, office,
-              or_problem<ticket_info>(
-                  ex, [ex](ticket_info& t) { ex->respond(json_response(200, ticket_json(t))); }),
-              atom::refund_v, id, who.account, who.is_operator);
-        });
+    with_owned(c, true,
+               [this, self = shared_from_this(), ex](auth_info who, std::string, std::string id,
+                                                     box_office_actor& office) {
+                 ask<ticket_info>(sys, office, reply_json<ticket_info>(ex, 200, &ticket_json),
+                                  atom::refund_v, id, who.account, who.is_operator);
+               });
   }
 
   void scan(const call& c) {

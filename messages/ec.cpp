@@ -80,6 +80,10 @@ std::string_view to_string(ec x) noexcept {
   return "unknown_ec";
 }
 
+ec ec_of(const caf::error& err) noexcept {
+  return err.category() == caf::atom("seatgrab") ? static_cast<ec>(err.code()) : ec::none;
+}
+
 std::string render(const caf::error& err) {
   if (!err)
     return "none";

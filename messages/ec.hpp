@@ -88,6 +88,10 @@ enum class ec : uint8_t {
 /// Stable snake_case name of `x`, e.g. "seat_taken".
 std::string_view to_string(ec x) noexcept;
 
+/// The `ec` in `err`; `ec::none` for errors of other categories (CAF's timeouts, a dead
+/// actor, ...).
+ec ec_of(const caf::error& err) noexcept;
+
 /// Renders a CAF error of our category as "name: context", others via CAF's own rendering.
 std::string render(const caf::error& err);
 

@@ -118,10 +118,6 @@ private:
   directory_actor directory_;
 };
 
-ec ec_of(const caf::error& err) {
-  return err.category() == caf::atom("seatgrab") ? static_cast<ec>(err.code()) : ec::none;
-}
-
 caf::expected<domain::venue> venue_of(const scenario& s, const std::filesystem::path& dir) {
   if (s.venue == "theatre")
     return domain::generate_theatre();

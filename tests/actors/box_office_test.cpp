@@ -79,6 +79,20 @@ std::vector<outcome> checkout(sg::test::node_fixture& node, const std::string& k
   return result;
 }
 
+/// The payment ledger as the journal has it (replayed into a fresh simulated gateway).
+sg::domain::simulated_gateway payments(sg::test::node_fixture& node) {
+  auto gw = sg::domain::simulated_gateway::make({});
+  REQUIRE(gw);
+  auto log = node.db().load("payment", "gig");
+  REQUIRE(log);
+  for (auto& [seq, bytes] : log->tail) {
+    sg::pb::payment_event ev;
+    REQUIRE(ev.ParseFromString(bytes));
+    REQUIRE_FALSE(gw->apply(ev));
+  }
+  return std::move(*gw);
+}
+
 /// The gate's offline verifier for "gig", from the box office's published keys.
 sg::domain::gate_verifier gate_of(sg::test::node_fixture& node) {
   auto keys = node.call<sg::gate_keys>(node.box_office("gig"), sg::atom::get_v, sg::atom::gate_v);
@@ -157,16 +171,8 @@ TEST_CASE("an expired hold fails the order and voids the authorization") {
   CHECK((out[0].err == sg::ec::hold_expired || out[0].err == sg::ec::hold_not_found));
   CHECK(status(node, "A", "A-1-1") == sg::seat_state::free);
   // The payment was voided: replay the journal's payment ledger.
-  auto gw = sg::domain::simulated_gateway::make({});
-  REQUIRE(gw);
-  auto log = node.db().load("payment", "gig");
-  REQUIRE(log);
-  for (auto& [seq, bytes] : log->tail) {
-    sg::pb::payment_event ev;
-    REQUIRE(ev.ParseFromString(bytes));
-    REQUIRE_FALSE(gw->apply(ev));
-  }
-  auto p = gw->find("p1");
+  auto gw = payments(node);
+  auto p = gw.find("p1");
   REQUIRE(p);
   CHECK(p->status == sg::domain::payment_status::voided);
 }
@@ -226,16 +232,8 @@ TEST_CASE("a coordinator killed after any journal write resumes or compensates o
       node.advance(1s);
       auto out = checkout(node, "k1", card);
       REQUIRE(out.size() == 1);
-      auto gw = sg::domain::simulated_gateway::make({});
-      REQUIRE(gw);
-      auto log = node.db().load("payment", "gig");
-      REQUIRE(log);
-      for (auto& [seq, bytes] : log->tail) {
-        sg::pb::payment_event ev;
-        REQUIRE(ev.ParseFromString(bytes));
-        REQUIRE_FALSE(gw->apply(ev));
-      }
-      auto p = gw->find("p1");
+      auto gw = payments(node);
+      auto p = gw.find("p1");
       auto tickets = node.call<std::vector<sg::ticket_info>>(
           node.box_office("gig"), sg::atom::get_v, sg::atom::tickets_v, "alice");
       REQUIRE(tickets);
@@ -371,16 +369,8 @@ TEST_CASE("a refund pays back, revokes the ticket and puts the seat back on sale
   CHECK(s.scan(code) == "revoked");
   CHECK(s.refund("o1-1", "alice").error() == sg::ec::ticket_refunded);
   // The money: the payment ledger in the journal shows 1000 of 1500 refunded.
-  auto gw = sg::domain::simulated_gateway::make({});
-  REQUIRE(gw);
-  auto log = node.db().load("payment", "gig");
-  REQUIRE(log);
-  for (auto& [seq, bytes] : log->tail) {
-    sg::pb::payment_event ev;
-    REQUIRE(ev.ParseFromString(bytes));
-    REQUIRE_FALSE(gw->apply(ev));
-  }
-  CHECK(gw->find("p1")->refunded_minor == 1000);
+  auto gw = payments(node);
+  CHECK(gw.find("p1")->refunded_minor == 1000);
   // The refunded seat sells again, to someone else.
   REQUIRE(node.call<sg::hold_receipt>(node.event("gig"), hold_v,
                                       sg::hold_request{"h2", "bob", {"A-1-1"}, {}, 0}));
