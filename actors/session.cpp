@@ -11,7 +11,7 @@
 #include <openssl/sha.h>
 #include <spdlog/spdlog.h>
 
-#include <deque>
+#include <list>
 #include <map>
 #include <memory>
 #include <optional>
@@ -39,7 +39,7 @@ struct session_actor_state {
   session_options opts;
   std::optional<domain::session_state> session;
   std::optional<journal_client> journal;
-  std::deque<pending_hold> holds_waiting;
+  std::list<pending_hold> holds_waiting; // mostly empty: a deque would allocate anyway
   bool holding = false;
   /// Looked up once: event actors with their settings, and box offices (until one fails).
   std::map<std::string, std::pair<event_actor, event_info>, std::less<>> events;

@@ -17,6 +17,7 @@
 #include <map>
 #include <optional>
 #include <set>
+#include <unordered_map>
 
 namespace seatgrab::cluster {
 
@@ -32,6 +33,7 @@ struct directory_state {
   std::map<std::string, waiting_room_actor> waiting_rooms;
   std::map<std::string, box_office_actor> box_offices;
   std::map<std::string, session_actor> sessions; // by account; monitored, not linked
+  std::unordered_map<caf::actor_id, std::string> session_accounts; // down messages name the actor
   accounts_actor accounts;
   std::map<std::string, section_actor> section_actors; // by section entity id
   std::map<std::string, domain::section_config> section_configs;
@@ -205,14 +207,13 @@ directory_actor::behavior_type directory(self_ptr self, actors::context_ptr ctx,
     forget(self->state.section_actors, "section");
     forget(self->state.box_offices, "box office");
     // A passivated session leaves quietly.
-    auto& sessions = self->state.sessions;
-    for (auto i = sessions.begin(); i != sessions.end(); ++i)
-      if (i->second.address() == msg.source) {
-        if (msg.reason && msg.reason != caf::exit_reason::normal)
-          spdlog::warn("session {} stopped: {}", i->first, render(msg.reason));
-        sessions.erase(i);
-        break;
-      }
+    auto& st = self->state;
+    if (auto i = st.session_accounts.find(msg.source.id()); i != st.session_accounts.end()) {
+      if (msg.reason && msg.reason != caf::exit_reason::normal)
+        spdlog::warn("session {} stopped: {}", i->second, render(msg.reason));
+      st.sessions.erase(i->second);
+      st.session_accounts.erase(i);
+    }
   });
   return {
       [=](atom::put, atom::venue, std::string& json) -> caf::result<std::string> {
@@ -283,6 +284,7 @@ directory_actor::behavior_type directory(self_ptr self, actors::context_ptr ctx,
                                          st.opts.session);
         self->monitor(hdl);
         st.sessions.emplace(account, hdl);
+        st.session_accounts.emplace(hdl.id(), account);
         return hdl;
       },
       [=](atom::get, atom::box_office, std::string& id) -> caf::result<box_office_actor> {

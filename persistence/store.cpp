@@ -93,6 +93,19 @@ store::~store() {
 }
 
 caf::expected<std::unique_ptr<store>> store::open(const store_options& opts) {
+  return open(opts, {});
+}
+
+caf::expected<std::unique_ptr<store>>
+store::open_secondary(const std::filesystem::path& dir,
+                      const std::filesystem::path& secondary_dir) {
+  if (secondary_dir.empty())
+    return caf::make_error(ec::storage_unavailable, "no directory for the secondary instance");
+  return open({dir, durability::fsync}, secondary_dir);
+}
+
+caf::expected<std::unique_ptr<store>> store::open(const store_options& opts,
+                                                  const std::filesystem::path& secondary) {
   std::unique_ptr<store> result{new store};
   result->opts_ = opts;
   rocksdb::Options db_opts;
@@ -104,7 +117,11 @@ caf::expected<std::unique_ptr<store>> store::open(const store_options& opts) {
   db_opts.wal_recovery_mode = rocksdb::WALRecoveryMode::kTolerateCorruptedTailRecords;
   db_opts.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
   db_opts.keep_log_file_num = 3;
-  if (opts.mode == durability::none) {
+  if (!secondary.empty()) {
+    db_opts.create_if_missing = false;
+    db_opts.create_missing_column_families = false;
+    db_opts.max_open_files = -1; // a secondary instance must keep every file open
+  } else if (opts.mode == durability::none) {
     result->mem_env_.reset(rocksdb::NewMemEnv(rocksdb::Env::Default()));
     db_opts.env = result->mem_env_.get();
   } else {
@@ -126,7 +143,9 @@ caf::expected<std::unique_ptr<store>> store::open(const store_options& opts) {
   if (opts.mode == durability::none && !opts.dir.is_absolute())
     path = "/" + path;
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
-  auto st = rocksdb::DB::Open(db_opts, path, families, &handles, &result->db_);
+  auto st = secondary.empty() ? rocksdb::DB::Open(db_opts, path, families, &handles, &result->db_)
+                              : rocksdb::DB::OpenAsSecondary(db_opts, path, secondary.string(),
+                                                             families, &handles, &result->db_);
   if (!st.ok())
     return to_error(st, "opening data dir " + opts.dir.string());
   result->handles_ = std::move(handles);

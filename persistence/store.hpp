@@ -85,6 +85,11 @@ public:
   /// created or read), `storage_locked` (another process has it), `storage_io`.
   static caf::expected<std::unique_ptr<store>> open(const store_options& opts);
 
+  /// Opens the database in `dir`, which another process may be running, read-only as a RocksDB
+  /// secondary instance keeping its own files in `secondary_dir` (e.g. to verify a live node).
+  static caf::expected<std::unique_ptr<store>>
+  open_secondary(const std::filesystem::path& dir, const std::filesystem::path& secondary_dir);
+
   durability mode() const noexcept { return opts_.mode; }
   const std::filesystem::path& dir() const noexcept { return opts_.dir; }
 
@@ -123,6 +128,8 @@ public:
 
 private:
   store() = default;
+  static caf::expected<std::unique_ptr<store>> open(const store_options& opts,
+                                                    const std::filesystem::path& secondary);
   rocksdb::ColumnFamilyHandle* handle(column cf) const;
   caf::error read_journal(std::string_view kind, std::string_view entity, entity_log& log) const;
 

@@ -1,9 +1,16 @@
 #pragma once
 
-// Runs a scenario in-process on virtual time with the real actors (CAF's test coordinator, a
-// memory-only store): seeded and reproducible, the same seed gives the same report. Then the
-// journals are checked by `verify`, independently of the code under test.
+// Runs a scenario's crowd against a node, then checks what happened:
+// - `run_in_process`: on virtual time with the real actors (CAF's test coordinator, a
+//   memory-only store); seeded and reproducible, the same seed gives the same report. The
+//   journals are then checked by `verify`, independently of the code under test.
+// - `run_over_http`: against a running node, with an asynchronous HTTP client playing the fans
+//   in real time (scaled by the scenario's `http.time_scale`). The fans' own book of who owns
+//   which seat is checked against the node's seat map; `verify` runs on the node's journals
+//   when the caller can read its data directory.
 
+#include "messages/inventory.hpp"
+#include "scenarios/crowd.hpp"
 #include "scenarios/scenario.hpp"
 #include "scenarios/verify.hpp"
 
@@ -11,6 +18,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -19,33 +27,47 @@ namespace seatgrab::scenarios {
 /// One second of the run, as plotted.
 struct sample {
   uint32_t t_s = 0;
-  uint64_t waiting = 0;  ///< fans in the queue
-  uint64_t admitted = 0; ///< admissions so far
-  uint64_t sold = 0;     ///< seats sold so far
+  uint64_t waiting = 0;   ///< fans in the queue
+  uint64_t admitted = 0;  ///< admissions so far
+  uint64_t sold = 0;      ///< seats sold now
+  uint64_t throttled = 0; ///< 429 answers so far (HTTP)
+  uint64_t errors = 0;    ///< unexpected answers so far
+};
+
+/// Percentiles of one kind of call, in milliseconds.
+struct latency_summary {
+  uint64_t count = 0;
+  double p50 = 0;
+  double p95 = 0;
+  double p99 = 0;
 };
 
 struct run_result {
   std::string scenario;
   uint64_t seed = 0;
-  uint32_t duration_s = 0; ///< virtual seconds until every fan was done
+  std::string mode;        ///< "in-process, virtual time" or "http <url>, time scale x"
+  uint32_t duration_s = 0; ///< scenario seconds until every fan was done
   uint32_t seats = 0;
-  // What the fans did.
-  uint64_t joined = 0;
-  uint64_t admitted = 0;
-  uint64_t holds = 0;
-  uint64_t hold_failures = 0; ///< nothing left where they looked
-  uint64_t abandoned = 0;     ///< holds left to expire
-  uint64_t orders = 0;
-  uint64_t declined = 0;
-  uint64_t seats_sold = 0;
-  uint64_t gave_up = 0; ///< never got in before the end
+  tally fans;
+  uint64_t seats_sold = 0; ///< sold at the end, as the fans' book says
+  // HTTP only.
+  bool timed = false; ///< latencies were measured
+  latency_summary hold_ms;
+  latency_summary checkout_ms;
+  uint64_t requests = 0;
+  uint64_t throttled = 0; ///< 429 answers (retried after Retry-After)
   std::vector<sample> series;
+  bool journals_checked = false;
   verdict checked;
-  std::vector<std::string> unmet; ///< expectations of the scenario that failed
+  std::vector<std::string> violations; ///< seen from outside the journals
+  std::vector<std::string> errors;     ///< the first unexpected answers
+  std::vector<std::string> unmet;      ///< expectations of the scenario that failed
 
-  [[nodiscard]] bool ok() const noexcept { return checked.ok() && unmet.empty(); }
+  [[nodiscard]] bool ok() const noexcept {
+    return checked.ok() && violations.empty() && unmet.empty();
+  }
 
-  /// The report as JSON (deterministic for a seed).
+  /// The report as JSON (deterministic for a seed in-process).
   [[nodiscard]] std::string json() const;
 
   /// A few lines for the terminal.
@@ -55,11 +77,41 @@ struct run_result {
   [[nodiscard]] std::string html() const;
 };
 
-/// Runs `s` with `seed`; `venue_dir` resolves a venue file named by the scenario.
-caf::expected<run_result> run_in_process(const scenario& s, uint64_t seed,
-                                         const std::filesystem::path& venue_dir);
+struct run_options {
+  uint64_t seed = 1;
+  /// Resolves a venue file named by the scenario.
+  std::filesystem::path venue_dir;
+  /// Called about once a second of wall time with the latest sample (a progress line).
+  std::function<void(const sample&, const run_result&)> progress;
+  /// Test hook: in-process, the seat of the first order is also written as sold to a made-up
+  /// order, behind the actors' back, so the verifier has a double sale to find.
+  bool double_sell_one_seat = false;
+};
+
+caf::expected<run_result> run_in_process(const scenario& s, const run_options& opts);
+
+struct http_options {
+  std::string target; ///< "http://host:port"
+  std::string admin_token;
+  /// The node's data directory: if set, `verify` reads its journals after the run (through a
+  /// RocksDB secondary instance, so the node may keep running).
+  std::filesystem::path data_dir;
+};
+
+caf::expected<run_result> run_over_http(const scenario& s, const run_options& opts,
+                                        const http_options& http);
+
+/// The event a run puts on sale, starting at `start_ms`; over HTTP its times are scaled.
+event_info event_of(const scenario& s, std::string id, std::string venue_id, int64_t start_ms,
+                    double scale = 1);
+
+/// Checks the run's expectations and the fans' book against the journals' verdict.
+void judge(const scenario& s, run_result& r, const crowd& c, const std::string& event_id);
 
 /// Writes report.json, summary.txt and report.html into `dir` (created if missing).
 caf::error write_report(const run_result& r, const std::filesystem::path& dir);
+
+/// The scenario's venue: generated ("theatre", "stadium") or a JSON file in `dir`.
+caf::expected<std::string> venue_json(const scenario& s, const std::filesystem::path& dir);
 
 } // namespace seatgrab::scenarios

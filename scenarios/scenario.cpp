@@ -112,19 +112,31 @@ caf::expected<scenario> load_scenario(const std::filesystem::path& file) {
   r.integer("population", "fans", s.fans, 1, 10'000'000);
   r.integer("population", "pre_queue", s.pre_queue, 0, 10'000'000);
   r.integer("population", "arrival_spread_s", s.arrival_spread_s, 0, 86'400);
+  r.text("population", "arrival_curve", s.arrival_curve);
   r.integer("population", "seats_min", s.seats_min, 1, 100);
   r.integer("population", "seats_max", s.seats_max, 1, 100);
   r.integer("population", "think_min_s", s.think_min_s, 0, 3600);
   r.integer("population", "think_max_s", s.think_max_s, 0, 3600);
   r.integer("population", "poll_every_s", s.poll_every_s, 1, 600);
   r.number("population", "abandon_rate", s.abandon_rate, 0, 1);
+  r.integer("population", "patience", s.patience, 1, 255);
   r.number("population", "decline_rate", s.decline_rate, 0, 1);
+  r.number("population", "refund_rate", s.refund_rate, 0, 1);
+  r.number("population", "transfer_rate", s.transfer_rate, 0, 1);
+  r.integer("population", "refund_after_min_s", s.refund_after_min_s, 0, 86'400);
+  r.integer("population", "refund_after_max_s", s.refund_after_max_s, 0, 86'400);
   r.integer("population", "max_duration_s", s.max_duration_s, 1, 7 * 86'400);
+  r.number("http", "time_scale", s.time_scale, 0.001, 10);
+  r.integer("http", "connections", s.connections, 1, 10'000);
   r.number("expect", "sold_share", s.expect_sold_share, 0, 1);
   r.check_unknown();
   if (!r.error()) {
     if (s.queue_mode != "shuffle" && s.queue_mode != "fifo")
       r.fail("sale", "queue_mode", "must be \"shuffle\" or \"fifo\"");
+    if (s.arrival_curve != "even" && s.arrival_curve != "spike")
+      r.fail("population", "arrival_curve", "must be \"even\" or \"spike\"");
+    if (s.refund_after_min_s > s.refund_after_max_s)
+      r.fail("population", "refund_after_min_s", "must not exceed population.refund_after_max_s");
     if (s.pre_queue > s.fans)
       r.fail("population", "pre_queue", "must not exceed population.fans");
     if (s.seats_min > s.seats_max)

@@ -25,15 +25,26 @@ struct scenario {
   // [population]
   uint32_t fans = 1000;
   uint32_t pre_queue = 0;         ///< fans who join before the opening
-  uint32_t arrival_spread_s = 60; ///< the others arrive evenly over this after the opening
-  uint32_t seats_min = 1;         ///< seats a fan wants, uniform in [seats_min, seats_max]
+  uint32_t arrival_spread_s = 60; ///< the others arrive over this after the opening
+  /// "even" (uniform over the spread) or "spike" (most at the opening, fewer and fewer after).
+  std::string arrival_curve = "even";
+  uint32_t seats_min = 1; ///< seats a fan wants, uniform in [seats_min, seats_max]
   uint32_t seats_max = 4;
   uint32_t think_min_s = 5; ///< time between the hold and the checkout
   uint32_t think_max_s = 60;
-  uint32_t poll_every_s = 5;      ///< how often a waiting fan looks at the queue
-  double abandon_rate = 0.2;      ///< share of holds left to expire
-  double decline_rate = 0.05;     ///< share of checkouts with a declined card
-  uint32_t max_duration_s = 3600; ///< the run stops here (virtual time)
+  uint32_t poll_every_s = 5;        ///< how often a waiting fan looks at the queue
+  double abandon_rate = 0.2;        ///< share of holds left to expire
+  uint32_t patience = 20;           ///< searches that find nothing before a fan leaves
+  double decline_rate = 0.05;       ///< share of checkouts with a declined card
+  double refund_rate = 0;           ///< share of buyers who refund their tickets later
+  double transfer_rate = 0;         ///< share of buyers who give a ticket to another fan
+  uint32_t refund_after_min_s = 60; ///< time between the purchase and the refund or transfer
+  uint32_t refund_after_max_s = 600;
+  uint32_t max_duration_s = 3600; ///< the run stops here (scenario time)
+  // [http]
+  /// Real seconds per scenario second over HTTP (e.g. 0.02: a minute passes in 1.2 s).
+  double time_scale = 1;
+  uint32_t connections = 64; ///< keep-alive connections the HTTP client opens
   // [expect]
   /// Share of the seats that must be sold at the end (a sell-out may leave an orphan seat).
   double expect_sold_share = 0;

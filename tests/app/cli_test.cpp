@@ -99,6 +99,16 @@ TEST_CASE("scenario run: a report in the directory; bad files and modes are refu
   std::tie(code, out) =
       run("scenario run " + (dir / "tiny.toml").string() + " --target http://127.0.0.1:1");
   CHECK(code == 2);
-  CHECK(contains(out, "--target"));
+  CHECK(contains(out, "--admin-token is needed with --target"));
+  std::tie(code, out) = run("scenario run " + (dir / "tiny.toml").string() + " --data-dir " +
+                            (dir / "data").string());
+  CHECK(code == 2);
+  CHECK(contains(out, "--admin-token and --data-dir need --target"));
+  // Nobody listens on port 1: the run stops at its first request, naming it.
+  std::tie(code, out) = run("scenario run " + (dir / "tiny.toml").string() +
+                            " --quiet --target http://127.0.0.1:1 --admin-token x");
+  CHECK(code == 2);
+  CHECK(contains(out, "adding the venue"));
+  CHECK(contains(out, "connect"));
   fs::remove_all(dir);
 }

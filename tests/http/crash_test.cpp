@@ -1,7 +1,7 @@
 // kill -9 of `seatgrab serve` under HTTP load, then a restart on the same data dir: every hold
 // and order the server acknowledged (201) must still be there. The seed is printed.
 #include "tests/http/edge_fixture.hpp"
-#include "tests/support/process.hpp"
+#include "tests/support/server_process.hpp"
 
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
@@ -20,56 +20,6 @@
 using nlohmann::json;
 namespace sg = seatgrab;
 
-namespace {
-
-/// A `seatgrab serve` child on an ephemeral port.
-struct server_process {
-  sg::test::child proc;
-  uint16_t port = 0;
-
-  explicit server_process(const std::filesystem::path& dir) {
-    proc = sg::test::spawn_reading_stdout(SEATGRAB_BIN,
-                                          {"serve", "--data-dir", dir.string(), "--listen",
-                                           "127.0.0.1:0", "--admin-token", sg::test::admin_token,
-                                           "--rate-limit", "0", "--scrypt-cost", "10"});
-    REQUIRE(proc.pid > 0);
-    // The log line "listening on http://127.0.0.1:PORT" tells the port.
-    std::string out;
-    char buf[512];
-    while (out.find("listening on http://") == std::string::npos) {
-      auto n = read(proc.out, buf, sizeof(buf));
-      REQUIRE_MESSAGE(n > 0, out);
-      out.append(buf, static_cast<size_t>(n));
-    }
-    auto at = out.find("listening on http://127.0.0.1:") + 30;
-    port = static_cast<uint16_t>(std::stoi(out.substr(at)));
-    // Keep draining the pipe so the child never blocks on a full one.
-    std::thread{[fd = proc.out] {
-      char sink[512];
-      while (read(fd, sink, sizeof(sink)) > 0) {
-      }
-      close(fd);
-    }}.detach();
-  }
-
-  void kill9() {
-    ::kill(proc.pid, SIGKILL);
-    int status = 0;
-    waitpid(proc.pid, &status, 0);
-    proc.pid = -1;
-  }
-
-  ~server_process() {
-    if (proc.pid > 0) {
-      ::kill(proc.pid, SIGTERM);
-      int status = 0;
-      waitpid(proc.pid, &status, 0);
-    }
-  }
-};
-
-} // namespace
-
 TEST_CASE("kill -9 under load loses no acknowledged hold or order") {
   auto seed = std::getenv("SEATGRAB_SEED")
                   ? std::strtoull(std::getenv("SEATGRAB_SEED"), nullptr, 10)
@@ -85,7 +35,7 @@ TEST_CASE("kill -9 under load loses no acknowledged hold or order") {
   std::vector<std::pair<int, std::vector<std::string>>> acked_holds; // fan, seats
   std::vector<std::pair<int, std::string>> acked_orders;             // fan, order id
   {
-    server_process srv{dir};
+    sg::test::server_process srv{SEATGRAB_BIN, dir, sg::test::admin_token};
     sg::test::http_client c{srv.port};
     REQUIRE(c.with_token(sg::test::admin_token, "POST", "/v1/admin/venues",
                          sg::domain::to_json(sg::test::small_venue()))
@@ -175,7 +125,7 @@ TEST_CASE("kill -9 under load loses no acknowledged hold or order") {
   }
   REQUIRE_FALSE(acked_holds.empty());
   MESSAGE(acked_holds.size() << " holds and " << acked_orders.size() << " orders acknowledged");
-  server_process srv{dir};
+  sg::test::server_process srv{SEATGRAB_BIN, dir, sg::test::admin_token};
   sg::test::http_client c{srv.port};
   std::map<std::string, std::string> status;
   auto map = c.request("GET", "/v1/events/gig/seatmap");
@@ -204,7 +154,7 @@ TEST_CASE("SIGTERM stops serve gracefully: idle connections close, the journal i
   auto dir = std::filesystem::temp_directory_path() / "seatgrab-http-sigterm";
   std::filesystem::remove_all(dir);
   {
-    server_process srv{dir};
+    sg::test::server_process srv{SEATGRAB_BIN, dir, sg::test::admin_token};
     sg::test::http_client c{srv.port};
     auto creds = json{{"email", "a@example.com"}, {"password", "correct horse"}}.dump();
     REQUIRE(c.request("POST", "/v1/accounts", creds).result_int() == 201);
@@ -219,7 +169,7 @@ TEST_CASE("SIGTERM stops serve gracefully: idle connections close, the journal i
     CHECK(WEXITSTATUS(status) == 0);
   }
   // Everything acknowledged before the stop is there.
-  server_process srv{dir};
+  sg::test::server_process srv{SEATGRAB_BIN, dir, sg::test::admin_token};
   sg::test::http_client c{srv.port};
   CHECK(c.request("POST", "/v1/sessions",
                   json{{"email", "a@example.com"}, {"password", "correct horse"}}.dump())

@@ -7,6 +7,7 @@
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 
@@ -22,6 +23,13 @@ std::filesystem::path write_file(const std::string& name, const std::string& tex
   return path;
 }
 
+sg::scenarios::run_options options(uint64_t seed) {
+  sg::scenarios::run_options opts;
+  opts.seed = seed;
+  opts.venue_dir = scenario_dir;
+  return opts;
+}
+
 std::string error_of(const std::string& toml) {
   auto s = sg::scenarios::load_scenario(write_file("bad-scenario.toml", toml));
   REQUIRE_FALSE(s);
@@ -34,7 +42,7 @@ std::string error_of(const std::string& toml) {
 TEST_CASE("theatre-small sells out in-process, and the verifier finds every promise kept") {
   auto s = sg::scenarios::load_scenario(scenario_dir / "theatre-small.toml");
   REQUIRE_MESSAGE(s, sg::render(s.error()));
-  auto r = sg::scenarios::run_in_process(*s, 42, scenario_dir);
+  auto r = sg::scenarios::run_in_process(*s, options(42));
   REQUIRE_MESSAGE(r, sg::render(r.error()));
   INFO(r->summary());
   CHECK(r->ok());
@@ -43,11 +51,11 @@ TEST_CASE("theatre-small sells out in-process, and the verifier finds every prom
   CHECK(r->seats_sold >= 485); // 98 %, as the file expects
   CHECK(r->checked.seats_sold == r->seats_sold);
   CHECK(r->checked.tickets_valid == r->seats_sold); // one valid ticket per sold seat
-  CHECK(r->joined == 600);
-  CHECK(r->checked.admissions == r->admitted);
-  CHECK(r->abandoned > 0); // the behaviours happened
-  CHECK(r->declined > 0);
-  CHECK(r->checked.expiries >= r->abandoned); // abandoned holds ran out (some declines too)
+  CHECK(r->fans.joined == 600);
+  CHECK(r->checked.admissions >= r->fans.admitted); // some left, seeing it sold out
+  CHECK(r->fans.abandoned > 0);                     // the behaviours happened
+  CHECK(r->fans.declined > 0);
+  CHECK(r->checked.expiries >= r->fans.abandoned); // abandoned holds ran out (some declines too)
   auto report = nlohmann::json::parse(r->json());
   CHECK(report["ok"] == true);
   CHECK(report["series"]["rows"].size() == r->series.size());
@@ -68,15 +76,47 @@ arrival_spread_s = 30
 think_max_s = 20
 )"));
   REQUIRE_MESSAGE(s, sg::render(s.error()));
-  auto a = sg::scenarios::run_in_process(*s, 5, scenario_dir);
-  auto b = sg::scenarios::run_in_process(*s, 5, scenario_dir);
-  auto c = sg::scenarios::run_in_process(*s, 6, scenario_dir);
+  auto a = sg::scenarios::run_in_process(*s, options(5));
+  auto b = sg::scenarios::run_in_process(*s, options(5));
+  auto c = sg::scenarios::run_in_process(*s, options(6));
   REQUIRE(a);
   REQUIRE(b);
   REQUIRE(c);
   CHECK(a->ok());
   CHECK(a->json() == b->json());
   CHECK(a->json() != c->json());
+}
+
+TEST_CASE("refund-wave: refunded seats go back on sale and are bought again") {
+  auto s = sg::scenarios::load_scenario(scenario_dir / "refund-wave.toml");
+  REQUIRE_MESSAGE(s, sg::render(s.error()));
+  auto r = sg::scenarios::run_in_process(*s, options(11));
+  REQUIRE_MESSAGE(r, sg::render(r.error()));
+  INFO(r->summary());
+  CHECK(r->ok());
+  CHECK(r->fans.refunds > 0);
+  CHECK(r->fans.transfers > 0);
+  // More tickets were bought than seats are sold now: refunded seats were sold again.
+  CHECK(r->fans.seats_bought > r->seats_sold);
+  CHECK(r->seats_sold >= 480); // 97 % of 494, as the file expects
+  CHECK(r->checked.seats_sold == r->seats_sold);
+  CHECK(r->checked.tickets_valid == r->seats_sold); // refunded tickets are no longer valid
+}
+
+TEST_CASE("a run that double-sells a seat is caught by the verifier") {
+  auto s = sg::scenarios::load_scenario(scenario_dir / "theatre-small.toml");
+  REQUIRE_MESSAGE(s, sg::render(s.error()));
+  auto opts = options(42);
+  opts.double_sell_one_seat = true; // the test hook: one seat sold again behind the actors' back
+  auto r = sg::scenarios::run_in_process(*s, opts);
+  REQUIRE_MESSAGE(r, sg::render(r.error()));
+  INFO(r->summary());
+  CHECK_FALSE(r->ok());
+  auto sold_twice =
+      std::any_of(r->checked.violations.begin(), r->checked.violations.end(),
+                  [](const std::string& v) { return v.find("sold twice") != std::string::npos; });
+  CHECK(sold_twice);
+  CHECK(r->summary().find("FAILED") != std::string::npos);
 }
 
 TEST_CASE("bad scenario files are refused, naming the file and the key") {
@@ -89,6 +129,9 @@ TEST_CASE("bad scenario files are refused, naming the file and the key") {
         std::string::npos);
   CHECK(error_of("[population]\nseats_max = 9\n[sale]\nmax_tickets_per_account = 4\n")
             .find("population.seats_max must not exceed") != std::string::npos);
+  CHECK(error_of("[population]\narrival_curve = \"wave\"\n").find("population.arrival_curve") !=
+        std::string::npos);
+  CHECK(error_of("[http]\ntime_scale = 0\n").find("http.time_scale") != std::string::npos);
   auto syntax = error_of("[sale\nhold_ttl_s = 3\n");
   CHECK(syntax.find("bad-scenario.toml:1:") != std::string::npos); // file and line
 }

@@ -1,0 +1,350 @@
+#include "scenarios/crowd.hpp"
+
+#include "messages/ec.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+namespace seatgrab::scenarios {
+
+double latencies::percentile(double p) const {
+  if (ms.empty())
+    return 0;
+  auto sorted = ms;
+  std::sort(sorted.begin(), sorted.end());
+  // Nearest rank.
+  auto rank = static_cast<size_t>(std::ceil(p / 100.0 * static_cast<double>(sorted.size())));
+  return sorted[std::clamp<size_t>(rank, 1, sorted.size()) - 1];
+}
+
+std::string crowd::account_of(uint32_t fan) {
+  return "f" + std::to_string(fan + 1);
+}
+
+crowd::crowd(const scenario& s, uint64_t seed, std::vector<std::string> sections)
+    : s_(s), rng_(seed), sections_(std::move(sections)), due_(s.max_duration_s + 1) {
+  auto uniform = [&](uint32_t lo, uint32_t hi) {
+    return lo + static_cast<uint32_t>(rng_() % (uint64_t{hi} - lo + 1));
+  };
+  auto chance = [&](double p) { return static_cast<double>(rng_() % 1'000'000) < p * 1e6; };
+  fans_.resize(s.fans);
+  open_ = s.fans;
+  for (uint32_t i = 0; i < s.fans; ++i) {
+    auto& f = fans_[i];
+    if (i < s.pre_queue) {
+      f.arrive_s = uniform(0, s.opens_after_s > 0 ? s.opens_after_s - 1 : 0);
+    } else if (s.arrival_curve == "spike") {
+      // Most come right at the opening, fewer and fewer after: exponential, mean spread / 5.
+      auto u = static_cast<double>(rng_() % 1'000'000 + 1) / 1e6;
+      auto after = -std::log(u) * s.arrival_spread_s / 5.0;
+      f.arrive_s =
+          s.opens_after_s + static_cast<uint32_t>(std::min<double>(after, s.arrival_spread_s));
+    } else {
+      f.arrive_s = s.opens_after_s + uniform(0, s.arrival_spread_s);
+    }
+    f.wanted = static_cast<uint8_t>(uniform(s.seats_min, s.seats_max));
+    f.think_s = uniform(s.think_min_s, s.think_max_s);
+    f.abandons = chance(s.abandon_rate);
+    f.declines = chance(s.decline_rate);
+    f.refunds = chance(s.refund_rate);
+    f.transfers = !f.refunds && chance(s.transfer_rate);
+    wake(i, f.arrive_s);
+  }
+}
+
+void crowd::wake(uint32_t i, uint32_t at) {
+  fans_[i].next_s = at;
+  if (at < due_.size())
+    due_[at].push_back(i);
+  // Later than the run lasts: the fan is still under way at the end.
+}
+
+void crowd::done(uint32_t i) {
+  fans_[i].at = fan::step::done;
+  fans_[i].tickets.clear();
+  fans_[i].tickets.shrink_to_fit();
+  --open_;
+}
+
+void crowd::error(uint32_t i, const char* what, const caf::error& err) {
+  ++counts_.errors;
+  if (errors_.size() < 10)
+    errors_.push_back("fan " + account_of(i) + ": " + what + ": " + render(err));
+}
+
+void crowd::own(uint32_t i, const ticket_info& t) {
+  auto [at, added] = owners_.emplace(t.seat, i);
+  if (!added && at->second != i)
+    violations_.push_back("seat " + t.seat + " was sold to " + account_of(at->second) + " and to " +
+                          account_of(i));
+  fans_[i].tickets.emplace_back(t.id, t.seat);
+}
+
+uint64_t crowd::sold_now() const noexcept {
+  uint64_t n = 0;
+  for (const auto& l : load_)
+    n += l.sold;
+  return n;
+}
+
+void crowd::tick(uint32_t t, fan_api& api) {
+  now_ = t;
+  ++in_flight_;
+  api.load([this](caf::expected<std::vector<section_load>> x) {
+    --in_flight_;
+    if (!x)
+      return; // keep the last overview
+    load_ = std::move(*x);
+    uint64_t free = 0, held = 0;
+    for (const auto& l : load_) {
+      free += l.free;
+      held += l.held;
+    }
+    sold_out_ = !load_.empty() && free == 0 && held == 0;
+  });
+  if (t >= due_.size())
+    return;
+  auto due = std::move(due_[t]);
+  due_[t] = {};
+  for (auto i : due)
+    if (fans_[i].next_s == t && fans_[i].at != fan::step::done)
+      act(i, t, api);
+}
+
+void crowd::act(uint32_t i, uint32_t t, fan_api& api) {
+  auto& f = fans_[i];
+  switch (f.at) {
+  case fan::step::coming:
+    ++in_flight_;
+    api.join(i, [this, i, &api](caf::expected<queue_status> x) {
+      --in_flight_;
+      if (!x) {
+        error(i, "join", x.error());
+        wake(i, now_ + s_.poll_every_s);
+        return;
+      }
+      ++counts_.joined;
+      fans_[i].at = fan::step::waiting;
+      wake(i, now_ + 1);
+    });
+    return;
+  case fan::step::waiting:
+    ++in_flight_;
+    api.status(i, [this, i, &api](caf::expected<queue_status> x) {
+      --in_flight_;
+      auto& f = fans_[i];
+      if (!x) {
+        error(i, "queue status", x.error());
+        wake(i, now_ + s_.poll_every_s);
+        return;
+      }
+      if (x->state == "admitted") {
+        ++counts_.admitted;
+        f.token = std::move(x->admission_token);
+        f.at = fan::step::shopping;
+        shop(i, now_, api);
+      } else if (x->state != "waiting") {
+        ++counts_.gave_up; // skipped or expired
+        done(i);
+      } else if (sold_out_) {
+        ++counts_.sold_out;
+        done(i);
+      } else if (x->position == 0) {
+        // The sale has not opened: look again at the opening, as the event page says.
+        auto opening = s_.opens_after_s + static_cast<uint32_t>(rng_() % s_.poll_every_s);
+        wake(i, std::max(now_ + s_.poll_every_s, opening));
+      } else {
+        // Far back, a fan looks less often: after half the estimated wait, but often enough
+        // for the room, which skips fans it has not seen for two minutes.
+        auto every = std::max<uint64_t>(s_.poll_every_s, std::min<uint64_t>(90, x->eta_s / 2));
+        wake(i, now_ + static_cast<uint32_t>(every));
+      }
+    });
+    return;
+  case fan::step::shopping:
+    shop(i, t, api);
+    return;
+  case fan::step::thinking:
+    pay(i, t, api);
+    return;
+  case fan::step::owning:
+    after_sale(i, t, api);
+    return;
+  case fan::step::done:
+    return;
+  }
+}
+
+void crowd::shop(uint32_t i, uint32_t t, fan_api& api) {
+  auto& f = fans_[i];
+  if (sold_out_) {
+    ++counts_.sold_out;
+    done(i);
+    return;
+  }
+  std::vector<size_t> fits;
+  uint32_t largest = 0;
+  for (size_t k = 0; k < load_.size(); ++k) {
+    largest = std::max(largest, load_[k].free);
+    if (load_[k].free >= f.wanted)
+      fits.push_back(k);
+  }
+  std::string section;
+  if (!load_.empty()) {
+    if (fits.empty()) {
+      if (largest > 0 && f.wanted > 1) {
+        // Nothing that large left anywhere: take fewer seats.
+        if (!f.settled)
+          ++counts_.fewer_seats;
+        f.settled = true;
+        f.wanted = static_cast<uint8_t>(std::min<uint32_t>(largest, f.wanted - 1u));
+        wake(i, t + 1);
+      } else {
+        wake(i, t + s_.poll_every_s); // everything held: some holds will come back
+      }
+      return;
+    }
+    section = load_[fits[rng_() % fits.size()]].section;
+  } else {
+    section = sections_[rng_() % sections_.size()];
+  }
+  auto key = account_of(i) + "-" + std::to_string(++f.attempts);
+  auto started = now_ms();
+  ++in_flight_;
+  api.hold(i, section, f.wanted, f.token, key,
+           [this, i, started, section, &api](caf::expected<hold_receipt> x) {
+             --in_flight_;
+             auto& f = fans_[i];
+             if (x) {
+               hold_ms_.ms.push_back(now_ms() - started);
+               ++counts_.holds;
+               if (f.abandons) {
+                 ++counts_.abandoned;
+                 done(i);
+                 return;
+               }
+               f.hold_id = std::move(x->hold_id);
+               f.at = fan::step::thinking;
+               wake(i, now_ + std::max<uint32_t>(1, f.think_s));
+               return;
+             }
+             switch (ec_of(x.error())) {
+             case ec::no_seats_available:
+             case ec::seat_taken:
+               ++counts_.hold_failures;
+               // The overview was stale, or the free seats are not together: try another section
+               // soon, and after a few misses settle for one seat fewer.
+               for (auto& l : load_)
+                 if (l.section == section)
+                   l.free = 0;
+               if (++f.searches >= s_.patience) {
+                 ++counts_.gave_up; // nothing to be had, it seems
+                 done(i);
+                 return;
+               }
+               f.misses = static_cast<uint8_t>(std::min(f.misses + 1, 255));
+               if (f.misses >= 3 && f.wanted > 1) {
+                 if (!f.settled)
+                   ++counts_.fewer_seats;
+                 f.settled = true;
+                 f.misses = 0;
+                 --f.wanted;
+               }
+               // A few quick retries, then a fan waits a little before looking again.
+               wake(i, now_ + (f.misses < 3 ? 1 : s_.poll_every_s));
+               return;
+             case ec::admission_expired:
+             case ec::admission_invalid:
+               ++counts_.gave_up; // admitted, but found nothing in time
+               done(i);
+               return;
+             default:
+               error(i, "hold", x.error());
+               wake(i, now_ + s_.poll_every_s);
+             }
+           });
+}
+
+void crowd::pay(uint32_t i, uint32_t, fan_api& api) {
+  auto& f = fans_[i];
+  auto started = now_ms();
+  ++in_flight_;
+  api.checkout(i, f.hold_id, f.declines, account_of(i) + "-pay",
+               [this, i, started](caf::expected<order_info> x) {
+                 --in_flight_;
+                 auto& f = fans_[i];
+                 if (x) {
+                   checkout_ms_.ms.push_back(now_ms() - started);
+                   ++counts_.orders;
+                   counts_.seats_bought += x->tickets.size();
+                   for (const auto& t : x->tickets)
+                     own(i, t);
+                   if (f.refunds || f.transfers) {
+                     f.at = fan::step::owning;
+                     auto after = s_.refund_after_min_s +
+                                  static_cast<uint32_t>(rng_() % (uint64_t{s_.refund_after_max_s} -
+                                                                  s_.refund_after_min_s + 1));
+                     wake(i, now_ + std::max<uint32_t>(1, after));
+                     return;
+                   }
+                 } else if (ec_of(x.error()) == ec::payment_declined) {
+                   ++counts_.declined;
+                 } else if (ec_of(x.error()) == ec::hold_expired) {
+                   ++counts_.too_late;
+                 } else {
+                   error(i, "checkout", x.error());
+                 }
+                 done(i);
+               });
+}
+
+void crowd::after_sale(uint32_t i, uint32_t t, fan_api& api) {
+  auto& f = fans_[i];
+  if (f.tickets.empty()) {
+    done(i);
+    return;
+  }
+  auto [ticket, seat] = f.tickets.back();
+  if (f.refunds) {
+    ++in_flight_;
+    api.refund(i, ticket, [this, i, t, seat, &api](caf::expected<ticket_info> x) {
+      --in_flight_;
+      auto& f = fans_[i];
+      f.tickets.pop_back();
+      if (x) {
+        ++counts_.refunds;
+        owners_.erase(seat);
+        after_sale(i, t, api); // the next ticket of the order
+      } else {
+        error(i, "refund", x.error());
+        done(i);
+      }
+    });
+    return;
+  }
+  // Give one ticket to somebody who is here too.
+  auto to = static_cast<uint32_t>(rng_() % fans_.size());
+  if (to == i || fans_[to].at == fan::step::coming) {
+    done(i);
+    return;
+  }
+  ++in_flight_;
+  api.transfer(i, ticket, to, [this, i, to, seat](caf::expected<ticket_info> x) {
+    --in_flight_;
+    if (x) {
+      ++counts_.transfers;
+      owners_[seat] = to;
+    } else {
+      error(i, "transfer", x.error());
+    }
+    done(i);
+  });
+}
+
+void crowd::finish() {
+  for (const auto& f : fans_)
+    if (f.at != fan::step::done)
+      ++counts_.gave_up;
+}
+
+} // namespace seatgrab::scenarios

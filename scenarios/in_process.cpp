@@ -1,0 +1,392 @@
+#include "cluster/directory.hpp"
+#include "domain/payment.hpp"
+#include "domain/venue.hpp"
+#include "messages/ec.hpp"
+#include "messages/section.pb.h"
+#include "messages/system_config.hpp"
+#include "persistence/group_commit.hpp"
+#include "persistence/store.hpp"
+#include "scenarios/runner.hpp"
+#include "security/admission_token.hpp"
+
+#include <caf/actor_system.hpp>
+#include <caf/actor_system_config.hpp>
+#include <caf/event_based_actor.hpp>
+#include <caf/scheduler/test_coordinator.hpp>
+#include <caf/scoped_actor.hpp>
+#include <nlohmann/json.hpp>
+#include <openssl/sha.h>
+
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+#include <random>
+#include <sstream>
+
+namespace seatgrab::scenarios {
+
+namespace {
+
+using namespace std::chrono_literals;
+
+/// Every run starts at the same wall time: 2026-12-01T10:00:00Z.
+const domain::time_point sim_epoch{std::chrono::milliseconds{1'796'119'200'000}};
+
+std::string digest(const std::string& x) {
+  unsigned char d[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(x.data()), x.size(), d);
+  return std::string{reinterpret_cast<const char*>(d), sizeof(d)};
+}
+
+struct sim_config : caf::actor_system_config {
+  sim_config() {
+    set("scheduler.policy", caf::atom("testing"));
+    set("logger.verbosity", caf::atom("quiet"));
+    register_types(*this);
+  }
+};
+
+/// A node on virtual time: every actor runs on this thread when `run` or `advance` is called.
+class sim_node {
+public:
+  explicit sim_node(uint64_t seed)
+      : sys_(cfg_), sched_(dynamic_cast<caf::scheduler::test_coordinator&>(sys_.scheduler())) {
+    auto db = persistence::store::open(
+        {"mem-scenario-" + std::to_string(seed), persistence::durability::none});
+    if (!db) {
+      error_ = db.error();
+      return;
+    }
+    db_ = std::move(*db);
+    writer_ = std::make_unique<persistence::group_commit>(*db_, false);
+    auto keys = std::make_shared<security::key_ring>();
+    auto secret = digest("admission " + std::to_string(seed));
+    if (auto err = keys->add("sim", std::vector<uint8_t>(secret.begin(), secret.end()))) {
+      error_ = err;
+      return;
+    }
+    ctx_ = std::make_shared<actors::actor_context>(actors::actor_context{
+        db_.get(), writer_.get(), actors::wall_clock{sys_.clock().now(), sim_epoch}, keys});
+    cluster::directory_options opts;
+    opts.accounts.detached = false;
+    directory_ = cluster::spawn_directory(sys_, ctx_, opts);
+    sched_.run();
+  }
+
+  ~sim_node() {
+    if (directory_) {
+      caf::anon_send_exit(directory_, caf::exit_reason::user_shutdown);
+      sched_.run();
+    }
+  }
+
+  const caf::error& error() const { return error_; }
+
+  template <class T, class Handle, class... Ts>
+  caf::expected<T> call(const Handle& dest, Ts&&... xs) {
+    caf::scoped_actor self{sys_};
+    auto req = self->request(dest, caf::infinite, std::forward<Ts>(xs)...);
+    sched_.run();
+    caf::expected<T> result{caf::make_error(ec::unavailable, "no reply")};
+    if (self->mailbox().empty())
+      return result; // nobody answered: never block the simulation
+    if constexpr (std::is_void_v<T>)
+      req.receive([&] { result = caf::expected<void>{}; },
+                  [&](caf::error& err) { result = std::move(err); });
+    else
+      req.receive([&](T& x) { result = std::move(x); },
+                  [&](caf::error& err) { result = std::move(err); });
+    return result;
+  }
+
+  template <class F>
+  caf::actor spawn(F fun) {
+    auto hdl = sys_.spawn(std::move(fun));
+    sched_.run();
+    return hdl;
+  }
+
+  void run() { sched_.run(); }
+
+  void advance(std::chrono::milliseconds d) {
+    sched_.advance_time(std::chrono::duration_cast<caf::timespan>(d));
+    sched_.run();
+  }
+
+  domain::time_point now() { return ctx_->clock.now(sys_.clock()); }
+
+  directory_actor directory() const { return directory_; }
+  persistence::store& db() { return *db_; }
+
+private:
+  sim_config cfg_;
+  caf::actor_system sys_;
+  caf::scheduler::test_coordinator& sched_;
+  caf::error error_;
+  std::unique_ptr<persistence::store> db_;
+  std::unique_ptr<persistence::group_commit> writer_;
+  actors::context_ptr ctx_;
+  directory_actor directory_;
+};
+
+caf::expected<domain::venue> venue_of(const scenario& s, const std::filesystem::path& dir) {
+  if (s.venue == "theatre")
+    return domain::generate_theatre();
+  if (s.venue == "stadium")
+    return domain::generate_stadium();
+  auto path = dir / s.venue;
+  std::ifstream in{path};
+  if (!in)
+    return caf::make_error(ec::invalid_input, "venue: cannot read " + path.string());
+  std::stringstream buf;
+  buf << in.rdbuf();
+  return domain::parse_venue(buf.str(), path.string());
+}
+
+/// The fans' calls as requests of one driver actor on the test coordinator: every reply
+/// arrives within the same `run` of the scheduler, on this thread.
+class actor_fans : public fan_api {
+public:
+  actor_fans(caf::event_based_actor* self, directory_actor directory, std::string event_id,
+             event_actor event, box_office_actor office, size_t fans)
+      : self_(self), directory_(std::move(directory)), event_id_(std::move(event_id)),
+        event_(std::move(event)), office_(std::move(office)), sessions_(fans) {}
+
+  void join(uint32_t fan, callback<queue_status> k) override {
+    ask_session(fan, std::move(k), atom::join_v, event_id_, "dev-" + crowd::account_of(fan));
+  }
+
+  void status(uint32_t fan, callback<queue_status> k) override {
+    ask_session(fan, std::move(k), atom::get_v, atom::queue_v, event_id_);
+  }
+
+  void hold(uint32_t fan, const std::string& section, uint32_t quantity,
+            const std::string& admission_token, const std::string& key,
+            callback<hold_receipt> k) override {
+    ask_session(fan, std::move(k), atom::hold_v, event_id_,
+                hold_request{{}, {}, {}, section, quantity}, admission_token, key);
+  }
+
+  void checkout(uint32_t fan, const std::string& hold_id, bool decline, const std::string& key,
+                callback<order_info> k) override {
+    std::string card{decline ? domain::declining_card : domain::approving_card};
+    ask_session(fan, std::move(k), atom::confirm_v, hold_id, card, key);
+  }
+
+  void refund(uint32_t fan, const std::string& ticket_id, callback<ticket_info> k) override {
+    ask(office_, std::move(k), atom::refund_v, ticket_id, crowd::account_of(fan), false);
+  }
+
+  void transfer(uint32_t fan, const std::string& ticket_id, uint32_t to,
+                callback<ticket_info> k) override {
+    ask(office_, std::move(k), atom::transfer_v, ticket_id, crowd::account_of(fan),
+        crowd::account_of(to));
+  }
+
+  void load(callback<std::vector<section_load>> k) override {
+    self_->request(event_, caf::infinite, atom::get_v, atom::demand_v)
+        .then(
+            [k](std::vector<section_demand>& demand) {
+              std::vector<section_load> result;
+              result.reserve(demand.size());
+              for (const auto& d : demand)
+                result.push_back({d.section, d.free_now, d.held_now, d.sold_now});
+              k(std::move(result));
+            },
+            [k](caf::error& err) { k(std::move(err)); });
+  }
+
+private:
+  template <class T, class Handle, class... Ts>
+  void ask(const Handle& dest, callback<T> k, Ts... xs) {
+    self_->request(dest, caf::infinite, std::move(xs)...)
+        .then([k](T& x) { k(std::move(x)); }, [k](caf::error& err) { k(std::move(err)); });
+  }
+
+  /// Asks the fan's session, looking it up first; a session that passivated meanwhile is
+  /// looked up again (the request never reached it).
+  template <class T, class... Ts>
+  void ask_session(uint32_t fan, callback<T> k, Ts... xs) {
+    auto send = [this, fan, k, xs...](const session_actor& s) {
+      self_->request(s, caf::infinite, xs...)
+          .then([k](T& x) { k(std::move(x)); },
+                [this, fan, k, xs...](caf::error& err) {
+                  if (err != caf::sec::request_receiver_down) {
+                    k(std::move(err));
+                    return;
+                  }
+                  sessions_[fan] = nullptr;
+                  ask_session(fan, k, xs...);
+                });
+    };
+    if (sessions_[fan]) {
+      send(sessions_[fan]);
+      return;
+    }
+    self_->request(directory_, caf::infinite, atom::get_v, atom::session_v, crowd::account_of(fan))
+        .then(
+            [this, fan, send](session_actor& s) {
+              sessions_[fan] = s;
+              send(s);
+            },
+            [k](caf::error& err) { k(std::move(err)); });
+  }
+
+  caf::event_based_actor* self_;
+  directory_actor directory_;
+  std::string event_id_;
+  event_actor event_;
+  box_office_actor office_;
+  std::vector<session_actor> sessions_;
+};
+
+/// Writes a second sale of `seat` to a made-up order into its section's journal, as a node with
+/// a double-booking bug would.
+caf::error forge_double_sale(persistence::store& db, const std::string& event_id,
+                             const std::string& section, const std::string& seat, int64_t at_ms) {
+  auto entity = event_id + "/" + section;
+  auto log = db.history("section", entity);
+  if (!log)
+    return log.error();
+  auto seq = log->last_seq();
+  persistence::write_set ws;
+  pb::section_event held;
+  held.set_version(++seq);
+  held.set_at_ms(at_ms);
+  held.mutable_held()->set_hold_id("forged");
+  held.mutable_held()->set_holder("mallory");
+  held.mutable_held()->add_seat_ids(seat);
+  held.mutable_held()->add_prices(0);
+  held.mutable_held()->set_expires_at_ms(at_ms + 300'000);
+  ws.append("section", entity, seq, held.SerializeAsString());
+  pb::section_event sold;
+  sold.set_version(++seq);
+  sold.set_at_ms(at_ms);
+  sold.mutable_sold()->set_hold_id("forged");
+  sold.mutable_sold()->set_order_id("forged-order");
+  ws.append("section", entity, seq, sold.SerializeAsString());
+  if (auto res = db.write(ws, true); !res)
+    return res.error();
+  return {};
+}
+
+} // namespace
+
+event_info event_of(const scenario& s, std::string id, std::string venue_id, int64_t start_ms,
+                    double scale) {
+  auto scaled = [scale](uint32_t secs) {
+    return std::max<uint32_t>(1, static_cast<uint32_t>(std::lround(secs * scale)));
+  };
+  event_info ev;
+  ev.id = std::move(id);
+  ev.venue_id = std::move(venue_id);
+  ev.name = s.name;
+  ev.opens_at_ms = start_ms + static_cast<int64_t>(std::llround(s.opens_after_s * scale * 1000));
+  ev.hold_ttl_s = scaled(s.hold_ttl_s);
+  ev.max_hold_total_s = std::max<uint32_t>(scaled(600), ev.hold_ttl_s);
+  ev.max_seats_per_hold = std::max<uint32_t>(8, s.seats_max);
+  ev.max_tickets_per_account = s.max_tickets_per_account;
+  ev.admission_per_min =
+      static_cast<uint32_t>(std::min<double>(1'000'000, std::ceil(s.admission_per_min / scale)));
+  ev.max_active_shoppers = s.max_active_shoppers;
+  ev.queue_mode = s.queue_mode;
+  // Refunds stay open a day past the longest run.
+  ev.refunds_until_ms = start_ms + (int64_t{s.max_duration_s} + 86'400) * 1000;
+  return ev;
+}
+
+caf::expected<std::string> venue_json(const scenario& s, const std::filesystem::path& dir) {
+  auto v = venue_of(s, dir);
+  if (!v)
+    return v.error();
+  return domain::to_json(*v);
+}
+
+caf::expected<run_result> run_in_process(const scenario& s, const run_options& opts) {
+  auto v = venue_of(s, opts.venue_dir);
+  if (!v)
+    return v.error();
+  sim_node node{opts.seed};
+  if (node.error())
+    return node.error();
+  run_result r;
+  r.scenario = s.name;
+  r.seed = opts.seed;
+  r.mode = "in-process, virtual time";
+  std::map<std::string, std::string> section_of; // seat -> section
+  std::vector<std::string> sections;
+  for (const auto& sec : v->sections) {
+    sections.push_back(sec.id);
+    for (const auto& row : sec.rows)
+      for (const auto& seat : row.seats)
+        section_of.emplace(seat.id, sec.id);
+  }
+  r.seats = static_cast<uint32_t>(section_of.size());
+  // The waiting room's seed comes from the run's seed, so the shuffle is reproducible.
+  const std::string event_id = "sale";
+  persistence::write_set ws;
+  ws.put(persistence::column::meta, "queue-seed/" + event_id,
+         digest("queue " + std::to_string(opts.seed)));
+  if (auto res = node.db().write(ws, true); !res)
+    return res.error();
+  if (auto id =
+          node.call<std::string>(node.directory(), atom::put_v, atom::venue_v, domain::to_json(*v));
+      !id)
+    return id.error();
+  auto ev = event_of(s, event_id, v->id, sim_epoch.time_since_epoch().count());
+  if (auto id = node.call<std::string>(node.directory(), atom::put_v, ev); !id)
+    return id.error();
+  auto room = node.call<waiting_room_actor>(node.directory(), atom::get_v, atom::queue_v, event_id);
+  if (!room)
+    return room.error();
+  auto event = node.call<event_actor>(node.directory(), atom::get_v, atom::event_v, event_id);
+  if (!event)
+    return event.error();
+  auto office =
+      node.call<box_office_actor>(node.directory(), atom::get_v, atom::box_office_v, event_id);
+  if (!office)
+    return office.error();
+
+  crowd fans{s, opts.seed, sections};
+  auto driver = node.spawn([&](caf::event_based_actor* self) -> caf::behavior {
+    auto api =
+        std::make_shared<actor_fans>(self, node.directory(), event_id, *event, *office, s.fans);
+    return {[=, &fans](uint32_t t) { fans.tick(t, *api); }};
+  });
+  auto last_progress = std::chrono::steady_clock::now();
+  uint32_t t = 0;
+  for (; t <= s.max_duration_s; ++t) {
+    caf::anon_send(driver, t);
+    node.run();
+    auto info = node.call<queue_info>(*room, atom::get_v, atom::info_v);
+    if (!info)
+      return info.error();
+    r.series.push_back(
+        sample{t, info->waiting, info->admitted, fans.sold_now(), 0, fans.counts().errors});
+    if (opts.progress && std::chrono::steady_clock::now() - last_progress >= 1s) {
+      last_progress = std::chrono::steady_clock::now();
+      r.fans = fans.counts();
+      opts.progress(r.series.back(), r);
+    }
+    if (fans.finished())
+      break;
+    node.advance(1s);
+  }
+  caf::anon_send_exit(driver, caf::exit_reason::user_shutdown);
+  r.duration_s = t;
+  fans.finish();
+  // Let every hold run out, then check the journals on their own.
+  node.advance(std::chrono::seconds{s.hold_ttl_s + 1});
+  if (opts.double_sell_one_seat && !fans.owners().empty()) {
+    const auto& seat = fans.owners().begin()->first;
+    if (auto err = forge_double_sale(node.db(), event_id, section_of.at(seat), seat,
+                                     node.now().time_since_epoch().count()))
+      return err;
+  }
+  r.journals_checked = true;
+  r.checked = verify(node.db(), {node.now().time_since_epoch().count(), true, true});
+  judge(s, r, fans, event_id);
+  return r;
+}
+
+} // namespace seatgrab::scenarios

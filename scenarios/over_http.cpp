@@ -1,0 +1,448 @@
+// The HTTP mode: the crowd plays against a running node through its public API, in real time
+// scaled by `http.time_scale`, with an asynchronous client on one thread.
+#include "domain/payment.hpp"
+#include "messages/ec.hpp"
+#include "persistence/store.hpp"
+#include "scenarios/http_client.hpp"
+#include "scenarios/runner.hpp"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <cmath>
+#include <map>
+#include <optional>
+#include <sstream>
+
+namespace seatgrab::scenarios {
+
+namespace {
+
+using json = nlohmann::json;
+namespace asio = boost::asio;
+using steady = std::chrono::steady_clock;
+
+/// The `ec` a problem+json `code` names; codes of the edge alone (rate limits, proof of work)
+/// count as `unavailable`, with the code kept in the context.
+caf::error error_of(const http_reply& r) {
+  if (r.status == 0)
+    return caf::make_error(ec::unavailable, r.error);
+  static const auto codes = [] {
+    std::map<std::string, ec, std::less<>> m;
+    for (int i = 1; i <= static_cast<int>(ec::forbidden); ++i)
+      m.emplace(std::string{to_string(static_cast<ec>(i))}, static_cast<ec>(i));
+    return m;
+  }();
+  auto j = json::parse(r.body, nullptr, false);
+  std::string code = j.is_object() && j.contains("code") && j["code"].is_string()
+                         ? j["code"].get<std::string>()
+                         : "";
+  auto detail = "HTTP " + std::to_string(r.status) + " " + code +
+                (j.is_object() && j.contains("detail") ? ": " + j["detail"].dump() : "");
+  if (auto i = codes.find(code); i != codes.end())
+    return caf::make_error(i->second, detail);
+  return caf::make_error(ec::unavailable, detail);
+}
+
+/// Parses a successful JSON answer, or says why not.
+template <class T, class F>
+caf::expected<T> parse(const http_reply& r, unsigned want, F&& f) {
+  if (r.status != want)
+    return error_of(r);
+  auto j = json::parse(r.body, nullptr, false);
+  if (j.is_discarded())
+    return caf::make_error(ec::unavailable, "unparsable answer: " + r.body.substr(0, 200));
+  try {
+    return f(j);
+  } catch (const json::exception& e) {
+    return caf::make_error(ec::unavailable, std::string{"unexpected answer: "} + e.what());
+  }
+}
+
+queue_status status_of(const json& j) {
+  queue_status st;
+  st.ticket = j.at("ticket").get<uint64_t>();
+  st.state = j.value("state", std::string{"waiting"});
+  st.position = j.at("position").get<uint64_t>();
+  st.eta_s = j.at("eta_s").get<uint64_t>();
+  st.admission_token = j.value("admission_token", std::string{});
+  return st;
+}
+
+ticket_info ticket_of(const json& j) {
+  ticket_info t;
+  t.id = j.at("id").get<std::string>();
+  t.seat = j.at("seat").get<std::string>();
+  t.status = j.value("status", std::string{});
+  return t;
+}
+
+/// The fans' calls as HTTP requests. A fan signs up and logs in when it arrives.
+class http_fans : public fan_api {
+public:
+  http_fans(http_client& client, std::string event_id, std::string run_id, size_t fans)
+      : client_(client), event_id_(std::move(event_id)), run_id_(std::move(run_id)), fans_(fans) {}
+
+  std::string email_of(uint32_t fan) const {
+    return crowd::account_of(fan) + "." + run_id_ + "@fans.test";
+  }
+
+  void join(uint32_t fan, callback<queue_status> k) override {
+    if (!fans_[fan].bearer.empty())
+      return join_queue(fan, std::move(k));
+    json creds{{"email", email_of(fan)}, {"password", "scenario-" + run_id_}};
+    client_.send({"POST", "/v1/accounts", creds.dump()}, [this, fan, k, creds](http_reply r) {
+      if (r.status != 201 && ec_of(error_of(r)) != ec::already_exists)
+        return k(error_of(r));
+      client_.send({"POST", "/v1/sessions", creds.dump()}, [this, fan, k](http_reply r) {
+        auto token = parse<std::string>(
+            r, 201, [](const json& j) { return j.at("token").get<std::string>(); });
+        if (!token)
+          return k(token.error());
+        fans_[fan].bearer = std::move(*token);
+        join_queue(fan, k);
+      });
+    });
+  }
+
+  void status(uint32_t fan, callback<queue_status> k) override {
+    http_call c{"GET", "/v1/events/" + event_id_ + "/queue/" + std::to_string(fans_[fan].ticket)};
+    c.bearer = fans_[fan].bearer;
+    client_.send(std::move(c), [k](http_reply r) { k(parse<queue_status>(r, 200, status_of)); });
+  }
+
+  void hold(uint32_t fan, const std::string& section, uint32_t quantity,
+            const std::string& admission_token, const std::string& key,
+            callback<hold_receipt> k) override {
+    http_call c{"POST", "/v1/events/" + event_id_ + "/holds",
+                json{{"section", section}, {"quantity", quantity}}.dump()};
+    c.bearer = fans_[fan].bearer;
+    c.admission_token = admission_token;
+    c.idempotency_key = run_id_ + "-" + key;
+    client_.send(std::move(c), [k](http_reply r) {
+      k(parse<hold_receipt>(r, 201, [](const json& j) {
+        hold_receipt h;
+        h.hold_id = j.at("id").get<std::string>();
+        h.total = j.at("total").get<int64_t>();
+        return h;
+      }));
+    });
+  }
+
+  void checkout(uint32_t fan, const std::string& hold_id, bool decline, const std::string& key,
+                callback<order_info> k) override {
+    std::string card{decline ? domain::declining_card : domain::approving_card};
+    http_call c{"POST", "/v1/holds/" + hold_id + "/checkout", json{{"card", card}}.dump()};
+    c.bearer = fans_[fan].bearer;
+    c.idempotency_key = run_id_ + "-" + key;
+    client_.send(std::move(c), [k](http_reply r) {
+      k(parse<order_info>(r, 201, [](const json& j) {
+        order_info o;
+        o.id = j.at("order_id").get<std::string>();
+        for (const auto& t : j.at("tickets"))
+          o.tickets.push_back(ticket_of(t));
+        return o;
+      }));
+    });
+  }
+
+  void refund(uint32_t fan, const std::string& ticket_id, callback<ticket_info> k) override {
+    http_call c{"POST", "/v1/tickets/" + ticket_id + "/refund"};
+    c.bearer = fans_[fan].bearer;
+    client_.send(std::move(c), [k](http_reply r) { k(parse<ticket_info>(r, 200, ticket_of)); });
+  }
+
+  void transfer(uint32_t fan, const std::string& ticket_id, uint32_t to,
+                callback<ticket_info> k) override {
+    http_call c{"POST", "/v1/tickets/" + ticket_id + "/transfer",
+                json{{"to", email_of(to)}}.dump()};
+    c.bearer = fans_[fan].bearer;
+    client_.send(std::move(c), [k](http_reply r) { k(parse<ticket_info>(r, 200, ticket_of)); });
+  }
+
+  void load(callback<std::vector<section_load>> k) override {
+    // The overview is shared by the fans of a tick; looked up at most twice a second, so at
+    // small time scales it does not crowd out the fans' own requests.
+    auto now = steady::now();
+    if (loading_ || now - loaded_at_ < std::chrono::milliseconds{500})
+      return k(load_);
+    loading_ = true;
+    loaded_at_ = now;
+    http_call c{"GET", "/v1/events/" + event_id_ + "/seatmap"};
+    c.if_none_match = etag_;
+    client_.send(std::move(c), [this, k](http_reply r) {
+      loading_ = false;
+      if (r.status == 304)
+        return k(load_);
+      auto x = parse<std::vector<section_load>>(r, 200, [](const json& j) {
+        std::vector<section_load> result;
+        for (const auto& sec : j.at("sections")) {
+          section_load l{sec.at("id").get<std::string>()};
+          for (const auto& seat : sec.at("seats")) {
+            auto status = seat.at("status").get<std::string>();
+            (status == "free" ? l.free : status == "held" ? l.held : l.sold)++;
+          }
+          result.push_back(std::move(l));
+        }
+        return result;
+      });
+      if (x) {
+        etag_ = r.etag;
+        load_ = *x;
+      }
+      k(std::move(x));
+    });
+  }
+
+private:
+  struct fan_state {
+    std::string bearer;
+    uint64_t ticket = 0;
+  };
+
+  void join_queue(uint32_t fan, callback<queue_status> k) {
+    http_call c{"POST", "/v1/events/" + event_id_ + "/queue",
+                json{{"device", "dev-" + crowd::account_of(fan)}}.dump()};
+    c.bearer = fans_[fan].bearer;
+    client_.send(std::move(c), [this, fan, k](http_reply r) {
+      auto st = parse<queue_status>(r, 201, status_of);
+      if (!st && r.status == 200)
+        st = parse<queue_status>(r, 200, status_of); // joined before: the same place
+      if (st)
+        fans_[fan].ticket = st->ticket;
+      k(std::move(st));
+    });
+  }
+
+  http_client& client_;
+  std::string event_id_;
+  std::string run_id_;
+  std::vector<fan_state> fans_;
+  std::string etag_;
+  std::vector<section_load> load_;
+  bool loading_ = false;
+  steady::time_point loaded_at_;
+};
+
+/// Runs `io` until `done` holds or `limit` passes.
+template <class Pred>
+bool run_until(asio::io_context& io, Pred done, std::chrono::seconds limit) {
+  auto deadline = steady::now() + limit;
+  while (!done() && steady::now() < deadline) {
+    io.restart();
+    io.run_for(std::chrono::milliseconds{20});
+  }
+  return done();
+}
+
+/// One request, waited for.
+http_reply call(asio::io_context& io, http_client& client, http_call c) {
+  std::optional<http_reply> reply;
+  client.send(std::move(c), [&](http_reply r) { reply = std::move(r); });
+  run_until(
+      io, [&] { return reply.has_value(); }, std::chrono::seconds{60});
+  if (!reply) {
+    http_reply r;
+    r.error = "no answer within 60 s";
+    return r;
+  }
+  return std::move(*reply);
+}
+
+std::string rfc3339(int64_t ms) {
+  auto secs = static_cast<time_t>(ms / 1000);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
+  char out[48];
+  std::snprintf(out, sizeof(out), "%s.%03dZ", buf, static_cast<int>(ms % 1000));
+  return out;
+}
+
+int64_t unix_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+} // namespace
+
+caf::expected<run_result> run_over_http(const scenario& s, const run_options& opts,
+                                        const http_options& http) {
+  // http://host:port
+  const std::string prefix = "http://";
+  if (!http.target.starts_with(prefix))
+    return caf::make_error(ec::invalid_input,
+                           "--target must look like http://host:port, not " + http.target);
+  auto hostport = http.target.substr(prefix.size());
+  if (auto slash = hostport.find('/'); slash != std::string::npos)
+    hostport.resize(slash);
+  auto colon = hostport.rfind(':');
+  auto host = colon == std::string::npos ? hostport : hostport.substr(0, colon);
+  auto port = colon == std::string::npos ? std::string{"80"} : hostport.substr(colon + 1);
+  if (host.empty() || port.empty())
+    return caf::make_error(ec::invalid_input,
+                           "--target must look like http://host:port, not " + http.target);
+  if (http.admin_token.empty())
+    return caf::make_error(ec::invalid_input,
+                           "--admin-token is needed with --target (to put the event on sale)");
+  auto venue = venue_json(s, opts.venue_dir);
+  if (!venue)
+    return venue.error();
+
+  asio::io_context io;
+  http_client client{io, host, port, s.connections};
+  auto admin = [&](std::string target, std::string body) {
+    http_call c{"POST", std::move(target), std::move(body)};
+    c.bearer = http.admin_token;
+    return call(io, client, std::move(c));
+  };
+  auto v = admin("/v1/admin/venues", *venue);
+  auto venue_id =
+      parse<std::string>(v, 201, [](const json& j) { return j.at("id").get<std::string>(); });
+  if (!venue_id)
+    return caf::make_error(ec::unavailable, "adding the venue: " + render(venue_id.error()));
+  // A fresh event per run, so runs against one node do not meet.
+  auto start_ms = unix_ms();
+  auto run_id = std::to_string(opts.seed) + "x" + std::to_string(start_ms % 100'000'000);
+  auto ev = event_of(s, s.name + "-" + run_id, *venue_id, start_ms, s.time_scale);
+  json body{{"id", ev.id},
+            {"venue_id", ev.venue_id},
+            {"name", ev.name},
+            {"opens_at", rfc3339(ev.opens_at_ms)},
+            {"hold_ttl_s", ev.hold_ttl_s},
+            {"max_hold_total_s", ev.max_hold_total_s},
+            {"admission_per_min", ev.admission_per_min},
+            {"max_active_shoppers", ev.max_active_shoppers},
+            {"max_seats_per_hold", ev.max_seats_per_hold},
+            {"max_tickets_per_account", ev.max_tickets_per_account},
+            {"queue_mode", ev.queue_mode},
+            {"refunds_until", rfc3339(ev.refunds_until_ms)}};
+  auto e = admin("/v1/admin/events", body.dump());
+  if (e.status != 201)
+    return caf::make_error(ec::unavailable, "adding the event: " + render(error_of(e)));
+
+  run_result r;
+  r.scenario = s.name;
+  r.seed = opts.seed;
+  r.timed = true;
+  std::ostringstream mode;
+  mode << "http " << http.target << ", time scale " << s.time_scale << ", event " << ev.id;
+  r.mode = mode.str();
+  auto venue_doc = json::parse(*venue);
+  std::vector<std::string> sections;
+  for (const auto& sec : venue_doc.at("sections")) {
+    sections.push_back(sec.at("id").get<std::string>());
+    for (const auto& row : sec.at("rows"))
+      r.seats += static_cast<uint32_t>(row.at("seats").size());
+  }
+
+  crowd fans{s, opts.seed, sections};
+  auto started = steady::now();
+  fans.measure_with([started] {
+    return std::chrono::duration<double, std::milli>(steady::now() - started).count();
+  });
+  http_fans api{client, ev.id, run_id, s.fans};
+  auto tick =
+      std::chrono::duration_cast<steady::duration>(std::chrono::duration<double>(s.time_scale));
+  auto last_progress = steady::now();
+  std::optional<json> queue; // the event's queue counters, as last seen (twice a second)
+  bool asking_queue = false;
+  steady::time_point asked_queue;
+  uint32_t t = 0;
+  for (; t <= s.max_duration_s; ++t) {
+    fans.tick(t, api);
+    if (!asking_queue && steady::now() - asked_queue >= std::chrono::milliseconds{500}) {
+      asking_queue = true;
+      asked_queue = steady::now();
+      client.send({"GET", "/v1/events/" + ev.id}, [&](http_reply x) {
+        asking_queue = false;
+        auto j = json::parse(x.body, nullptr, false);
+        if (x.status == 200 && j.is_object() && j.contains("queue"))
+          queue = j["queue"];
+      });
+    }
+    auto next = started + tick * (t + 1);
+    while (steady::now() < next) {
+      io.restart();
+      io.run_until(next);
+    }
+    sample x{t, 0, 0, fans.sold_now(), client.throttled(), fans.counts().errors};
+    if (queue) {
+      x.waiting = queue->value("waiting", uint64_t{0});
+      x.admitted = queue->value("admitted", uint64_t{0});
+    }
+    r.series.push_back(x);
+    if (opts.progress && steady::now() - last_progress >= std::chrono::seconds{1}) {
+      last_progress = steady::now();
+      r.fans = fans.counts();
+      opts.progress(x, r);
+    }
+    if (fans.finished())
+      break;
+  }
+  r.duration_s = t;
+  // Calls still under way at the end are waited for (a fan's answer is part of the record).
+  run_until(
+      io, [&] { return fans.in_flight() == 0; }, std::chrono::seconds{30});
+  fans.finish();
+  r.requests = client.answered();
+  r.throttled = client.throttled();
+  auto summarize = [](const latencies& l) {
+    return latency_summary{l.ms.size(), l.percentile(50), l.percentile(95), l.percentile(99)};
+  };
+  r.hold_ms = summarize(fans.hold_latency());
+  r.checkout_ms = summarize(fans.checkout_latency());
+
+  // What the node's seat map says now, against the fans' book.
+  auto map = call(io, client, {"GET", "/v1/events/" + ev.id + "/seatmap"});
+  auto sold = parse<std::map<std::string, std::string>>(map, 200, [](const json& j) {
+    std::map<std::string, std::string> status;
+    for (const auto& sec : j.at("sections"))
+      for (const auto& seat : sec.at("seats"))
+        status.emplace(seat.at("id").get<std::string>(), seat.at("status").get<std::string>());
+    return status;
+  });
+  if (!sold)
+    return caf::make_error(ec::unavailable, "reading the seat map: " + render(sold.error()));
+  uint64_t sold_in_map = 0;
+  for (const auto& [seat, status] : *sold)
+    sold_in_map += status == "sold";
+  if (sold_in_map != fans.owners().size())
+    r.violations.push_back("the seat map shows " + std::to_string(sold_in_map) +
+                           " seats sold, the fans were told they own " +
+                           std::to_string(fans.owners().size()));
+  for (const auto& [seat, fan] : fans.owners())
+    if (auto i = sold->find(seat); i == sold->end() || i->second != "sold") {
+      r.violations.push_back("fan " + crowd::account_of(fan) + " owns seat " + seat +
+                             ", which the seat map shows " +
+                             (i == sold->end() ? "nowhere" : i->second));
+      break;
+    }
+
+  if (!http.data_dir.empty()) {
+    // The journals, read beside the running node.
+    auto secondary = std::filesystem::temp_directory_path() / ("seatgrab-verify-" + run_id);
+    auto db = persistence::store::open_secondary(http.data_dir, secondary);
+    if (!db)
+      return caf::make_error(ec::unavailable, "reading the journals of " + http.data_dir.string() +
+                                                  ": " + render(db.error()));
+    // Holds that ran out more than two seconds ago must have ended by now.
+    r.journals_checked = true;
+    r.checked = verify(**db, {unix_ms() - 2000, true, true});
+    db->reset();
+    std::error_code ignored;
+    std::filesystem::remove_all(secondary, ignored);
+    // The node may hold other events: compare this event's sales only.
+    r.checked.seats_sold = 0;
+    for (const auto& [key, order] : r.checked.sold)
+      r.checked.seats_sold += key.starts_with(ev.id + "|");
+  }
+  judge(s, r, fans, ev.id);
+  return r;
+}
+
+} // namespace seatgrab::scenarios

@@ -1,0 +1,222 @@
+// What a run shows: its expectations judged, and its report as JSON, terminal summary and an
+// HTML page with inline SVG plots.
+#include "messages/ec.hpp"
+#include "scenarios/runner.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <fstream>
+#include <sstream>
+
+namespace seatgrab::scenarios {
+
+void judge(const scenario& s, run_result& r, const crowd& c, const std::string& event_id) {
+  r.fans = c.counts();
+  r.seats_sold = c.owners().size();
+  r.violations = c.violations();
+  r.errors = c.errors();
+  if (c.in_flight() > 0)
+    r.violations.push_back(std::to_string(c.in_flight()) + " calls were never answered");
+  if (r.journals_checked) {
+    if (r.checked.seats_sold != r.seats_sold)
+      r.violations.push_back("the journals show " + std::to_string(r.checked.seats_sold) +
+                             " seats sold, the fans were told they own " +
+                             std::to_string(r.seats_sold));
+    for (const auto& [seat, fan] : c.owners())
+      if (!r.checked.sold.contains(event_id + "|" + seat)) {
+        r.violations.push_back("fan " + crowd::account_of(fan) + " owns seat " + seat +
+                               ", which the journals do not show sold");
+        break;
+      }
+  }
+  if (static_cast<double>(r.seats_sold) < s.expect_sold_share * r.seats)
+    r.unmet.push_back("expected at least " + std::to_string(s.expect_sold_share * 100) +
+                      " % of the seats sold: " + std::to_string(r.seats_sold) + " of " +
+                      std::to_string(r.seats));
+  if (s.refund_rate > 0 && r.fans.refunds == 0)
+    r.unmet.push_back("refunds were expected (population.refund_rate), none happened");
+  if (s.transfer_rate > 0 && r.fans.transfers == 0)
+    r.unmet.push_back("transfers were expected (population.transfer_rate), none happened");
+  if (r.fans.errors > 0)
+    r.unmet.push_back(std::to_string(r.fans.errors) + " unexpected answers (see errors)");
+}
+
+namespace {
+
+nlohmann::ordered_json latency_json(const latency_summary& l) {
+  return {{"count", l.count}, {"p50_ms", l.p50}, {"p95_ms", l.p95}, {"p99_ms", l.p99}};
+}
+
+} // namespace
+
+std::string run_result::json() const {
+  nlohmann::ordered_json j;
+  j["scenario"] = scenario;
+  j["seed"] = seed;
+  j["mode"] = mode;
+  j["ok"] = ok();
+  j["duration_s"] = duration_s;
+  j["seats"] = seats;
+  j["fans"] = {{"joined", fans.joined},
+               {"admitted", fans.admitted},
+               {"holds", fans.holds},
+               {"hold_failures", fans.hold_failures},
+               {"fewer_seats", fans.fewer_seats},
+               {"abandoned", fans.abandoned},
+               {"orders", fans.orders},
+               {"declined", fans.declined},
+               {"too_late", fans.too_late},
+               {"seats_bought", fans.seats_bought},
+               {"refunds", fans.refunds},
+               {"transfers", fans.transfers},
+               {"sold_out", fans.sold_out},
+               {"gave_up", fans.gave_up},
+               {"errors", fans.errors}};
+  j["seats_sold"] = seats_sold;
+  if (timed) {
+    j["latency"] = {{"hold", latency_json(hold_ms)}, {"checkout", latency_json(checkout_ms)}};
+    j["http"] = {{"requests", requests}, {"throttled_429", throttled}};
+  }
+  if (journals_checked)
+    j["verifier"] = {{"violations", checked.violations}, {"events", checked.events},
+                     {"seats_sold", checked.seats_sold}, {"tickets_valid", checked.tickets_valid},
+                     {"admissions", checked.admissions}, {"holds", checked.holds},
+                     {"expiries", checked.expiries}};
+  j["violations"] = violations;
+  j["errors"] = errors;
+  j["unmet_expectations"] = unmet;
+  auto rows = nlohmann::ordered_json::array();
+  for (const auto& x : series)
+    rows.push_back({x.t_s, x.waiting, x.admitted, x.sold, x.throttled, x.errors});
+  j["series"] = {{"columns", {"t_s", "waiting", "admitted", "sold", "throttled", "errors"}},
+                 {"rows", rows}};
+  return j.dump(2) + "\n";
+}
+
+std::string run_result::summary() const {
+  std::ostringstream os;
+  os << "scenario " << scenario << " (seed " << seed << ", " << mode
+     << "): " << (ok() ? "OK" : "FAILED") << "\n"
+     << "  " << fans.joined << " fans joined, " << fans.admitted << " admitted, " << fans.holds
+     << " holds (" << fans.abandoned << " abandoned, " << fans.hold_failures
+     << " searches found nothing, " << fans.fewer_seats << " fans took fewer seats), "
+     << fans.orders << " orders, " << fans.declined << " declined, " << fans.too_late
+     << " too late, " << fans.refunds << " tickets refunded, " << fans.transfers << " transferred, "
+     << fans.sold_out << " left sold out, " << fans.gave_up << " gave up\n"
+     << "  " << seats_sold << " of " << seats << " seats sold in " << duration_s
+     << " s of scenario time\n";
+  if (timed)
+    os << "  hold latency p50/p95/p99 " << hold_ms.p50 << " / " << hold_ms.p95 << " / "
+       << hold_ms.p99 << " ms (" << hold_ms.count << "), checkout " << checkout_ms.p50 << " / "
+       << checkout_ms.p95 << " / " << checkout_ms.p99 << " ms (" << checkout_ms.count << "); "
+       << requests << " requests, " << throttled << " answered 429\n";
+  if (journals_checked)
+    os << "  verifier: " << checked.events << " journal records, " << checked.violations.size()
+       << " violations; " << checked.tickets_valid << " valid tickets, " << checked.admissions
+       << " admissions in queue order, " << checked.expiries << " expiries\n";
+  else
+    os << "  verifier: journals not read (give the node's data directory to check them)\n";
+  for (const auto& v : checked.violations)
+    os << "  VIOLATION " << v << "\n";
+  for (const auto& v : violations)
+    os << "  VIOLATION " << v << "\n";
+  for (const auto& e : errors)
+    os << "  ERROR " << e << "\n";
+  for (const auto& u : unmet)
+    os << "  UNMET " << u << "\n";
+  return os.str();
+}
+
+namespace {
+
+/// A line chart of (t, value) points as inline SVG.
+std::string svg_chart(const std::string& title, const std::vector<sample>& series,
+                      uint64_t sample::*field) {
+  const double w = 640, h = 200, pad = 30;
+  uint64_t max_v = 1;
+  uint32_t max_t = 1;
+  for (const auto& x : series) {
+    max_v = std::max(max_v, x.*field);
+    max_t = std::max(max_t, x.t_s);
+  }
+  // At most ~1,000 points: a long run is thinned evenly.
+  size_t step = std::max<size_t>(1, series.size() / 1000);
+  std::ostringstream os;
+  os << "<figure><figcaption>" << title << " (max " << max_v << ")</figcaption>"
+     << "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" << w << "\" height=\"" << h
+     << "\"><rect width=\"100%\" height=\"100%\" fill=\"#fff\" stroke=\"#ccc\"/>"
+     << "<polyline fill=\"none\" stroke=\"#1565c0\" stroke-width=\"1.5\" points=\"";
+  for (size_t k = 0; k < series.size(); k += step) {
+    const auto& x = series[k];
+    auto px = pad + (w - 2 * pad) * x.t_s / max_t;
+    auto py = h - pad - (h - 2 * pad) * static_cast<double>(x.*field) / static_cast<double>(max_v);
+    os << px << "," << py << " ";
+  }
+  os << "\"/><text x=\"" << pad << "\" y=\"" << h - 8 << "\" font-size=\"11\">0 s</text>"
+     << "<text x=\"" << w - pad - 40 << "\" y=\"" << h - 8 << "\" font-size=\"11\">" << max_t
+     << " s</text></svg></figure>\n";
+  return os.str();
+}
+
+/// Horizontal bars of p50/p95/p99 for holds and checkouts.
+std::string svg_latency(const latency_summary& hold, const latency_summary& checkout) {
+  const double w = 640, row = 22, label = 150;
+  double max_ms = std::max({1.0, hold.p99, checkout.p99});
+  std::ostringstream os;
+  os << "<figure><figcaption>Latency (ms): p50, p95, p99</figcaption><svg "
+        "xmlns=\"http://www.w3.org/2000/svg\" width=\""
+     << w << "\" height=\"" << row * 6 + 10 << "\">";
+  int k = 0;
+  for (const auto& [name, l] : {std::pair{"hold", hold}, std::pair{"checkout", checkout}})
+    for (const auto& [p, v] :
+         {std::pair{"p50", l.p50}, std::pair{"p95", l.p95}, std::pair{"p99", l.p99}}) {
+      auto y = 5 + row * k++;
+      os << "<text x=\"0\" y=\"" << y + 14 << "\" font-size=\"12\">" << name << " " << p
+         << "</text><rect x=\"" << label << "\" y=\"" << y << "\" height=\"" << row - 6
+         << "\" width=\"" << (w - label - 80) * v / max_ms << "\" fill=\"#2e7d32\"/><text x=\""
+         << label + (w - label - 80) * v / max_ms + 4 << "\" y=\"" << y + 14
+         << "\" font-size=\"12\">" << v << "</text>";
+    }
+  os << "</svg></figure>\n";
+  return os.str();
+}
+
+} // namespace
+
+std::string run_result::html() const {
+  std::ostringstream os;
+  os << "<!doctype html><html><head><meta charset=\"utf-8\"><title>SeatGrab scenario " << scenario
+     << "</title><style>body{font-family:sans-serif;margin:2em}"
+     << "pre{background:#f5f5f5;padding:1em}</style></head><body><h1>Scenario " << scenario
+     << "</h1><pre>" << summary() << "</pre>"
+     << svg_chart("Fans waiting in the queue", series, &sample::waiting)
+     << svg_chart("Admissions so far", series, &sample::admitted)
+     << svg_chart("Seats sold", series, &sample::sold);
+  if (timed)
+    os << svg_latency(hold_ms, checkout_ms)
+       << svg_chart("429 answers so far", series, &sample::throttled)
+       << svg_chart("Unexpected answers so far", series, &sample::errors);
+  else
+    os << svg_chart("Unexpected answers so far", series, &sample::errors)
+       << "<p>Latencies are not measured in this mode: every actor runs on virtual time.</p>";
+  os << "</body></html>\n";
+  return os.str();
+}
+
+caf::error write_report(const run_result& r, const std::filesystem::path& dir) {
+  std::error_code err;
+  std::filesystem::create_directories(dir, err);
+  if (err)
+    return caf::make_error(ec::invalid_input, "--report " + dir.string() + ": " + err.message());
+  for (const auto& [name, text] :
+       {std::pair{"report.json", r.json()}, std::pair{"summary.txt", r.summary()},
+        std::pair{"report.html", r.html()}}) {
+    std::ofstream out{dir / name};
+    out << text;
+    if (!out)
+      return caf::make_error(ec::invalid_input, "--report: cannot write " + (dir / name).string());
+  }
+  return {};
+}
+
+} // namespace seatgrab::scenarios

@@ -1,0 +1,125 @@
+// The HTTP mode of the scenario runner: theatre-small against a `seatgrab serve` this test
+// starts, with every promise checked from outside (the fans' book against the seat map) and
+// in the node's journals (read beside the running node); and 429s retried and counted.
+#include "domain/venue.hpp"
+#include "messages/ec.hpp"
+#include "scenarios/runner.hpp"
+#include "scenarios/scenario.hpp"
+#include "tests/support/node_fixture.hpp"
+#include "tests/support/server_process.hpp"
+
+#include <doctest/doctest.h>
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <random>
+
+namespace sg = seatgrab;
+
+namespace {
+
+const std::filesystem::path scenario_dir = std::filesystem::path{SEATGRAB_SOURCE_DIR} / "scenarios";
+const std::string admin = "scenario-admin";
+
+std::filesystem::path fresh_dir(const std::string& name) {
+  auto dir = std::filesystem::temp_directory_path() /
+             (name + "-" + std::to_string(std::random_device{}()));
+  std::filesystem::remove_all(dir);
+  return dir;
+}
+
+} // namespace
+
+TEST_CASE("theatre-small over HTTP against a running node keeps every promise") {
+  auto s = sg::scenarios::load_scenario(scenario_dir / "theatre-small.toml");
+  REQUIRE_MESSAGE(s, sg::render(s.error()));
+  auto dir = fresh_dir("seatgrab-scenario-http");
+  sg::test::server_process node{SEATGRAB_BIN, dir, admin};
+  sg::scenarios::run_options opts;
+  opts.seed = 3;
+  opts.venue_dir = scenario_dir;
+  auto r = sg::scenarios::run_over_http(
+      *s, opts, {"http://127.0.0.1:" + std::to_string(node.port), admin, dir});
+  REQUIRE_MESSAGE(r, sg::render(r.error()));
+  INFO(r->summary());
+  CHECK(r->ok());
+  CHECK(r->journals_checked);
+  CHECK(r->checked.violations.empty());
+  CHECK(r->violations.empty());
+  CHECK(r->fans.joined == 600);
+  CHECK(r->fans.errors == 0);
+  CHECK(r->seats == 494);
+  CHECK(r->seats_sold >= 485);                      // 98 %, as the file expects
+  CHECK(r->checked.seats_sold == r->seats_sold);    // the journals agree with the fans
+  CHECK(r->checked.tickets_valid == r->seats_sold); // one valid ticket per sold seat
+  CHECK(r->checked.admissions >= r->fans.admitted);
+  CHECK(r->fans.abandoned > 0);
+  CHECK(r->fans.declined > 0);
+  // Latencies are measured in this mode, and plotted.
+  CHECK(r->hold_ms.count == r->fans.holds);
+  CHECK(r->checkout_ms.count == r->fans.orders);
+  CHECK(r->hold_ms.p50 > 0);
+  CHECK(r->hold_ms.p50 <= r->hold_ms.p95);
+  CHECK(r->hold_ms.p95 <= r->hold_ms.p99);
+  auto report = nlohmann::json::parse(r->json());
+  CHECK(report["latency"]["hold"]["count"] == r->fans.holds);
+  CHECK(r->html().find("Latency (ms)") != std::string::npos);
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("over HTTP, 429 answers are waited out, counted and plotted") {
+  // A small hall and a few fans against a node that allows 5 requests a second per address, 5 at
+  // once.
+  auto dir = fresh_dir("seatgrab-scenario-429");
+  std::filesystem::create_directories(dir);
+  auto venue = dir / "hall.json";
+  std::ofstream{venue} << sg::domain::to_json(sg::test::small_venue());
+  auto file = dir / "tiny.toml";
+  std::ofstream{file} << "name = \"tiny\"\nvenue = \"" << venue.string() << "\"\n"
+                      << R"([sale]
+admission_per_min = 600
+max_tickets_per_account = 4
+opens_after_s = 5
+[population]
+fans = 20
+arrival_spread_s = 10
+think_max_s = 10
+poll_every_s = 20
+max_duration_s = 1200
+[http]
+time_scale = 0.05
+connections = 8
+)";
+  auto s = sg::scenarios::load_scenario(file);
+  REQUIRE_MESSAGE(s, sg::render(s.error()));
+  sg::test::server_process node{
+      SEATGRAB_BIN, dir / "data", admin, {"--rate-limit", "5", "--rate-burst", "5"}};
+  sg::scenarios::run_options opts;
+  opts.seed = 5;
+  opts.venue_dir = dir;
+  auto r = sg::scenarios::run_over_http(
+      *s, opts, {"http://127.0.0.1:" + std::to_string(node.port), admin, dir / "data"});
+  REQUIRE_MESSAGE(r, sg::render(r.error()));
+  INFO(r->summary());
+  CHECK(r->throttled > 0);
+  CHECK(r->ok()); // retried after Retry-After: no fan saw an error
+  CHECK(r->fans.errors == 0);
+  CHECK(r->series.back().throttled == r->throttled);
+  CHECK(r->html().find("429 answers") != std::string::npos);
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("bad targets are refused before anything is sent") {
+  auto s = sg::scenarios::load_scenario(scenario_dir / "theatre-small.toml");
+  REQUIRE(s);
+  sg::scenarios::run_options opts;
+  opts.venue_dir = scenario_dir;
+  auto r = sg::scenarios::run_over_http(*s, opts, {"ftp://somewhere", admin, {}});
+  REQUIRE_FALSE(r);
+  CHECK(sg::render(r.error()).find("--target must look like http://host:port") !=
+        std::string::npos);
+  r = sg::scenarios::run_over_http(*s, opts, {"http://127.0.0.1:1", "", {}});
+  REQUIRE_FALSE(r);
+  CHECK(sg::render(r.error()).find("--admin-token") != std::string::npos);
+}
