@@ -72,6 +72,11 @@ void crowd::error(uint32_t i, const char* what, const caf::error& err) {
     errors_.push_back("fan " + account_of(i) + ": " + what + ": " + render(err));
 }
 
+bool crowd::too_late() {
+  --in_flight_;
+  return finished_;
+}
+
 void crowd::own(uint32_t i, const ticket_info& t) {
   auto [at, added] = owners_.emplace(t.seat, i);
   if (!added && at->second != i)
@@ -91,8 +96,7 @@ void crowd::tick(uint32_t t, fan_api& api) {
   now_ = t;
   ++in_flight_;
   api.load([this](caf::expected<std::vector<section_load>> x) {
-    --in_flight_;
-    if (!x)
+    if (too_late() || !x)
       return; // keep the last overview
     load_ = std::move(*x);
     uint64_t free = 0, held = 0;
@@ -117,7 +121,8 @@ void crowd::act(uint32_t i, uint32_t t, fan_api& api) {
   case fan::step::coming:
     ++in_flight_;
     api.join(i, [this, i, &api](caf::expected<queue_status> x) {
-      --in_flight_;
+      if (too_late())
+        return;
       if (!x) {
         error(i, "join", x.error());
         wake(i, now_ + s_.poll_every_s);
@@ -131,7 +136,8 @@ void crowd::act(uint32_t i, uint32_t t, fan_api& api) {
   case fan::step::waiting:
     ++in_flight_;
     api.status(i, [this, i, &api](caf::expected<queue_status> x) {
-      --in_flight_;
+      if (too_late())
+        return;
       auto& f = fans_[i];
       if (!x) {
         error(i, "queue status", x.error());
@@ -213,7 +219,8 @@ void crowd::shop(uint32_t i, uint32_t t, fan_api& api) {
   ++in_flight_;
   api.hold(i, section, f.wanted, f.token, key,
            [this, i, started, section, &api](caf::expected<hold_receipt> x) {
-             --in_flight_;
+             if (too_late())
+               return;
              auto& f = fans_[i];
              if (x) {
                hold_ms_.ms.push_back(now_ms() - started);
@@ -271,7 +278,8 @@ void crowd::pay(uint32_t i, uint32_t, fan_api& api) {
   ++in_flight_;
   api.checkout(i, f.hold_id, f.declines, account_of(i) + "-pay",
                [this, i, started](caf::expected<order_info> x) {
-                 --in_flight_;
+                 if (too_late())
+                   return;
                  auto& f = fans_[i];
                  if (x) {
                    checkout_ms_.ms.push_back(now_ms() - started);
@@ -291,6 +299,11 @@ void crowd::pay(uint32_t i, uint32_t, fan_api& api) {
                    ++counts_.declined;
                  } else if (ec_of(x.error()) == ec::hold_expired) {
                    ++counts_.too_late;
+                 } else if (ec_of(x.error()) == ec::unavailable && ++f.payments < 5) {
+                   // No answer, or "still running": the same key again finds out (and never
+                   // pays twice).
+                   wake(i, now_ + s_.poll_every_s);
+                   return;
                  } else {
                    error(i, "checkout", x.error());
                  }
@@ -306,17 +319,24 @@ void crowd::after_sale(uint32_t i, uint32_t t, fan_api& api) {
   }
   auto [ticket, seat] = f.tickets.back();
   if (f.refunds) {
+    // The seat may be sold again as soon as the refund is through, even before its answer
+    // arrives here: it leaves the fan's book when asked for, and comes back if refused.
+    owners_.erase(seat);
     ++in_flight_;
-    api.refund(i, ticket, [this, i, t, seat, &api](caf::expected<ticket_info> x) {
-      --in_flight_;
+    api.refund(i, ticket, [this, i, t, seat, ticket, &api](caf::expected<ticket_info> x) {
+      if (too_late())
+        return;
       auto& f = fans_[i];
       f.tickets.pop_back();
       if (x) {
         ++counts_.refunds;
-        owners_.erase(seat);
         after_sale(i, t, api); // the next ticket of the order
       } else {
         error(i, "refund", x.error());
+        ticket_info back;
+        back.id = ticket;
+        back.seat = seat;
+        own(i, back);
         done(i);
       }
     });
@@ -330,7 +350,8 @@ void crowd::after_sale(uint32_t i, uint32_t t, fan_api& api) {
   }
   ++in_flight_;
   api.transfer(i, ticket, to, [this, i, to, seat](caf::expected<ticket_info> x) {
-    --in_flight_;
+    if (too_late())
+      return;
     if (x) {
       ++counts_.transfers;
       owners_[seat] = to;
@@ -342,8 +363,9 @@ void crowd::after_sale(uint32_t i, uint32_t t, fan_api& api) {
 }
 
 void crowd::finish() {
+  finished_ = true;
   for (const auto& f : fans_)
-    if (f.at != fan::step::done)
+    if (f.at != fan::step::done && f.at != fan::step::owning)
       ++counts_.gave_up;
 }
 

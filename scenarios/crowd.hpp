@@ -106,7 +106,8 @@ public:
   /// Calls made and not answered yet.
   [[nodiscard]] uint64_t in_flight() const noexcept { return in_flight_; }
 
-  /// Counts fans still under way as given up; call once, after the last tick.
+  /// Counts fans still under way as given up; call once, after the last tick. Answers that
+  /// arrive later change nothing.
   void finish();
 
   /// Measures hold and checkout latencies with `clock` (milliseconds, any origin).
@@ -136,6 +137,7 @@ private:
     uint8_t wanted = 1;
     uint8_t misses = 0;   ///< searches that found nothing, since the last change of mind
     uint8_t searches = 0; ///< searches that found nothing, in all
+    uint8_t payments = 0; ///< checkout attempts whose outcome was unknown
     bool settled = false; ///< took fewer seats than wanted
     bool abandons = false;
     bool declines = false;
@@ -163,6 +165,8 @@ private:
   void done(uint32_t i);
   void error(uint32_t i, const char* what, const caf::error& err);
   void own(uint32_t i, const ticket_info& t);
+  /// Bookkeeping of an answer: false if it still counts (not after `finish`).
+  bool too_late();
   double now_ms() const { return clock_ ? clock_() : 0.0; }
 
   scenario s_;
@@ -175,6 +179,7 @@ private:
   uint64_t open_ = 0; ///< fans not done
   uint64_t in_flight_ = 0;
   bool sold_out_ = false;
+  bool finished_ = false; ///< `finish` was called
   tally counts_;
   latencies hold_ms_;
   latencies checkout_ms_;

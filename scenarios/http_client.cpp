@@ -7,6 +7,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
+#include <algorithm>
 #include <charconv>
 #include <chrono>
 
@@ -22,8 +23,12 @@ namespace {
 struct job {
   http_call call;
   http_client::callback k;
-  int tries = 0; ///< transport failures so far
+  int tries = 0;     ///< transport failures so far
+  int throttled = 0; ///< 429s (and 503s with Retry-After) so far
 };
+
+/// A throttled request is tried this often at most; then the caller sees the answer.
+constexpr int max_throttled = 20;
 
 } // namespace
 
@@ -143,11 +148,15 @@ struct http_client::impl : std::enable_shared_from_this<http_client::impl> {
       c.open = false;
     }
     c.busy = false;
-    if (c.res.result_int() == 429) {
-      ++throttled;
+    auto status = c.res.result_int();
+    auto retry_after = c.res[bhttp::field::retry_after];
+    if ((status == 429 || (status == 503 && !retry_after.empty())) &&
+        ++j->throttled < max_throttled) {
+      // Rate limited, or the node is shedding load before doing anything: wait as told.
+      throttled += status == 429;
       uint32_t after = 1;
-      auto value = c.res[bhttp::field::retry_after];
-      std::from_chars(value.data(), value.data() + value.size(), after);
+      std::from_chars(retry_after.data(), retry_after.data() + retry_after.size(), after);
+      after = std::clamp<uint32_t>(after, 1, 30);
       auto timer = std::make_shared<asio::steady_timer>(io, std::chrono::seconds{after});
       timer->async_wait([self = shared_from_this(), timer, j](beast::error_code) {
         self->enqueue(std::move(*j));

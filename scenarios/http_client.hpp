@@ -2,9 +2,9 @@
 
 // An asynchronous HTTP/1.1 client for the fans of an HTTP-mode run: a pool of keep-alive
 // connections over one io_context thread, requests queued until a connection is free. A 429
-// is retried after its Retry-After (and counted); a broken connection is retried once on a new
-// one (the fans' POSTs are idempotent: joins by account and device, holds and checkouts by
-// Idempotency-Key).
+// (or a 503 with Retry-After: shed before anything was done) is retried after its Retry-After,
+// up to 20 times, and counted; a broken connection is retried once (the fans' POSTs are
+// idempotent: joins by account and device, the others by Idempotency-Key).
 
 #include <cstdint>
 #include <deque>

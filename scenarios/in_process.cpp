@@ -306,9 +306,6 @@ caf::expected<run_result> run_in_process(const scenario& s, const run_options& o
   auto v = venue_of(s, opts.venue_dir);
   if (!v)
     return v.error();
-  sim_node node{opts.seed};
-  if (node.error())
-    return node.error();
   run_result r;
   r.scenario = s.name;
   r.seed = opts.seed;
@@ -322,6 +319,11 @@ caf::expected<run_result> run_in_process(const scenario& s, const run_options& o
         section_of.emplace(seat.id, sec.id);
   }
   r.seats = static_cast<uint32_t>(section_of.size());
+  // The crowd outlives the node: its driver actor refers to it until the node has stopped.
+  crowd fans{s, opts.seed, sections};
+  sim_node node{opts.seed};
+  if (node.error())
+    return node.error();
   // The waiting room's seed comes from the run's seed, so the shuffle is reproducible.
   const std::string event_id = "sale";
   persistence::write_set ws;
@@ -347,7 +349,6 @@ caf::expected<run_result> run_in_process(const scenario& s, const run_options& o
   if (!office)
     return office.error();
 
-  crowd fans{s, opts.seed, sections};
   auto driver = node.spawn([&](caf::event_based_actor* self) -> caf::behavior {
     auto api =
         std::make_shared<actor_fans>(self, node.directory(), event_id, *event, *office, s.fans);

@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cstdio>
 #include <fstream>
 #include <sstream>
 
@@ -13,7 +14,7 @@ namespace seatgrab::scenarios {
 void judge(const scenario& s, run_result& r, const crowd& c, const std::string& event_id) {
   r.fans = c.counts();
   r.seats_sold = c.owners().size();
-  r.violations = c.violations();
+  r.violations.insert(r.violations.end(), c.violations().begin(), c.violations().end());
   r.errors = c.errors();
   if (c.in_flight() > 0)
     r.violations.push_back(std::to_string(c.in_flight()) + " calls were never answered");
@@ -93,6 +94,16 @@ std::string run_result::json() const {
   return j.dump(2) + "\n";
 }
 
+namespace {
+
+std::string ms(double x) {
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "%.2f", x);
+  return buf;
+}
+
+} // namespace
+
 std::string run_result::summary() const {
   std::ostringstream os;
   os << "scenario " << scenario << " (seed " << seed << ", " << mode
@@ -106,10 +117,11 @@ std::string run_result::summary() const {
      << "  " << seats_sold << " of " << seats << " seats sold in " << duration_s
      << " s of scenario time\n";
   if (timed)
-    os << "  hold latency p50/p95/p99 " << hold_ms.p50 << " / " << hold_ms.p95 << " / "
-       << hold_ms.p99 << " ms (" << hold_ms.count << "), checkout " << checkout_ms.p50 << " / "
-       << checkout_ms.p95 << " / " << checkout_ms.p99 << " ms (" << checkout_ms.count << "); "
-       << requests << " requests, " << throttled << " answered 429\n";
+    os << "  latency as the fans saw it (client queueing included): hold p50/p95/p99 "
+       << ms(hold_ms.p50) << " / " << ms(hold_ms.p95) << " / " << ms(hold_ms.p99) << " ms ("
+       << hold_ms.count << "), checkout " << ms(checkout_ms.p50) << " / " << ms(checkout_ms.p95)
+       << " / " << ms(checkout_ms.p99) << " ms (" << checkout_ms.count << "); " << requests
+       << " requests, " << throttled << " answered 429\n";
   if (journals_checked)
     os << "  verifier: " << checked.events << " journal records, " << checked.violations.size()
        << " violations; " << checked.tickets_valid << " valid tickets, " << checked.admissions

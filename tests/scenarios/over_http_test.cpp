@@ -94,7 +94,7 @@ connections = 8
   auto s = sg::scenarios::load_scenario(file);
   REQUIRE_MESSAGE(s, sg::render(s.error()));
   sg::test::server_process node{
-      SEATGRAB_BIN, dir / "data", admin, {"--rate-limit", "5", "--rate-burst", "5"}};
+      SEATGRAB_BIN, dir / "data", admin, {"--rate-limit", "10", "--rate-burst", "10"}};
   sg::scenarios::run_options opts;
   opts.seed = 5;
   opts.venue_dir = dir;

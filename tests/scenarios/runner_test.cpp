@@ -74,6 +74,9 @@ fans = 120
 pre_queue = 40
 arrival_spread_s = 30
 think_max_s = 20
+refund_rate = 0.2
+transfer_rate = 0.1
+refund_after_max_s = 120
 )"));
   REQUIRE_MESSAGE(s, sg::render(s.error()));
   auto a = sg::scenarios::run_in_process(*s, options(5));
