@@ -62,7 +62,8 @@ if [ -n "$pgbin" ] && [ -x "$pgbin/pgbench" ]; then
     -o "-p 15432 -k $dir/pg -c fsync=on -c synchronous_commit=on -c max_connections=200" >/dev/null
   psql=("$pgbin/psql" -h "$dir/pg" -p 15432 -U bench -d postgres -q)
   as_pg "${psql[@]}" -c "CREATE TABLE seats (id int PRIMARY KEY, holder text, held_until timestamptz);
-    INSERT INTO seats SELECT g, NULL, NULL FROM generate_series(1, 1000000) g; VACUUM ANALYZE seats;"
+    INSERT INTO seats SELECT g, NULL, NULL FROM generate_series(1, 1000000) g;"
+  as_pg "${psql[@]}" -c "VACUUM ANALYZE seats;"
   cat > "$dir/update.sql" <<'EOF'
 \set id random(1, 1000000)
 UPDATE seats SET holder = 'buyer' || :client_id, held_until = now() + interval '5 minutes'
