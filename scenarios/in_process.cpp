@@ -2,7 +2,6 @@
 #include "domain/payment.hpp"
 #include "domain/venue.hpp"
 #include "messages/ec.hpp"
-#include "messages/section.pb.h"
 #include "messages/system_config.hpp"
 #include "persistence/group_commit.hpp"
 #include "persistence/store.hpp"
@@ -239,36 +238,6 @@ private:
   box_office_actor office_;
   std::vector<session_actor> sessions_;
 };
-
-/// Writes a second sale of `seat` to a made-up order into its section's journal, as a node with
-/// a double-booking bug would.
-caf::error forge_double_sale(persistence::store& db, const std::string& event_id,
-                             const std::string& section, const std::string& seat, int64_t at_ms) {
-  auto entity = event_id + "/" + section;
-  auto log = db.history("section", entity);
-  if (!log)
-    return log.error();
-  auto seq = log->last_seq();
-  persistence::write_set ws;
-  pb::section_event held;
-  held.set_version(++seq);
-  held.set_at_ms(at_ms);
-  held.mutable_held()->set_hold_id("forged");
-  held.mutable_held()->set_holder("mallory");
-  held.mutable_held()->add_seat_ids(seat);
-  held.mutable_held()->add_prices(0);
-  held.mutable_held()->set_expires_at_ms(at_ms + 300'000);
-  ws.append("section", entity, seq, held.SerializeAsString());
-  pb::section_event sold;
-  sold.set_version(++seq);
-  sold.set_at_ms(at_ms);
-  sold.mutable_sold()->set_hold_id("forged");
-  sold.mutable_sold()->set_order_id("forged-order");
-  ws.append("section", entity, seq, sold.SerializeAsString());
-  if (auto res = db.write(ws, true); !res)
-    return res.error();
-  return {};
-}
 
 } // namespace
 

@@ -1,6 +1,7 @@
 // The HTTP mode: the crowd plays against a running node through its public API, in real time
 // scaled by `http.time_scale`, with an asynchronous client on one thread.
 #include "domain/payment.hpp"
+#include "http/codec.hpp"
 #include "messages/ec.hpp"
 #include "persistence/store.hpp"
 #include "scenarios/http_client.hpp"
@@ -254,17 +255,6 @@ http_reply call(asio::io_context& io, http_client& client, http_call c) {
   return std::move(**reply);
 }
 
-std::string rfc3339(int64_t ms) {
-  auto secs = static_cast<time_t>(ms / 1000);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
-  char out[48];
-  std::snprintf(out, sizeof(out), "%s.%03dZ", buf, static_cast<int>(ms % 1000));
-  return out;
-}
-
 /// Where the seat map and the fans' book of owners disagree.
 std::vector<std::string> compare_book(const std::map<std::string, std::string>& status,
                                       const std::map<std::string, uint32_t>& owners) {
@@ -334,7 +324,7 @@ caf::expected<run_result> run_over_http(const scenario& s, const run_options& op
   json body{{"id", ev.id},
             {"venue_id", ev.venue_id},
             {"name", ev.name},
-            {"opens_at", rfc3339(ev.opens_at_ms)},
+            {"opens_at", http::rfc3339(ev.opens_at_ms)},
             {"hold_ttl_s", ev.hold_ttl_s},
             {"max_hold_total_s", ev.max_hold_total_s},
             {"admission_per_min", ev.admission_per_min},
@@ -342,7 +332,7 @@ caf::expected<run_result> run_over_http(const scenario& s, const run_options& op
             {"max_seats_per_hold", ev.max_seats_per_hold},
             {"max_tickets_per_account", ev.max_tickets_per_account},
             {"queue_mode", ev.queue_mode},
-            {"refunds_until", rfc3339(ev.refunds_until_ms)}};
+            {"refunds_until", http::rfc3339(ev.refunds_until_ms)}};
   auto e = admin("/v1/admin/events", body.dump());
   if (e.status != 201)
     return caf::make_error(ec::unavailable, "adding the event: " + render(error_of(e)));

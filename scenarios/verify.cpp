@@ -279,4 +279,32 @@ verdict verify(const persistence::store& db, const verify_options& opts) {
   return std::move(c.out);
 }
 
+caf::error forge_double_sale(persistence::store& db, const std::string& event_id,
+                             const std::string& section, const std::string& seat, int64_t at_ms) {
+  auto entity = event_id + "/" + section;
+  auto log = db.history("section", entity);
+  if (!log)
+    return log.error();
+  auto seq = log->last_seq();
+  persistence::write_set ws;
+  pb::section_event held;
+  held.set_version(++seq);
+  held.set_at_ms(at_ms);
+  held.mutable_held()->set_hold_id("forged");
+  held.mutable_held()->set_holder("mallory");
+  held.mutable_held()->add_seat_ids(seat);
+  held.mutable_held()->add_prices(0);
+  held.mutable_held()->set_expires_at_ms(at_ms + 300'000);
+  ws.append("section", entity, seq, held.SerializeAsString());
+  pb::section_event sold;
+  sold.set_version(++seq);
+  sold.set_at_ms(at_ms);
+  sold.mutable_sold()->set_hold_id("forged");
+  sold.mutable_sold()->set_order_id("forged-order");
+  ws.append("section", entity, seq, sold.SerializeAsString());
+  if (auto res = db.write(ws, true); !res)
+    return res.error();
+  return {};
+}
+
 } // namespace seatgrab::scenarios

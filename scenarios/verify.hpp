@@ -46,6 +46,12 @@ struct verdict {
 /// Checks every event's journals in `db`.
 verdict verify(const persistence::store& db, const verify_options& opts = {});
 
+/// Test hook: writes a second sale of `seat` (held by "mallory", sold to "forged-order") into
+/// the journal of section `section` of event `event_id`, as a node with a double-booking bug
+/// would; `verify` must then report the seat held while not free and sold twice.
+caf::error forge_double_sale(persistence::store& db, const std::string& event_id,
+                             const std::string& section, const std::string& seat, int64_t at_ms);
+
 /// The admission order of a shuffled pre-queue, computed from the revealed seed as published
 /// (SHA-256 Fisher–Yates), written here a second time on purpose.
 std::vector<uint64_t> published_shuffle(const std::string& seed, std::vector<uint64_t> tickets);

@@ -110,19 +110,7 @@ TEST_CASE("a double-sold seat is caught") {
   sg::test::node_fixture node;
   clean_run(node);
   // The hook: section A holds and sells A-1-1 again, to another order.
-  sg::pb::section_event held;
-  held.set_at_ms(end_ms(node));
-  held.mutable_held()->set_hold_id("evil");
-  held.mutable_held()->set_holder("mallory");
-  held.mutable_held()->add_seat_ids("A-1-1");
-  held.mutable_held()->add_prices(1000);
-  held.mutable_held()->set_expires_at_ms(end_ms(node) + 300'000);
-  forge(node, "section", "gig/A", held);
-  sg::pb::section_event sold;
-  sold.set_at_ms(end_ms(node));
-  sold.mutable_sold()->set_hold_id("evil");
-  sold.mutable_sold()->set_order_id("o99");
-  forge(node, "section", "gig/A", sold);
+  REQUIRE_FALSE(sg::scenarios::forge_double_sale(node.db(), "gig", "A", "A-1-1", end_ms(node)));
   auto v = sg::scenarios::verify(node.db());
   CHECK_FALSE(v.ok());
   CHECK(mentions(v, "A-1-1 held while not free"));
