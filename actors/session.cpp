@@ -4,11 +4,10 @@
 #include "actors/replay.hpp"
 #include "domain/session.hpp"
 #include "security/admission_token.hpp"
+#include "security/encoding.hpp"
 
 #include <caf/actor_system.hpp>
 #include <caf/typed_event_based_actor.hpp>
-#include <openssl/rand.h>
-#include <openssl/sha.h>
 #include <spdlog/spdlog.h>
 
 #include <list>
@@ -88,29 +87,12 @@ void deliver_durable(self_ptr self, caf::typed_response_promise<T> rp, T value) 
 
 /// A random suffix for hold ids (see `session_state::hold_id_prefix`).
 std::string random_suffix() {
-  unsigned char bytes[6];
-  if (RAND_bytes(bytes, sizeof(bytes)) != 1)
-    return {};
-  static constexpr char hex[] = "0123456789abcdef";
-  std::string result;
-  for (auto b : bytes) {
-    result += hex[b >> 4];
-    result += hex[b & 0xf];
-  }
-  return result;
+  return security::random_hex(6);
 }
 
 /// A hold id suffix derived from the client's idempotency key.
 std::string key_suffix(const std::string& key) {
-  unsigned char digest[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(key.data()), key.size(), digest);
-  static constexpr char hex[] = "0123456789abcdef";
-  std::string result{"k"};
-  for (size_t i = 0; i < 8; ++i) {
-    result += hex[digest[i] >> 4];
-    result += hex[digest[i] & 0xf];
-  }
-  return result;
+  return "k" + security::sha256_hex(key).substr(0, 16);
 }
 
 hold_receipt receipt_of(const std::string& account, const domain::session_hold& h) {

@@ -2,6 +2,7 @@
 
 #include "domain/detail.hpp"
 #include "messages/ec.hpp"
+#include "security/encoding.hpp"
 
 #include <openssl/evp.h>
 
@@ -28,14 +29,7 @@ std::array<uint8_t, EVP_MAX_MD_SIZE> sha256_once(const uint8_t* data, size_t siz
 }
 
 std::string hex(const uint8_t* data, size_t size) {
-  static constexpr char digits[] = "0123456789abcdef";
-  std::string result;
-  result.reserve(size * 2);
-  for (size_t i = 0; i < size; ++i) {
-    result += digits[data[i] >> 4];
-    result += digits[data[i] & 0xf];
-  }
-  return result;
+  return security::hex_encode({reinterpret_cast<const char*>(data), size});
 }
 
 std::string ticket_text(uint64_t ticket) {

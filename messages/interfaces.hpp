@@ -5,6 +5,7 @@
 
 #include "messages/accounts.hpp"
 #include "messages/inventory.hpp"
+#include "messages/status.hpp"
 #include "messages/tickets.hpp"
 #include "messages/type_ids.hpp"
 
@@ -14,6 +15,17 @@
 #include <vector>
 
 namespace seatgrab {
+
+/// What every actor answers: its kind, id, version, mailbox and key counters, for operators
+/// (Tenzir's status client). Every interface below is extended with it.
+using status_client_actor = caf::typed_actor<
+    /// The actor's status now.
+    caf::replies_to<atom::status>::with<actor_status>>;
+
+/// What every journaling actor receives from its journal client (actors/journal_client.hpp).
+using journaling_actor = caf::typed_actor<
+    /// Journal (self-message): everything up to token (n) is durable, or failed.
+    caf::reacts_to<atom::durable, uint64_t, caf::error>>;
 
 /// One section of one event: owns its seats (journal kind "section", entity "<event>/<section>").
 using section_actor = caf::typed_actor<

@@ -7,6 +7,7 @@
 #include "messages/ec.hpp"
 #include "messages/inventory.hpp"
 #include "messages/queue.hpp"
+#include "messages/status.hpp"
 #include "messages/tickets.hpp"
 
 #include <caf/type_id.hpp>
@@ -41,6 +42,9 @@ CAF_ADD_TYPE_ID(seatgrab, (std::vector<seatgrab::hold_receipt>))
 CAF_ADD_TYPE_ID(seatgrab, (seatgrab::account_summary))
 CAF_ADD_TYPE_ID(seatgrab, (seatgrab::login_grant))
 CAF_ADD_TYPE_ID(seatgrab, (seatgrab::auth_info))
+CAF_ADD_TYPE_ID(seatgrab, (seatgrab::status_counter))
+CAF_ADD_TYPE_ID(seatgrab, (std::vector<seatgrab::status_counter>))
+CAF_ADD_TYPE_ID(seatgrab, (seatgrab::actor_status))
 
 /// A journal write of the sender's became durable (or failed).
 CAF_ADD_ATOM(seatgrab, seatgrab::atom, durable, "durable")
@@ -84,5 +88,7 @@ CAF_ADD_ATOM(seatgrab, seatgrab::atom, logout, "logout")
 CAF_ADD_ATOM(seatgrab, seatgrab::atom, role, "role")
 CAF_ADD_ATOM(seatgrab, seatgrab::atom, holds, "holds")
 CAF_ADD_ATOM(seatgrab, seatgrab::atom, open, "open")
+/// An operator asks an actor for its `actor_status`.
+CAF_ADD_ATOM(seatgrab, seatgrab::atom, status, "status")
 
 CAF_END_TYPE_ID_BLOCK(seatgrab)

@@ -9,18 +9,6 @@ namespace seatgrab::persistence {
 
 namespace {
 
-void put_u64_be(std::string& out, uint64_t x) {
-  for (int shift = 56; shift >= 0; shift -= 8)
-    out.push_back(static_cast<char>((x >> shift) & 0xff));
-}
-
-uint64_t get_u64_be(std::string_view in) {
-  uint64_t x = 0;
-  for (int i = 0; i < 8; ++i)
-    x = (x << 8) | static_cast<unsigned char>(in[i]);
-  return x;
-}
-
 uint32_t crc32(std::string_view data) {
   boost::crc_32_type crc;
   crc.process_bytes(data.data(), data.size());
@@ -28,6 +16,18 @@ uint32_t crc32(std::string_view data) {
 }
 
 } // namespace
+
+void put_u64_be(std::string& out, uint64_t x) {
+  for (int shift = 56; shift >= 0; shift -= 8)
+    out.push_back(static_cast<char>((x >> shift) & 0xff));
+}
+
+uint64_t get_u64_be(std::string_view in) noexcept {
+  uint64_t x = 0;
+  for (int i = 0; i < 8; ++i)
+    x = (x << 8) | static_cast<unsigned char>(in[i]);
+  return x;
+}
 
 bool valid_name(std::string_view name) noexcept {
   return !name.empty() && name.size() <= 255 && name.find('\0') == std::string_view::npos;

@@ -11,6 +11,12 @@
 // Kinds and entity ids never contain 0x00, so byte order is (kind, entity, seq) order.
 namespace seatgrab::persistence {
 
+/// Appends `x` as 8 bytes, most significant first, so that byte order is numeric order.
+void put_u64_be(std::string& out, uint64_t x);
+
+/// The number in the first 8 bytes of `in` (which must hold at least 8).
+uint64_t get_u64_be(std::string_view in) noexcept;
+
 /// True if `name` can be a kind or entity id: 1..255 bytes, no NUL byte.
 bool valid_name(std::string_view name) noexcept;
 

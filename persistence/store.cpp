@@ -30,18 +30,6 @@ caf::error to_error(const rocksdb::Status& st, std::string_view what) {
   return caf::make_error(ec::storage_io, std::move(msg));
 }
 
-void put_u64_be(std::string& out, uint64_t x) {
-  for (int shift = 56; shift >= 0; shift -= 8)
-    out.push_back(static_cast<char>((x >> shift) & 0xff));
-}
-
-uint64_t get_u64_be(std::string_view in) {
-  uint64_t x = 0;
-  for (int i = 0; i < 8; ++i)
-    x = (x << 8) | static_cast<unsigned char>(in[i]);
-  return x;
-}
-
 } // namespace
 
 // -- write_set ----------------------------------------------------------------

@@ -1,6 +1,8 @@
 #include "security/encoding.hpp"
 
 #include <openssl/evp.h>
+#include <openssl/rand.h>
+#include <openssl/sha.h>
 
 #include <algorithm>
 
@@ -47,6 +49,30 @@ std::optional<std::string> base64url_decode(std::string_view in) {
   if (base64url_encode(out) != in)
     return std::nullopt;
   return out;
+}
+
+std::string hex_encode(std::string_view data) {
+  static constexpr char digits[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(2 * data.size());
+  for (unsigned char b : data) {
+    out += digits[b >> 4];
+    out += digits[b & 0xf];
+  }
+  return out;
+}
+
+std::string sha256_hex(std::string_view data) {
+  unsigned char digest[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(), digest);
+  return hex_encode({reinterpret_cast<const char*>(digest), sizeof(digest)});
+}
+
+std::string random_hex(size_t n) {
+  std::string bytes(n, '\0');
+  if (RAND_bytes(reinterpret_cast<unsigned char*>(bytes.data()), static_cast<int>(n)) != 1)
+    return {};
+  return hex_encode(bytes);
 }
 
 } // namespace seatgrab::security

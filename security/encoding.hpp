@@ -1,6 +1,6 @@
 #pragma once
 
-// Text encodings shared by the signed tokens and ticket codes.
+// Text encodings shared by the signed tokens, ticket codes, digests and ids.
 
 #include <optional>
 #include <string>
@@ -15,5 +15,14 @@ std::string base64url_encode(std::string_view data);
 /// of the last character must be zero): otherwise several strings decode to the same bytes
 /// and a signed token would have look-alike twins.
 std::optional<std::string> base64url_decode(std::string_view in);
+
+/// Lower-case hex of `data`, two digits a byte.
+std::string hex_encode(std::string_view data);
+
+/// Lower-case hex of the SHA-256 digest of `data` (64 digits).
+std::string sha256_hex(std::string_view data);
+
+/// `n` random bytes from OpenSSL's generator as lower-case hex; empty if it fails.
+std::string random_hex(size_t n);
 
 } // namespace seatgrab::security

@@ -191,14 +191,7 @@ std::string token_digest(std::string_view token) {
   unsigned int size = 0;
   if (EVP_Digest(token.data(), token.size(), md.data(), &size, EVP_sha256(), nullptr) != 1)
     return {};
-  static constexpr char hex[] = "0123456789abcdef";
-  std::string result;
-  result.reserve(2 * size);
-  for (unsigned int i = 0; i < size; ++i) {
-    result += hex[md[i] >> 4];
-    result += hex[md[i] & 0xf];
-  }
-  return result;
+  return hex_encode({reinterpret_cast<const char*>(md.data()), size});
 }
 
 } // namespace seatgrab::security
