@@ -11,6 +11,8 @@
 # SeatGrab's rate over the other's. Usage: bench/compare.sh [DURATION_S] [RUNS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# SEATGRAB_BIN picks another build (e.g. the one before a change, for a before/after pair).
+bin=${SEATGRAB_BIN:-build/app/seatgrab}
 duration=${1:-5}
 runs=${2:-3}
 clients=100
@@ -34,9 +36,9 @@ report() { # name rate
 
 # -- SeatGrab --------------------------------------------------------------------------------
 command -v wrk >/dev/null || apt-get install -y -q wrk >/dev/null
-[ -x build/app/seatgrab ] || { echo "bench/compare.sh: build first (cmake --build build)"; exit 2; }
+[ -x "$bin" ] || { echo "bench/compare.sh: build first (cmake --build build), or set SEATGRAB_BIN"; exit 2; }
 port=18095
-./build/app/seatgrab --log-level warn serve --data-dir "$dir/seatgrab" --listen 127.0.0.1:$port \
+"$bin" --log-level warn serve --data-dir "$dir/seatgrab" --listen 127.0.0.1:$port \
   --admin-token bench --demo --rate-limit 0 --scrypt-cost 10 &
 pids+=($!)
 for _ in $(seq 100); do curl -sf http://127.0.0.1:$port/healthz >/dev/null && break; sleep 0.1; done

@@ -9,11 +9,13 @@
 # Usage: bench/http.sh [DURATION_S]   (needs build/app/seatgrab; installs wrk if missing)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# SEATGRAB_BIN picks another build (e.g. the one before a change, for a before/after pair).
+bin=${SEATGRAB_BIN:-build/app/seatgrab}
 duration=${1:-10}
 command -v wrk >/dev/null || sudo apt-get install -y wrk || apt-get install -y wrk
 dir=$(mktemp -d)
 port=18090
-./build/app/seatgrab --log-level warn serve --data-dir "$dir/data" --listen 127.0.0.1:$port \
+"$bin" --log-level warn serve --data-dir "$dir/data" --listen 127.0.0.1:$port \
   --admin-token bench --demo --rate-limit 0 --scrypt-cost 10 --http-threads 1 &
 pid=$!
 trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$dir"' EXIT
