@@ -191,32 +191,24 @@ std::vector<pb::accounts_event> accounts_state::close_expired(time_point now) {
 
 // -- event application --------------------------------------------------------
 
-caf::error accounts_state::apply(const pb::accounts_event& ev) {
-  if (ev.version() != version_ + 1)
-    return corrupt("event version " + std::to_string(ev.version()) + " does not follow " +
-                   std::to_string(version_));
-  caf::error err;
-  switch (ev.kind_case()) {
-  case pb::accounts_event::kSignedUp:
-    err = apply_signed_up(ev.signed_up(), from_ms(ev.at_ms()));
-    break;
-  case pb::accounts_event::kSessionOpened:
-    err = apply_session_opened(ev.session_opened(), from_ms(ev.at_ms()));
-    break;
-  case pb::accounts_event::kSessionClosed:
-    err = apply_session_closed(ev.session_closed());
-    break;
-  case pb::accounts_event::kOperatorGranted:
-    err = apply_operator_granted(ev.operator_granted());
-    break;
-  case pb::accounts_event::KIND_NOT_SET:
-    err = corrupt("event has no kind");
-    break;
-  }
-  if (err)
-    return err;
-  ++version_;
-  return {};
+std::span<const accounts_state::kind_handler> accounts_state::handlers() {
+  using ev_t = pb::accounts_event;
+  using st_t = accounts_state;
+  static constexpr kind_handler table[] = {
+      {ev_t::kSignedUp,
+       [](st_t& st, const ev_t& ev) {
+         return st.apply_signed_up(ev.signed_up(), from_ms(ev.at_ms()));
+       }},
+      {ev_t::kSessionOpened,
+       [](st_t& st, const ev_t& ev) {
+         return st.apply_session_opened(ev.session_opened(), from_ms(ev.at_ms()));
+       }},
+      {ev_t::kSessionClosed,
+       [](st_t& st, const ev_t& ev) { return st.apply_session_closed(ev.session_closed()); }},
+      {ev_t::kOperatorGranted,
+       [](st_t& st, const ev_t& ev) { return st.apply_operator_granted(ev.operator_granted()); }},
+  };
+  return table;
 }
 
 caf::error accounts_state::apply_signed_up(const pb::account_signed_up& ev, time_point at) {
@@ -297,18 +289,6 @@ bool accounts_state::is_operator(std::string_view account) const {
 
 std::string accounts_state::next_account_id() const {
   return "a" + std::to_string(accounts_.size() + 1);
-}
-
-pb::accounts_event accounts_state::next_event(time_point now) const {
-  pb::accounts_event ev;
-  ev.set_version(version_ + 1);
-  ev.set_at_ms(to_ms(now));
-  return ev;
-}
-
-caf::error accounts_state::corrupt(std::string what) const {
-  return fail(ec::storage_corruption,
-              "accounts at version " + std::to_string(version_) + ": " + std::move(what));
 }
 
 // -- ticket_ledger ------------------------------------------------------------

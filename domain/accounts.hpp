@@ -1,5 +1,6 @@
 #pragma once
 
+#include "domain/event_sourced.hpp"
 #include "messages/accounts.pb.h"
 
 #include <caf/error.hpp>
@@ -10,6 +11,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -58,7 +60,10 @@ struct session_grant {
 /// changes nothing; on success it builds a `pb::accounts_event`, applies it through `apply`
 /// (the same path as recovery replay) and returns it for the caller to journal. Passwords are
 /// hashed by the caller (`security::hash_password`, slow on purpose) before `sign_up`.
-class accounts_state {
+/// `apply` and `version()` come from `event_sourced`; `apply` also rejects an unexpected
+/// account id, a duplicate email or session, an unknown account or session and a malformed
+/// email or password hash.
+class accounts_state : public event_sourced<accounts_state, pb::accounts_event> {
 public:
   // -- operations -------------------------------------------------------------
 
@@ -96,16 +101,7 @@ public:
   /// periodic timer, so expired sessions do not pile up in memory and snapshots.
   std::vector<pb::accounts_event> close_expired(time_point now);
 
-  /// Applies one event: the operations above use it, and recovery replays the journal through
-  /// it. Deterministic. Fails with `ec::storage_corruption`, changing nothing, if the event
-  /// does not fit the state (wrong version, unexpected account id, duplicate email or session,
-  /// unknown account or session, malformed email or password hash, ...).
-  [[nodiscard]] caf::error apply(const pb::accounts_event& ev);
-
   // -- queries ----------------------------------------------------------------
-
-  /// Number of events applied so far; the version of the next event is `version() + 1`.
-  uint64_t version() const noexcept { return version_; }
 
   size_t account_count() const noexcept { return accounts_.size(); }
 
@@ -139,9 +135,12 @@ private:
     friend bool operator==(const session_rec&, const session_rec&) = default;
   };
 
+  friend event_sourced;
+  static std::span<const kind_handler> handlers();
+  std::string corruption_prefix() const {
+    return "accounts at version " + std::to_string(version());
+  }
   std::string next_account_id() const;
-  pb::accounts_event next_event(time_point now) const;
-  caf::error corrupt(std::string what) const;
 
   caf::error apply_signed_up(const pb::account_signed_up& ev, time_point at);
   caf::error apply_session_opened(const pb::account_session_opened& ev, time_point at);
@@ -151,7 +150,6 @@ private:
   std::map<std::string, account_rec, std::less<>> accounts_; // by account id
   std::map<std::string, std::string, std::less<>> emails_;   // normalized email -> account id
   std::map<std::string, session_rec, std::less<>> sessions_; // by token digest
-  uint64_t version_ = 0;
 };
 
 /// Tickets per account and event, for the per-event purchase limit: the checkout reserves

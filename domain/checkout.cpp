@@ -248,16 +248,24 @@ caf::expected<pb::checkout_event> checkout_state::voided(std::string_view order_
 
 // -- replay -------------------------------------------------------------------
 
-caf::error checkout_state::apply(const pb::checkout_event& ev) {
-  if (ev.version() != version_ + 1)
-    return corrupt("event version " + std::to_string(ev.version()) + " does not follow " +
-                   std::to_string(version_));
-  if (ev.kind_case() == pb::checkout_event::kStarted) {
-    if (auto err = apply_started(ev))
-      return err;
-    ++version_;
-    return {};
-  }
+std::span<const checkout_state::kind_handler> checkout_state::handlers() {
+  using ev_t = pb::checkout_event;
+  using st_t = checkout_state;
+  static constexpr handler step = [](st_t& st, const ev_t& ev) { return st.apply_step(ev); };
+  static constexpr kind_handler table[] = {
+      {ev_t::kStarted, [](st_t& st, const ev_t& ev) { return st.apply_started(ev); }},
+      {ev_t::kAuthorized, step},
+      {ev_t::kDeclined, step},
+      {ev_t::kSeatsConfirmed, step},
+      {ev_t::kSeatsRefused, step},
+      {ev_t::kCaptured, step},
+      {ev_t::kTicketsIssued, step},
+      {ev_t::kVoided, step},
+  };
+  return table;
+}
+
+caf::error checkout_state::apply_step(const pb::checkout_event& ev) {
   auto i = by_id_.find(ev.order_id());
   if (i == by_id_.end())
     return corrupt("no order " + quoted(ev.order_id()));
@@ -325,11 +333,10 @@ caf::error checkout_state::apply(const pb::checkout_event& ev) {
     rec.step = checkout_step::failed;
     uncount(rec);
     break;
-  default:
-    return corrupt("event has no kind");
+  default: // started and no kind do not come here
+    return corrupt("not a step of an order");
   }
   rec.updated_at = at;
-  ++version_;
   return {};
 }
 
@@ -457,16 +464,8 @@ caf::expected<const checkout_state::order_rec*> checkout_state::in_step(std::str
 }
 
 pb::checkout_event checkout_state::next_event(std::string_view order_id, time_point now) const {
-  pb::checkout_event ev;
-  ev.set_version(version_ + 1);
-  ev.set_at_ms(to_ms(now));
+  auto ev = event_sourced::next_event(now);
   ev.set_order_id(std::string{order_id});
-  return ev;
-}
-
-caf::expected<pb::checkout_event> checkout_state::commit(pb::checkout_event ev) {
-  if (auto err = apply(ev))
-    return err;
   return ev;
 }
 
@@ -489,11 +488,6 @@ order_view checkout_state::view(const order_rec& rec) const {
   result.captured_at = rec.captured_at;
   result.updated_at = rec.updated_at;
   return result;
-}
-
-caf::error checkout_state::corrupt(std::string what) const {
-  return fail(ec::storage_corruption, "checkouts of event " + quoted(event_id_) + " at version " +
-                                          std::to_string(version_) + ": " + std::move(what));
 }
 
 } // namespace seatgrab::domain

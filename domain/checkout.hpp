@@ -1,5 +1,6 @@
 #pragma once
 
+#include "domain/event_sourced.hpp"
 #include "messages/checkout.pb.h"
 #include "messages/ec.hpp"
 
@@ -129,7 +130,10 @@ struct begin_outcome {
 ///
 /// Invariants: an order completes only after capture; capture follows seat confirmation; a
 /// void is only for an authorized, uncaptured payment.
-class checkout_state {
+///
+/// `apply` and `version()` come from `event_sourced`; `apply` also rejects an unknown order,
+/// a wrong step or a reused key.
+class checkout_state : public event_sourced<checkout_state, pb::checkout_event> {
 public:
   /// An empty state for the checkouts of `event_id`.
   explicit checkout_state(std::string event_id);
@@ -171,17 +175,9 @@ public:
   /// The provider voided the authorization: voiding → failed with the refusal reason.
   caf::expected<pb::checkout_event> voided(std::string_view order_id, time_point now);
 
-  /// Applies one event: the operations above use it, and recovery replays the journal through
-  /// it. Deterministic. Fails with `ec::storage_corruption`, changing nothing, if the event
-  /// does not fit the state (wrong version, unknown order, wrong step, reused key, ...).
-  [[nodiscard]] caf::error apply(const pb::checkout_event& ev);
-
   // -- queries ----------------------------------------------------------------
 
   const std::string& event_id() const noexcept { return event_id_; }
-
-  /// Number of events applied so far; the version of the next event is `version() + 1`.
-  uint64_t version() const noexcept { return version_; }
 
   /// What the coordinator must do next for `order_id`; `none` for final or unknown orders.
   checkout_action next_action(std::string_view order_id) const;
@@ -229,11 +225,17 @@ private:
 
   const order_rec* find_rec(std::string_view order_id) const;
   caf::expected<const order_rec*> in_step(std::string_view order_id, checkout_step step) const;
+  friend event_sourced;
+  static std::span<const kind_handler> handlers();
+  std::string corruption_prefix() const {
+    return "checkouts of event '" + event_id_ + "' at version " + std::to_string(version());
+  }
+  /// The base's next event, for `order_id`.
   pb::checkout_event next_event(std::string_view order_id, time_point now) const;
-  caf::expected<pb::checkout_event> commit(pb::checkout_event ev);
   order_view view(const order_rec& rec) const;
-  caf::error corrupt(std::string what) const;
   caf::error apply_started(const pb::checkout_event& ev);
+  /// Every kind but started: a step of an existing order.
+  caf::error apply_step(const pb::checkout_event& ev);
   void uncount(const order_rec& rec);
 
   std::string event_id_;
@@ -241,7 +243,6 @@ private:
   std::map<std::string, size_t, std::less<>> by_id_;              // order id -> index
   std::map<std::string, std::string, std::less<>> by_key_;        // idempotency key -> order id
   std::map<std::string, uint32_t, std::less<>> seats_by_account_; // see seats_of
-  uint64_t version_ = 0;
 };
 
 } // namespace seatgrab::domain

@@ -1,6 +1,7 @@
 #pragma once
 
-// Small helpers every state class in domain/ uses; internal to domain/*.cpp.
+// Small helpers every state class in domain/ uses; internal to domain/*.cpp and
+// domain/event_sourced.hpp.
 
 #include "messages/ec.hpp"
 

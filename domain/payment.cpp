@@ -144,7 +144,7 @@ caf::expected<payment_result> simulated_gateway::authorize(std::string idempoten
   if (d.declined)
     x->set_decline_reason(card == declining_card ? "generic_decline" : "insufficient_funds");
   x->set_timed_out(d.timed_out);
-  if (auto err = commit(std::move(ev)))
+  if (auto err = commit_and_queue(std::move(ev)))
     return err;
   if (d.timed_out)
     return fail(ec::unavailable, "payment provider did not answer; retry with the same "
@@ -167,7 +167,7 @@ caf::expected<payment_result> simulated_gateway::capture(std::string payment_id,
   auto* x = ev.mutable_captured();
   x->set_payment_id(payment_id);
   x->set_amount_minor(rec->amount);
-  if (auto err = commit(std::move(ev)))
+  if (auto err = commit_and_queue(std::move(ev)))
     return err;
   return result_of(payment_id, payments_.at(payment_id));
 }
@@ -186,7 +186,7 @@ caf::expected<payment_result> simulated_gateway::void_payment(std::string paymen
                                           ", only authorized payments can be voided");
   auto ev = next_event(now);
   ev.mutable_voided()->set_payment_id(payment_id);
-  if (auto err = commit(std::move(ev)))
+  if (auto err = commit_and_queue(std::move(ev)))
     return err;
   return result_of(payment_id, payments_.at(payment_id));
 }
@@ -212,39 +212,26 @@ caf::expected<payment_result> simulated_gateway::refund(std::string payment_id,
   auto* x = ev.mutable_refunded();
   x->set_payment_id(payment_id);
   x->set_amount_minor(amount_minor);
-  if (auto err = commit(std::move(ev)))
+  if (auto err = commit_and_queue(std::move(ev)))
     return err;
   return result_of(payment_id, payments_.at(payment_id));
 }
 
 // -- event application --------------------------------------------------------
 
-caf::error simulated_gateway::apply(const pb::payment_event& ev) {
-  if (ev.version() != version_ + 1)
-    return corrupt("event version " + std::to_string(ev.version()) + " does not follow " +
-                   std::to_string(version_));
-  caf::error err;
-  switch (ev.kind_case()) {
-  case pb::payment_event::kAuthorized:
-    err = apply_authorized(ev.authorized(), from_ms(ev.at_ms()));
-    break;
-  case pb::payment_event::kCaptured:
-    err = apply_captured(ev.captured());
-    break;
-  case pb::payment_event::kVoided:
-    err = apply_voided(ev.voided());
-    break;
-  case pb::payment_event::kRefunded:
-    err = apply_refunded(ev.refunded());
-    break;
-  case pb::payment_event::KIND_NOT_SET:
-    err = corrupt("event has no kind");
-    break;
-  }
-  if (err)
-    return err;
-  ++version_;
-  return {};
+std::span<const simulated_gateway::kind_handler> simulated_gateway::handlers() {
+  using ev_t = pb::payment_event;
+  using st_t = simulated_gateway;
+  static constexpr kind_handler table[] = {
+      {ev_t::kAuthorized,
+       [](st_t& st, const ev_t& ev) {
+         return st.apply_authorized(ev.authorized(), from_ms(ev.at_ms()));
+       }},
+      {ev_t::kCaptured, [](st_t& st, const ev_t& ev) { return st.apply_captured(ev.captured()); }},
+      {ev_t::kVoided, [](st_t& st, const ev_t& ev) { return st.apply_voided(ev.voided()); }},
+      {ev_t::kRefunded, [](st_t& st, const ev_t& ev) { return st.apply_refunded(ev.refunded()); }},
+  };
+  return table;
 }
 
 caf::error simulated_gateway::apply_authorized(const pb::payment_authorized& ev, time_point at) {
@@ -338,27 +325,16 @@ simulated_gateway::find_rec(std::string_view payment_id) const {
   return &i->second;
 }
 
-caf::error simulated_gateway::commit(pb::payment_event ev) {
-  if (auto err = apply(ev))
-    return err; // unreachable: the operations check what apply checks
-  outbox_.push_back(std::move(ev));
+caf::error simulated_gateway::commit_and_queue(pb::payment_event ev) {
+  auto committed = commit(std::move(ev));
+  if (!committed)
+    return committed.error(); // unreachable: the operations check what apply checks
+  outbox_.push_back(std::move(*committed));
   return {};
-}
-
-pb::payment_event simulated_gateway::next_event(time_point now) const {
-  pb::payment_event ev;
-  ev.set_version(version_ + 1);
-  ev.set_at_ms(to_ms(now));
-  return ev;
 }
 
 std::string simulated_gateway::next_payment_id() const {
   return "p" + std::to_string(payments_.size() + 1);
-}
-
-caf::error simulated_gateway::corrupt(std::string what) const {
-  return fail(ec::storage_corruption,
-              "payments at version " + std::to_string(version_) + ": " + std::move(what));
 }
 
 } // namespace seatgrab::domain

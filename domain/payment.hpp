@@ -1,5 +1,6 @@
 #pragma once
 
+#include "domain/event_sourced.hpp"
 #include "messages/payment.pb.h"
 
 #include <caf/error.hpp>
@@ -110,7 +111,11 @@ public:
 /// Every change is an event `apply`d to the ledger and queued for the journal: after each call
 /// (failed ones included, as a timeout changes the ledger), journal `take_events()` before
 /// acting on the result. Replaying them through `apply` on a fresh gateway rebuilds the ledger.
-class simulated_gateway final : public payment_gateway {
+/// `apply` and `version()` come from `event_sourced`; `apply` does not queue the event, and it
+/// also rejects an unexpected payment id, a reused key, an illegal transition or an
+/// over-refund.
+class simulated_gateway final : public payment_gateway,
+                                public event_sourced<simulated_gateway, pb::payment_event> {
 public:
   /// A gateway with an empty ledger; fails with `ec::invalid_argument` unless both rates are in
   /// [0, 1] and the latency is not negative.
@@ -127,25 +132,17 @@ public:
   caf::expected<payment_result> refund(std::string payment_id, int64_t amount_minor,
                                        time_point now) override;
 
-  /// Applies one event to the ledger (does not queue it). Deterministic. Fails with
-  /// `ec::storage_corruption`, changing nothing, if the event does not fit the ledger (wrong
-  /// version, unexpected payment id, reused key, illegal transition, over-refund, ...).
-  [[nodiscard]] caf::error apply(const pb::payment_event& ev);
-
   /// The events of all changes since the last call, oldest first, for the journal.
   [[nodiscard]] std::vector<pb::payment_event> take_events();
 
   /// A payment's current state, with zero latency; none for unknown ids.
   std::optional<payment_result> find(std::string_view payment_id) const;
 
-  /// Number of events applied so far; the version of the next event is `version() + 1`.
-  uint64_t version() const noexcept { return version_; }
-
   const payment_settings& settings() const noexcept { return settings_; }
 
   /// Equal ledgers: same version, payments and keys (settings and queued events aside).
   friend bool operator==(const simulated_gateway& x, const simulated_gateway& y) {
-    return x.version_ == y.version_ && x.payments_ == y.payments_ && x.keys_ == y.keys_;
+    return x.version() == y.version() && x.payments_ == y.payments_ && x.keys_ == y.keys_;
   }
 
 private:
@@ -166,10 +163,14 @@ private:
 
   payment_result result_of(std::string_view payment_id, const payment_rec& rec) const;
   caf::expected<const payment_rec*> find_rec(std::string_view payment_id) const;
-  caf::error commit(pb::payment_event ev);
-  pb::payment_event next_event(time_point now) const;
+  friend event_sourced;
+  static std::span<const kind_handler> handlers();
+  std::string corruption_prefix() const {
+    return "payments at version " + std::to_string(version());
+  }
+  /// Commits `ev` and queues it for `take_events`.
+  caf::error commit_and_queue(pb::payment_event ev);
   std::string next_payment_id() const;
-  caf::error corrupt(std::string what) const;
 
   caf::error apply_authorized(const pb::payment_authorized& ev, time_point at);
   caf::error apply_captured(const pb::payment_captured& ev);
@@ -179,8 +180,7 @@ private:
   payment_settings settings_;
   std::map<std::string, payment_rec, std::less<>> payments_; // by payment id
   std::map<std::string, std::string, std::less<>> keys_;     // idempotency key -> payment id
-  uint64_t version_ = 0;
-  std::vector<pb::payment_event> outbox_; // applied, not yet taken
+  std::vector<pb::payment_event> outbox_;                    // applied, not yet taken
 };
 
 } // namespace seatgrab::domain

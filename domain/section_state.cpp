@@ -190,7 +190,7 @@ caf::expected<section_state> section_state::from_snapshot(section_config cfg,
   st.counters_.held_now = held_seats;
   st.counters_.sold_now = static_cast<uint32_t>(snap.sold_order_size());
   st.counters_.free_now = static_cast<uint32_t>(n) - held_seats - st.counters_.sold_now;
-  st.version_ = snap.version();
+  st.restore_version(snap.version());
   return made;
 }
 
@@ -353,38 +353,25 @@ caf::expected<change> section_state::refund(std::string_view seat_id, std::strin
 
 // -- event application --------------------------------------------------------
 
-caf::error section_state::apply(const pb::section_event& ev) {
-  if (ev.version() != version_ + 1)
-    return corrupt("event version " + std::to_string(ev.version()) + " does not follow " +
-                   std::to_string(version_));
-  caf::error err;
-  switch (ev.kind_case()) {
-  case pb::section_event::kHeld:
-    err = apply_held(ev.held(), from_ms(ev.at_ms()));
-    break;
-  case pb::section_event::kExtended:
-    err = apply_extended(ev.extended());
-    break;
-  case pb::section_event::kReleased:
-    err = apply_freed(ev.released().hold_id(), std::nullopt);
-    break;
-  case pb::section_event::kExpired:
-    err = apply_freed(ev.expired().hold_id(), ev.expired().generation());
-    break;
-  case pb::section_event::kSold:
-    err = apply_sold(ev.sold());
-    break;
-  case pb::section_event::kRefunded:
-    err = apply_refunded(ev.refunded());
-    break;
-  case pb::section_event::KIND_NOT_SET:
-    err = corrupt("event has no kind");
-    break;
-  }
-  if (err)
-    return err;
-  ++version_;
-  return {};
+std::span<const section_state::kind_handler> section_state::handlers() {
+  using ev_t = pb::section_event;
+  using st_t = section_state;
+  static constexpr kind_handler table[] = {
+      {ev_t::kHeld,
+       [](st_t& st, const ev_t& ev) { return st.apply_held(ev.held(), from_ms(ev.at_ms())); }},
+      {ev_t::kExtended, [](st_t& st, const ev_t& ev) { return st.apply_extended(ev.extended()); }},
+      {ev_t::kReleased,
+       [](st_t& st, const ev_t& ev) {
+         return st.apply_freed(ev.released().hold_id(), std::nullopt);
+       }},
+      {ev_t::kExpired,
+       [](st_t& st, const ev_t& ev) {
+         return st.apply_freed(ev.expired().hold_id(), ev.expired().generation());
+       }},
+      {ev_t::kSold, [](st_t& st, const ev_t& ev) { return st.apply_sold(ev.sold()); }},
+      {ev_t::kRefunded, [](st_t& st, const ev_t& ev) { return st.apply_refunded(ev.refunded()); }},
+  };
+  return table;
 }
 
 caf::error section_state::apply_held(const pb::seats_held& ev, time_point at) {
@@ -503,7 +490,7 @@ pb::section_snapshot section_state::snapshot() const {
   pb::section_snapshot snap;
   snap.set_event_id(cfg_.event_id);
   snap.set_section_id(cfg_.section_id);
-  snap.set_version(version_);
+  snap.set_version(version());
   std::string status(seats_.size(), '\0');
   // Orders are numbered by first appearance in seat order, so equal states give equal bytes.
   std::map<std::string_view, uint32_t> order_numbers;
@@ -711,17 +698,9 @@ caf::expected<hold_outcome> section_state::place(std::string hold_id, std::strin
   return hold_outcome{*find_hold(hold_id), std::move(ev)};
 }
 
-pb::section_event section_state::next_event(time_point now) const {
-  pb::section_event ev;
-  ev.set_version(version_ + 1);
-  ev.set_at_ms(to_ms(now));
-  return ev;
-}
-
-caf::error section_state::corrupt(std::string what) const {
-  return fail(ec::storage_corruption, "section " + quoted(cfg_.event_id) + "/" +
-                                          quoted(cfg_.section_id) + " at version " +
-                                          std::to_string(version_) + ": " + std::move(what));
+std::string section_state::corruption_prefix() const {
+  return "section " + quoted(cfg_.event_id) + "/" + quoted(cfg_.section_id) + " at version " +
+         std::to_string(version());
 }
 
 void section_state::free_hold(uint32_t slot) {

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "domain/event_sourced.hpp"
 #include "messages/section.pb.h"
 
 #include <caf/error.hpp>
@@ -114,7 +115,9 @@ struct section_counters {
 /// operation validates first and on failure returns an error having changed nothing; on success
 /// it builds a `pb::section_event`, applies it through `apply` (the same path as recovery
 /// replay) and returns it for the caller to journal. Knows nothing of actors or clocks.
-class section_state {
+/// `apply` and `version()` come from `event_sourced`; `apply` also rejects an unknown hold or
+/// seat and a seat that is not free.
+class section_state : public event_sourced<section_state, pb::section_event> {
 public:
   /// A section with every seat free at version 0; fails if `validate(cfg)` does.
   static caf::expected<section_state> make(section_config cfg);
@@ -170,20 +173,12 @@ public:
   /// seat belongs to another order).
   caf::expected<change> refund(std::string_view seat_id, std::string_view order_id, time_point now);
 
-  /// Applies one event: the operations above use it, and recovery replays the journal through
-  /// it. Deterministic. Fails with `ec::storage_corruption`, changing nothing, if the event
-  /// does not fit the state (wrong version, unknown hold or seat, seat not free, ...).
-  [[nodiscard]] caf::error apply(const pb::section_event& ev);
-
   /// The whole state, for `from_snapshot`. Logically equal states give equal snapshots.
   pb::section_snapshot snapshot() const;
 
   // -- queries ----------------------------------------------------------------
 
   const section_config& config() const noexcept { return cfg_; }
-
-  /// Number of events applied so far; the version of the next event is `version() + 1`.
-  uint64_t version() const noexcept { return version_; }
 
   size_t seat_count() const noexcept { return seats_.size(); }
 
@@ -244,8 +239,9 @@ private:
   caf::expected<hold_outcome> retry(const hold_rec& h, time_point now) const;
   caf::expected<hold_outcome> place(std::string hold_id, std::string holder,
                                     const std::vector<uint32_t>& seats, time_point now);
-  pb::section_event next_event(time_point now) const;
-  caf::error corrupt(std::string what) const;
+  friend event_sourced;
+  static std::span<const kind_handler> handlers();
+  std::string corruption_prefix() const;
 
   caf::error apply_held(const pb::seats_held& ev, time_point at);
   caf::error apply_extended(const pb::hold_extended& ev);
@@ -267,7 +263,6 @@ private:
   std::map<std::string, uint32_t, std::less<>> hold_ids_; // live hold id -> slot
   std::vector<order_rec> orders_;
   std::vector<uint32_t> free_orders_;
-  uint64_t version_ = 0;
   section_counters counters_;
 };
 

@@ -104,72 +104,56 @@ void session_state::forget_expired(time_point cutoff) {
 
 // -- event sourcing -----------------------------------------------------------
 
-pb::session_event session_state::next_event(time_point now) const {
-  pb::session_event ev;
-  ev.set_version(version_ + 1);
-  ev.set_at_ms(to_ms(now));
-  return ev;
+std::span<const session_state::kind_handler> session_state::handlers() {
+  using ev_t = pb::session_event;
+  static constexpr kind_handler table[] = {
+      {ev_t::kQueued,
+       [](session_state& st, const ev_t& ev) { return st.apply_queued(ev.queued()); }},
+      {ev_t::kHeld, [](session_state& st, const ev_t& ev) { return st.apply_held(ev.held()); }},
+      {ev_t::kHoldEnded,
+       [](session_state& st, const ev_t& ev) {
+         return st.apply_hold_ended(ev.hold_ended(), from_ms(ev.at_ms()));
+       }},
+  };
+  return table;
 }
 
-caf::expected<pb::session_event> session_state::commit(pb::session_event ev) {
-  if (auto err = apply(ev))
-    return err;
-  return ev;
+caf::error session_state::apply_queued(const pb::session_queued& x) {
+  if (!well_formed(x.event_id()) || !well_formed(x.device()) || x.ticket() == 0)
+    return corrupt("queued: malformed");
+  places_[x.event_id()] = {x.ticket(), x.device()};
+  return {};
 }
 
-caf::error session_state::corrupt(std::string what) const {
-  return fail(ec::storage_corruption, "session/" + account_ + ": " + std::move(what));
+caf::error session_state::apply_held(const pb::session_held& x) {
+  if (!has_prefix(x.hold_id(), hold_id_prefix()) || x.seats().empty() ||
+      (!x.key().empty() && keys_.count(x.key()) > 0))
+    return corrupt("held: hold " + quoted(x.hold_id()) + " does not fit");
+  session_hold h;
+  h.hold_id = x.hold_id();
+  h.event_id = x.event_id();
+  for (const auto& s : x.seats())
+    h.seats.push_back(session_seat{s.section(), s.seat_id(), s.price()});
+  h.expires_at = from_ms(x.expires_at_ms());
+  h.key = x.key();
+  if (!h.key.empty())
+    keys_.emplace(h.key, h.hold_id);
+  holds_.emplace(h.hold_id, std::move(h));
+  ++holds_made_;
+  return {};
 }
 
-caf::error session_state::apply(const pb::session_event& ev) {
-  if (ev.version() != version_ + 1)
-    return corrupt("event version " + std::to_string(ev.version()) + " does not follow " +
-                   std::to_string(version_));
-  switch (ev.kind_case()) {
-  case pb::session_event::kQueued: {
-    const auto& x = ev.queued();
-    if (!well_formed(x.event_id()) || !well_formed(x.device()) || x.ticket() == 0)
-      return corrupt("queued: malformed");
-    places_[x.event_id()] = {x.ticket(), x.device()};
-    break;
+caf::error session_state::apply_hold_ended(const pb::session_hold_ended& x, time_point at) {
+  auto i = holds_.find(x.hold_id());
+  // A hold forgotten after its expiry may still end in the journal (replay re-adds it).
+  if (i == holds_.end())
+    return corrupt("hold_ended: unknown hold " + quoted(x.hold_id()));
+  if (x.reason() == "ordered") {
+    if (!well_formed(x.order_id()))
+      return corrupt("hold_ended: ordered without an order id");
+    orders_.push_back(session_order{i->second.event_id, x.order_id(), x.hold_id(), at});
   }
-  case pb::session_event::kHeld: {
-    const auto& x = ev.held();
-    if (!has_prefix(x.hold_id(), hold_id_prefix()) || x.seats().empty() ||
-        (!x.key().empty() && keys_.count(x.key()) > 0))
-      return corrupt("held: hold " + quoted(x.hold_id()) + " does not fit");
-    session_hold h;
-    h.hold_id = x.hold_id();
-    h.event_id = x.event_id();
-    for (const auto& s : x.seats())
-      h.seats.push_back(session_seat{s.section(), s.seat_id(), s.price()});
-    h.expires_at = from_ms(x.expires_at_ms());
-    h.key = x.key();
-    if (!h.key.empty())
-      keys_.emplace(h.key, h.hold_id);
-    holds_.emplace(h.hold_id, std::move(h));
-    ++holds_made_;
-    break;
-  }
-  case pb::session_event::kHoldEnded: {
-    const auto& x = ev.hold_ended();
-    auto i = holds_.find(x.hold_id());
-    // A hold forgotten after its expiry may still end in the journal (replay re-adds it).
-    if (i == holds_.end())
-      return corrupt("hold_ended: unknown hold " + quoted(x.hold_id()));
-    if (x.reason() == "ordered") {
-      if (!well_formed(x.order_id()))
-        return corrupt("hold_ended: ordered without an order id");
-      orders_.push_back(
-          session_order{i->second.event_id, x.order_id(), x.hold_id(), from_ms(ev.at_ms())});
-    }
-    holds_.erase(i);
-    break;
-  }
-  case pb::session_event::KIND_NOT_SET:
-    return corrupt("event has no kind");
-  }
-  ++version_;
+  holds_.erase(i);
   return {};
 }
 

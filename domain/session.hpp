@@ -1,5 +1,6 @@
 #pragma once
 
+#include "domain/event_sourced.hpp"
 #include "messages/session.pb.h"
 
 #include <caf/error.hpp>
@@ -9,6 +10,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -56,8 +58,9 @@ struct session_order {
 /// The inventory itself lives in the sections; this is the fan's index into it, used for the
 /// per-account limit at hold time and to check out a hold by id alone. Every mutating operation
 /// validates first and on failure changes nothing; on success it applies the event (the same
-/// path as recovery) and returns it to journal.
-class session_state {
+/// path as recovery) and returns it to journal. `apply` and `version()` come from
+/// `event_sourced`; `apply` fails on an unexpected hold id or an unknown hold, too.
+class session_state : public event_sourced<session_state, pb::session_event> {
 public:
   explicit session_state(std::string account);
 
@@ -87,17 +90,9 @@ public:
   /// are filtered by time anyway).
   void forget_expired(time_point cutoff);
 
-  /// Applies one event: the operations above use it, and recovery replays the journal through
-  /// it. Deterministic. Fails with `ec::storage_corruption`, changing nothing, if the event
-  /// does not fit (wrong version, unexpected hold id, unknown hold, ...).
-  [[nodiscard]] caf::error apply(const pb::session_event& ev);
-
   // -- queries ----------------------------------------------------------------
 
   const std::string& account() const noexcept { return account_; }
-
-  /// Number of events applied so far; the version of the next event is `version() + 1`.
-  uint64_t version() const noexcept { return version_; }
 
   /// The queue ticket and device of the fan for `event_id`.
   std::optional<std::pair<uint64_t, std::string>> queue_place(std::string_view event_id) const;
@@ -121,9 +116,12 @@ public:
   const std::vector<session_order>& orders() const noexcept { return orders_; }
 
 private:
-  caf::error corrupt(std::string what) const;
-  pb::session_event next_event(time_point now) const;
-  caf::expected<pb::session_event> commit(pb::session_event ev);
+  friend event_sourced;
+  static std::span<const kind_handler> handlers();
+  std::string corruption_prefix() const { return "session/" + account_; }
+  caf::error apply_queued(const pb::session_queued& x);
+  caf::error apply_held(const pb::session_held& x);
+  caf::error apply_hold_ended(const pb::session_hold_ended& x, time_point at);
 
   std::string account_;
   std::map<std::string, std::pair<uint64_t, std::string>, std::less<>> places_; // by event
@@ -131,7 +129,6 @@ private:
   std::map<std::string, std::string, std::less<>> keys_; // idempotency key -> hold id
   std::vector<session_order> orders_;
   uint64_t holds_made_ = 0; // holds ever recorded, for the id prefix
-  uint64_t version_ = 0;
 };
 
 } // namespace seatgrab::domain

@@ -139,52 +139,22 @@ scan_outcome ticket_registry::scan(std::string_view code, time_point now) {
 
 // -- event sourcing -----------------------------------------------------------
 
-pb::ticket_event ticket_registry::next_event(time_point now) const {
-  pb::ticket_event ev;
-  ev.set_version(version_ + 1);
-  ev.set_at_ms(to_ms(now));
-  return ev;
-}
-
-caf::expected<pb::ticket_event> ticket_registry::commit(pb::ticket_event ev) {
-  if (auto err = apply(ev))
-    return err;
-  return ev;
-}
-
-caf::error ticket_registry::corrupt(std::string what) const {
-  return fail(ec::storage_corruption, "ticket/" + event_id_ + ": " + std::move(what));
-}
-
-caf::error ticket_registry::apply(const pb::ticket_event& ev) {
-  if (ev.version() != version_ + 1)
-    return corrupt("event version " + std::to_string(ev.version()) + " does not follow " +
-                   std::to_string(version_));
-  caf::error err;
-  switch (ev.kind_case()) {
-  case pb::ticket_event::kIssued:
-    err = apply_issued(ev.issued(), from_ms(ev.at_ms()));
-    break;
-  case pb::ticket_event::kTransferred:
-    err = apply_transferred(ev.transferred(), from_ms(ev.at_ms()));
-    break;
-  case pb::ticket_event::kRefunded:
-    err = apply_refunded(ev.refunded());
-    break;
-  case pb::ticket_event::kSeatReleased:
-    err = apply_seat_released(ev.seat_released());
-    break;
-  case pb::ticket_event::kAdmitted:
-    err = apply_admitted(ev.admitted());
-    break;
-  case pb::ticket_event::KIND_NOT_SET:
-    err = corrupt("event has no kind");
-    break;
-  }
-  if (err)
-    return err;
-  ++version_;
-  return {};
+std::span<const ticket_registry::kind_handler> ticket_registry::handlers() {
+  using ev_t = pb::ticket_event;
+  using st_t = ticket_registry;
+  static constexpr kind_handler table[] = {
+      {ev_t::kIssued,
+       [](st_t& st, const ev_t& ev) { return st.apply_issued(ev.issued(), from_ms(ev.at_ms())); }},
+      {ev_t::kTransferred,
+       [](st_t& st, const ev_t& ev) {
+         return st.apply_transferred(ev.transferred(), from_ms(ev.at_ms()));
+       }},
+      {ev_t::kRefunded, [](st_t& st, const ev_t& ev) { return st.apply_refunded(ev.refunded()); }},
+      {ev_t::kSeatReleased,
+       [](st_t& st, const ev_t& ev) { return st.apply_seat_released(ev.seat_released()); }},
+      {ev_t::kAdmitted, [](st_t& st, const ev_t& ev) { return st.apply_admitted(ev.admitted()); }},
+  };
+  return table;
 }
 
 caf::error ticket_registry::apply_issued(const pb::tickets_issued& ev, time_point at) {

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "domain/checkout.hpp"
+#include "domain/event_sourced.hpp"
 #include "domain/ticket.hpp"
 #include "messages/tickets.pb.h"
 
@@ -58,7 +59,10 @@ struct scan_outcome {
 /// Revocation: a transfer revokes every older version and a refund the current one, in the
 /// registry's own gate verifier at once (online scans), and in `revocations()` for the lists
 /// synced to offline gate devices.
-class ticket_registry {
+///
+/// `apply` and `version()` come from `event_sourced`; `apply` also rejects an unknown ticket,
+/// a wrong owner or version.
+class ticket_registry : public event_sourced<ticket_registry, pb::ticket_event> {
 public:
   /// An empty registry for `event_id`, whose codes `verifier` checks (the event's public key,
   /// rotation key if any).
@@ -95,17 +99,9 @@ public:
   /// before; a first `valid` scan admits the ticket (the event to journal).
   scan_outcome scan(std::string_view code, time_point now);
 
-  /// Applies one event: the operations above use it, and recovery replays the journal through
-  /// it. Deterministic. Fails with `ec::storage_corruption`, changing nothing, if the event
-  /// does not fit the state (wrong version, unknown ticket, wrong owner or version, ...).
-  [[nodiscard]] caf::error apply(const pb::ticket_event& ev);
-
   // -- queries ----------------------------------------------------------------
 
   const std::string& event_id() const noexcept { return event_id_; }
-
-  /// Number of events applied so far; the version of the next event is `version() + 1`.
-  uint64_t version() const noexcept { return version_; }
 
   /// Number of tickets ever issued.
   size_t size() const noexcept { return tickets_.size(); }
@@ -140,9 +136,9 @@ private:
 
   ticket_rec* find_rec(std::string_view ticket_id);
   const ticket_rec* find_rec(std::string_view ticket_id) const;
-  pb::ticket_event next_event(time_point now) const;
-  caf::expected<pb::ticket_event> commit(pb::ticket_event ev);
-  caf::error corrupt(std::string what) const;
+  friend event_sourced;
+  static std::span<const kind_handler> handlers();
+  std::string corruption_prefix() const { return "ticket/" + event_id_; }
   caf::error apply_issued(const pb::tickets_issued& ev, time_point at);
   caf::error apply_transferred(const pb::ticket_transferred& ev, time_point at);
   caf::error apply_refunded(const pb::ticket_refunded& ev);
@@ -156,7 +152,6 @@ private:
   std::set<std::string, std::less<>> orders_;                          // issued orders
   std::map<std::string, uint32_t, std::less<>> refunded_by_buyer_;     // buyer -> count
   std::set<std::string, std::less<>> unreleased_;                      // refunded ids
-  uint64_t version_ = 0;
 };
 
 } // namespace seatgrab::domain

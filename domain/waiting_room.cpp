@@ -163,18 +163,6 @@ caf::expected<waiting_room_state> waiting_room_state::make(waiting_room_config c
 
 // -- helpers ------------------------------------------------------------------
 
-pb::waiting_room_event waiting_room_state::next_event(time_point now) const {
-  pb::waiting_room_event ev;
-  ev.set_version(version_ + 1);
-  ev.set_at_ms(to_ms(now));
-  return ev;
-}
-
-caf::error waiting_room_state::corrupt(std::string what) const {
-  return fail(ec::storage_corruption, "waiting room of '" + cfg_.event_id + "' at version " +
-                                          std::to_string(version_) + ": " + std::move(what));
-}
-
 waiting_room_state::fan* waiting_room_state::find(uint64_t ticket) {
   return ticket == 0 || ticket > fans_.size() ? nullptr : &fans_[ticket - 1];
 }
@@ -363,48 +351,45 @@ void waiting_room_state::mark_all_seen(time_point now) {
 
 // -- apply --------------------------------------------------------------------
 
-caf::error waiting_room_state::apply(const pb::waiting_room_event& ev) {
-  if (ev.version() != version_ + 1)
-    return corrupt("event version " + std::to_string(ev.version()) + " does not follow");
-  caf::error err;
-  switch (ev.kind_case()) {
-  case pb::waiting_room_event::kJoined:
-    err = apply_joined(ev.joined(), ev.at_ms());
-    break;
-  case pb::waiting_room_event::kOpened:
-    err = apply_opened(ev.opened(), ev.at_ms());
-    break;
-  case pb::waiting_room_event::kTick:
-    err = apply_tick(ev.tick(), ev.at_ms());
-    break;
-  case pb::waiting_room_event::kDone:
-    err = apply_done(ev.done());
-    break;
-  case pb::waiting_room_event::kPaused:
-    if (counters_.paused)
-      return corrupt("paused twice");
-    counters_.paused = true;
-    break;
-  case pb::waiting_room_event::kResumed:
-    if (!counters_.paused)
-      return corrupt("resumed while not paused");
-    counters_.paused = false;
-    // No budget for the paused time.
-    last_tick_ms_ = std::max(last_tick_ms_, ev.at_ms());
-    break;
-  case pb::waiting_room_event::kRateChanged: {
-    auto r = ev.rate_changed().per_min();
-    if (r < min_admission_rate || r > max_admission_rate)
-      return corrupt("rate " + std::to_string(r) + " out of range");
-    counters_.rate_per_min = r;
-    break;
-  }
-  default:
-    return corrupt("event without a kind");
-  }
-  if (err)
-    return err;
-  version_ = ev.version();
+std::span<const waiting_room_state::kind_handler> waiting_room_state::handlers() {
+  using ev_t = pb::waiting_room_event;
+  using st_t = waiting_room_state;
+  static constexpr kind_handler table[] = {
+      {ev_t::kJoined,
+       [](st_t& st, const ev_t& ev) { return st.apply_joined(ev.joined(), ev.at_ms()); }},
+      {ev_t::kOpened,
+       [](st_t& st, const ev_t& ev) { return st.apply_opened(ev.opened(), ev.at_ms()); }},
+      {ev_t::kTick, [](st_t& st, const ev_t& ev) { return st.apply_tick(ev.tick(), ev.at_ms()); }},
+      {ev_t::kDone, [](st_t& st, const ev_t& ev) { return st.apply_done(ev.done()); }},
+      {ev_t::kPaused, [](st_t& st, const ev_t&) { return st.apply_paused(); }},
+      {ev_t::kResumed, [](st_t& st, const ev_t& ev) { return st.apply_resumed(ev.at_ms()); }},
+      {ev_t::kRateChanged,
+       [](st_t& st, const ev_t& ev) { return st.apply_rate_changed(ev.rate_changed()); }},
+  };
+  return table;
+}
+
+caf::error waiting_room_state::apply_paused() {
+  if (counters_.paused)
+    return corrupt("paused twice");
+  counters_.paused = true;
+  return {};
+}
+
+caf::error waiting_room_state::apply_resumed(int64_t at) {
+  if (!counters_.paused)
+    return corrupt("resumed while not paused");
+  counters_.paused = false;
+  // No budget for the paused time.
+  last_tick_ms_ = std::max(last_tick_ms_, at);
+  return {};
+}
+
+caf::error waiting_room_state::apply_rate_changed(const pb::waiting_room_rate_changed& ev) {
+  auto r = ev.per_min();
+  if (r < min_admission_rate || r > max_admission_rate)
+    return corrupt("rate " + std::to_string(r) + " out of range");
+  counters_.rate_per_min = r;
   return {};
 }
 

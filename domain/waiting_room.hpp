@@ -1,5 +1,6 @@
 #pragma once
 
+#include "domain/event_sourced.hpp"
 #include "messages/waiting_room.pb.h"
 
 #include <caf/error.hpp>
@@ -133,7 +134,10 @@ struct waiting_room_counters {
 /// hash indexes (account, device) kept 35..70% full, i.e. 23..46 bytes per index: 74..120
 /// bytes per fan, up to ~150 with vector growth slack. `memory_bytes()` adds up the capacities.
 /// Strings are never stored per fan.
-class waiting_room_state {
+///
+/// `apply` and `version()` come from `event_sourced`; `apply` also rejects an unknown ticket,
+/// an admission out of queue order or a bad seed.
+class waiting_room_state : public event_sourced<waiting_room_state, pb::waiting_room_event> {
 public:
   /// A closed room at version 0; fails with `ec::invalid_input` if `validate(cfg)` does.
   static caf::expected<waiting_room_state> make(waiting_room_config cfg, waiting_room_seed seed);
@@ -185,20 +189,12 @@ public:
   /// 1..1,000,000).
   caf::expected<pb::waiting_room_event> set_rate(uint32_t per_min, time_point now);
 
-  /// Applies one event: the operations above use it, and recovery replays the journal through
-  /// it. Deterministic. Fails with `ec::storage_corruption`, changing nothing, if the event
-  /// does not fit the state (wrong version, unknown ticket, out of queue order, bad seed, ...).
-  [[nodiscard]] caf::error apply(const pb::waiting_room_event& ev);
-
   /// After recovery: every fan counts as seen at `now` (polls are not journaled).
   void mark_all_seen(time_point now);
 
   // -- queries ------------------------------------------------------------------
 
   const waiting_room_config& config() const noexcept { return cfg_; }
-
-  /// Number of events applied so far; the version of the next event is `version() + 1`.
-  uint64_t version() const noexcept { return version_; }
 
   /// A fan's state, position and ETA at `now`. An admission whose time has passed reads as
   /// expired even before the tick that frees its slot. Errors: `unknown_ticket`.
@@ -260,8 +256,11 @@ private:
 
   waiting_room_state(waiting_room_config cfg, waiting_room_seed seed);
 
-  pb::waiting_room_event next_event(time_point now) const;
-  caf::error corrupt(std::string what) const;
+  friend event_sourced;
+  static std::span<const kind_handler> handlers();
+  std::string corruption_prefix() const {
+    return "waiting room of '" + cfg_.event_id + "' at version " + std::to_string(version());
+  }
   /// The fan of `ticket`, or null.
   fan* find(uint64_t ticket);
   const fan* find(uint64_t ticket) const;
@@ -274,6 +273,9 @@ private:
   caf::error apply_opened(const pb::waiting_room_opened& ev, int64_t at);
   caf::error apply_tick(const pb::waiting_room_tick& ev, int64_t at);
   caf::error apply_done(const pb::waiting_room_done& ev);
+  caf::error apply_paused();
+  caf::error apply_resumed(int64_t at);
+  caf::error apply_rate_changed(const pb::waiting_room_rate_changed& ev);
   void advance_expiry_cursor();
 
   waiting_room_config cfg_;
@@ -289,7 +291,6 @@ private:
   int64_t last_tick_ms_ = 0;
   int64_t opened_at_ms_ = 0;
   std::deque<std::pair<int64_t, uint32_t>> window_; // (tick at, admitted) over the last minute
-  uint64_t version_ = 0;
   waiting_room_counters counters_;
 };
 
