@@ -1,7 +1,9 @@
 #include "actors/accounts.hpp"
 
+#include "actors/clock.hpp"
 #include "actors/journal_client.hpp"
 #include "actors/replay.hpp"
+#include "actors/status.hpp"
 #include "domain/accounts.hpp"
 
 #include <caf/actor_system.hpp>
@@ -30,18 +32,8 @@ using self_ptr = accounts_actor::stateful_pointer<accounts_actor_state>;
 const std::string kind = "accounts";
 const std::string entity = "registry";
 
-domain::time_point now(self_ptr self) {
-  return self->state.ctx->clock.now(self->clock());
-}
-
-int64_t to_ms(domain::time_point t) {
-  return t.time_since_epoch().count();
-}
-
 void journal(self_ptr self, const pb::accounts_event& ev) {
-  persistence::write_set ws;
-  ws.append(kind, entity, ev.version(), ev.SerializeAsString());
-  self->state.journal->write(std::move(ws), accounts_actor{self});
+  journal_event(self, kind, entity, ev);
 }
 
 account_summary summary_of(const domain::account_info& a) {
@@ -62,7 +54,15 @@ accounts_actor::behavior_type accounts(self_ptr self, context_ptr ctx, accounts_
     st.accounts.emplace(std::move(*restored));
     self->delayed_send(self, opts.sweep_every, atom::tick_v);
   }
-  return {
+  return journaling_behavior(
+      self, actor_identity{kind, entity},
+      [self](actor_status& out) {
+        if (const auto& acc = self->state.accounts) {
+          out.version = acc->version();
+          add_counter(out, "accounts", static_cast<int64_t>(acc->account_count()));
+          add_counter(out, "sessions", static_cast<int64_t>(acc->session_count()));
+        }
+      },
       [=](atom::put, atom::account, std::string& email,
           std::string& password) -> caf::result<account_summary> {
         auto& st = self->state;
@@ -128,11 +128,7 @@ accounts_actor::behavior_type accounts(self_ptr self, context_ptr ctx, accounts_
         for (const auto& ev : st.accounts->close_expired(now(self)))
           journal(self, ev);
         self->delayed_send(self, st.opts.sweep_every, atom::tick_v);
-      },
-      [=](atom::durable, uint64_t token, caf::error& err) {
-        on_durable_or_stop(self, *self->state.journal, token, err, "accounts");
-      },
-  };
+      });
 }
 
 } // namespace

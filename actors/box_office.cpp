@@ -1,7 +1,9 @@
 #include "actors/box_office.hpp"
 
+#include "actors/clock.hpp"
 #include "actors/journal_client.hpp"
 #include "actors/replay.hpp"
+#include "actors/status.hpp"
 #include "domain/checkout.hpp"
 #include "domain/ticket.hpp"
 #include "domain/ticket_registry.hpp"
@@ -53,14 +55,6 @@ const std::string checkout_kind = "checkout";
 const std::string payment_kind = "payment";
 const std::string ticket_kind = "ticket";
 
-domain::time_point now(self_ptr self) {
-  return self->state.ctx->clock.now(self->clock());
-}
-
-int64_t to_ms(domain::time_point t) {
-  return t.time_since_epoch().count();
-}
-
 /// Journals the gateway's queued events plus `order_ev` and `ticket_ev` (if any) in one write
 /// set, so a payment step and its effect on orders and tickets are durable together. Returns
 /// false if the crash hook fired: the caller must stop at once.
@@ -83,7 +77,7 @@ bool journal(self_ptr self, const std::optional<pb::checkout_event>& order_ev,
   }
   if (!any)
     return true;
-  st.journal->write(std::move(ws), box_office_actor{self});
+  write_journal(self, std::move(ws));
   if (st.opts.crash_after_writes != 0 && ++st.writes >= st.opts.crash_after_writes) {
     st.crashed = true;
     self->quit(caf::sec::runtime_error);
@@ -350,7 +344,7 @@ caf::expected<std::vector<uint8_t>> load_or_make(self_ptr self, const std::strin
     return fresh.error();
   persistence::write_set ws;
   ws.put(persistence::column::meta, name, std::string{fresh->begin(), fresh->end()});
-  st.journal->write(std::move(ws), box_office_actor{self});
+  write_journal(self, std::move(ws));
   return fresh;
 }
 
@@ -449,7 +443,18 @@ box_office_actor::behavior_type box_office(self_ptr self, event_info info, event
       drive(self, order_id);
     release_seats(self);
   }
-  return {
+  return journaling_behavior(
+      self, actor_identity{"box_office", st.entity},
+      [self](actor_status& out) {
+        const auto& st = self->state;
+        if (!st.orders || !st.tickets || !st.gateway)
+          return;
+        // Three journals (checkout, ticket, payment): events applied over all of them.
+        out.version = st.orders->version() + st.tickets->version() + st.gateway->version();
+        add_counter(out, "orders", static_cast<int64_t>(st.orders->size()));
+        add_counter(out, "open_orders", static_cast<int64_t>(st.orders->pending().size()));
+        add_counter(out, "tickets", static_cast<int64_t>(st.tickets->size()));
+      },
       [=](atom::confirm, std::string& key, std::string& account, std::string& hold_id,
           std::vector<std::string>& sections, std::vector<std::string>& seat_ids,
           std::vector<int64_t>& prices, std::string& payment_method) -> caf::result<order_info> {
@@ -587,12 +592,7 @@ box_office_actor::behavior_type box_office(self_ptr self, event_info info, event
         self->state.busy.erase(order_id);
         drive(self, order_id);
       },
-      [=](atom::tick, atom::refund) { release_seats(self); },
-      [=](atom::durable, uint64_t token, caf::error& err) {
-        on_durable_or_stop(self, *self->state.journal, token, err,
-                           "box office " + self->state.entity);
-      },
-  };
+      [=](atom::tick, atom::refund) { release_seats(self); });
 }
 
 } // namespace

@@ -1,8 +1,15 @@
 #pragma once
 
+// The actor kit's journaling part: one journal client per journaling actor, the durable
+// handler every journaling actor appends to its behavior, and replies held back until what
+// they acknowledge is durable.
+
+#include "messages/interfaces.hpp"
 #include "messages/type_ids.hpp"
 #include "persistence/group_commit.hpp"
 
+#include <caf/actor_cast.hpp>
+#include <caf/expected.hpp>
 #include <caf/send.hpp>
 #include <caf/typed_response_promise.hpp>
 #include <spdlog/spdlog.h>
@@ -10,6 +17,8 @@
 #include <cstdint>
 #include <functional>
 #include <list>
+#include <string>
+#include <string_view>
 #include <utility>
 
 namespace seatgrab::actors {
@@ -17,6 +26,15 @@ namespace seatgrab::actors {
 /// Answers a void request successfully (CAF 0.17's typed promise has no way to say it).
 inline void deliver_void(caf::typed_response_promise<void>& rp) {
   static_cast<caf::response_promise&>(rp).deliver(caf::unit);
+}
+
+/// Answers `rp` with the value of `x`, or its error.
+template <class T>
+void deliver_expected(caf::typed_response_promise<T>& rp, caf::expected<T> x) {
+  if (x)
+    rp.deliver(std::move(*x));
+  else
+    rp.deliver(std::move(x.error()));
 }
 
 /// An actor's link to the node's journal writer: submits write sets and holds back replies
@@ -98,16 +116,59 @@ void on_durable_or_stop(Self* self, journal_client& journal, uint64_t token, con
   }
 }
 
-/// Replies `value` once everything `journal` accepted so far is durable (or the write's error).
-template <class T, class Self>
-caf::result<T> reply_when_durable(Self* self, journal_client& journal, T value) {
-  auto rp = self->template make_response_promise<T>();
+/// The `(atom::durable, token, error)` handler of `journaling_actor`, written once: every
+/// journaling actor appends it to its behavior (see `journaling_behavior`, actors/status.hpp).
+/// `who` names the actor in the log. The actor's state keeps its client in `journal`.
+template <class Self>
+auto durable_handler(Self* self, std::string who) {
+  return [self, who = std::move(who)](atom::durable, uint64_t token, caf::error& err) {
+    on_durable_or_stop(self, *self->state.journal, token, err, who);
+  };
+}
+
+/// Submits `ws` through the actor's journal client (its state's `journal`); the writer's
+/// acknowledgement comes back to the actor's durable handler.
+template <class Self>
+void write_journal(Self* self, persistence::write_set ws) {
+  self->state.journal->write(std::move(ws), caf::actor_cast<journaling_actor>(self));
+}
+
+/// Journals one applied event `ev` (a protobuf record with a `version`) of `kind`/`entity`.
+template <class Self, class Event>
+void journal_event(Self* self, const std::string& kind, const std::string& entity,
+                   const Event& ev) {
+  persistence::write_set ws;
+  ws.append(kind, entity, ev.version(), ev.SerializeAsString());
+  write_journal(self, std::move(ws));
+}
+
+/// Delivers `value` through `rp` once everything `journal` accepted so far is durable (or the
+/// write's error).
+template <class T>
+void deliver_when_durable(journal_client& journal, caf::typed_response_promise<T> rp, T value) {
   journal.then([rp, value = std::move(value)](const caf::error& err) mutable {
     if (err)
       rp.deliver(err);
     else
       rp.deliver(std::move(value));
   });
+}
+
+/// Acknowledges through `rp` once everything `journal` accepted so far is durable.
+inline void deliver_when_durable(journal_client& journal, caf::typed_response_promise<void> rp) {
+  journal.then([rp](const caf::error& err) mutable {
+    if (err)
+      rp.deliver(err);
+    else
+      deliver_void(rp);
+  });
+}
+
+/// Replies `value` once everything `journal` accepted so far is durable (or the write's error).
+template <class T, class Self>
+caf::result<T> reply_when_durable(Self* self, journal_client& journal, T value) {
+  auto rp = self->template make_response_promise<T>();
+  deliver_when_durable(journal, rp, std::move(value));
   return rp;
 }
 
@@ -115,12 +176,7 @@ caf::result<T> reply_when_durable(Self* self, journal_client& journal, T value) 
 template <class Self>
 caf::result<void> ack_when_durable(Self* self, journal_client& journal) {
   auto rp = self->template make_response_promise<void>();
-  journal.then([rp](const caf::error& err) mutable {
-    if (err)
-      rp.deliver(err);
-    else
-      deliver_void(rp);
-  });
+  deliver_when_durable(journal, rp);
   return rp;
 }
 

@@ -1,8 +1,10 @@
 #include "actors/section.hpp"
 
+#include "actors/clock.hpp"
 #include "actors/journal_client.hpp"
+#include "actors/replay.hpp"
+#include "actors/status.hpp"
 #include "domain/event.hpp"
-#include "persistence/recovery.hpp"
 
 #include <caf/actor_system.hpp>
 #include <caf/typed_event_based_actor.hpp>
@@ -28,14 +30,6 @@ namespace {
 using self_ptr = section_actor::stateful_pointer<section_actor_state>;
 
 constexpr const char* journal_kind = "section";
-
-int64_t to_ms(domain::time_point t) {
-  return t.time_since_epoch().count();
-}
-
-domain::time_point now(self_ptr self) {
-  return self->state.ctx->clock.now(self->clock());
-}
 
 hold_part to_part(const domain::section_config& cfg, const domain::hold_info& h) {
   hold_part part;
@@ -68,7 +62,7 @@ void journal(self_ptr self, const pb::section_event& ev) {
   auto every = std::max<uint64_t>(st.ctx->snapshot_every, st.inv->seat_count());
   if (ev.version() % every == 0)
     ws.snapshot(journal_kind, st.entity, ev.version(), st.inv->snapshot().SerializeAsString());
-  st.journal->write(std::move(ws), section_actor{self});
+  write_journal(self, std::move(ws));
 }
 
 void arm_expiry(self_ptr self, const domain::hold_info& h) {
@@ -90,26 +84,27 @@ caf::result<hold_part> placed(self_ptr self, caf::expected<domain::hold_outcome>
 
 caf::expected<domain::section_state> recover(const domain::section_config& cfg,
                                              const actor_context& ctx, const std::string& entity) {
-  auto restored = persistence::recover<domain::section_state>(
-      *ctx.db, journal_kind, entity, [&] { return domain::section_state::make(cfg); },
-      [&](std::string_view bytes) -> caf::expected<domain::section_state> {
-        pb::section_snapshot snap;
-        if (!snap.ParseFromArray(bytes.data(), static_cast<int>(bytes.size())))
-          return caf::make_error(ec::storage_corruption,
-                                 "snapshot of " + entity + " does not parse");
+  return replay_snapshot_and_tail<domain::section_state, pb::section_event, pb::section_snapshot>(
+      ctx, journal_kind, entity, [&] { return domain::section_state::make(cfg); },
+      [&](const pb::section_snapshot& snap) {
         return domain::section_state::from_snapshot(cfg, snap);
-      },
-      [](domain::section_state& st, std::string_view bytes) -> caf::expected<void> {
-        pb::section_event ev;
-        if (!ev.ParseFromArray(bytes.data(), static_cast<int>(bytes.size())))
-          return caf::make_error(ec::storage_corruption, "event does not parse");
-        if (auto err = st.apply(ev))
-          return err;
-        return {};
       });
-  if (!restored)
-    return restored.error();
-  return std::move(restored->first);
+}
+
+// The section's key figures for `atom::status`.
+void figures(const domain::section_state& inv, actor_status& st) {
+  st.version = inv.version();
+  const auto& c = inv.counters();
+  add_counter(st, "free", static_cast<int64_t>(c.free_now));
+  add_counter(st, "held", static_cast<int64_t>(c.held_now));
+  add_counter(st, "sold", static_cast<int64_t>(c.sold_now));
+  auto holds = inv.holds();
+  add_counter(st, "live_holds", static_cast<int64_t>(holds.size()));
+  int64_t next = 0;
+  for (const auto& h : holds)
+    if (next == 0 || to_ms(h.expires_at) < next)
+      next = to_ms(h.expires_at);
+  add_counter(st, "next_expiry_ms", next);
 }
 
 section_actor::behavior_type section(self_ptr self, domain::section_config cfg, context_ptr ctx) {
@@ -130,7 +125,12 @@ section_actor::behavior_type section(self_ptr self, domain::section_config cfg, 
     spdlog::error("section {} cannot start: {}", st.entity, render(inv.error()));
     self->quit(inv.error());
   }
-  return {
+  return journaling_behavior(
+      self, actor_identity{journal_kind, st.entity},
+      [self](actor_status& out) {
+        if (self->state.inv)
+          figures(*self->state.inv, out);
+      },
       [=](atom::hold, hold_request& req) -> caf::result<hold_part> {
         auto& st = self->state;
         auto t = now(self);
@@ -212,11 +212,7 @@ section_actor::behavior_type section(self_ptr self, domain::section_config cfg, 
       [=](atom::expire, std::string& hold_id, uint64_t generation) {
         if (auto ch = self->state.inv->expire(hold_id, generation, now(self)))
           journal(self, ch->event);
-      },
-      [=](atom::durable, uint64_t token, caf::error& err) {
-        on_durable_or_stop(self, *self->state.journal, token, err, "section " + self->state.entity);
-      },
-  };
+      });
 }
 
 } // namespace

@@ -1,8 +1,11 @@
 #include "actors/session.hpp"
 
+#include "actors/clock.hpp"
 #include "actors/journal_client.hpp"
 #include "actors/replay.hpp"
+#include "actors/status.hpp"
 #include "domain/session.hpp"
+#include "domain/ticket_limit.hpp"
 #include "security/admission_token.hpp"
 #include "security/encoding.hpp"
 
@@ -56,33 +59,12 @@ using self_ptr = session_actor::stateful_pointer<session_actor_state>;
 
 const std::string kind = "session";
 
-domain::time_point now(self_ptr self) {
-  return self->state.ctx->clock.now(self->clock());
-}
-
-int64_t to_ms(domain::time_point t) {
-  return t.time_since_epoch().count();
-}
-
 void touch(self_ptr self) {
   self->state.last_active = self->clock().now();
 }
 
 void journal(self_ptr self, const pb::session_event& ev) {
-  persistence::write_set ws;
-  ws.append(kind, self->state.account, ev.version(), ev.SerializeAsString());
-  self->state.journal->write(std::move(ws), session_actor{self});
-}
-
-/// Delivers `value` through `rp` once everything journaled so far is durable.
-template <class T>
-void deliver_durable(self_ptr self, caf::typed_response_promise<T> rp, T value) {
-  self->state.journal->then([rp, value = std::move(value)](const caf::error& err) mutable {
-    if (err)
-      rp.deliver(err);
-    else
-      rp.deliver(std::move(value));
-  });
+  journal_event(self, kind, self->state.account, ev);
 }
 
 /// A random suffix for hold ids (see `session_state::hold_id_prefix`).
@@ -156,7 +138,7 @@ void place_hold(self_ptr self, std::shared_ptr<pending_hold> job, event_actor ev
               return;
             }
             journal(self, *ev);
-            deliver_durable(self, job->rp, std::move(receipt));
+            deliver_when_durable(*st.journal, job->rp, std::move(receipt));
             self->state.holding = false;
             next_hold(self);
           },
@@ -172,15 +154,12 @@ void count_and_hold(self_ptr self, std::shared_ptr<pending_hold> job, event_acto
       .then(
           [self, job, ev, info](uint32_t bought) {
             auto& st = self->state;
-            auto held = st.session->held_seats(job->event_id, now(self));
-            auto wanted = job->req.seats.empty() ? job->req.quantity
-                                                 : static_cast<uint32_t>(job->req.seats.size());
-            if (uint64_t{held} + bought + wanted > info.max_tickets_per_account) {
-              finish_hold(self, job->rp,
-                          caf::make_error(ec::ticket_limit,
-                                          std::to_string(held + bought) +
-                                              " seats held or bought of at most " +
-                                              std::to_string(info.max_tickets_per_account)));
+            auto limit = domain::check_ticket_limit(
+                st.session->held_seats(job->event_id, now(self)), bought,
+                domain::seats_asked(job->req.seats.size(), job->req.quantity),
+                info.max_tickets_per_account);
+            if (limit) {
+              finish_hold(self, job->rp, std::move(limit));
               return;
             }
             place_hold(self, job, ev);
@@ -315,7 +294,15 @@ session_actor::behavior_type session(self_ptr self, std::string account, directo
       rp.deliver(std::move(err));
     };
   };
-  return {
+  return journaling_behavior(
+      self, actor_identity{kind, st.account},
+      [self](actor_status& out) {
+        if (const auto& ses = self->state.session) {
+          out.version = ses->version();
+          add_counter(out, "live_holds", static_cast<int64_t>(ses->live_holds(now(self)).size()));
+          add_counter(out, "orders", static_cast<int64_t>(ses->orders().size()));
+        }
+      },
       [=](atom::join, std::string& event_id, std::string& device) -> caf::result<queue_status> {
         touch(self);
         auto rp = self->make_response_promise<queue_status>();
@@ -336,7 +323,7 @@ session_actor::behavior_type session(self_ptr self, std::string account, directo
                             }
                             if (*ev)
                               journal(self, **ev);
-                            deliver_durable(self, rp, std::move(status));
+                            deliver_when_durable(*st.journal, rp, std::move(status));
                           },
                           fail_with(rp));
                 },
@@ -387,12 +374,7 @@ session_actor::behavior_type session(self_ptr self, std::string account, directo
                   auto done = [=]() mutable {
                     --self->state.busy;
                     end_hold(self, hold_id, "released");
-                    self->state.journal->then([rp](const caf::error& err) mutable {
-                      if (err)
-                        rp.deliver(err);
-                      else
-                        deliver_void(rp);
-                    });
+                    deliver_when_durable(*self->state.journal, rp);
                   };
                   self->request(ev, timeout, atom::release_v, hold_id, self->state.account,
                                 hold->sections())
@@ -463,7 +445,7 @@ session_actor::behavior_type session(self_ptr self, std::string account, directo
                             --self->state.busy;
                             end_hold(self, hold_id, "ordered", order.id);
                             leave_queue(self, event_id);
-                            deliver_durable(self, rp, std::move(order));
+                            deliver_when_durable(*self->state.journal, rp, std::move(order));
                           },
                           [=](caf::error& err) mutable {
                             --self->state.busy;
@@ -497,12 +479,7 @@ session_actor::behavior_type session(self_ptr self, std::string account, directo
                         ? std::chrono::duration_cast<caf::timespan>(st.opts.idle_timeout - idle)
                         : caf::timespan{std::chrono::seconds{1}};
         self->delayed_send(self, wait, atom::tick_v);
-      },
-      [=](atom::durable, uint64_t token, caf::error& err) {
-        on_durable_or_stop(self, *self->state.journal, token, err,
-                           "session " + self->state.account);
-      },
-  };
+      });
 }
 
 } // namespace

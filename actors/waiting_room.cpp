@@ -1,6 +1,9 @@
 #include "actors/waiting_room.hpp"
 
+#include "actors/clock.hpp"
 #include "actors/journal_client.hpp"
+#include "actors/replay.hpp"
+#include "actors/status.hpp"
 #include "domain/waiting_room.hpp"
 #include "persistence/store.hpp"
 #include "security/admission_token.hpp"
@@ -49,10 +52,6 @@ namespace {
 
 using self_ptr = waiting_room_actor::stateful_pointer<waiting_room_actor_state>;
 
-domain::time_point now(self_ptr self) {
-  return self->state.ctx->clock.now(self->clock());
-}
-
 domain::waiting_room_config room_config(const event_info& ev) {
   domain::waiting_room_config cfg;
   cfg.event_id = ev.id;
@@ -64,9 +63,7 @@ domain::waiting_room_config room_config(const event_info& ev) {
 }
 
 void journal(self_ptr self, const pb::waiting_room_event& ev) {
-  persistence::write_set ws;
-  ws.append(journal_kind, self->state.event.id, ev.version(), ev.SerializeAsString());
-  self->state.journal->write(std::move(ws), waiting_room_actor{self});
+  journal_event(self, journal_kind, self->state.event.id, ev);
 }
 
 // Journals an operator's or fan's change and acknowledges it once durable.
@@ -95,7 +92,7 @@ caf::expected<domain::waiting_room_seed> load_or_draw_seed(self_ptr self) {
   persistence::write_set ws;
   ws.put(persistence::column::meta, seed_key(st.event.id), std::string{seed.begin(), seed.end()});
   // Written through the journal like everything else; nothing is answered before it is durable.
-  st.journal->write(std::move(ws), waiting_room_actor{self});
+  write_journal(self, std::move(ws));
   return seed;
 }
 
@@ -107,17 +104,10 @@ caf::error recover(self_ptr self) {
   auto room = domain::waiting_room_state::make(room_config(st.event), *seed);
   if (!room)
     return room.error();
-  auto log = st.ctx->db->load(journal_kind, st.event.id);
-  if (!log)
-    return log.error();
-  for (const auto& [seq, bytes] : log->tail) {
-    pb::waiting_room_event ev;
-    if (!ev.ParseFromString(bytes))
-      return caf::make_error(ec::storage_corruption, "queue/" + st.event.id + "/" +
-                                                         std::to_string(seq) + " does not parse");
-    if (auto err = room->apply(ev))
-      return err;
-  }
+  room = replay_journal<domain::waiting_room_state, pb::waiting_room_event>(
+      *st.ctx, journal_kind, st.event.id, std::move(*room));
+  if (!room)
+    return room.error();
   room->mark_all_seen(now(self));
   st.room.emplace(std::move(*room));
   return {};
@@ -131,7 +121,7 @@ queue_status to_status(self_ptr self, uint64_t ticket, const domain::ticket_stat
   out.position = ts.position;
   out.eta_s = ts.eta_s;
   if (ts.state == domain::fan_state::admitted && ts.admission_expires_at) {
-    out.admission_expires_at_ms = ts.admission_expires_at->time_since_epoch().count();
+    out.admission_expires_at_ms = to_ms(*ts.admission_expires_at);
     auto token =
         security::issue(*self->state.ctx->admission_keys,
                         {self->state.event.id, account, device, out.admission_expires_at_ms});
@@ -154,7 +144,19 @@ waiting_room_actor::behavior_type waiting_room(self_ptr self, event_info event, 
   } else {
     self->send(self, atom::tick_v);
   }
-  return {
+  return journaling_behavior(
+      self, actor_identity{journal_kind, st.event.id},
+      [self](actor_status& out) {
+        if (const auto& room = self->state.room) {
+          const auto& c = room->counters();
+          out.version = room->version();
+          add_counter(out, "waiting", static_cast<int64_t>(c.queue_length));
+          add_counter(out, "active", static_cast<int64_t>(c.active_now));
+          add_counter(out, "admitted", static_cast<int64_t>(c.admitted));
+          add_counter(out, "rate_per_min", c.rate_per_min);
+          add_counter(out, "paused", c.paused ? 1 : 0);
+        }
+      },
       [=](atom::join, std::string& account, std::string& device) -> caf::result<queue_status> {
         auto& st = self->state;
         auto t = now(self);
@@ -237,12 +239,7 @@ waiting_room_actor::behavior_type waiting_room(self_ptr self, event_info event, 
         if (auto ev = room.tick(t))
           journal(self, *ev);
         self->delayed_send(self, room.config().tick, atom::tick_v);
-      },
-      [=](atom::durable, uint64_t token, caf::error& err) {
-        on_durable_or_stop(self, *self->state.journal, token, err,
-                           "waiting room " + self->state.event.id);
-      },
-  };
+      });
 }
 
 } // namespace

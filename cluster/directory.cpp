@@ -6,6 +6,7 @@
 #include "actors/journal_client.hpp"
 #include "actors/section.hpp"
 #include "actors/session.hpp"
+#include "actors/status.hpp"
 #include "actors/waiting_room.hpp"
 #include "domain/event.hpp"
 #include "messages/catalog.pb.h"
@@ -308,9 +309,17 @@ directory_actor::behavior_type directory(self_ptr self, actors::context_ptr ctx,
         }
         return activate_section(self, entity);
       },
-      [=](atom::durable, uint64_t token, caf::error& err) {
-        actors::on_durable_or_stop(self, *self->state.journal, token, err, "directory");
-      },
+      actors::durable_handler(self, "directory"),
+      actors::status_handler(self, actors::actor_identity{"directory", "node"},
+                             [self](actor_status& out) {
+                               const auto& st = self->state;
+                               auto live = st.event_actors.size() + st.waiting_rooms.size() +
+                                           st.box_offices.size() + st.sessions.size() +
+                                           st.section_actors.size() + (st.accounts ? 1 : 0);
+                               actors::add_counter(out, "events",
+                                                   static_cast<int64_t>(st.events.size()));
+                               actors::add_counter(out, "live_actors", static_cast<int64_t>(live));
+                             }),
   };
 }
 

@@ -1,7 +1,9 @@
 #pragma once
 
 // Every typed-actor interface of SeatGrab, in one place. Replies are sent only once the
-// change they acknowledge is durable in the journal.
+// change they acknowledge is durable in the journal. Every interface extends
+// `status_client_actor`; those of journaling actors also `journaling_actor` (the handlers of
+// both are written once, in the actor kit: actors/status.hpp, actors/journal_client.hpp).
 
 #include "messages/accounts.hpp"
 #include "messages/inventory.hpp"
@@ -23,6 +25,7 @@ using status_client_actor = caf::typed_actor<
     caf::replies_to<atom::status>::with<actor_status>>;
 
 /// What every journaling actor receives from its journal client (actors/journal_client.hpp).
+/// The interface of every actor that journals extends it.
 using journaling_actor = caf::typed_actor<
     /// Journal (self-message): everything up to token (n) is durable, or failed.
     caf::reacts_to<atom::durable, uint64_t, caf::error>>;
@@ -44,9 +47,8 @@ using section_actor = caf::typed_actor<
     /// Cumulative demand counters.
     caf::replies_to<atom::get, atom::demand>::with<section_demand>,
     /// Timer (self-message): hold (id) of generation (n) may be due.
-    caf::reacts_to<atom::expire, std::string, uint64_t>,
-    /// Journal (self-message): everything up to token (n) is durable, or failed.
-    caf::reacts_to<atom::durable, uint64_t, caf::error>>;
+    caf::reacts_to<atom::expire, std::string, uint64_t>>::extend_with<status_client_actor,
+                                                                      journaling_actor>;
 
 /// One event: its settings, and holds that span sections (with compensation).
 using event_actor = caf::typed_actor<
@@ -65,7 +67,8 @@ using event_actor = caf::typed_actor<
     /// The whole seat map.
     caf::replies_to<atom::get, atom::seatmap>::with<event_map>,
     /// Demand counters of every section.
-    caf::replies_to<atom::get, atom::demand>::with<std::vector<section_demand>>>;
+    caf::replies_to<atom::get, atom::demand>::with<std::vector<section_demand>>>::
+    extend_with<status_client_actor>;
 
 /// The waiting room of one event (journal kind "queue", entity = event id).
 using waiting_room_actor = caf::typed_actor<
@@ -86,9 +89,7 @@ using waiting_room_actor = caf::typed_actor<
     /// Public facts: seed commitment, revealed seed, counters.
     caf::replies_to<atom::get, atom::info>::with<queue_info>,
     /// Pacer (self-message): open if due, expire, admit.
-    caf::reacts_to<atom::tick>,
-    /// Journal (self-message): everything up to token (n) is durable, or failed.
-    caf::reacts_to<atom::durable, uint64_t, caf::error>>;
+    caf::reacts_to<atom::tick>>::extend_with<status_client_actor, journaling_actor>;
 
 /// The box office of one event: the checkout saga (authorize → confirm seats → capture → issue
 /// tickets, or void the authorization when the seats are refused), the orders and tickets it
@@ -123,9 +124,7 @@ using box_office_actor = caf::typed_actor<
     /// Timer (self-message): run the next action of order (id) again.
     caf::reacts_to<atom::tick, std::string>,
     /// Timer (self-message): put the seats of refunded tickets back on sale again.
-    caf::reacts_to<atom::tick, atom::refund>,
-    /// Journal (self-message): everything up to token (n) is durable, or failed.
-    caf::reacts_to<atom::durable, uint64_t, caf::error>>;
+    caf::reacts_to<atom::tick, atom::refund>>::extend_with<status_client_actor, journaling_actor>;
 
 /// The node's account registry (journal kind "accounts", entity "registry"). Password hashes
 /// are slow on purpose (scrypt), so a node runs this actor on a thread of its own.
@@ -143,9 +142,7 @@ using accounts_actor = caf::typed_actor<
     /// Make account (id) an operator (gate staff, box office).
     caf::replies_to<atom::put, atom::role, std::string>::with<void>,
     /// Timer (self-message): close expired sessions.
-    caf::reacts_to<atom::tick>,
-    /// Journal (self-message): everything up to token (n) is durable, or failed.
-    caf::reacts_to<atom::durable, uint64_t, caf::error>>;
+    caf::reacts_to<atom::tick>>::extend_with<status_client_actor, journaling_actor>;
 
 /// A fan's session (journal kind "session", entity = account id): their queue places, holds
 /// and orders across events. Enforces the per-account ticket limit at hold time and checks
@@ -167,9 +164,7 @@ using session_actor = caf::typed_actor<
     /// The fan's live holds.
     caf::replies_to<atom::get, atom::holds>::with<std::vector<hold_receipt>>,
     /// Timer (self-message): passivate if idle long enough.
-    caf::reacts_to<atom::tick>,
-    /// Journal (self-message): everything up to token (n) is durable, or failed.
-    caf::reacts_to<atom::durable, uint64_t, caf::error>>;
+    caf::reacts_to<atom::tick>>::extend_with<status_client_actor, journaling_actor>;
 
 /// The node's directory: entity id -> actor. Owns the catalog of venues and events and
 /// activates their actors from the journal.
@@ -191,8 +186,7 @@ using directory_actor = caf::typed_actor<
     /// The box office of event (id).
     caf::replies_to<atom::get, atom::box_office, std::string>::with<box_office_actor>,
     /// The actor of section (event id, section id).
-    caf::replies_to<atom::get, atom::section, std::string, std::string>::with<section_actor>,
-    /// Journal (self-message): everything up to token (n) is durable, or failed.
-    caf::reacts_to<atom::durable, uint64_t, caf::error>>;
+    caf::replies_to<atom::get, atom::section, std::string, std::string>::with<section_actor>>::
+    extend_with<status_client_actor, journaling_actor>;
 
 } // namespace seatgrab
