@@ -1,17 +1,16 @@
 #pragma once
 
-#include <caf/expected.hpp>
-
 #include <cstddef>
 #include <cstdint>
-#include <filesystem>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 // The venue: sections, rows and seats with their map position, plus the price tiers the
-// sections are sold at. Plain data, loaded from a JSON file or generated; no CAF actors, no
-// clocks. See scenarios/venues/theatre.json for the file format.
+// sections are sold at. Plain data, loaded from a JSON file (venue_json.hpp) or generated
+// (venue_generators.hpp); no CAF actors, no clocks. See scenarios/venues/theatre.json for the
+// file format.
 namespace seatgrab::domain {
 
 /// Longest id (venue, tier, section, row, seat) in bytes.
@@ -32,6 +31,7 @@ struct price_tier {
   friend bool operator==(const price_tier&, const price_tier&) = default;
 };
 
+/// One seat: an id, a number, a map position and how good it is.
 struct seat {
   /// Unique across the venue, e.g. "101-C-8".
   std::string id;
@@ -47,6 +47,7 @@ struct seat {
   friend bool operator==(const seat&, const seat&) = default;
 };
 
+/// A row of seats in physical order.
 struct row {
   /// Unique within its section, e.g. "A".
   std::string id;
@@ -55,6 +56,7 @@ struct row {
   friend bool operator==(const row&, const row&) = default;
 };
 
+/// A block of rows sold at one price tier.
 struct section {
   /// Unique across the venue.
   std::string id;
@@ -69,6 +71,7 @@ struct section {
   friend bool operator==(const section&, const section&) = default;
 };
 
+/// A hall: its price tiers and sections.
 struct venue {
   std::string id;
   std::string name;
@@ -93,39 +96,12 @@ struct venue {
 /// [A-Za-z0-9._:-].
 bool valid_id(std::string_view id) noexcept;
 
-/// Parses and validates venue JSON; `source` names the file in error messages. Fails with
-/// `ec::invalid_input` and the context "<source>: <JSON path>: <reason>", where the path is
-/// e.g. "sections[3].rows[2].seats[7].id", or "$" for the document itself. When a document
-/// breaks several rules, the error reported is that of the first rule in this order, then the
-/// first in document order: syntax (with the byte position), root not an object, missing or
-/// wrong-typed field, malformed id or currency, unknown field, price, duplicate tier id,
-/// duplicate section id, unknown tier, duplicate row id, duplicate seat id, duplicate seat
-/// number, empty sections/rows/seats, non-finite coordinate, too many seats.
-[[nodiscard]] caf::expected<venue> parse_venue(std::string_view json_text, std::string_view source);
-
-/// Reads and parses a file; a missing or unreadable file is an `ec::invalid_input` error that
-/// names the path.
-[[nodiscard]] caf::expected<venue> load_venue_file(const std::filesystem::path& path);
-
-/// The venue as JSON that `parse_venue` reads back equal: one tier or seat per line.
-/// `accessible` and `rank` are written only when they differ from their defaults.
-std::string to_json(const venue& v);
-
-struct stadium_params {
-  uint32_t sections = 100;
-  uint32_t rows = 25;
-  uint32_t seats_per_row = 20;
-};
-
-/// A stadium bowl of three rings around an oval field: sections "101".. (lower), "201"..
-/// (club), "301".. (upper) in a 2:1:2 split, tiers "lower", "club" and "upper"; rows "A"..
-/// ("AA" after "Z"); seat ids "<section>-<row>-<number>"; the four end seats of row A of each
-/// section are accessible; ranks 1..n per section, front rows and row centres first.
-/// Deterministic. Each parameter must be at least 1 for the result to validate.
-venue generate_stadium(const stadium_params& p = {});
-
-/// A 494-seat theatre: stalls (rows A-N), circle (rows A-F) and four boxes, at tiers
-/// "premium", "standard" and "box". Deterministic; scenarios/venues/theatre.json is its output.
-venue generate_theatre();
+/// Why `id` is not a valid id, for an error message ("must not be empty", "contains a space;
+/// ..."), or nothing if `valid_id(id)`.
+std::optional<std::string> id_problem(std::string_view id);
 
 } // namespace seatgrab::domain
+
+// One include for the whole venue API: its JSON form and the generators.
+#include "domain/venue_generators.hpp" // IWYU pragma: export
+#include "domain/venue_json.hpp"       // IWYU pragma: export

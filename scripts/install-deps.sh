@@ -22,6 +22,12 @@ packages=(
   clang-format
 )
 
+# Node.js and npm run the OpenAPI linter (scripts/lint-openapi.sh). A node that is already on
+# the PATH (e.g. from NodeSource, which bundles npm) is used as it is.
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+  packages+=(nodejs npm)
+fi
+
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
