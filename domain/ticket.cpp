@@ -316,6 +316,19 @@ scan_result gate_verifier::check(std::string_view code, int64_t now_ms,
   return result;
 }
 
+caf::expected<ticket_payload> peek_code(std::string_view code) {
+  if (code.size() > max_code_size || !code.starts_with(code_prefix))
+    return fail(ec::invalid_input, "not a ticket code");
+  auto rest = code.substr(code_prefix.size());
+  auto dot = rest.find('.');
+  if (dot == std::string_view::npos)
+    return fail(ec::invalid_input, "not a ticket code");
+  auto bytes = base64url_decode(rest.substr(0, dot));
+  if (!bytes)
+    return fail(ec::invalid_input, "ticket code payload is not base64url");
+  return ticket_payload::decode(*bytes);
+}
+
 // -- gate_ledger --------------------------------------------------------------------------------
 
 scan_result gate_ledger::scan(std::string_view code, int64_t now_ms, ticket_payload* ticket) {

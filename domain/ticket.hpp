@@ -130,6 +130,12 @@ inline constexpr size_t max_code_size = 1024;
                                                    const ticket_payload& ticket,
                                                    const rotation_key* rotation, int64_t now_ms);
 
+/// The payload inside a ticket code, NOT verified (neither signature, event nor rotating code):
+/// lets an online scanner find the event whose box office then checks the code in full. Fails
+/// with `ec::invalid_input` for anything that is not "T1.<base64url(payload)>.<...>" with a
+/// well-formed payload, or a code longer than `max_code_size`.
+[[nodiscard]] caf::expected<ticket_payload> peek_code(std::string_view code);
+
 /// Offline check at a gate device: needs only the event id, the event's Ed25519 public key, the
 /// rotation key (if the event rotates codes) and a revocation list synced while online. Cannot
 /// tell a second scan (see `gate_ledger`).

@@ -362,3 +362,28 @@ TEST_CASE("scan_result names") {
   CHECK(to_string(scan_result::revoked) == "revoked");
   CHECK(to_string(scan_result::invalid) == "invalid");
 }
+
+TEST_CASE("peek_code: reads the payload without verifying it") {
+  auto key = new_key();
+  auto rotation = new_rotation();
+  for (const auto* rot : std::vector<const rotation_key*>{nullptr, &rotation}) {
+    auto peeked = peek_code(code_for(key, sample_ticket(), rot));
+    REQUIRE(peeked);
+    CHECK(*peeked == sample_ticket());
+  }
+  // Unverified: a code signed by anyone still names its event.
+  auto code = code_for(key, sample_ticket());
+  auto parts = split(code);
+  auto forged = "T1." + std::string{parts[1]} + ".AAAA";
+  REQUIRE(peek_code(forged));
+  CHECK(peek_code(forged)->event_id == "ev-42");
+  for (const auto& bad :
+       std::vector<std::string>{"", "T1.", "T2." + std::string{parts[1]} + ".x",
+                                "T1." + std::string{parts[1]}, "T1.!!!.x", "T1.AAAA.x"}) {
+    CAPTURE(bad);
+    auto res = peek_code(bad);
+    REQUIRE_FALSE(res);
+    CHECK(code_of(res.error()) == ec::invalid_input);
+  }
+  CHECK_FALSE(peek_code(std::string(max_code_size + 1, 'T')));
+}

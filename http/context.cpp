@@ -1,0 +1,48 @@
+#include "http/context.hpp"
+
+#include "cluster/node.hpp"
+#include "http/request.hpp"
+#include "http/views.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <fstream>
+#include <sstream>
+
+namespace seatgrab::http {
+
+context::context(cluster::node& n, api_options o)
+    : node(n), sys(n.sys()), opts(std::move(o)), find(n),
+      auth(n.sys(), find.accounts(), opts.admin_token),
+      seatmaps(std::make_shared<seatmap_cache>(find, opts.stream_interval, opts.heartbeat)),
+      limiter(opts.rate_per_s, opts.burst), pow(opts.pow_difficulty),
+      idem(std::make_shared<idempotency>(
+          persistence::idempotency_store{n.db(), *n.context()->journal}, opts.idempotency_ttl)) {
+  if (!opts.openapi_path.empty()) {
+    std::ifstream in{opts.openapi_path};
+    std::stringstream buf;
+    buf << in.rdbuf();
+    openapi = buf.str();
+  }
+  if (!pow.ready())
+    spdlog::error("RAND_bytes failed: proof-of-work challenges will not verify");
+  idem->load(wall_ms());
+}
+
+void with_owned(const context_ptr& ctx, const call& c, bool operators_too,
+                std::function<void(auth_info, std::string, std::string, box_office_actor&)> k) {
+  ctx->auth.authenticate(c.ex, [ctx, c, k, operators_too](auth_info who) {
+    auto parts = split_public_id(c.params[0]);
+    if (!parts)
+      return c.ex->respond(problem(404, "not_found", "no such id"));
+    if (who.is_operator && !operators_too && who.account == "operator")
+      return c.ex->respond(problem(403, "forbidden", "the admin token owns no tickets"));
+    auto [event_id, local] = *parts;
+    ctx->find.office(event_id, or_problem<box_office_actor>(
+                                   c.ex, [k, who, event_id, local](box_office_actor& office) {
+                                     k(who, event_id, local, office);
+                                   }));
+  });
+}
+
+} // namespace seatgrab::http

@@ -1,0 +1,120 @@
+#include "http/idempotency.hpp"
+
+#include "http/problem.hpp"
+#include "http/request.hpp"
+#include "messages/ec.hpp"
+#include "security/encoding.hpp"
+
+#include <boost/beast/http.hpp>
+#include <spdlog/spdlog.h>
+
+namespace seatgrab::http {
+
+namespace bhttp = boost::beast::http;
+
+idempotency::idempotency(persistence::idempotency_store store, std::chrono::hours ttl)
+    : store_(std::move(store)),
+      ttl_ms_(std::chrono::duration_cast<std::chrono::milliseconds>(ttl).count()) {
+  // nop
+}
+
+void idempotency::load(int64_t now_ms) {
+  auto cutoff = now_ms - ttl_ms_;
+  std::lock_guard lock{mtx_};
+  last_sweep_ms_ = now_ms;
+  auto dropped = store_.load([&](std::string_view key, std::string_view value) {
+    auto rec = json::parse(value, nullptr, false);
+    if (rec.is_discarded() || rec.value("at_ms", int64_t{0}) < cutoff)
+      return false;
+    records_[std::string{key}] = record{rec.value("fingerprint", ""), rec.value("status", 200u),
+                                        rec.value("content_type", "application/json"),
+                                        rec.value("body", ""), rec.value("at_ms", int64_t{0})};
+    return true;
+  });
+  if (!dropped)
+    spdlog::error("reading idempotency records: {}", render(dropped.error()));
+  else if (*dropped > 0)
+    spdlog::info("dropped {} expired idempotency records", *dropped);
+}
+
+// Keys are scoped by caller (bearer token digest or address) and route. The answer record is
+// written through the journal writer once the effect is durable. The effects carry the key in
+// their own journal batch (a hold's id derives from it and the session records it with the
+// hold; an order's `started` event holds it), so a retry after a crash between the effect and
+// this record meets the same hold or order rather than making a second one.
+void idempotency::guard(const std::shared_ptr<tracked>& ex, const std::function<void()>& proceed) {
+  const auto& req = ex->req();
+  auto key_field = req["Idempotency-Key"];
+  std::string key{key_field.data(), key_field.size()};
+  if (key.empty() || key.size() > 255)
+    return ex->respond(
+        problem(400, "invalid_idempotency_key", "Idempotency-Key must be 1 to 255 characters"));
+  auto auth = req[bhttp::field::authorization];
+  auto scope = auth.empty()
+                   ? "ip:" + ex->remote()
+                   : "tk:" + security::sha256_hex(std::string_view{auth.data(), auth.size()});
+  std::string target{req.target().data(), req.target().size()};
+  auto record_key = "http/" + security::sha256_hex(scope + "\n" + target + "\n" + key);
+  auto fingerprint =
+      security::sha256_hex(std::string{req.method_string()} + "\n" + target + "\n" + req.body());
+  {
+    std::lock_guard lock{mtx_};
+    if (running_.count(record_key) > 0)
+      return ex->respond(
+          problem(409, "request_in_progress", "a request with this key is still running"));
+    if (auto i = records_.find(record_key); i != records_.end()) {
+      const auto& rec = i->second;
+      if (rec.fingerprint != fingerprint)
+        return ex->respond(problem(422, "idempotency_key_reused",
+                                   "this Idempotency-Key was used with another request"));
+      response res{static_cast<bhttp::status>(rec.status), 11};
+      res.set(bhttp::field::content_type, rec.content_type);
+      res.set("Idempotent-Replayed", "true");
+      res.body() = rec.body;
+      return ex->respond(std::move(res));
+    }
+    running_.insert(record_key);
+  }
+  auto self = shared_from_this();
+  ex->on_answer = [self, record_key, fingerprint](const response& res,
+                                                  std::function<void(response)> send) {
+    auto status = res.result_int();
+    // Server-side failures are not final: the client may retry with the same key.
+    if (status >= 500 || status == 429) {
+      self->finish(record_key, nullptr);
+      return send(res);
+    }
+    auto rec = std::make_shared<record>(record{
+        fingerprint, status, std::string{res[bhttp::field::content_type]}, res.body(), wall_ms()});
+    json stored{{"fingerprint", rec->fingerprint},
+                {"status", rec->status},
+                {"content_type", rec->content_type},
+                {"body", rec->body},
+                {"at_ms", rec->at_ms}};
+    auto copy = std::make_shared<response>(res);
+    self->store_.put(record_key, dump(stored),
+                     [self, record_key, rec, copy, send](const caf::error& err) {
+                       if (err)
+                         spdlog::error("idempotency record not written: {}", render(err));
+                       self->finish(record_key, err ? nullptr : rec.get());
+                       send(std::move(*copy));
+                     });
+  };
+  proceed();
+}
+
+void idempotency::finish(const std::string& key, const record* rec) {
+  std::lock_guard lock{mtx_};
+  running_.erase(key);
+  if (rec == nullptr)
+    return;
+  records_[key] = *rec;
+  // Forget records past their retention now and then, as a restart would.
+  if (rec->at_ms - last_sweep_ms_ >= 60'000) {
+    auto cutoff = rec->at_ms - ttl_ms_;
+    std::erase_if(records_, [cutoff](const auto& kv) { return kv.second.at_ms < cutoff; });
+    last_sweep_ms_ = rec->at_ms;
+  }
+}
+
+} // namespace seatgrab::http

@@ -1,0 +1,69 @@
+#pragma once
+
+// Every actor the edge finds, it finds here: the one place that knows where an event's actors,
+// a fan's session and the account registry live. Today that is the node's directory; a
+// placement registry can replace it in this file alone.
+
+#include "messages/interfaces.hpp"
+
+#include <caf/actor_system.hpp>
+#include <caf/event_based_actor.hpp>
+#include <caf/expected.hpp>
+
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace seatgrab::cluster {
+class node;
+} // namespace seatgrab::cluster
+
+namespace seatgrab::http {
+
+/// Finds actors for the edge, without blocking (except once, at construction). Cheap to copy;
+/// continuations run on CAF workers.
+class lookup {
+public:
+  /// Uses `node`'s directory; asks it for the account registry now (blocking, at start).
+  explicit lookup(cluster::node& node);
+
+  /// The actor system every request goes through.
+  caf::actor_system& sys() const { return *sys_; }
+
+  /// The account registry (sign-up, log-in, sessions, accounts by email).
+  const accounts_actor& accounts() const { return accounts_; }
+
+  /// The actor of event `id`.
+  void event(const std::string& id, std::function<void(caf::expected<event_actor>)> k) const;
+
+  /// The waiting room of event `id`.
+  void room(const std::string& id, std::function<void(caf::expected<waiting_room_actor>)> k) const;
+
+  /// The box office of event `id`.
+  void office(const std::string& id, std::function<void(caf::expected<box_office_actor>)> k) const;
+
+  /// The session of `account`.
+  void session(const std::string& account,
+               std::function<void(caf::expected<session_actor>)> k) const;
+
+  /// The session of `account`, asked from inside actor `self` (its continuation runs there;
+  /// errors are dropped).
+  void session_from(caf::event_based_actor* self, const std::string& account,
+                    std::function<void(session_actor&)> k) const;
+
+  /// Every event of the catalog.
+  void events(std::function<void(caf::expected<std::vector<event_info>>)> k) const;
+
+  /// Adds a venue from its JSON; `k` gets its id.
+  void add_venue(std::string venue_json, std::function<void(caf::expected<std::string>)> k) const;
+
+  /// Adds an event; `k` gets its id once its actors are live.
+  void add_event(event_info ev, std::function<void(caf::expected<std::string>)> k) const;
+
+private:
+  caf::actor_system* sys_;
+  directory_actor directory_;
+  accounts_actor accounts_;
+};
+
+} // namespace seatgrab::http

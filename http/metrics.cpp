@@ -1,0 +1,80 @@
+#include "http/metrics.hpp"
+
+#include <sstream>
+
+namespace seatgrab::http {
+
+namespace {
+
+std::string fmt_double(double x) {
+  std::ostringstream os;
+  os << x;
+  return os.str();
+}
+
+} // namespace
+
+void request_metrics::observe(const std::string& route, unsigned status,
+                              std::chrono::steady_clock::duration took) {
+  auto s = std::chrono::duration<double>(took).count();
+  std::lock_guard lock{mtx_};
+  auto& st = stats_[route];
+  ++st.by_status[status];
+  ++st.count;
+  st.sum_s += s;
+  size_t i = 0;
+  while (i < bucket_count_ && s > buckets_[i])
+    ++i;
+  ++st.bucket_hits[i];
+}
+
+std::string request_metrics::exposition(const persistence::group_commit_stats& js,
+                                        const server* srv, const std::string& actor_part) const {
+  std::string out;
+  out += "# HELP seatgrab_http_requests_total Requests answered, by route and status.\n"
+         "# TYPE seatgrab_http_requests_total counter\n";
+  std::string hist = "# HELP seatgrab_http_request_seconds Time to answer, by route.\n"
+                     "# TYPE seatgrab_http_request_seconds histogram\n";
+  {
+    std::lock_guard lock{mtx_};
+    for (const auto& [route, st] : stats_) {
+      for (const auto& [status, n] : st.by_status)
+        out += "seatgrab_http_requests_total{route=\"" + route + "\",status=\"" +
+               std::to_string(status) + "\"} " + std::to_string(n) + "\n";
+      uint64_t cumulative = 0;
+      for (size_t i = 0; i <= bucket_count_; ++i) {
+        cumulative += st.bucket_hits[i];
+        auto le = i < bucket_count_ ? fmt_double(buckets_[i]) : std::string{"+Inf"};
+        hist += "seatgrab_http_request_seconds_bucket{route=\"" + route + "\",le=\"" + le + "\"} " +
+                std::to_string(cumulative) + "\n";
+      }
+      hist += "seatgrab_http_request_seconds_sum{route=\"" + route + "\"} " + fmt_double(st.sum_s) +
+              "\n";
+      hist += "seatgrab_http_request_seconds_count{route=\"" + route + "\"} " +
+              std::to_string(st.count) + "\n";
+    }
+  }
+  out += hist;
+  out += "# TYPE seatgrab_journal_batches_total counter\nseatgrab_journal_batches_total " +
+         std::to_string(js.batches) + "\n";
+  out += "# TYPE seatgrab_journal_writes_total counter\nseatgrab_journal_writes_total " +
+         std::to_string(js.write_sets) + "\n";
+  out += "# TYPE seatgrab_journal_batch_size_max gauge\nseatgrab_journal_batch_size_max " +
+         std::to_string(js.max_batch) + "\n";
+  out += "# HELP seatgrab_journal_sync_seconds_total Time spent in durable writes (fsync).\n"
+         "# TYPE seatgrab_journal_sync_seconds_total counter\n"
+         "seatgrab_journal_sync_seconds_total " +
+         fmt_double(static_cast<double>(js.sync_nanos) / 1e9) + "\n";
+  if (srv != nullptr)
+    out += "# TYPE seatgrab_http_connections gauge\nseatgrab_http_connections " +
+           std::to_string(srv->connections()) + "\n";
+  out += "# TYPE seatgrab_holds_total counter\n# TYPE seatgrab_sales_total counter\n"
+         "# TYPE seatgrab_hold_expiries_total counter\n# TYPE seatgrab_seats gauge\n"
+         "# TYPE seatgrab_queue_waiting gauge\n# TYPE seatgrab_queue_active gauge\n"
+         "# TYPE seatgrab_queue_admitted_total counter\n"
+         "# TYPE seatgrab_queue_admission_per_min gauge\n";
+  out += actor_part;
+  return out;
+}
+
+} // namespace seatgrab::http

@@ -1,0 +1,47 @@
+#pragma once
+
+// The edge's Prometheus metrics: answers counted by route and status, answer times as
+// histograms, and the text exposition of `GET /metrics`.
+
+#include "http/server.hpp"
+#include "persistence/group_commit.hpp"
+
+#include <chrono>
+#include <cstdint>
+#include <iterator>
+#include <map>
+#include <mutex>
+#include <string>
+
+namespace seatgrab::http {
+
+/// Counters and histograms of answered requests. Thread-safe.
+class request_metrics {
+public:
+  /// Counts one answer of `route` ("METHOD /pattern" or "unmatched") with `status` that took
+  /// `took`.
+  void observe(const std::string& route, unsigned status, std::chrono::steady_clock::duration took);
+
+  /// The text exposition: requests and answer times, the journal writer's counters `journal`,
+  /// the open connections of `srv` (if any), then `actor_part` (the per-event lines).
+  std::string exposition(const persistence::group_commit_stats& journal, const server* srv,
+                         const std::string& actor_part) const;
+
+private:
+  /// Latency buckets of the request histograms, in seconds.
+  static constexpr double buckets_[] = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
+                                        0.1,   0.25,   0.5,   1,    2.5,   5};
+  static constexpr size_t bucket_count_ = std::size(buckets_);
+
+  struct route_stats {
+    std::map<unsigned, uint64_t> by_status;
+    uint64_t bucket_hits[bucket_count_ + 1] = {}; // +Inf last
+    double sum_s = 0;
+    uint64_t count = 0;
+  };
+
+  mutable std::mutex mtx_;
+  std::map<std::string, route_stats> stats_;
+};
+
+} // namespace seatgrab::http

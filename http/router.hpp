@@ -1,0 +1,69 @@
+#pragma once
+
+// Method + path pattern matching: "/v1/events/{id}/seatmap" matches "/v1/events/gig/seatmap"
+// with the parameter "gig"; a path that exists with other methods gets those for `Allow`.
+
+#include "http/request.hpp"
+
+#include <boost/beast/http/verb.hpp>
+
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace seatgrab::http {
+
+struct context;
+
+/// A route's code: answers `c` (later, from any thread) with the edge's shared pieces.
+using route_fn = void (*)(const std::shared_ptr<context>& ctx, const call& c);
+
+/// One route as the route files declare it.
+struct route_spec {
+  boost::beast::http::verb method;
+  /// "/v1/events/{id}": literal segments and `{name}` parameters.
+  const char* pattern;
+  route_fn fn;
+  /// Whether the route accepts an Idempotency-Key.
+  bool idempotent = false;
+};
+
+/// The routes of the API, matched in order.
+class router {
+public:
+  /// What `match` found.
+  struct result {
+    /// The route, or nullptr.
+    const route_spec* route = nullptr;
+    /// Its path parameters in pattern order.
+    std::vector<std::string> params;
+    /// The query string as name -> value (no percent-decoding).
+    std::map<std::string, std::string> query;
+    /// Without a route: the methods the path allows, if any (for 405).
+    std::vector<std::string> allowed;
+  };
+
+  /// Matches against `specs`, which must outlive the router.
+  explicit router(const std::vector<route_spec>& specs);
+
+  /// The route for `method` on `target` (path and query).
+  result match(boost::beast::http::verb method, std::string_view target) const;
+
+  /// "METHOD /pattern" of a route, its name in metrics and the OpenAPI check.
+  static std::string name(const route_spec& r);
+
+private:
+  struct entry {
+    const route_spec* spec;
+    std::vector<std::string> segments;
+  };
+
+  std::vector<entry> entries_;
+};
+
+/// "a=1&b" as {a: "1", b: ""}.
+std::map<std::string, std::string> parse_query(std::string_view q);
+
+} // namespace seatgrab::http

@@ -1,0 +1,76 @@
+// Routes of accounts and sessions: sign-up, log-in, log-out.
+
+#include "http/bridge.hpp"
+#include "http/codec.hpp"
+#include "http/context.hpp"
+
+#include <boost/beast/http.hpp>
+
+namespace seatgrab::http {
+
+namespace {
+
+// POST /v1/accounts
+void sign_up(const context_ptr& ctx, const call& c) {
+  auto body = body_object(c);
+  if (!body)
+    return;
+  fields f{*body};
+  auto email = f.str("email", true, 254);
+  auto password = f.str("password", true, 1024);
+  if (f.problem())
+    return c.ex->respond(*f.problem());
+  auto ex = c.ex;
+  ask<account_summary>(ctx->sys, ctx->find.accounts(),
+                       or_problem<account_summary>(
+                           ex,
+                           [ex](account_summary& a) {
+                             ex->respond(json_response(201, {{"id", a.id}, {"email", a.email}}));
+                           }),
+                       atom::put_v, atom::account_v, email, password);
+}
+
+// POST /v1/sessions
+void log_in(const context_ptr& ctx, const call& c) {
+  auto body = body_object(c);
+  if (!body)
+    return;
+  fields f{*body};
+  auto email = f.str("email", true, 254);
+  auto password = f.str("password", true, 1024);
+  if (f.problem())
+    return c.ex->respond(*f.problem());
+  auto ex = c.ex;
+  ask<login_grant>(ctx->sys, ctx->find.accounts(),
+                   or_problem<login_grant>(ex,
+                                           [ex](login_grant& g) {
+                                             ex->respond(json_response(
+                                                 201, {{"token", g.token},
+                                                       {"account", g.account},
+                                                       {"expires_at", rfc3339(g.expires_at_ms)}}));
+                                           }),
+                   atom::login_v, email, password);
+}
+
+// DELETE /v1/sessions
+void log_out(const context_ptr& ctx, const call& c) {
+  auto token = bearer_token(c.ex->req());
+  if (!token)
+    return c.ex->respond(problem(401, "unauthenticated", "send Authorization: Bearer <token>"));
+  ctx->auth.forget(*token);
+  ask<void>(ctx->sys, ctx->find.accounts(), reply_empty(c.ex), atom::logout_v, *token);
+}
+
+} // namespace
+
+const std::vector<route_spec>& account_routes() {
+  using v = boost::beast::http::verb;
+  static const std::vector<route_spec> all{
+      {v::post, "/v1/accounts", &sign_up, true},
+      {v::post, "/v1/sessions", &log_in, false},
+      {v::delete_, "/v1/sessions", &log_out, false},
+  };
+  return all;
+}
+
+} // namespace seatgrab::http

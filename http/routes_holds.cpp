@@ -1,0 +1,108 @@
+// Routes of holds, checkout and orders.
+
+#include "http/bridge.hpp"
+#include "http/context.hpp"
+#include "http/views.hpp"
+
+#include <boost/beast/http.hpp>
+
+namespace seatgrab::http {
+
+namespace {
+
+// POST /v1/events/{id}/holds: given seats, or a section and a quantity (best available).
+void hold(const context_ptr& ctx, const call& c) {
+  ctx->auth.authenticate(c.ex, [ctx, c](auth_info who) {
+    auto body = body_object(c);
+    if (!body)
+      return;
+    fields f{*body};
+    hold_request req;
+    req.seats = f.strings("seats", 100);
+    if (f.has("section") || f.has("quantity")) {
+      req.section = f.str("section", true, 64);
+      req.quantity = static_cast<uint32_t>(f.integer("quantity", 1, 100, std::nullopt));
+      if (!f.problem() && !req.seats.empty())
+        f.fail("seats", "give either seats or section and quantity");
+    } else if (!f.problem() && req.seats.empty()) {
+      f.fail("seats", "give seats, or section and quantity");
+    }
+    if (f.problem())
+      return c.ex->respond(*f.problem());
+    auto token_field = c.ex->req()["X-Admission-Token"];
+    std::string token{token_field.data(), token_field.size()};
+    if (token.empty())
+      return c.ex->respond(problem(403, "admission_invalid", "send the queue's X-Admission-Token"));
+    auto key_field = c.ex->req()["Idempotency-Key"];
+    std::string key{key_field.data(), key_field.size()};
+    auto ex = c.ex;
+    auto event_id = c.params[0];
+    ctx->find.session(
+        who.account,
+        or_problem<session_actor>(ex, [ctx, ex, event_id, req, token, key](session_actor& s) {
+          ask<hold_receipt>(ctx->sys, s, reply_json<hold_receipt>(ex, 201, &hold_json),
+                            atom::hold_v, event_id, req, token, key);
+        }));
+  });
+}
+
+// DELETE /v1/holds/{id}
+void release(const context_ptr& ctx, const call& c) {
+  ctx->auth.authenticate(c.ex, [ctx, c](auth_info who) {
+    auto ex = c.ex;
+    auto hold_id = c.params[0];
+    ctx->find.session(who.account,
+                      or_problem<session_actor>(ex, [ctx, ex, hold_id](session_actor& s) {
+                        ask<void>(ctx->sys, s, reply_empty(ex), atom::release_v, hold_id);
+                      }));
+  });
+}
+
+// POST /v1/holds/{id}/checkout
+void checkout(const context_ptr& ctx, const call& c) {
+  ctx->auth.authenticate(c.ex, [ctx, c](auth_info who) {
+    auto body = body_object(c);
+    if (!body)
+      return;
+    fields f{*body};
+    auto card = f.str("card", true, 64);
+    if (f.problem())
+      return c.ex->respond(*f.problem());
+    // Without an Idempotency-Key every request is its own checkout attempt.
+    auto key_field = c.ex->req()["Idempotency-Key"];
+    auto key = key_field.empty() ? random_id("auto-")
+                                 : "key-" + std::string{key_field.data(), key_field.size()};
+    auto ex = c.ex;
+    auto hold_id = c.params[0];
+    ctx->find.session(
+        who.account, or_problem<session_actor>(ex, [ctx, ex, hold_id, card, key](session_actor& s) {
+          ask<order_info>(ctx->sys, s, reply_json<order_info>(ex, 201, &order_json),
+                          atom::confirm_v, hold_id, card, key);
+        }));
+  });
+}
+
+// GET /v1/orders/{id}
+void order(const context_ptr& ctx, const call& c) {
+  auto ex = c.ex;
+  with_owned(ctx, c, false,
+             [ctx, ex](auth_info who, std::string, std::string id, box_office_actor& office) {
+               ask<order_info>(ctx->sys, office, reply_json<order_info>(ex, 200, &order_json),
+                               atom::get_v, atom::order_v, id, who.account);
+             });
+}
+
+} // namespace
+
+const std::vector<route_spec>& hold_routes() {
+  using v = boost::beast::http::verb;
+  static const std::vector<route_spec> all{
+      {v::post, "/v1/events/{id}/holds", &hold, true},
+      {v::delete_, "/v1/holds/{id}", &release, false},
+      {v::post, "/v1/holds/{id}/checkout", &checkout, true},
+      {v::get, "/v1/orders/{id}", &order, false},
+  };
+  return all;
+}
+
+} // namespace seatgrab::http

@@ -1,0 +1,133 @@
+// Routes of operations: health, Prometheus metrics and the OpenAPI document.
+
+#include "cluster/node.hpp"
+#include "http/bridge.hpp"
+#include "http/context.hpp"
+
+#include <boost/beast/http.hpp>
+
+#include <mutex>
+
+namespace seatgrab::http {
+
+namespace {
+
+namespace bhttp = boost::beast::http;
+
+// GET /healthz: healthy when the directory answers; storage errors stop actors and show here.
+void healthz(const context_ptr& ctx, const call& c) {
+  auto ex = c.ex;
+  ctx->find.events([ex](caf::expected<std::vector<event_info>> events) {
+    if (!events)
+      return ex->respond(problem(503, "unhealthy", render(events.error())));
+    ex->respond(json_response(200, {{"status", "ok"}, {"events", events->size()}}));
+  });
+}
+
+// GET /v1/openapi.json
+void openapi_doc(const context_ptr& ctx, const call& c) {
+  if (ctx->openapi.empty())
+    return c.ex->respond(problem(404, "not_found", "no OpenAPI document configured"));
+  response res{bhttp::status::ok, 11};
+  res.set(bhttp::field::content_type, "application/json");
+  res.body() = ctx->openapi;
+  c.ex->respond(std::move(res));
+}
+
+response metrics_response(const context_ptr& ctx, const std::string& actor_part) {
+  response res{bhttp::status::ok, 11};
+  res.set(bhttp::field::content_type, "text/plain; version=0.0.4");
+  res.body() =
+      ctx->metrics.exposition(ctx->node.context()->journal->stats(), ctx->srv.load(), actor_part);
+  return res;
+}
+
+/// The metric lines of one event's seats.
+std::string demand_lines(const std::string& id, const std::vector<section_demand>& d) {
+  uint64_t holds = 0, sales = 0, expiries = 0, free = 0, held = 0, sold = 0;
+  for (const auto& s : d) {
+    holds += s.holds;
+    sales += s.sales;
+    expiries += s.expiries;
+    free += s.free_now;
+    held += s.held_now;
+    sold += s.sold_now;
+  }
+  auto l = "{event=\"" + id + "\"}";
+  return "seatgrab_holds_total" + l + " " + std::to_string(holds) + "\nseatgrab_sales_total" + l +
+         " " + std::to_string(sales) + "\nseatgrab_hold_expiries_total" + l + " " +
+         std::to_string(expiries) + "\nseatgrab_seats{event=\"" + id + "\",status=\"free\"} " +
+         std::to_string(free) + "\nseatgrab_seats{event=\"" + id + "\",status=\"held\"} " +
+         std::to_string(held) + "\nseatgrab_seats{event=\"" + id + "\",status=\"sold\"} " +
+         std::to_string(sold) + "\n";
+}
+
+/// The metric lines of one event's queue.
+std::string queue_lines(const std::string& id, const queue_info& q) {
+  auto l = "{event=\"" + id + "\"}";
+  return "seatgrab_queue_waiting" + l + " " + std::to_string(q.waiting) +
+         "\nseatgrab_queue_active" + l + " " + std::to_string(q.active) +
+         "\nseatgrab_queue_admitted_total" + l + " " + std::to_string(q.admitted) +
+         "\nseatgrab_queue_admission_per_min" + l + " " + std::to_string(q.admission_per_min) +
+         "\n";
+}
+
+// GET /metrics: the edge's own counters plus two lines sets per event from its actors.
+void metrics(const context_ptr& ctx, const call& c) {
+  auto ex = c.ex;
+  ctx->find.events(
+      or_problem<std::vector<event_info>>(ex, [ctx, ex](std::vector<event_info>& events) {
+        struct gather {
+          std::mutex mtx;
+          std::string text;
+          size_t pending = 0;
+        };
+        auto g = std::make_shared<gather>();
+        g->pending = events.size() * 2;
+        auto finish = [ctx, ex, g](std::string part) {
+          std::lock_guard lock{g->mtx};
+          g->text += part;
+          if (--g->pending == 0)
+            ex->respond(metrics_response(ctx, g->text));
+        };
+        if (events.empty())
+          return ex->respond(metrics_response(ctx, {}));
+        for (const auto& ev : events) {
+          auto id = ev.id;
+          ctx->find.event(id, [ctx, finish, id](caf::expected<event_actor> hdl) {
+            if (!hdl)
+              return finish({});
+            ask<std::vector<section_demand>>(
+                ctx->sys, *hdl,
+                [finish, id](caf::expected<std::vector<section_demand>> d) {
+                  finish(d ? demand_lines(id, *d) : std::string{});
+                },
+                atom::get_v, atom::demand_v);
+          });
+          ctx->find.room(id, [ctx, finish, id](caf::expected<waiting_room_actor> room) {
+            if (!room)
+              return finish({});
+            ask<queue_info>(
+                ctx->sys, *room,
+                [finish, id](caf::expected<queue_info> q) {
+                  finish(q ? queue_lines(id, *q) : std::string{});
+                },
+                atom::get_v, atom::info_v);
+          });
+        }
+      }));
+}
+
+} // namespace
+
+const std::vector<route_spec>& ops_routes() {
+  using v = bhttp::verb;
+  static const std::vector<route_spec> all{
+      {v::get, "/healthz", &healthz, false},
+      {v::get, "/metrics", &metrics, false},
+      {v::get, "/v1/openapi.json", &openapi_doc, false},
+  };
+  return all;
+}
+
+} // namespace seatgrab::http

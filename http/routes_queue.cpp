@@ -1,0 +1,155 @@
+// Routes of the waiting room: the proof-of-work challenge, joining the queue, the fan's place
+// and its event stream.
+
+#include "http/bridge.hpp"
+#include "http/codec.hpp"
+#include "http/context.hpp"
+#include "http/views.hpp"
+
+#include <boost/beast/http.hpp>
+#include <caf/event_based_actor.hpp>
+
+#include <mutex>
+
+namespace seatgrab::http {
+
+namespace {
+
+using steady = std::chrono::steady_clock;
+
+// GET /v1/events/{id}/challenge
+void challenge(const context_ptr& ctx, const call& c) {
+  auto ch = ctx->pow.issue(c.params[0], wall_ms());
+  c.ex->respond(json_response(200, {{"challenge", ch.token},
+                                    {"difficulty", ctx->pow.difficulty()},
+                                    {"algorithm", "sha256-leading-zero-bits"},
+                                    {"expires_at", rfc3339(ch.expires_at_ms)}}));
+}
+
+/// Checks a queue join's proof of work; answers the problem and returns false if it fails.
+bool check_pow(const context_ptr& ctx, const call& c, const std::string& event_id, fields& f) {
+  if (ctx->pow.difficulty() == 0)
+    return true;
+  auto token = f.str("challenge", true, 256);
+  auto nonce = f.str("nonce", true, 64);
+  if (f.problem()) {
+    c.ex->respond(*f.problem());
+    return false;
+  }
+  auto result = ctx->pow.verify(token, nonce, event_id, wall_ms());
+  if (result == security::pow_result::ok)
+    return true;
+  c.ex->respond(problem(403, "challenge_failed", security::to_string(result)));
+  return false;
+}
+
+// POST /v1/events/{id}/queue
+void join_queue(const context_ptr& ctx, const call& c) {
+  ctx->auth.authenticate(c.ex, [ctx, c](auth_info who) {
+    auto body = body_object(c);
+    if (!body)
+      return;
+    fields f{*body};
+    auto device = f.str("device", true, 128);
+    if (f.problem())
+      return c.ex->respond(*f.problem());
+    if (!check_pow(ctx, c, c.params[0], f))
+      return;
+    auto ex = c.ex;
+    auto event_id = c.params[0];
+    ctx->find.session(
+        who.account, or_problem<session_actor>(ex, [ctx, ex, event_id, device](session_actor& s) {
+          ask<queue_status>(ctx->sys, s, reply_json<queue_status>(ex, 201, &queue_json),
+                            atom::join_v, event_id, device);
+        }));
+  });
+}
+
+/// The fan's queue status for event `params[0]`, if `params[1]` is their ticket.
+void my_queue_status(const context_ptr& ctx, const call& c, std::function<void(queue_status&)> k) {
+  ctx->auth.authenticate(c.ex, [ctx, c, k](auth_info who) {
+    auto ex = c.ex;
+    auto event_id = c.params[0];
+    auto ticket = c.params[1];
+    ctx->find.session(
+        who.account,
+        or_problem<session_actor>(ex, [ctx, ex, event_id, ticket, k](session_actor& s) {
+          ask<queue_status>(ctx->sys, s,
+                            or_problem<queue_status>(ex,
+                                                     [ex, ticket, k](queue_status& st) {
+                                                       if (std::to_string(st.ticket) != ticket)
+                                                         return ex->respond(
+                                                             problem(404, "unknown_ticket",
+                                                                     "not your queue ticket"));
+                                                       k(st);
+                                                     }),
+                            atom::get_v, atom::queue_v, event_id);
+        }));
+  });
+}
+
+// GET /v1/events/{id}/queue/{ticket}
+void queue_status_route(const context_ptr& ctx, const call& c) {
+  auto ex = c.ex;
+  my_queue_status(ctx, c,
+                  [ex](queue_status& st) { ex->respond(json_response(200, queue_json(st))); });
+}
+
+// GET /v1/events/{id}/queue/{ticket}/stream (Server-Sent Events)
+void queue_stream(const context_ptr& ctx, const call& c) {
+  auto ex = c.ex;
+  ctx->auth.authenticate(c.ex, [ctx, c, ex](auth_info who) {
+    // Check ownership once, then poll the session for changes.
+    my_queue_status(ctx, c, [ctx, ex, who, event_id = c.params[0]](queue_status& first) {
+      auto stream = ex->open_stream(stream_head());
+      auto seq = std::make_shared<uint64_t>(1);
+      stream->send("event: status\nid: 1\ndata: " + dump(queue_json(first)) + "\n\n");
+      auto last = std::make_shared<std::string>(dump(queue_json(first)));
+      auto account = who.account;
+      ctx->sys.spawn([ctx, stream, seq, last, account, event_id](caf::event_based_actor* a) {
+        auto quiet = std::make_shared<steady::time_point>(steady::now());
+        a->delayed_send(a, std::chrono::seconds{1}, atom::tick_v);
+        return caf::behavior{[=](atom::tick) {
+          if (!stream->open() || ctx->stopping) {
+            stream->close();
+            a->quit();
+            return;
+          }
+          ctx->find.session_from(a, account, [=](session_actor& s) {
+            a->request(s, call_timeout, atom::get_v, atom::queue_v, event_id)
+                .then(
+                    [=](queue_status& st) {
+                      auto now_json = dump(queue_json(st));
+                      if (now_json != *last) {
+                        *last = now_json;
+                        stream->send("event: status\nid: " + std::to_string(++*seq) +
+                                     "\ndata: " + now_json + "\n\n");
+                        *quiet = steady::now();
+                      } else if (steady::now() - *quiet >= ctx->opts.heartbeat) {
+                        stream->send(": heartbeat\n\n");
+                        *quiet = steady::now();
+                      }
+                    },
+                    [](caf::error&) {});
+          });
+          a->delayed_send(a, std::chrono::seconds{1}, atom::tick_v);
+        }};
+      });
+    });
+  });
+}
+
+} // namespace
+
+const std::vector<route_spec>& queue_routes() {
+  using v = boost::beast::http::verb;
+  static const std::vector<route_spec> all{
+      {v::get, "/v1/events/{id}/challenge", &challenge, false},
+      {v::post, "/v1/events/{id}/queue", &join_queue, true},
+      {v::get, "/v1/events/{id}/queue/{ticket}", &queue_status_route, false},
+      {v::get, "/v1/events/{id}/queue/{ticket}/stream", &queue_stream, false},
+  };
+  return all;
+}
+
+} // namespace seatgrab::http

@@ -1,0 +1,178 @@
+#include "http/seatmap_cache.hpp"
+
+#include "http/bridge.hpp"
+#include "http/request.hpp"
+
+#include <boost/beast/http.hpp>
+#include <caf/event_based_actor.hpp>
+
+namespace seatgrab::http {
+
+namespace bhttp = boost::beast::http;
+using steady = std::chrono::steady_clock;
+
+namespace {
+
+json seats_json(const section_map& m) {
+  auto seats = json::array();
+  for (const auto& s : m.seats)
+    seats.push_back({{"id", s.id}, {"status", to_string(s.status)}, {"price", s.price}});
+  return {{"id", m.section}, {"version", m.version}, {"seats", std::move(seats)}};
+}
+
+std::shared_ptr<seatmap_snapshot> make_snapshot(event_map map) {
+  auto snap = std::make_shared<seatmap_snapshot>();
+  snap->taken = steady::now();
+  auto sections = json::array();
+  for (const auto& m : map.sections) {
+    auto one = seats_json(m);
+    snap->sections.emplace(m.section, dump(json{{"event", map.event},
+                                                {"version", map.version},
+                                                {"sections", json::array({one})}}));
+    sections.push_back(std::move(one));
+  }
+  snap->whole =
+      dump(json{{"event", map.event}, {"version", map.version}, {"sections", std::move(sections)}});
+  snap->map = std::move(map);
+  return snap;
+}
+
+/// The changed seats between two maps, as one SSE data payload; empty if none.
+json seatmap_delta(const event_map& before, const event_map& after) {
+  auto changes = json::array();
+  for (size_t i = 0; i < after.sections.size() && i < before.sections.size(); ++i) {
+    const auto& a = after.sections[i];
+    const auto& b = before.sections[i];
+    if (a.version == b.version || a.seats.size() != b.seats.size())
+      continue;
+    for (size_t k = 0; k < a.seats.size(); ++k)
+      if (a.seats[k].status != b.seats[k].status || a.seats[k].price != b.seats[k].price)
+        changes.push_back({{"section", a.section},
+                           {"id", a.seats[k].id},
+                           {"status", to_string(a.seats[k].status)},
+                           {"price", a.seats[k].price}});
+  }
+  return changes;
+}
+
+} // namespace
+
+response stream_head() {
+  response head{bhttp::status::ok, 11};
+  head.set(bhttp::field::content_type, "text/event-stream");
+  head.set(bhttp::field::cache_control, "no-cache");
+  head.set("X-Accel-Buffering", "no");
+  return head;
+}
+
+/// The cached map of one event and the requests waiting for its first refresh.
+struct seatmap_cache::event_cache {
+  std::mutex mtx;
+  std::shared_ptr<const seatmap_snapshot> snap;
+  bool refreshing = false;
+  std::vector<callback> waiters;
+};
+
+seatmap_cache::seatmap_cache(lookup find, std::chrono::milliseconds interval,
+                             std::chrono::seconds heartbeat)
+    : find_(std::move(find)), interval_(interval), heartbeat_(heartbeat) {
+  // nop
+}
+
+std::shared_ptr<seatmap_cache::event_cache> seatmap_cache::cache_of(const std::string& event_id) {
+  std::lock_guard lock{mtx_};
+  auto& c = caches_[event_id];
+  if (!c)
+    c = std::make_shared<event_cache>();
+  return c;
+}
+
+void seatmap_cache::get(const std::string& event_id, steady::duration max_age, callback k) {
+  auto cache = cache_of(event_id);
+  {
+    std::lock_guard lock{cache->mtx};
+    if (cache->snap && steady::now() - cache->snap->taken <= max_age) {
+      auto snap = cache->snap;
+      k(std::move(snap), {});
+      return;
+    }
+    if (cache->refreshing) {
+      if (cache->snap) {
+        auto snap = cache->snap;
+        k(std::move(snap), {});
+      } else {
+        cache->waiters.push_back(std::move(k));
+      }
+      return;
+    }
+    cache->refreshing = true;
+    cache->waiters.push_back(std::move(k));
+  }
+  auto done = [cache](std::shared_ptr<const seatmap_snapshot> snap, caf::error err) {
+    std::vector<callback> ws;
+    {
+      std::lock_guard lock{cache->mtx};
+      cache->refreshing = false;
+      if (snap)
+        cache->snap = snap;
+      ws.swap(cache->waiters);
+    }
+    for (auto& w : ws)
+      w(snap, err);
+  };
+  find_.event(event_id, [self = shared_from_this(), done](caf::expected<event_actor> ev) {
+    if (!ev)
+      return done(nullptr, ev.error());
+    ask<event_map>(
+        self->find_.sys(), *ev,
+        [done](caf::expected<event_map> m) {
+          if (!m)
+            return done(nullptr, m.error());
+          done(make_snapshot(std::move(*m)), {});
+        },
+        atom::get_v, atom::seatmap_v);
+  });
+}
+
+void seatmap_cache::watch(const std::string& event_id, std::shared_ptr<event_stream> stream,
+                          std::shared_ptr<const seatmap_snapshot> first) {
+  struct watch_state {
+    std::mutex mtx;
+    std::shared_ptr<const seatmap_snapshot> last;
+    steady::time_point quiet = steady::now();
+  };
+  auto w = std::make_shared<watch_state>();
+  w->last = std::move(first);
+  auto self = shared_from_this();
+  find_.sys().spawn([self, event_id, stream, w](caf::event_based_actor* a) {
+    auto interval = self->interval_;
+    a->delayed_send(a, interval, atom::tick_v);
+    return caf::behavior{[=](atom::tick) {
+      if (!stream->open() || self->stopping_) {
+        stream->close();
+        a->quit();
+        return;
+      }
+      // Streams of one event share the snapshot: at most one refresh per half interval.
+      self->get(event_id, interval / 2,
+                [stream, w, self](std::shared_ptr<const seatmap_snapshot> snap, caf::error) {
+                  std::lock_guard lock{w->mtx};
+                  if (snap && snap->map.version != w->last->map.version) {
+                    auto delta = seatmap_delta(w->last->map, snap->map);
+                    stream->send(
+                        "event: delta\nid: " + std::to_string(snap->map.version) + "\ndata: " +
+                        dump(json{{"version", snap->map.version}, {"seats", std::move(delta)}}) +
+                        "\n\n");
+                    w->last = snap;
+                    w->quiet = steady::now();
+                  } else if (steady::now() - w->quiet >= self->heartbeat_) {
+                    stream->send(": heartbeat\n\n");
+                    w->quiet = steady::now();
+                  }
+                });
+      a->delayed_send(a, interval, atom::tick_v);
+    }};
+  });
+}
+
+} // namespace seatgrab::http

@@ -1,0 +1,76 @@
+#pragma once
+
+// The seat map as served: one cached snapshot per event (JSON of the whole map and of each
+// section, gzip made on demand), refreshed by at most one request at a time, and the seat-map
+// event streams (Server-Sent Events) that send coalesced deltas.
+
+#include "http/lookup.hpp"
+#include "http/server.hpp"
+#include "messages/inventory.hpp"
+
+#include <caf/error.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+namespace seatgrab::http {
+
+/// One seat map as served: JSON of the whole map and of each section, built once per version,
+/// gzip made on first demand.
+struct seatmap_snapshot {
+  event_map map;
+  std::chrono::steady_clock::time_point taken;
+  /// `{"event", "version", "sections": [...]}` of every section.
+  std::string whole;
+  /// The same with one section, by section id.
+  std::map<std::string, std::string> sections;
+  mutable std::mutex gz_mtx;
+  /// Compressed bodies: "" = whole, else section id.
+  mutable std::map<std::string, std::string> gz;
+};
+
+/// The head of a Server-Sent Events answer.
+response stream_head();
+
+/// Seat maps of every event, cached; and their event streams. Thread-safe.
+class seatmap_cache : public std::enable_shared_from_this<seatmap_cache> {
+public:
+  using callback = std::function<void(std::shared_ptr<const seatmap_snapshot>, caf::error)>;
+
+  /// Streams send a delta frame at most every `interval` and a heartbeat after `heartbeat`
+  /// without one.
+  seatmap_cache(lookup find, std::chrono::milliseconds interval, std::chrono::seconds heartbeat);
+
+  /// The event's seat map, at most `max_age` old (a stale one while a refresh runs); or the
+  /// error of the refresh.
+  void get(const std::string& event_id, std::chrono::steady_clock::duration max_age, callback k);
+
+  /// Every interval: one frame on `stream` with all seats changed since the last one (however
+  /// many changes happened), or a heartbeat comment now and then; `first` is what the client
+  /// has already.
+  void watch(const std::string& event_id, std::shared_ptr<event_stream> stream,
+             std::shared_ptr<const seatmap_snapshot> first);
+
+  /// Ends every stream at its next tick.
+  void stop() { stopping_ = true; }
+
+private:
+  struct event_cache;
+
+  std::shared_ptr<event_cache> cache_of(const std::string& event_id);
+
+  lookup find_;
+  std::chrono::milliseconds interval_;
+  std::chrono::seconds heartbeat_;
+  std::atomic<bool> stopping_{false};
+  std::mutex mtx_;
+  std::map<std::string, std::shared_ptr<event_cache>> caches_;
+};
+
+} // namespace seatgrab::http

@@ -1,0 +1,103 @@
+#include "security/proof_of_work.hpp"
+
+#include "security/encoding.hpp"
+
+#include <openssl/crypto.h>
+#include <openssl/hmac.h>
+#include <openssl/rand.h>
+#include <openssl/sha.h>
+
+#include <cstdlib>
+
+namespace seatgrab::security {
+
+namespace {
+
+bool constant_time_equal(std::string_view x, std::string_view y) {
+  if (x.size() != y.size())
+    return false;
+  return CRYPTO_memcmp(x.data(), y.data(), x.size()) == 0;
+}
+
+} // namespace
+
+std::string_view to_string(pow_result x) noexcept {
+  switch (x) {
+  case pow_result::ok:
+    return "ok";
+  case pow_result::malformed:
+    return "malformed challenge";
+  case pow_result::forged:
+    return "forged challenge";
+  case pow_result::other_event:
+    return "challenge of another event";
+  case pow_result::expired:
+    return "challenge expired";
+  case pow_result::wrong_nonce:
+    return "wrong proof of work";
+  case pow_result::used_before:
+    return "challenge used before";
+  }
+  return "malformed challenge";
+}
+
+proof_of_work::proof_of_work(uint32_t difficulty) : difficulty_(difficulty) {
+  ready_ = RAND_bytes(key_, sizeof(key_)) == 1;
+}
+
+proof_of_work::~proof_of_work() {
+  OPENSSL_cleanse(key_, sizeof(key_));
+}
+
+std::string proof_of_work::sign(std::string_view payload) const {
+  unsigned char mac[EVP_MAX_MD_SIZE];
+  unsigned len = 0;
+  HMAC(EVP_sha256(), key_, sizeof(key_), reinterpret_cast<const unsigned char*>(payload.data()),
+       payload.size(), mac, &len);
+  return sha256_hex(std::string_view{reinterpret_cast<const char*>(mac), len}).substr(0, 32);
+}
+
+pow_challenge proof_of_work::issue(std::string_view event_id, int64_t now_ms) const {
+  auto expires = now_ms + ttl_ms;
+  auto random = random_hex(8);
+  if (random.empty())
+    random = std::to_string(now_ms);
+  auto payload = std::string{event_id} + "." + random + "." + std::to_string(expires);
+  return {payload + "." + sign(payload), expires};
+}
+
+pow_result proof_of_work::verify(std::string_view token, std::string_view nonce,
+                                 std::string_view event_id, int64_t now_ms) {
+  auto last_dot = token.rfind('.');
+  if (last_dot == std::string_view::npos)
+    return pow_result::malformed;
+  auto payload = token.substr(0, last_dot);
+  if (!ready_ || !constant_time_equal(sign(payload), token.substr(last_dot + 1)))
+    return pow_result::forged;
+  if (!payload.starts_with(std::string{event_id} + "."))
+    return pow_result::other_event;
+  auto exp = std::strtoll(std::string{payload.substr(payload.rfind('.') + 1)}.c_str(), nullptr, 10);
+  if (exp <= now_ms)
+    return pow_result::expired;
+  if (!solves(token, nonce, difficulty_))
+    return pow_result::wrong_nonce;
+  std::lock_guard lock{mtx_};
+  std::erase_if(used_, [now_ms](const auto& kv) { return kv.second <= now_ms; });
+  if (!used_.emplace(std::string{token}, exp).second)
+    return pow_result::used_before;
+  return pow_result::ok;
+}
+
+bool proof_of_work::solves(std::string_view challenge, std::string_view nonce, uint32_t bits) {
+  std::string input{challenge};
+  input += ':';
+  input += nonce;
+  unsigned char digest[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(input.data()), input.size(), digest);
+  for (uint32_t i = 0; i < bits; ++i)
+    if (digest[i / 8] & (0x80 >> (i % 8)))
+      return false;
+  return true;
+}
+
+} // namespace seatgrab::security
