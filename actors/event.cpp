@@ -18,10 +18,9 @@ struct event_actor_state {
 
   event_info info;
   std::shared_ptr<const domain::venue> venue;
-  directory_actor directory;
+  resolver_ptr resolver; // finds the sections
   context_ptr ctx;
   std::unordered_map<std::string, uint32_t> section_of_seat; // seat id -> venue section index
-  std::map<std::string, section_actor> sections;             // cache of directory answers
 
   static inline const char* name = "event";
 };
@@ -30,23 +29,12 @@ namespace {
 
 using self_ptr = event_actor::stateful_pointer<event_actor_state>;
 
-// Runs `f(section_actor)` with the section's actor, from the cache or the directory.
+// Runs `f(section_actor)` with the section's actor, from the resolver's cache or the registry.
 template <class F, class OnError>
 void with_section(self_ptr self, const std::string& section, F f, OnError on_error) {
   auto& st = self->state;
-  if (auto i = st.sections.find(section); i != st.sections.end()) {
-    f(i->second);
-    return;
-  }
-  self->request(st.directory, st.ctx->call_timeout, atom::get_v, atom::section_v, st.info.id,
-                section)
-      .then(
-          [=](section_actor& hdl) mutable {
-            self->monitor(hdl);
-            self->state.sections.emplace(section, hdl);
-            f(hdl);
-          },
-          [=](caf::error& err) mutable { on_error(err); });
+  st.resolver->with<section_actor>(self, st.ctx->call_timeout, std::move(f), std::move(on_error),
+                                   st.info.id, section);
 }
 
 // The answers of one fan-out, handed to its `done` callback once all have arrived.
@@ -172,26 +160,18 @@ split_by_section(const event_actor_state& st, const std::vector<std::string>& se
 }
 
 event_actor::behavior_type event(self_ptr self, event_info info,
-                                 std::shared_ptr<const domain::venue> venue,
-                                 directory_actor directory, context_ptr ctx) {
+                                 std::shared_ptr<const domain::venue> venue, resolver_ptr resolver,
+                                 context_ptr ctx) {
   auto& st = self->state;
   st.info = std::move(info);
   st.venue = std::move(venue);
-  st.directory = std::move(directory);
+  st.resolver = std::move(resolver);
   st.ctx = std::move(ctx);
   for (uint32_t i = 0; i < st.venue->sections.size(); ++i)
     for (const auto& r : st.venue->sections[i].rows)
       for (const auto& s : r.seats)
         st.section_of_seat.emplace(s.id, i);
-  // A section that stopped is dropped from the cache; the directory restarts it on demand.
-  self->set_down_handler([=](caf::down_msg& msg) {
-    auto& cache = self->state.sections;
-    for (auto i = cache.begin(); i != cache.end(); ++i)
-      if (i->second.address() == msg.source) {
-        cache.erase(i);
-        break;
-      }
-  });
+  // A section that stopped leaves the resolver's cache; the registry restarts it on demand.
   auto timeout = st.ctx->call_timeout;
   return {
       [=](atom::get, atom::info) { return self->state.info; },
@@ -402,9 +382,9 @@ event_actor::behavior_type event(self_ptr self, event_info info,
 } // namespace
 
 event_actor spawn_event(caf::actor_system& sys, event_info info,
-                        std::shared_ptr<const domain::venue> venue, directory_actor directory,
+                        std::shared_ptr<const domain::venue> venue, resolver_ptr resolver,
                         context_ptr ctx) {
-  return sys.spawn(event, std::move(info), std::move(venue), std::move(directory), std::move(ctx));
+  return sys.spawn(event, std::move(info), std::move(venue), std::move(resolver), std::move(ctx));
 }
 
 } // namespace seatgrab::actors
