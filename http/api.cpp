@@ -333,9 +333,10 @@ struct api::impl : std::enable_shared_from_this<api::impl> {
   };
 
   impl(cluster::node& n, api_options o)
-      : node(n), sys(n.sys()), opts(std::move(o)), limiter(opts.rate_per_s, opts.burst) {
-    directory = n.directory();
-    auto acc = n.call<accounts_actor>(directory, atom::get_v, atom::accounts_v);
+      : node(n), sys(n.sys()), opts(std::move(o)), resolver(n.resolver()),
+        limiter(opts.rate_per_s, opts.burst) {
+    catalog = n.catalog();
+    auto acc = n.call<accounts_actor>(n.registry(), atom::get_v, atom::accounts_v);
     if (acc)
       accounts = *acc;
     if (!opts.openapi_path.empty()) {
@@ -665,23 +666,22 @@ struct api::impl : std::enable_shared_from_this<api::impl> {
 
   void with_session(const call& c, const std::string& account,
                     std::function<void(session_actor&)> k) {
-    ask<session_actor>(sys, directory, or_problem<session_actor>(c.ex, std::move(k)), atom::get_v,
-                       atom::session_v, account);
+    resolver.ask<session_actor>(sys, call_timeout, or_problem<session_actor>(c.ex, std::move(k)),
+                                account);
   }
 
   void with_event(const call& c, const std::string& id, std::function<void(event_actor&)> k) {
-    ask<event_actor>(sys, directory, or_problem<event_actor>(c.ex, std::move(k)), atom::get_v,
-                     atom::event_v, id);
+    resolver.ask<event_actor>(sys, call_timeout, or_problem<event_actor>(c.ex, std::move(k)), id);
   }
 
   void with_room(const call& c, const std::string& id, std::function<void(waiting_room_actor&)> k) {
-    ask<waiting_room_actor>(sys, directory, or_problem<waiting_room_actor>(c.ex, std::move(k)),
-                            atom::get_v, atom::queue_v, id);
+    resolver.ask<waiting_room_actor>(sys, call_timeout,
+                                     or_problem<waiting_room_actor>(c.ex, std::move(k)), id);
   }
 
   void with_office(const call& c, const std::string& id, std::function<void(box_office_actor&)> k) {
-    ask<box_office_actor>(sys, directory, or_problem<box_office_actor>(c.ex, std::move(k)),
-                          atom::get_v, atom::box_office_v, id);
+    resolver.ask<box_office_actor>(sys, call_timeout,
+                                   or_problem<box_office_actor>(c.ex, std::move(k)), id);
   }
 
   // -- accounts --------------------------------------------------------------------------
@@ -751,7 +751,7 @@ struct api::impl : std::enable_shared_from_this<api::impl> {
       if (!std::string_view{ct.data(), ct.size()}.starts_with("application/json"))
         return ex->respond(
             problem(415, "unsupported_media_type", "send Content-Type: application/json"));
-      ask<std::string>(sys, directory,
+      ask<std::string>(sys, catalog,
                        or_problem<std::string>(ex,
                                                [ex](std::string& id) {
                                                  ex->respond(json_response(201, {{"id", id}}));
@@ -801,7 +801,7 @@ struct api::impl : std::enable_shared_from_this<api::impl> {
       if (f.problem())
         return c.ex->respond(*f.problem());
       auto ex = c.ex;
-      ask<std::string>(sys, directory,
+      ask<std::string>(sys, catalog,
                        or_problem<std::string>(ex,
                                                [ex](std::string& id) {
                                                  ex->respond(json_response(201, {{"id", id}}));
@@ -888,8 +888,8 @@ struct api::impl : std::enable_shared_from_this<api::impl> {
         g->render(g->events, g->infos);
     };
     for (size_t i = 0; i < g->events.size(); ++i) {
-      ask<waiting_room_actor>(
-          sys, directory,
+      resolver.ask<waiting_room_actor>(
+          sys, call_timeout,
           [this, self = shared_from_this(), finish, i](caf::expected<waiting_room_actor> room) {
             if (!room)
               return finish(i, std::nullopt);
@@ -900,14 +900,14 @@ struct api::impl : std::enable_shared_from_this<api::impl> {
                 },
                 atom::get_v, atom::info_v);
           },
-          atom::get_v, atom::queue_v, g->events[i].id);
+          g->events[i].id);
     }
   }
 
   void list_events(const call& c) {
     auto ex = c.ex;
     ask<std::vector<event_info>>(
-        sys, directory,
+        sys, catalog,
         or_problem<std::vector<event_info>>(
             ex,
             [this, self = shared_from_this(), ex](std::vector<event_info>& events) {
@@ -925,7 +925,7 @@ struct api::impl : std::enable_shared_from_this<api::impl> {
     auto ex = c.ex;
     auto id = c.params[0];
     ask<std::vector<event_info>>(
-        sys, directory,
+        sys, catalog,
         or_problem<std::vector<event_info>>(
             ex,
             [this, self = shared_from_this(), ex, id](std::vector<event_info>& events) {
@@ -985,8 +985,8 @@ struct api::impl : std::enable_shared_from_this<api::impl> {
       for (auto& w : ws)
         w(snap, err);
     };
-    ask<event_actor>(
-        sys, directory,
+    resolver.ask<event_actor>(
+        sys, call_timeout,
         [this, self = shared_from_this(), done](caf::expected<event_actor> ev) {
           if (!ev)
             return done(nullptr, ev.error());
@@ -999,7 +999,7 @@ struct api::impl : std::enable_shared_from_this<api::impl> {
               },
               atom::get_v, atom::seatmap_v);
         },
-        atom::get_v, atom::event_v, event_id);
+        event_id);
   }
 
   void seatmap(const call& c) {
@@ -1260,7 +1260,7 @@ struct api::impl : std::enable_shared_from_this<api::impl> {
               a->quit();
               return;
             }
-            a->request(self->directory, call_timeout, atom::get_v, atom::session_v, account)
+            self->resolver.resolve<session_actor>(a, call_timeout, account)
                 .then(
                     [=](session_actor s) {
                       a->request(s, call_timeout, atom::get_v, atom::queue_v, event_id)
@@ -1471,7 +1471,7 @@ struct api::impl : std::enable_shared_from_this<api::impl> {
     authenticate(c, [this, self = shared_from_this(), c](auth_info who) {
       auto ex = c.ex;
       ask<std::vector<event_info>>(
-          sys, directory,
+          sys, catalog,
           or_problem<std::vector<event_info>>(
               ex,
               [this, self, ex, who](std::vector<event_info>& events) {
@@ -1486,8 +1486,8 @@ struct api::impl : std::enable_shared_from_this<api::impl> {
                 if (events.empty())
                   return ex->respond(json_response(200, {{"tickets", json::array()}}));
                 for (const auto& ev : events) {
-                  ask<box_office_actor>(
-                      sys, directory,
+                  resolver.ask<box_office_actor>(
+                      sys, call_timeout,
                       [this, self, ex, who, g](caf::expected<box_office_actor> office) {
                         auto finish = [ex, g](std::vector<ticket_info> ts, caf::error err) {
                           std::lock_guard lock{g->mtx};
@@ -1510,7 +1510,7 @@ struct api::impl : std::enable_shared_from_this<api::impl> {
                             },
                             atom::get_v, atom::tickets_v, who.account);
                       },
-                      atom::get_v, atom::box_office_v, ev.id);
+                      ev.id);
                 }
               }),
           atom::get_v, atom::events_v);
@@ -1566,8 +1566,8 @@ struct api::impl : std::enable_shared_from_this<api::impl> {
       auto ex = c.ex;
       if (!event_id)
         return ex->respond(json_response(200, {{"result", "invalid"}}));
-      ask<box_office_actor>(
-          sys, directory,
+      resolver.ask<box_office_actor>(
+          sys, call_timeout,
           [this, self, ex, code](caf::expected<box_office_actor> office) {
             if (!office) // an unknown event: not one of our tickets
               return ex->respond(json_response(200, {{"result", "invalid"}}));
@@ -1583,7 +1583,7 @@ struct api::impl : std::enable_shared_from_this<api::impl> {
                                                  }),
                            atom::scan_v, code);
           },
-          atom::get_v, atom::box_office_v, *event_id);
+          *event_id);
     });
   }
 
@@ -1591,9 +1591,9 @@ struct api::impl : std::enable_shared_from_this<api::impl> {
 
   void healthz(const call& c) {
     auto ex = c.ex;
-    // Healthy when the directory answers; storage errors stop actors and show up here.
+    // Healthy when the catalog answers; storage errors stop actors and show up here.
     ask<std::vector<event_info>>(
-        sys, directory,
+        sys, catalog,
         [ex](caf::expected<std::vector<event_info>> events) {
           if (!events)
             return ex->respond(problem(503, "unhealthy", render(events.error())));
@@ -1615,7 +1615,7 @@ struct api::impl : std::enable_shared_from_this<api::impl> {
     auto ex = c.ex;
     auto self = shared_from_this();
     ask<std::vector<event_info>>(
-        sys, directory,
+        sys, catalog,
         or_problem<std::vector<event_info>>(
             ex,
             [this, self, ex](std::vector<event_info>& events) {
@@ -1636,8 +1636,8 @@ struct api::impl : std::enable_shared_from_this<api::impl> {
                 return ex->respond(metrics_response({}));
               for (const auto& ev : events) {
                 auto id = ev.id;
-                ask<event_actor>(
-                    sys, directory,
+                resolver.ask<event_actor>(
+                    sys, call_timeout,
                     [this, self, finish, id](caf::expected<event_actor> hdl) {
                       if (!hdl)
                         return finish({});
@@ -1668,9 +1668,9 @@ struct api::impl : std::enable_shared_from_this<api::impl> {
                           },
                           atom::get_v, atom::demand_v);
                     },
-                    atom::get_v, atom::event_v, id);
-                ask<waiting_room_actor>(
-                    sys, directory,
+                    id);
+                resolver.ask<waiting_room_actor>(
+                    sys, call_timeout,
                     [this, self, finish, id](caf::expected<waiting_room_actor> room) {
                       if (!room)
                         return finish({});
@@ -1689,7 +1689,7 @@ struct api::impl : std::enable_shared_from_this<api::impl> {
                           },
                           atom::get_v, atom::info_v);
                     },
-                    atom::get_v, atom::queue_v, id);
+                    id);
               }
             }),
         atom::get_v, atom::events_v);
@@ -1886,7 +1886,8 @@ struct api::impl : std::enable_shared_from_this<api::impl> {
   cluster::node& node;
   caf::actor_system& sys;
   api_options opts;
-  directory_actor directory;
+  catalog_actor catalog;
+  actors::resolver& resolver; // the node's one cache of placement answers
   accounts_actor accounts;
   std::vector<route> routes;
   rate_limiter limiter;
