@@ -20,9 +20,8 @@ struct event_actor_state {
 
   event_info info;
   std::optional<domain::event_holds> holds; // seats by section, the rules of holds across them
-  directory_actor directory;
+  resolver_ptr resolver;                    // finds the sections
   context_ptr ctx;
-  std::map<std::string, section_actor> sections; // cache of directory answers
 
   static inline const char* name = "event";
 };
@@ -31,23 +30,12 @@ namespace {
 
 using self_ptr = event_actor::stateful_pointer<event_actor_state>;
 
-// Runs `f(section_actor)` with the section's actor, from the cache or the directory.
+// Runs `f(section_actor)` with the section's actor, from the resolver's cache or the registry.
 template <class F, class OnError>
 void with_section(self_ptr self, const std::string& section, F f, OnError on_error) {
   auto& st = self->state;
-  if (auto i = st.sections.find(section); i != st.sections.end()) {
-    f(i->second);
-    return;
-  }
-  self->request(st.directory, st.ctx->call_timeout, atom::get_v, atom::section_v, st.info.id,
-                section)
-      .then(
-          [=](section_actor& hdl) mutable {
-            self->monitor(hdl);
-            self->state.sections.emplace(section, hdl);
-            f(hdl);
-          },
-          [=](caf::error& err) mutable { on_error(err); });
+  st.resolver->with<section_actor>(self, st.ctx->call_timeout, std::move(f), std::move(on_error),
+                                   st.info.id, section);
 }
 
 // Sends `call(section_actor, i)` to the section of each request i (`sections[i]`; a section
@@ -73,29 +61,20 @@ std::vector<std::string> failed_sections(const gathered<T>& g,
 }
 
 event_actor::behavior_type event(self_ptr self, event_info info,
-                                 std::shared_ptr<const domain::venue> venue,
-                                 directory_actor directory, context_ptr ctx) {
+                                 std::shared_ptr<const domain::venue> venue, resolver_ptr resolver,
+                                 context_ptr ctx) {
   auto& st = self->state;
   st.info = std::move(info);
   st.holds.emplace(std::move(venue), st.info.max_seats_per_hold);
-  st.directory = std::move(directory);
+  st.resolver = std::move(resolver);
   st.ctx = std::move(ctx);
-  // A section that stopped is dropped from the cache; the directory restarts it on demand.
-  self->set_down_handler([=](caf::down_msg& msg) {
-    auto& cache = self->state.sections;
-    for (auto i = cache.begin(); i != cache.end(); ++i)
-      if (i->second.address() == msg.source) {
-        cache.erase(i);
-        break;
-      }
-  });
+  // A section that stopped leaves the resolver's cache; the registry restarts it on demand.
   auto timeout = st.ctx->call_timeout;
   return behavior_with_status(
       self, actor_identity{"event", st.info.id},
       [self](actor_status& out) {
         const auto& st = self->state;
         add_counter(out, "sections", static_cast<int64_t>(st.holds->section_count()));
-        add_counter(out, "live_sections", static_cast<int64_t>(st.sections.size()));
       },
       [=](atom::get, atom::info) { return self->state.info; },
       [=](atom::hold, hold_request& req) -> caf::result<hold_receipt> {
@@ -239,9 +218,9 @@ event_actor::behavior_type event(self_ptr self, event_info info,
 } // namespace
 
 event_actor spawn_event(caf::actor_system& sys, event_info info,
-                        std::shared_ptr<const domain::venue> venue, directory_actor directory,
+                        std::shared_ptr<const domain::venue> venue, resolver_ptr resolver,
                         context_ptr ctx) {
-  return sys.spawn(event, std::move(info), std::move(venue), std::move(directory), std::move(ctx));
+  return sys.spawn(event, std::move(info), std::move(venue), std::move(resolver), std::move(ctx));
 }
 
 } // namespace seatgrab::actors

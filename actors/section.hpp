@@ -8,7 +8,7 @@
 
 namespace seatgrab::actors {
 
-/// Spawns a section actor; only the directory does. It recovers the section from its journal,
+/// Spawns a section actor; only the registry does. It recovers the section from its journal,
 /// releases every hold whose time passed while the node was down, and re-arms a timer for each live
 /// one.
 section_actor spawn_section(caf::actor_system& sys, domain::section_config cfg, context_ptr ctx);

@@ -36,16 +36,15 @@ struct session_actor_state {
   session_actor_state() = default; // see tests/support/test_system.hpp for why
 
   std::string account;
-  directory_actor directory;
+  resolver_ptr resolver; // finds events, waiting rooms and box offices
   context_ptr ctx;
   session_options opts;
   std::optional<domain::session_state> session;
   std::optional<journal_client> journal;
   std::list<pending_hold> holds_waiting; // mostly empty: a deque would allocate anyway
   bool holding = false;
-  /// Looked up once: event actors with their settings, and box offices (until one fails).
-  std::map<std::string, std::pair<event_actor, event_info>, std::less<>> events;
-  std::map<std::string, box_office_actor, std::less<>> offices;
+  /// Event settings, asked once per event (they never change).
+  std::map<std::string, event_info, std::less<>> events;
   /// Requests to other actors in flight; a session passivates only without any.
   uint32_t busy = 0;
   caf::actor_clock::time_point last_active;
@@ -164,10 +163,7 @@ void count_and_hold(self_ptr self, std::shared_ptr<pending_hold> job, event_acto
             }
             place_hold(self, job, ev);
           },
-          [self, job](caf::error& err) {
-            self->state.offices.erase(job->event_id); // it may have restarted: look it up anew
-            finish_hold(self, job->rp, std::move(err));
-          });
+          [self, job](caf::error& err) { finish_hold(self, job->rp, std::move(err)); });
 }
 
 /// Checks the per-account limit: seats in the session's live holds for the event, tickets in
@@ -175,17 +171,10 @@ void count_and_hold(self_ptr self, std::shared_ptr<pending_hold> job, event_acto
 void check_limit(self_ptr self, std::shared_ptr<pending_hold> job, event_actor ev,
                  event_info info) {
   auto& st = self->state;
-  if (auto i = st.offices.find(job->event_id); i != st.offices.end()) {
-    count_and_hold(self, job, ev, info, i->second);
-    return;
-  }
-  self->request(st.directory, st.ctx->call_timeout, atom::get_v, atom::box_office_v, job->event_id)
-      .then(
-          [self, job, ev, info](box_office_actor office) {
-            self->state.offices[job->event_id] = office;
-            count_and_hold(self, job, ev, info, office);
-          },
-          [self, job](caf::error& err) { finish_hold(self, job->rp, std::move(err)); });
+  st.resolver->resolve<box_office_actor>(self, st.ctx->call_timeout, job->event_id)
+      .then([self, job, ev,
+             info](box_office_actor office) { count_and_hold(self, job, ev, info, office); },
+            [self, job](caf::error& err) { finish_hold(self, job->rp, std::move(err)); });
 }
 
 void next_hold(self_ptr self) {
@@ -223,18 +212,18 @@ void next_hold(self_ptr self) {
     finish_hold(self, job->rp, caf::make_error(ec::invalid_argument, "no seats asked for"));
     return;
   }
-  // Event actors and their settings live as long as the node: looked up once per session.
-  if (auto i = st.events.find(job->event_id); i != st.events.end()) {
-    check_limit(self, job, i->second.first, i->second.second);
-    return;
-  }
-  self->request(st.directory, st.ctx->call_timeout, atom::get_v, atom::event_v, job->event_id)
+  // The event actor comes from the resolver; its settings are asked once per session.
+  st.resolver->resolve<event_actor>(self, st.ctx->call_timeout, job->event_id)
       .then(
           [self, job](event_actor ev) {
+            if (auto i = self->state.events.find(job->event_id); i != self->state.events.end()) {
+              check_limit(self, job, ev, i->second);
+              return;
+            }
             self->request(ev, self->state.ctx->call_timeout, atom::get_v, atom::info_v)
                 .then(
                     [self, job, ev](event_info& info) {
-                      self->state.events.emplace(job->event_id, std::pair{ev, info});
+                      self->state.events.emplace(job->event_id, info);
                       check_limit(self, job, ev, info);
                     },
                     [self, job](caf::error& err) { finish_hold(self, job->rp, std::move(err)); });
@@ -259,7 +248,7 @@ void leave_queue(self_ptr self, const std::string& event_id) {
   if (!place)
     return;
   auto ticket = place->first;
-  self->request(st.directory, st.ctx->call_timeout, atom::get_v, atom::queue_v, event_id)
+  st.resolver->resolve<waiting_room_actor>(self, st.ctx->call_timeout, event_id)
       .then(
           [self, ticket](waiting_room_actor room) {
             self->request(room, self->state.ctx->call_timeout, atom::leave_v, ticket)
@@ -268,11 +257,11 @@ void leave_queue(self_ptr self, const std::string& event_id) {
           [](caf::error&) {});
 }
 
-session_actor::behavior_type session(self_ptr self, std::string account, directory_actor directory,
+session_actor::behavior_type session(self_ptr self, std::string account, resolver_ptr resolver,
                                      context_ptr ctx, session_options opts) {
   auto& st = self->state;
   st.account = std::move(account);
-  st.directory = std::move(directory);
+  st.resolver = std::move(resolver);
   st.ctx = std::move(ctx);
   st.opts = opts;
   st.journal.emplace(*st.ctx->journal);
@@ -307,7 +296,7 @@ session_actor::behavior_type session(self_ptr self, std::string account, directo
         touch(self);
         auto rp = self->make_response_promise<queue_status>();
         ++self->state.busy;
-        self->request(self->state.directory, timeout, atom::get_v, atom::queue_v, event_id)
+        self->state.resolver->resolve<waiting_room_actor>(self, timeout, event_id)
             .then(
                 [=](waiting_room_actor room) mutable {
                   self->request(room, timeout, atom::join_v, self->state.account, device)
@@ -337,7 +326,7 @@ session_actor::behavior_type session(self_ptr self, std::string account, directo
           return caf::make_error(ec::unknown_ticket, "not in the queue of " + event_id);
         auto rp = self->make_response_promise<queue_status>();
         ++self->state.busy;
-        self->request(self->state.directory, timeout, atom::get_v, atom::queue_v, event_id)
+        self->state.resolver->resolve<waiting_room_actor>(self, timeout, event_id)
             .then(
                 [=](waiting_room_actor room) mutable {
                   self->request(room, timeout, atom::get_v, place->first, self->state.account,
@@ -368,7 +357,7 @@ session_actor::behavior_type session(self_ptr self, std::string account, directo
           return caf::make_error(ec::hold_not_found, hold_id);
         auto rp = self->make_response_promise<void>();
         ++self->state.busy;
-        self->request(self->state.directory, timeout, atom::get_v, atom::event_v, hold->event_id)
+        self->state.resolver->resolve<event_actor>(self, timeout, hold->event_id)
             .then(
                 [=](event_actor ev) mutable {
                   auto done = [=]() mutable {
@@ -404,7 +393,7 @@ session_actor::behavior_type session(self_ptr self, std::string account, directo
           // Bought already (a retry whose first answer was lost): the same order.
           auto rp = self->make_response_promise<order_info>();
           ++st.busy;
-          self->request(st.directory, timeout, atom::get_v, atom::box_office_v, ordered->event_id)
+          st.resolver->resolve<box_office_actor>(self, timeout, ordered->event_id)
               .then(
                   [=](box_office_actor office) mutable {
                     self->request(office, timeout, atom::get_v, atom::order_v, ordered->order_id,
@@ -433,7 +422,7 @@ session_actor::behavior_type session(self_ptr self, std::string account, directo
         ++st.busy;
         auto event_id = hold->event_id;
         auto sections = hold->sections();
-        self->request(st.directory, timeout, atom::get_v, atom::box_office_v, event_id)
+        st.resolver->resolve<box_office_actor>(self, timeout, event_id)
             .then(
                 [=](box_office_actor office) mutable {
                   auto& st = self->state;
@@ -472,7 +461,7 @@ session_actor::behavior_type session(self_ptr self, std::string account, directo
         auto idle = self->clock().now() - st.last_active;
         if (idle >= st.opts.idle_timeout && st.busy == 0 && !st.holding &&
             st.holds_waiting.empty() && st.journal->in_flight() == 0) {
-          self->quit(); // passivate; the directory brings the session back on its next request
+          self->quit(); // passivate; the registry brings the session back on its next request
           return;
         }
         auto wait = idle < st.opts.idle_timeout
@@ -484,9 +473,9 @@ session_actor::behavior_type session(self_ptr self, std::string account, directo
 
 } // namespace
 
-session_actor spawn_session(caf::actor_system& sys, std::string account, directory_actor directory,
+session_actor spawn_session(caf::actor_system& sys, std::string account, resolver_ptr resolver,
                             context_ptr ctx, session_options opts) {
-  return sys.spawn(session, std::move(account), std::move(directory), std::move(ctx), opts);
+  return sys.spawn(session, std::move(account), std::move(resolver), std::move(ctx), opts);
 }
 
 } // namespace seatgrab::actors

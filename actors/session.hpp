@@ -1,6 +1,7 @@
 #pragma once
 
 #include "actors/context.hpp"
+#include "actors/resolver.hpp"
 #include "messages/interfaces.hpp"
 
 #include <caf/fwd.hpp>
@@ -17,8 +18,8 @@ struct session_options {
 };
 
 /// Spawns the session of `account`, recovered from the journal (kind "session", entity =
-/// account id). It finds events, waiting rooms and box offices through `directory`.
-session_actor spawn_session(caf::actor_system& sys, std::string account, directory_actor directory,
+/// account id). It finds events, waiting rooms and box offices through `resolver`.
+session_actor spawn_session(caf::actor_system& sys, std::string account, resolver_ptr resolver,
                             context_ptr ctx, session_options opts = {});
 
 } // namespace seatgrab::actors

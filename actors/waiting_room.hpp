@@ -7,7 +7,7 @@
 
 namespace seatgrab::actors {
 
-/// Spawns the waiting room of `event`; only the directory does. On first start it draws the
+/// Spawns the waiting room of `event`; only the registry does. On first start it draws the
 /// shuffle seed and journals it (its SHA-256 is the published commitment); on every start it
 /// replays its journal, and then paces admissions with a delayed self-message every second.
 waiting_room_actor spawn_waiting_room(caf::actor_system& sys, event_info event, context_ptr ctx);

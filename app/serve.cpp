@@ -21,10 +21,10 @@ constexpr const char* demo_event_id = "stadium-tour";
 caf::error load_demo(cluster::node& node, domain::time_point now) {
   auto venue = domain::generate_stadium();
   auto venue_id =
-      node.call<std::string>(node.directory(), atom::put_v, atom::venue_v, domain::to_json(venue));
+      node.call<std::string>(node.catalog(), atom::put_v, atom::venue_v, domain::to_json(venue));
   if (!venue_id)
     return venue_id.error();
-  auto events = node.call<std::vector<event_info>>(node.directory(), atom::get_v, atom::events_v);
+  auto events = node.call<std::vector<event_info>>(node.catalog(), atom::get_v, atom::events_v);
   if (!events)
     return events.error();
   for (const auto& ev : *events)
@@ -36,7 +36,7 @@ caf::error load_demo(cluster::node& node, domain::time_point now) {
   ev.name = "Stadium Tour (demo)";
   ev.opens_at_ms = now.time_since_epoch().count(); // on sale at once
   ev.refunds_until_ms = (now + std::chrono::hours{24 * 30}).time_since_epoch().count();
-  if (auto id = node.call<std::string>(node.directory(), atom::put_v, ev); !id)
+  if (auto id = node.call<std::string>(node.catalog(), atom::put_v, ev); !id)
     return id.error();
   return {};
 }
@@ -70,7 +70,7 @@ int serve(const serve_options& opts) {
       return 1;
     }
   }
-  auto events = node.call<std::vector<event_info>>(node.directory(), atom::get_v, atom::events_v);
+  auto events = node.call<std::vector<event_info>>(node.catalog(), atom::get_v, atom::events_v);
   if (!events) {
     spdlog::error("listing events: {}", render(events.error()));
     return 1;

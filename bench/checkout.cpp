@@ -72,7 +72,7 @@ figures run(int fans) {
     die("start", started.error());
   auto& node = **started;
   auto v = sg::domain::generate_stadium();
-  if (auto id = node.call<std::string>(node.directory(), sg::atom::put_v, sg::atom::venue_v,
+  if (auto id = node.call<std::string>(node.catalog(), sg::atom::put_v, sg::atom::venue_v,
                                        sg::domain::to_json(v));
       !id)
     die("venue", id.error());
@@ -80,13 +80,13 @@ figures run(int fans) {
   info.id = "bench";
   info.venue_id = v.id;
   info.name = "Bench";
-  if (auto id = node.call<std::string>(node.directory(), sg::atom::put_v, info); !id)
+  if (auto id = node.call<std::string>(node.catalog(), sg::atom::put_v, info); !id)
     die("event", id.error());
   auto ev =
-      node.call<sg::event_actor>(node.directory(), sg::atom::get_v, sg::atom::event_v, info.id);
+      node.call<sg::event_actor>(node.registry(), sg::atom::get_v, sg::atom::event_v, info.id);
   if (!ev)
     die("event actor", ev.error());
-  auto co = node.call<sg::box_office_actor>(node.directory(), sg::atom::get_v,
+  auto co = node.call<sg::box_office_actor>(node.registry(), sg::atom::get_v,
                                             sg::atom::box_office_v, info.id);
   if (!co)
     die("box office", co.error());

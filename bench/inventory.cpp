@@ -85,12 +85,12 @@ sellout run_actors(const sg::domain::venue& v, sg::persistence::durability mode,
     std::fprintf(stderr, "bench_inventory: %s\n", sg::render(err).c_str());
     std::exit(1);
   };
-  if (auto id = node.call<std::string>(node.directory(), sg::atom::put_v, sg::atom::venue_v,
+  if (auto id = node.call<std::string>(node.catalog(), sg::atom::put_v, sg::atom::venue_v,
                                        sg::domain::to_json(v));
       !id)
     die(id.error());
   sg::event_info info{"bench", v.id, "Bench", 0, 300, 600, 8, 8};
-  if (auto id = node.call<std::string>(node.directory(), sg::atom::put_v, info); !id)
+  if (auto id = node.call<std::string>(node.catalog(), sg::atom::put_v, info); !id)
     die(id.error());
   sellout result;
   // Work: (section actor, seat) pairs dealt round-robin to the clients.
@@ -98,7 +98,7 @@ sellout run_actors(const sg::domain::venue& v, sg::persistence::durability mode,
       static_cast<size_t>(clients));
   size_t n = 0;
   for (const auto& sec : v.sections) {
-    auto hdl = node.call<sg::section_actor>(node.directory(), sg::atom::get_v, sg::atom::section_v,
+    auto hdl = node.call<sg::section_actor>(node.registry(), sg::atom::get_v, sg::atom::section_v,
                                             info.id, sec.id);
     if (!hdl)
       die(hdl.error());

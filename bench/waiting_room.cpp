@@ -89,13 +89,13 @@ double run_actor(sg::persistence::durability mode, uint64_t fans, int clients) {
   ev.venue_id = v.id;
   ev.name = "Bench";
   ev.opens_at_ms = (epoch + 24h).time_since_epoch().count();
-  if (!node.call<std::string>(node.directory(), sg::atom::put_v, sg::atom::venue_v,
+  if (!node.call<std::string>(node.catalog(), sg::atom::put_v, sg::atom::venue_v,
                               sg::domain::to_json(v)) ||
-      !node.call<std::string>(node.directory(), sg::atom::put_v, ev)) {
+      !node.call<std::string>(node.catalog(), sg::atom::put_v, ev)) {
     std::fprintf(stderr, "setup failed\n");
     std::exit(1);
   }
-  auto room = *node.call<sg::waiting_room_actor>(node.directory(), sg::atom::get_v,
+  auto room = *node.call<sg::waiting_room_actor>(node.registry(), sg::atom::get_v,
                                                  sg::atom::queue_v, ev.id);
   std::mutex mtx;
   std::condition_variable cv;

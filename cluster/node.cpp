@@ -58,9 +58,9 @@ caf::expected<std::unique_ptr<node>> node::start(const node_options& opts) {
   if (!keys)
     return keys.error();
   std::unique_ptr<node> result{new node(std::move(*db), std::move(*keys), opts)};
-  // The directory loads the catalog as it starts; if that failed, it is gone: say so now.
+  // The catalog loads as it starts; if that failed, it is gone: say so now.
   auto& n = *result;
-  if (auto events = n.call<std::vector<event_info>>(n.directory(), atom::get_v, atom::events_v);
+  if (auto events = n.call<std::vector<event_info>>(n.catalog(), atom::get_v, atom::events_v);
       !events)
     return caf::make_error(ec::storage_corruption,
                            "data dir " + opts.data_dir.string() +
@@ -78,12 +78,16 @@ node::node(std::unique_ptr<persistence::store> db, std::shared_ptr<const securit
   ctx_ = std::make_shared<actors::actor_context>(actors::actor_context{
       db_.get(), writer_.get(), actors::wall_clock{sys_.clock().now(), opts.wall_origin},
       std::move(keys)});
-  directory_ = spawn_directory(sys_, ctx_, opts.actors);
+  resolver_ = std::make_shared<actors::resolver>();
+  registry_ = spawn_registry(sys_, ctx_, resolver_, opts.actors);
+  catalog_ = spawn_catalog(sys_, ctx_, registry_);
 }
 
 node::~node() {
-  caf::anon_send_exit(directory_, caf::exit_reason::user_shutdown);
-  directory_ = nullptr;
+  caf::anon_send_exit(catalog_, caf::exit_reason::user_shutdown);
+  caf::anon_send_exit(registry_, caf::exit_reason::user_shutdown);
+  catalog_ = nullptr;
+  registry_ = nullptr;
   sys_.await_all_actors_done();
   writer_->close();
   // In `wal` mode acknowledged writes may still sit in the OS cache; a clean stop syncs them.

@@ -1,7 +1,9 @@
 #pragma once
 
 #include "actors/context.hpp"
-#include "cluster/directory.hpp"
+#include "actors/resolver.hpp"
+#include "cluster/catalog.hpp"
+#include "cluster/registry.hpp"
 #include "messages/ec.hpp"
 #include "persistence/durability.hpp"
 
@@ -24,11 +26,12 @@ struct node_options {
   persistence::durability durability = persistence::durability::fsync;
   size_t threads = 0;             ///< CAF worker threads; 0 = one per core
   domain::time_point wall_origin; ///< wall time "now" at start, read once by the caller
-  directory_options actors;       ///< payment provider and box office settings
+  registry_options actors;        ///< payment provider and box office settings
 };
 
 /// One SeatGrab node: its database, the journal writer thread, the actor system on the real
-/// scheduler and the directory, which recovers every event and section on start.
+/// scheduler, the catalog (which recovers every event on start), the placement registry (which
+/// activates each event's actors) and the resolver that caches the registry's answers.
 class node {
 public:
   /// Opens the data dir (errors name it), checks every journal record, starts the actors.
@@ -38,7 +41,12 @@ public:
   ~node();
 
   caf::actor_system& sys() { return sys_; }
-  directory_actor directory() const { return directory_; }
+  /// The venues and events on sale.
+  catalog_actor catalog() const { return catalog_; }
+  /// Entity id -> actor; a lookup activates the actor if it is not running.
+  registry_actor registry() const { return registry_; }
+  /// The registry's answers, cached: what the edge and the actors look actors up with.
+  actors::resolver& resolver() { return *resolver_; }
   /// What the node's actors share (store, journal writer, clock, keys).
   actors::context_ptr context() const { return ctx_; }
   persistence::store& db() { return *db_; }
@@ -67,7 +75,9 @@ private:
   config cfg_;
   caf::actor_system sys_;
   actors::context_ptr ctx_;
-  directory_actor directory_;
+  actors::resolver_ptr resolver_;
+  registry_actor registry_;
+  catalog_actor catalog_;
 };
 
 } // namespace seatgrab::cluster

@@ -1,14 +1,15 @@
 #pragma once
 
 // Every actor the edge finds, it finds here: the one place that knows where an event's actors,
-// a fan's session and the account registry live. Today that is the node's directory; a
-// placement registry can replace it in this file alone.
+// a fan's session and the account registry live: the node's resolver (one cache of the
+// placement registry's answers, shared with the actors) and its catalog.
 
 #include "messages/interfaces.hpp"
 
 #include <caf/actor_system.hpp>
 #include <caf/event_based_actor.hpp>
 #include <caf/expected.hpp>
+#include <caf/fwd.hpp>
 
 #include <functional>
 #include <string>
@@ -18,13 +19,19 @@ namespace seatgrab::cluster {
 class node;
 } // namespace seatgrab::cluster
 
+namespace seatgrab::actors {
+class resolver;
+} // namespace seatgrab::actors
+
 namespace seatgrab::http {
 
 /// Finds actors for the edge, without blocking (except once, at construction). Cheap to copy;
-/// continuations run on CAF workers.
+/// a lookup the resolver has cached continues at once on the caller's thread, any other on a
+/// CAF worker.
 class lookup {
 public:
-  /// Uses `node`'s directory; asks it for the account registry now (blocking, at start).
+  /// Uses `node`'s resolver and catalog; asks for the account registry now (blocking, at
+  /// start).
   explicit lookup(cluster::node& node);
 
   /// The actor system every request goes through.
@@ -62,7 +69,8 @@ public:
 
 private:
   caf::actor_system* sys_;
-  directory_actor directory_;
+  actors::resolver* resolver_;
+  catalog_actor catalog_;
   accounts_actor accounts_;
 };
 

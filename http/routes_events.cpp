@@ -19,7 +19,7 @@ namespace bhttp = boost::beast::http;
 
 // -- operators ---------------------------------------------------------------------------
 
-// POST /v1/admin/venues (the venue JSON is checked by the directory)
+// POST /v1/admin/venues (the venue JSON is checked by the catalog)
 void add_venue(const context_ptr& ctx, const call& c) {
   ctx->auth.operator_only(c.ex, [ctx, c](auto&&) {
     auto ex = c.ex;

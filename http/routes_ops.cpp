@@ -14,7 +14,7 @@ namespace {
 
 namespace bhttp = boost::beast::http;
 
-// GET /healthz: healthy when the directory answers; storage errors stop actors and show here.
+// GET /healthz: healthy when the catalog answers; storage errors stop actors and show here.
 void healthz(const context_ptr& ctx, const call& c) {
   auto ex = c.ex;
   ctx->find.events([ex](caf::expected<std::vector<event_info>> events) {

@@ -146,7 +146,7 @@ using accounts_actor = caf::typed_actor<
 
 /// A fan's session (journal kind "session", entity = account id): their queue places, holds
 /// and orders across events. Enforces the per-account ticket limit at hold time and checks
-/// admission tokens. Passivates when idle; the directory brings it back from its journal.
+/// admission tokens. Passivates when idle; the registry brings it back from its journal.
 using session_actor = caf::typed_actor<
     /// Join the waiting room of event (id) from device (fingerprint).
     caf::replies_to<atom::join, std::string, std::string>::with<queue_status>,
@@ -166,15 +166,24 @@ using session_actor = caf::typed_actor<
     /// Timer (self-message): passivate if idle long enough.
     caf::reacts_to<atom::tick>>::extend_with<status_client_actor, journaling_actor>;
 
-/// The node's directory: entity id -> actor. Owns the catalog of venues and events and
-/// activates their actors from the journal.
-using directory_actor = caf::typed_actor<
+/// The node's catalog (journal kinds "venue" and "event", entity = id): the venues and
+/// events on sale. It has the registry activate each event's actors.
+using catalog_actor = caf::typed_actor<
     /// Add a venue from its JSON; replies with its id.
     caf::replies_to<atom::put, atom::venue, std::string>::with<std::string>,
-    /// Add an event on a known venue; replies with its id once its sections are live.
+    /// Add an event on a known venue; replies with its id once its actors are live.
     caf::replies_to<atom::put, event_info>::with<std::string>,
     /// Every event.
-    caf::replies_to<atom::get, atom::events>::with<std::vector<event_info>>,
+    caf::replies_to<atom::get, atom::events>::with<std::vector<event_info>>>::
+    extend_with<status_client_actor, journaling_actor>;
+
+/// The node's placement registry: entity id -> owning node -> actor. It spawns each kind of
+/// actor from its journal on the first lookup, supervises it, and spawns it again on the next
+/// lookup once it stopped (actors/resolver.hpp caches its answers).
+using registry_actor = caf::typed_actor<
+    /// Activate the actors of event (settings, venue JSON): sections, event, waiting room, box
+    /// office; replies once they are live.
+    caf::replies_to<atom::put, event_info, std::string>::with<void>,
     /// The actor of event (id).
     caf::replies_to<atom::get, atom::event, std::string>::with<event_actor>,
     /// The waiting room of event (id).
@@ -186,7 +195,7 @@ using directory_actor = caf::typed_actor<
     /// The box office of event (id).
     caf::replies_to<atom::get, atom::box_office, std::string>::with<box_office_actor>,
     /// The actor of section (event id, section id).
-    caf::replies_to<atom::get, atom::section, std::string, std::string>::with<section_actor>>::
-    extend_with<status_client_actor, journaling_actor>;
+    caf::replies_to<atom::get, atom::section, std::string,
+                    std::string>::with<section_actor>>::extend_with<status_client_actor>;
 
 } // namespace seatgrab

@@ -1,4 +1,5 @@
-#include "cluster/directory.hpp"
+#include "cluster/catalog.hpp"
+#include "cluster/registry.hpp"
 #include "domain/payment.hpp"
 #include "domain/venue.hpp"
 #include "messages/ec.hpp"
@@ -66,15 +67,18 @@ public:
     }
     ctx_ = std::make_shared<actors::actor_context>(actors::actor_context{
         db_.get(), writer_.get(), actors::wall_clock{sys_.clock().now(), sim_epoch}, keys});
-    cluster::directory_options opts;
+    cluster::registry_options opts;
     opts.accounts.detached = false;
-    directory_ = cluster::spawn_directory(sys_, ctx_, opts);
+    resolver_ = std::make_shared<actors::resolver>();
+    registry_ = cluster::spawn_registry(sys_, ctx_, resolver_, opts);
+    catalog_ = cluster::spawn_catalog(sys_, ctx_, registry_);
     sched_.run();
   }
 
   ~sim_node() {
-    if (directory_) {
-      caf::anon_send_exit(directory_, caf::exit_reason::user_shutdown);
+    if (registry_) {
+      caf::anon_send_exit(catalog_, caf::exit_reason::user_shutdown);
+      caf::anon_send_exit(registry_, caf::exit_reason::user_shutdown);
       sched_.run();
     }
   }
@@ -114,7 +118,8 @@ public:
 
   domain::time_point now() { return ctx_->clock.now(sys_.clock()); }
 
-  directory_actor directory() const { return directory_; }
+  catalog_actor catalog() const { return catalog_; }
+  registry_actor registry() const { return registry_; }
   persistence::store& db() { return *db_; }
 
 private:
@@ -125,7 +130,9 @@ private:
   std::unique_ptr<persistence::store> db_;
   std::unique_ptr<persistence::group_commit> writer_;
   actors::context_ptr ctx_;
-  directory_actor directory_;
+  actors::resolver_ptr resolver_;
+  registry_actor registry_;
+  catalog_actor catalog_;
 };
 
 caf::expected<domain::venue> venue_of(const scenario& s, const std::filesystem::path& dir) {
@@ -146,9 +153,9 @@ caf::expected<domain::venue> venue_of(const scenario& s, const std::filesystem::
 /// arrives within the same `run` of the scheduler, on this thread.
 class actor_fans : public fan_api {
 public:
-  actor_fans(caf::event_based_actor* self, directory_actor directory, std::string event_id,
+  actor_fans(caf::event_based_actor* self, registry_actor registry, std::string event_id,
              event_actor event, box_office_actor office, size_t fans)
-      : self_(self), directory_(std::move(directory)), event_id_(std::move(event_id)),
+      : self_(self), registry_(std::move(registry)), event_id_(std::move(event_id)),
         event_(std::move(event)), office_(std::move(office)), sessions_(fans) {}
 
   void join(uint32_t fan, callback<queue_status> k) override {
@@ -222,7 +229,7 @@ private:
       send(sessions_[fan]);
       return;
     }
-    self_->request(directory_, caf::infinite, atom::get_v, atom::session_v, crowd::account_of(fan))
+    self_->request(registry_, caf::infinite, atom::get_v, atom::session_v, crowd::account_of(fan))
         .then(
             [this, fan, send](session_actor& s) {
               sessions_[fan] = s;
@@ -232,7 +239,7 @@ private:
   }
 
   caf::event_based_actor* self_;
-  directory_actor directory_;
+  registry_actor registry_;
   std::string event_id_;
   event_actor event_;
   box_office_actor office_;
@@ -301,26 +308,26 @@ caf::expected<run_result> run_in_process(const scenario& s, const run_options& o
   if (auto res = node.db().write(ws, true); !res)
     return res.error();
   if (auto id =
-          node.call<std::string>(node.directory(), atom::put_v, atom::venue_v, domain::to_json(*v));
+          node.call<std::string>(node.catalog(), atom::put_v, atom::venue_v, domain::to_json(*v));
       !id)
     return id.error();
   auto ev = event_of(s, event_id, v->id, sim_epoch.time_since_epoch().count());
-  if (auto id = node.call<std::string>(node.directory(), atom::put_v, ev); !id)
+  if (auto id = node.call<std::string>(node.catalog(), atom::put_v, ev); !id)
     return id.error();
-  auto room = node.call<waiting_room_actor>(node.directory(), atom::get_v, atom::queue_v, event_id);
+  auto room = node.call<waiting_room_actor>(node.registry(), atom::get_v, atom::queue_v, event_id);
   if (!room)
     return room.error();
-  auto event = node.call<event_actor>(node.directory(), atom::get_v, atom::event_v, event_id);
+  auto event = node.call<event_actor>(node.registry(), atom::get_v, atom::event_v, event_id);
   if (!event)
     return event.error();
   auto office =
-      node.call<box_office_actor>(node.directory(), atom::get_v, atom::box_office_v, event_id);
+      node.call<box_office_actor>(node.registry(), atom::get_v, atom::box_office_v, event_id);
   if (!office)
     return office.error();
 
   auto driver = node.spawn([&](caf::event_based_actor* self) -> caf::behavior {
     auto api =
-        std::make_shared<actor_fans>(self, node.directory(), event_id, *event, *office, s.fans);
+        std::make_shared<actor_fans>(self, node.registry(), event_id, *event, *office, s.fans);
     return {[=, &fans](uint32_t t) { fans.tick(t, *api); }};
   });
   auto last_progress = std::chrono::steady_clock::now();

@@ -26,9 +26,9 @@ const std::string decline{sg::domain::declining_card};
 const int64_t epoch_ms = sg::test::test_epoch.time_since_epoch().count();
 
 /// Node settings with a payment provider and box office knobs.
-sg::cluster::directory_options with(sg::domain::payment_settings pay,
-                                    sg::actors::box_office_options box = {}) {
-  sg::cluster::directory_options opts;
+sg::cluster::registry_options with(sg::domain::payment_settings pay,
+                                   sg::actors::box_office_options box = {}) {
+  sg::cluster::registry_options opts;
   opts.payments = pay;
   opts.box_office = std::move(box);
   return opts;
@@ -266,9 +266,9 @@ struct sold_node {
   sg::box_office_actor office;
 
   explicit sold_node(sg::event_info ev = sg::test::small_event()) {
-    REQUIRE(node.call<std::string>(node.directory(), sg::atom::put_v, sg::atom::venue_v,
+    REQUIRE(node.call<std::string>(node.catalog(), sg::atom::put_v, sg::atom::venue_v,
                                    sg::domain::to_json(sg::test::small_venue())));
-    REQUIRE(node.call<std::string>(node.directory(), sg::atom::put_v, ev));
+    REQUIRE(node.call<std::string>(node.catalog(), sg::atom::put_v, ev));
     hold(node);
     auto out = checkout(node, "k1", approve);
     REQUIRE_MESSAGE(!out[0].err, sg::render(out[0].err));
@@ -441,9 +441,9 @@ TEST_CASE("tickets, transfers, refunds and admissions survive a restart") {
   std::string code, bob_code;
   {
     sg::test::node_fixture node(dir, sg::persistence::durability::fsync);
-    REQUIRE(node.call<std::string>(node.directory(), sg::atom::put_v, sg::atom::venue_v,
+    REQUIRE(node.call<std::string>(node.catalog(), sg::atom::put_v, sg::atom::venue_v,
                                    sg::domain::to_json(sg::test::small_venue())));
-    REQUIRE(node.call<std::string>(node.directory(), sg::atom::put_v, refundable_event()));
+    REQUIRE(node.call<std::string>(node.catalog(), sg::atom::put_v, refundable_event()));
     hold(node);
     auto out = checkout(node, "k1", approve);
     REQUIRE(!out[0].err);

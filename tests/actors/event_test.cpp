@@ -83,22 +83,22 @@ TEST_CASE("request validation happens before any section is touched") {
 TEST_CASE("the catalog refuses bad venues and events, naming the field") {
   sg::test::node_fixture node;
   node.add_small_event();
-  auto bad_json = node.call<std::string>(node.directory(), sg::atom::put_v, sg::atom::venue_v,
+  auto bad_json = node.call<std::string>(node.catalog(), sg::atom::put_v, sg::atom::venue_v,
                                          std::string{"{\"id\": 1}"});
   REQUIRE_FALSE(bad_json);
   CHECK(bad_json.error() == sg::ec::invalid_input);
   auto ev = sg::test::small_event();
   ev.id = "other";
   ev.hold_ttl_s = 0;
-  auto bad_ttl = node.call<std::string>(node.directory(), sg::atom::put_v, ev);
+  auto bad_ttl = node.call<std::string>(node.catalog(), sg::atom::put_v, ev);
   REQUIRE_FALSE(bad_ttl);
   CHECK(sg::render(bad_ttl.error()).find("hold_ttl_s") != std::string::npos);
   auto changed = sg::test::small_event();
   changed.name = "Another name";
-  auto clash = node.call<std::string>(node.directory(), sg::atom::put_v, changed);
+  auto clash = node.call<std::string>(node.catalog(), sg::atom::put_v, changed);
   REQUIRE_FALSE(clash);
   CHECK(clash.error() == sg::ec::already_exists);
-  auto events = node.call<std::vector<sg::event_info>>(node.directory(), get_v, sg::atom::events_v);
+  auto events = node.call<std::vector<sg::event_info>>(node.catalog(), get_v, sg::atom::events_v);
   REQUIRE(events);
   CHECK(events->size() == 1);
 }

@@ -29,9 +29,9 @@ sg::event_info open_event(uint32_t limit = 8) {
 }
 
 void add_event(sg::test::node_fixture& node, sg::event_info ev = open_event()) {
-  REQUIRE(node.call<std::string>(node.directory(), sg::atom::put_v, sg::atom::venue_v,
+  REQUIRE(node.call<std::string>(node.catalog(), sg::atom::put_v, sg::atom::venue_v,
                                  sg::domain::to_json(sg::test::small_venue())));
-  REQUIRE(node.call<std::string>(node.directory(), sg::atom::put_v, std::move(ev)));
+  REQUIRE(node.call<std::string>(node.catalog(), sg::atom::put_v, std::move(ev)));
 }
 
 /// Joins the queue of "gig" from `device` and waits (virtual time) for the admission token.
@@ -117,7 +117,7 @@ TEST_CASE("a fan's journey: sign up, queue, hold, pay, tickets, transfer, refund
   REQUIRE_MESSAGE(again, sg::render(again.error()));
   CHECK(again->id == order->id);
   CHECK(again->tickets == order->tickets);
-  auto room = node.call<sg::waiting_room_actor>(node.directory(), get_v, sg::atom::queue_v,
+  auto room = node.call<sg::waiting_room_actor>(node.registry(), get_v, sg::atom::queue_v,
                                                 std::string{"gig"});
   auto info = node.call<sg::queue_info>(*room, get_v, sg::atom::info_v);
   REQUIRE(info);
@@ -205,7 +205,7 @@ TEST_CASE("checking out an expired hold is refused at once and charges nothing")
 }
 
 TEST_CASE("an idle session passivates and comes back from its journal") {
-  sg::cluster::directory_options opts;
+  sg::cluster::registry_options opts;
   opts.session.idle_timeout = 60s;
   sg::test::node_fixture node("mem-node", sg::persistence::durability::none, sg::test::test_epoch,
                               opts);

@@ -39,17 +39,25 @@ std::string admitted(sg::test::node_fixture& node, const std::string& account) {
 
 } // namespace
 
-TEST_CASE("the directory and the event tell their kind, id and counts") {
+TEST_CASE("the catalog, the registry and the event tell their kind, id and counts") {
   sg::test::node_fixture node;
-  auto before = status_of(node, node.directory());
-  CHECK(before.kind == "directory");
+  auto before = status_of(node, node.registry());
+  CHECK(before.kind == "registry");
+  CHECK(before.id == "node");
   CHECK(before.counter("events") == 0);
   auto live_before = before.counter("live_actors");
   CHECK(live_before >= 1); // the account registry
+  auto catalog_before = status_of(node, node.catalog());
+  CHECK(catalog_before.kind == "catalog");
+  CHECK(catalog_before.counter("venues") == 0);
+  CHECK(catalog_before.counter("events") == 0);
   auto ev = node.add_small_event();
-  auto after = status_of(node, node.directory());
+  auto after = status_of(node, node.registry());
   CHECK(after.counter("events") == 1);
   CHECK(after.counter("live_actors") > live_before);
+  auto catalog_after = status_of(node, node.catalog());
+  CHECK(catalog_after.counter("venues") == 1);
+  CHECK(catalog_after.counter("events") == 1);
   auto es = status_of(node, ev);
   CHECK(es.kind == "event");
   CHECK(es.id == "gig");
@@ -104,9 +112,9 @@ TEST_CASE("accounts, waiting room, session and box office count what they keep")
   auto ev = sg::test::small_event();
   ev.max_tickets_per_account = 8;
   ev.refunds_until_ms = epoch_ms + 24 * 3600 * 1000;
-  REQUIRE(node.call<std::string>(node.directory(), sg::atom::put_v, sg::atom::venue_v,
+  REQUIRE(node.call<std::string>(node.catalog(), sg::atom::put_v, sg::atom::venue_v,
                                  sg::domain::to_json(sg::test::small_venue())));
-  REQUIRE(node.call<std::string>(node.directory(), sg::atom::put_v, ev));
+  REQUIRE(node.call<std::string>(node.catalog(), sg::atom::put_v, ev));
 
   auto accounts = node.accounts();
   auto a0 = status_of(node, accounts);
@@ -122,7 +130,7 @@ TEST_CASE("accounts, waiting room, session and box office count what they keep")
   CHECK(a1.counter("accounts") == 1);
   CHECK(a1.counter("sessions") == 1);
 
-  auto room = node.call<sg::waiting_room_actor>(node.directory(), get_v, sg::atom::queue_v,
+  auto room = node.call<sg::waiting_room_actor>(node.registry(), get_v, sg::atom::queue_v,
                                                 std::string{"gig"});
   REQUIRE(room);
   auto r0 = status_of(node, *room);

@@ -26,12 +26,12 @@ sg::event_info queued_event(std::string mode = "fifo") {
 }
 
 sg::waiting_room_actor add_queued_event(sg::test::node_fixture& node, std::string mode = "fifo") {
-  auto venue = node.call<std::string>(node.directory(), sg::atom::put_v, sg::atom::venue_v,
+  auto venue = node.call<std::string>(node.catalog(), sg::atom::put_v, sg::atom::venue_v,
                                       sg::domain::to_json(sg::test::small_venue()));
   REQUIRE(venue);
-  auto id = node.call<std::string>(node.directory(), sg::atom::put_v, queued_event(mode));
+  auto id = node.call<std::string>(node.catalog(), sg::atom::put_v, queued_event(mode));
   REQUIRE(id);
-  auto room = node.call<sg::waiting_room_actor>(node.directory(), get_v, sg::atom::queue_v, *id);
+  auto room = node.call<sg::waiting_room_actor>(node.registry(), get_v, sg::atom::queue_v, *id);
   REQUIRE(room);
   return *room;
 }
@@ -195,7 +195,7 @@ TEST_CASE("after a restart mid-queue, order and admitted set are the same") {
     commitment = node.call<sg::queue_info>(room, get_v, info_v)->seed_commitment;
   }
   sg::test::node_fixture node{dir, sg::persistence::durability::fsync, sg::test::test_epoch + 63s};
-  auto room = node.call<sg::waiting_room_actor>(node.directory(), get_v, sg::atom::queue_v,
+  auto room = node.call<sg::waiting_room_actor>(node.registry(), get_v, sg::atom::queue_v,
                                                 std::string{"queued"});
   REQUIRE(room);
   size_t admitted = 0;

@@ -26,9 +26,9 @@ void clean_run(sg::test::node_fixture& node) {
   auto ev = sg::test::small_event();
   ev.queue_mode = "fifo";
   ev.refunds_until_ms = epoch_ms + 86'400'000;
-  REQUIRE(node.call<std::string>(node.directory(), sg::atom::put_v, sg::atom::venue_v,
+  REQUIRE(node.call<std::string>(node.catalog(), sg::atom::put_v, sg::atom::venue_v,
                                  sg::domain::to_json(sg::test::small_venue())));
-  REQUIRE(node.call<std::string>(node.directory(), sg::atom::put_v, ev));
+  REQUIRE(node.call<std::string>(node.catalog(), sg::atom::put_v, ev));
   std::vector<std::string> tokens;
   for (int i = 0; i < 4; ++i) {
     auto fan = "fan" + std::to_string(i);

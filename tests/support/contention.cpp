@@ -52,22 +52,22 @@ contention_summary run_contention(uint64_t seed, int requests) {
     return summary;
   }
   auto& node = **started;
-  if (auto id = node.call<std::string>(node.directory(), atom::put_v, atom::venue_v,
+  if (auto id = node.call<std::string>(node.catalog(), atom::put_v, atom::venue_v,
                                        domain::to_json(venue));
       !id) {
     summary.failure = "venue: " + render(id.error());
     return summary;
   }
   event_info info{"race", venue.id, "Race", 0, 300, 600, 4, 8};
-  if (auto id = node.call<std::string>(node.directory(), atom::put_v, info); !id) {
+  if (auto id = node.call<std::string>(node.catalog(), atom::put_v, info); !id) {
     summary.failure = "event: " + render(id.error());
     return summary;
   }
-  auto ev = node.call<event_actor>(node.directory(), atom::get_v, atom::event_v, info.id);
+  auto ev = node.call<event_actor>(node.registry(), atom::get_v, atom::event_v, info.id);
   std::vector<section_actor> sections;
   for (const auto& sec : venue.sections) {
     auto hdl =
-        node.call<section_actor>(node.directory(), atom::get_v, atom::section_v, info.id, sec.id);
+        node.call<section_actor>(node.registry(), atom::get_v, atom::section_v, info.id, sec.id);
     if (!ev || !hdl) {
       summary.failure = "lookup failed";
       return summary;

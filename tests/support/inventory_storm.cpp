@@ -117,16 +117,16 @@ int main(int argc, char** argv) {
   if (!started)
     die("start", started.error());
   auto& node = **started;
-  if (auto id = node.call<std::string>(node.directory(), sg::atom::put_v, sg::atom::venue_v,
+  if (auto id = node.call<std::string>(node.catalog(), sg::atom::put_v, sg::atom::venue_v,
                                        sg::domain::to_json(*v));
       !id)
     die("venue", id.error());
   sg::event_info info{"storm", v->id, "Storm", 0, 300, 600, 4, 8};
-  if (auto id = node.call<std::string>(node.directory(), sg::atom::put_v, info); !id)
+  if (auto id = node.call<std::string>(node.catalog(), sg::atom::put_v, info); !id)
     die("event", id.error());
   std::vector<sg::section_actor> sections;
   for (const auto& s : v->sections) {
-    auto hdl = node.call<sg::section_actor>(node.directory(), sg::atom::get_v, sg::atom::section_v,
+    auto hdl = node.call<sg::section_actor>(node.registry(), sg::atom::get_v, sg::atom::section_v,
                                             info.id, s.id);
     if (!hdl)
       die("section", hdl.error());

@@ -2,10 +2,13 @@
 
 // A whole node on CAF's test coordinator: an in-memory (or on-disk) store, an inline journal
 // writer (acknowledges on the calling thread, so everything stays deterministic), the
-// directory, and a small venue with an event on sale. Time is virtual; `advance` moves it.
+// catalog, the placement registry and its resolver, and a small venue with an event on sale. Time
+// is virtual; `advance` moves it.
 
 #include "actors/context.hpp"
-#include "cluster/directory.hpp"
+#include "actors/resolver.hpp"
+#include "cluster/catalog.hpp"
+#include "cluster/registry.hpp"
 #include "domain/venue.hpp"
 #include "messages/ec.hpp"
 #include "persistence/group_commit.hpp"
@@ -61,7 +64,7 @@ class node_fixture {
 public:
   explicit node_fixture(std::filesystem::path dir = "mem-node",
                         persistence::durability mode = persistence::durability::none,
-                        domain::time_point wall = test_epoch, cluster::directory_options opts = {})
+                        domain::time_point wall = test_epoch, cluster::registry_options opts = {})
       : db_(open(dir, mode)), writer_(*db_, false) {
     auto keys = std::make_shared<security::key_ring>();
     REQUIRE_FALSE(keys->add("test", std::vector<uint8_t>(32, 7)));
@@ -71,12 +74,15 @@ public:
     // Everything on the test coordinator, and cheap password hashes.
     opts.accounts.detached = false;
     opts.accounts.scrypt.n = uint64_t{1} << 10;
-    directory_ = cluster::spawn_directory(ts_.sys(), ctx_, std::move(opts));
+    resolver_ = std::make_shared<actors::resolver>();
+    registry_ = cluster::spawn_registry(ts_.sys(), ctx_, resolver_, std::move(opts));
+    catalog_ = cluster::spawn_catalog(ts_.sys(), ctx_, registry_);
     ts_.run();
   }
 
   ~node_fixture() {
-    caf::anon_send_exit(directory_, caf::exit_reason::user_shutdown);
+    caf::anon_send_exit(catalog_, caf::exit_reason::user_shutdown);
+    caf::anon_send_exit(registry_, caf::exit_reason::user_shutdown);
     ts_.run();
   }
 
@@ -100,39 +106,39 @@ public:
   /// Adds the small venue and its event; returns the event actor.
   event_actor add_small_event() {
     auto venue_id =
-        call<std::string>(directory_, atom::put_v, atom::venue_v, domain::to_json(small_venue()));
+        call<std::string>(catalog_, atom::put_v, atom::venue_v, domain::to_json(small_venue()));
     REQUIRE(venue_id);
-    auto event_id = call<std::string>(directory_, atom::put_v, small_event());
+    auto event_id = call<std::string>(catalog_, atom::put_v, small_event());
     REQUIRE(event_id);
     return event(*event_id);
   }
 
   event_actor event(const std::string& id) {
-    auto hdl = call<event_actor>(directory_, atom::get_v, atom::event_v, id);
+    auto hdl = call<event_actor>(registry_, atom::get_v, atom::event_v, id);
     REQUIRE(hdl);
     return *hdl;
   }
 
   box_office_actor box_office(const std::string& event_id) {
-    auto hdl = call<box_office_actor>(directory_, atom::get_v, atom::box_office_v, event_id);
+    auto hdl = call<box_office_actor>(registry_, atom::get_v, atom::box_office_v, event_id);
     REQUIRE(hdl);
     return *hdl;
   }
 
   accounts_actor accounts() {
-    auto hdl = call<accounts_actor>(directory_, atom::get_v, atom::accounts_v);
+    auto hdl = call<accounts_actor>(registry_, atom::get_v, atom::accounts_v);
     REQUIRE(hdl);
     return *hdl;
   }
 
   session_actor session(const std::string& account) {
-    auto hdl = call<session_actor>(directory_, atom::get_v, atom::session_v, account);
+    auto hdl = call<session_actor>(registry_, atom::get_v, atom::session_v, account);
     REQUIRE(hdl);
     return *hdl;
   }
 
   section_actor section(const std::string& event_id, const std::string& section_id) {
-    auto hdl = call<section_actor>(directory_, atom::get_v, atom::section_v, event_id, section_id);
+    auto hdl = call<section_actor>(registry_, atom::get_v, atom::section_v, event_id, section_id);
     REQUIRE(hdl);
     return *hdl;
   }
@@ -157,7 +163,9 @@ public:
   }
 
   test_system& ts() { return ts_; }
-  directory_actor directory() { return directory_; }
+  catalog_actor catalog() { return catalog_; }
+  registry_actor registry() { return registry_; }
+  actors::resolver& resolver() { return *resolver_; }
   persistence::store& db() { return *db_; }
   const security::key_ring& keys() { return *keys_; }
   actors::context_ptr ctx() const { return ctx_; }
@@ -175,7 +183,9 @@ private:
   persistence::group_commit writer_;
   std::shared_ptr<const security::key_ring> keys_;
   actors::context_ptr ctx_;
-  directory_actor directory_;
+  actors::resolver_ptr resolver_;
+  registry_actor registry_;
+  catalog_actor catalog_;
 };
 
 } // namespace seatgrab::test

@@ -1,0 +1,285 @@
+#include "cluster/registry.hpp"
+
+#include "actors/event.hpp"
+#include "actors/resolver.hpp"
+#include "actors/section.hpp"
+#include "actors/status.hpp"
+#include "actors/waiting_room.hpp"
+#include "domain/event.hpp"
+
+#include <caf/actor_cast.hpp>
+#include <caf/actor_system.hpp>
+#include <caf/typed_event_based_actor.hpp>
+#include <spdlog/spdlog.h>
+
+#include <array>
+#include <map>
+#include <set>
+#include <utility>
+
+namespace seatgrab::cluster {
+
+using actors::actor_kind;
+
+/// An event the catalog registered: what its actors are spawned from.
+struct event_spec {
+  event_info info;
+  std::shared_ptr<const domain::venue> venue;
+};
+
+struct registry_state {
+  registry_state() = default; // see tests/support/test_system.hpp for why
+
+  using key = std::pair<actor_kind, std::string>;
+
+  actors::context_ptr ctx;
+  actors::resolver_ptr resolver;
+  placement_ptr placement;
+  registry_options opts;
+  std::map<std::string, event_spec> events;
+  std::map<std::string, domain::section_config> section_configs; // by section entity id
+  std::map<key, caf::actor> placed;                              // the live actors
+  std::map<caf::actor_addr, key> keys;                           // down messages name the actor
+  std::set<caf::actor_addr> children; // every actor it linked, to tell exits apart
+
+  static inline const char* name = "registry";
+};
+
+namespace {
+
+using self_ptr = registry_actor::stateful_pointer<registry_state>;
+
+caf::expected<caf::actor> place(self_ptr self, actor_kind kind, const std::string& id);
+
+caf::error unknown_event(const std::string& id) {
+  return caf::make_error(ec::not_found, "event " + id);
+}
+
+const event_spec* find_event(self_ptr self, const std::string& id) {
+  auto& events = self->state.events;
+  auto i = events.find(id);
+  return i == events.end() ? nullptr : &i->second;
+}
+
+// -- the factories: how each kind is spawned (it recovers from its journal) -------------------
+
+/// How to spawn one kind of actor.
+struct factory {
+  /// Spawns the actor of `id`; an error if `id` names nothing of this kind.
+  caf::expected<caf::actor> (*spawn)(self_ptr self, const std::string& id);
+  /// Linked actors end with the registry; sessions come and go, so they are only monitored
+  /// (and stopped by hand).
+  bool linked;
+};
+
+caf::expected<caf::actor> spawn_section(self_ptr self, const std::string& entity) {
+  auto& st = self->state;
+  auto cfg = st.section_configs.find(entity);
+  if (cfg == st.section_configs.end())
+    return caf::make_error(ec::unknown_section, entity);
+  return caf::actor_cast<caf::actor>(actors::spawn_section(self->system(), cfg->second, st.ctx));
+}
+
+caf::expected<caf::actor> spawn_event(self_ptr self, const std::string& id) {
+  auto ev = find_event(self, id);
+  if (!ev)
+    return unknown_event(id);
+  auto& st = self->state;
+  return caf::actor_cast<caf::actor>(
+      actors::spawn_event(self->system(), ev->info, ev->venue, st.resolver, st.ctx));
+}
+
+caf::expected<caf::actor> spawn_waiting_room(self_ptr self, const std::string& id) {
+  auto ev = find_event(self, id);
+  if (!ev)
+    return unknown_event(id);
+  return caf::actor_cast<caf::actor>(
+      actors::spawn_waiting_room(self->system(), ev->info, self->state.ctx));
+}
+
+caf::expected<caf::actor> spawn_box_office(self_ptr self, const std::string& id) {
+  auto ev = find_event(self, id);
+  if (!ev)
+    return unknown_event(id);
+  auto event = place(self, actor_kind::event, id);
+  if (!event)
+    return event.error();
+  auto& st = self->state;
+  return caf::actor_cast<caf::actor>(
+      actors::spawn_box_office(self->system(), ev->info, caf::actor_cast<event_actor>(*event),
+                               st.ctx, st.opts.payments, st.opts.box_office));
+}
+
+caf::expected<caf::actor> spawn_session(self_ptr self, const std::string& account) {
+  if (account.empty() || account.size() > 255)
+    return caf::make_error(ec::invalid_argument, "malformed account id");
+  auto& st = self->state;
+  return caf::actor_cast<caf::actor>(
+      actors::spawn_session(self->system(), account, st.resolver, st.ctx, st.opts.session));
+}
+
+caf::expected<caf::actor> spawn_accounts(self_ptr self, const std::string&) {
+  auto& st = self->state;
+  return caf::actor_cast<caf::actor>(
+      actors::spawn_accounts(self->system(), st.ctx, st.opts.accounts));
+}
+
+/// The factory table, by `actor_kind`.
+constexpr std::array<factory, 6> factories{{
+    {spawn_section, true},
+    {spawn_event, true},
+    {spawn_waiting_room, true},
+    {spawn_box_office, true},
+    {spawn_session, false},
+    {spawn_accounts, true},
+}};
+
+// -- placement and supervision ---------------------------------------------------------------
+
+/// The live actor of (kind, id), spawned if it is not running.
+caf::expected<caf::actor> place(self_ptr self, actor_kind kind, const std::string& id) {
+  auto& st = self->state;
+  auto k = registry_state::key{kind, id};
+  if (auto i = st.placed.find(k); i != st.placed.end())
+    return i->second;
+  if (!st.placement->local(kind, id))
+    return caf::make_error(ec::unavailable, std::string{actors::to_string(kind)} + " " + id +
+                                                " lives on node " + st.placement->owner(kind, id));
+  const auto& f = factories[static_cast<size_t>(kind)];
+  auto hdl = f.spawn(self, id);
+  if (!hdl)
+    return hdl.error();
+  self->monitor(*hdl);
+  if (f.linked) {
+    self->link_to(*hdl); // the registry's end is its children's end
+    st.children.insert(hdl->address());
+  }
+  st.placed.emplace(k, *hdl);
+  st.keys.emplace(hdl->address(), k);
+  st.resolver->put(kind, id, *hdl);
+  return hdl;
+}
+
+/// Answers a lookup with the typed handle of (kind of `Handle`, id).
+template <class Handle>
+caf::result<Handle> answer(self_ptr self, const std::string& id) {
+  auto hdl = place(self, actors::lookup<Handle>::kind, id);
+  if (!hdl)
+    return hdl.error();
+  return caf::actor_cast<Handle>(*hdl);
+}
+
+/// A stopped actor is forgotten, here and in the resolver's cache; the next lookup spawns it
+/// again from its journal. A passivated session leaves quietly.
+void on_down(self_ptr self, const caf::down_msg& msg) {
+  auto& st = self->state;
+  auto i = st.keys.find(msg.source);
+  if (i == st.keys.end())
+    return;
+  auto [kind, id] = i->second;
+  if (kind != actor_kind::session || (msg.reason && msg.reason != caf::exit_reason::normal))
+    spdlog::warn("{} {} stopped: {}", actors::to_string(kind), id, render(msg.reason));
+  st.resolver->drop(kind, id);
+  st.placed.erase(i->second);
+  st.keys.erase(i);
+}
+
+/// Registers event `info` on `venue_json` and activates its actors: sections (which recover
+/// and re-arm their timers), event actor, waiting room and box office (which resumes orders).
+caf::error activate_event(self_ptr self, const event_info& info, const std::string& venue_json) {
+  auto& st = self->state;
+  if (!st.events.contains(info.id)) {
+    auto v = domain::parse_venue(venue_json, "venue/" + info.venue_id);
+    if (!v)
+      return caf::make_error(ec::invalid_input, render(v.error()));
+    auto venue = std::make_shared<const domain::venue>(std::move(*v));
+    for (auto& cfg : domain::section_configs(info, *venue))
+      st.section_configs.emplace(domain::section_entity(cfg.event_id, cfg.section_id),
+                                 std::move(cfg));
+    st.events.emplace(info.id, event_spec{info, std::move(venue)});
+  }
+  for (const auto& sec : st.events.at(info.id).venue->sections)
+    if (auto hdl = place(self, actor_kind::section, domain::section_entity(info.id, sec.id)); !hdl)
+      return hdl.error();
+  for (auto kind : {actor_kind::event, actor_kind::waiting_room, actor_kind::box_office})
+    if (auto hdl = place(self, kind, info.id); !hdl)
+      return hdl.error();
+  return {};
+}
+
+registry_actor::behavior_type registry(self_ptr self, actors::context_ptr ctx,
+                                       actors::resolver_ptr resolver, registry_options opts,
+                                       placement_ptr placement) {
+  auto& st = self->state;
+  st.ctx = std::move(ctx);
+  st.resolver = std::move(resolver);
+  st.opts = std::move(opts);
+  st.placement = std::move(placement);
+  if (auto accounts = place(self, actor_kind::accounts, actors::entity_id()); !accounts) {
+    spdlog::error("registry cannot start the account registry: {}", render(accounts.error()));
+    self->quit(accounts.error());
+  }
+  // A child's exit is handled as a down message; only the registry's own shutdown request
+  // ends it, and with it (through the links) every child.
+  self->set_exit_handler([=](caf::exit_msg& msg) {
+    auto& st = self->state;
+    if (st.children.contains(msg.source))
+      return;
+    // Sessions come and go, so they are not linked: stop them by hand.
+    for (auto& [k, hdl] : st.placed)
+      if (k.first == actor_kind::session)
+        self->send_exit(hdl, msg.reason);
+    st.resolver->clear();
+    self->quit(msg.reason);
+  });
+  self->set_down_handler([=](caf::down_msg& msg) { on_down(self, msg); });
+  return {
+      [=](atom::put, event_info& info, std::string& venue_json) -> caf::result<void> {
+        if (auto err = activate_event(self, info, venue_json))
+          return err;
+        return caf::unit;
+      },
+      [=](atom::get, atom::event, std::string& id) { return answer<event_actor>(self, id); },
+      [=](atom::get, atom::queue, std::string& id) { return answer<waiting_room_actor>(self, id); },
+      [=](atom::get, atom::accounts) { return answer<accounts_actor>(self, actors::entity_id()); },
+      [=](atom::get, atom::session, std::string& account) {
+        return answer<session_actor>(self, account);
+      },
+      [=](atom::get, atom::box_office, std::string& id) {
+        return answer<box_office_actor>(self, id);
+      },
+      [=](atom::get, atom::section, std::string& event_id,
+          std::string& section_id) -> caf::result<section_actor> {
+        auto& st = self->state;
+        auto entity = domain::section_entity(event_id, section_id);
+        if (!st.section_configs.contains(entity)) {
+          if (!st.events.contains(event_id))
+            return unknown_event(event_id);
+          return caf::make_error(ec::unknown_section, section_id);
+        }
+        return answer<section_actor>(self, entity);
+      },
+      actors::status_handler(
+          self, actors::actor_identity{"registry", "node"},
+          [self](actor_status& out) {
+            const auto& st = self->state;
+            actors::add_counter(out, "events", static_cast<int64_t>(st.events.size()));
+            actors::add_counter(out, "live_actors", static_cast<int64_t>(st.placed.size()));
+            actors::add_counter(out, "resolver_hits", static_cast<int64_t>(st.resolver->hits()));
+            actors::add_counter(out, "resolver_misses",
+                                static_cast<int64_t>(st.resolver->misses()));
+          }),
+  };
+}
+
+} // namespace
+
+registry_actor spawn_registry(caf::actor_system& sys, actors::context_ptr ctx,
+                              actors::resolver_ptr resolver, registry_options opts,
+                              placement_ptr placement) {
+  auto hdl = sys.spawn(registry, std::move(ctx), resolver, std::move(opts), std::move(placement));
+  resolver->attach(hdl);
+  return hdl;
+}
+
+} // namespace seatgrab::cluster
