@@ -27,7 +27,7 @@ struct box_office_state {
   std::string entity;
   context_ptr ctx;
   event_info info;
-  event_actor event;
+  resolver_ptr resolver; // finds the event actor, also after it restarted
   box_office_options opts;
   std::optional<domain::checkout_state> orders;
   std::optional<domain::simulated_gateway> gateway;
@@ -186,33 +186,50 @@ void step_done(self_ptr self, const std::string& order_id, caf::expected<pb::che
     drive(self, order_id);
 }
 
+/// Runs `f(event_actor)` with the event's actor, from the resolver's cache or the registry
+/// (which restarts it if it stopped), or `on_error(caf::error&)`.
+template <class F, class OnError>
+void with_event(self_ptr self, F f, OnError on_error) {
+  auto& st = self->state;
+  st.resolver->with<event_actor>(self, st.ctx->call_timeout, std::move(f), std::move(on_error),
+                                 st.info.id);
+}
+
 void confirm_seats(self_ptr self, const std::string& order_id) {
   auto& st = self->state;
   auto order = st.orders->find(order_id);
   st.busy.insert(order_id);
-  self->request(st.event, st.ctx->call_timeout, atom::confirm_v, order->hold_id, order->account,
-                order_id, order->sections)
-      .then(
-          [self, order_id](const sale_receipt&) {
-            self->state.busy.erase(order_id);
-            if (self->state.crashed)
-              return;
-            step_done(self, order_id, self->state.orders->seats_confirmed(order_id, now(self)));
-          },
-          [self, order_id](caf::error& err) {
-            self->state.busy.erase(order_id);
-            if (self->state.crashed)
-              return;
-            auto why = ec_of(err);
-            if (why == ec::none || why == ec::unavailable || why == ec::storage_closed ||
-                why == ec::storage_io || why == ec::storage_unavailable) {
-              // Timeout, a restarting section, a storage hiccup: the outcome is unknown, so
-              // ask again (a retry of a confirm that went through is answered as a success).
-              retry_later(self, order_id);
-              return;
-            }
-            step_done(self, order_id, self->state.orders->seats_refused(order_id, why, now(self)));
-          });
+  auto on_error = [self, order_id](caf::error& err) {
+    self->state.busy.erase(order_id);
+    if (self->state.crashed)
+      return;
+    auto why = ec_of(err);
+    if (why == ec::none || why == ec::unavailable || why == ec::storage_closed ||
+        why == ec::storage_io || why == ec::storage_unavailable) {
+      // Timeout, a restarting section, a storage hiccup: the outcome is unknown, so
+      // ask again (a retry of a confirm that went through is answered as a success).
+      retry_later(self, order_id);
+      return;
+    }
+    step_done(self, order_id, self->state.orders->seats_refused(order_id, why, now(self)));
+  };
+  with_event(
+      self,
+      [self, order_id, hold_id = order->hold_id, account = order->account,
+       sections = order->sections, on_error](event_actor event) {
+        self->request(event, self->state.ctx->call_timeout, atom::confirm_v, hold_id, account,
+                      order_id, sections)
+            .then(
+                [self, order_id](const sale_receipt&) {
+                  self->state.busy.erase(order_id);
+                  if (self->state.crashed)
+                    return;
+                  step_done(self, order_id,
+                            self->state.orders->seats_confirmed(order_id, now(self)));
+                },
+                on_error);
+      },
+      on_error);
 }
 
 void issue_tickets(self_ptr self, const std::string& order_id, domain::time_point t) {
@@ -295,28 +312,36 @@ void release_seats(self_ptr self) {
   for (const auto& t : st.tickets->unreleased()) {
     if (!st.releasing.insert(t.ticket_id).second)
       continue;
-    self->request(st.event, st.ctx->call_timeout, atom::refund_v, t.order_id,
-                  std::vector<std::string>{t.seat_id})
-        .then(
-            [self, id = t.ticket_id]() {
-              auto& st = self->state;
-              st.releasing.erase(id);
-              if (st.crashed)
-                return;
-              auto ev = st.tickets->seat_released(id, now(self));
-              if (!ev) {
-                spdlog::error("box office {}: ticket {}: {}", st.entity, id, render(ev.error()));
-                return;
-              }
-              journal(self, std::nullopt, *ev);
-            },
-            [self, id = t.ticket_id](caf::error& err) {
-              auto& st = self->state;
-              st.releasing.erase(id);
-              spdlog::warn("box office {}: seat of ticket {} not back on sale yet: {}", st.entity,
-                           id, render(err));
-              self->delayed_send(self, st.opts.retry_delay, atom::tick_v, atom::refund_v);
-            });
+    auto on_error = [self, id = t.ticket_id](caf::error& err) {
+      auto& st = self->state;
+      st.releasing.erase(id);
+      spdlog::warn("box office {}: seat of ticket {} not back on sale yet: {}", st.entity, id,
+                   render(err));
+      self->delayed_send(self, st.opts.retry_delay, atom::tick_v, atom::refund_v);
+    };
+    with_event(
+        self,
+        [self, order_id = t.order_id, seat_id = t.seat_id, id = t.ticket_id,
+         on_error](event_actor event) {
+          self->request(event, self->state.ctx->call_timeout, atom::refund_v, order_id,
+                        std::vector<std::string>{seat_id})
+              .then(
+                  [self, id]() {
+                    auto& st = self->state;
+                    st.releasing.erase(id);
+                    if (st.crashed)
+                      return;
+                    auto ev = st.tickets->seat_released(id, now(self));
+                    if (!ev) {
+                      spdlog::error("box office {}: ticket {}: {}", st.entity, id,
+                                    render(ev.error()));
+                      return;
+                    }
+                    journal(self, std::nullopt, *ev);
+                  },
+                  on_error);
+        },
+        on_error);
   }
 }
 
@@ -424,13 +449,13 @@ caf::result<T> reply_durable(self_ptr self, caf::expected<T> x) {
   return reply_when_durable(self, *self->state.journal, std::move(*x));
 }
 
-box_office_actor::behavior_type box_office(self_ptr self, event_info info, event_actor event,
+box_office_actor::behavior_type box_office(self_ptr self, event_info info, resolver_ptr resolver,
                                            context_ptr ctx, domain::payment_settings payments,
                                            box_office_options opts) {
   auto& st = self->state;
   st.entity = info.id;
   st.info = std::move(info);
-  st.event = std::move(event);
+  st.resolver = std::move(resolver);
   st.ctx = ctx;
   st.opts = std::move(opts);
   st.journal.emplace(*ctx->journal);
@@ -597,10 +622,10 @@ box_office_actor::behavior_type box_office(self_ptr self, event_info info, event
 
 } // namespace
 
-box_office_actor spawn_box_office(caf::actor_system& sys, event_info info, event_actor event,
+box_office_actor spawn_box_office(caf::actor_system& sys, event_info info, resolver_ptr resolver,
                                   context_ptr ctx, domain::payment_settings payments,
                                   box_office_options opts) {
-  return sys.spawn(box_office, std::move(info), std::move(event), std::move(ctx), payments,
+  return sys.spawn(box_office, std::move(info), std::move(resolver), std::move(ctx), payments,
                    std::move(opts));
 }
 

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "actors/context.hpp"
+#include "actors/resolver.hpp"
 #include "domain/payment.hpp"
 #include "messages/interfaces.hpp"
 
@@ -28,7 +29,8 @@ struct box_office_options {
 /// Ed25519 ticket key and, for rotating codes, its rotation key, kept in the meta column as
 /// "ticket-key/<event>" and "rotation-key/<event>"; recovers orders, payments and tickets from
 /// the journal; resumes every open order and puts the seats of refunded tickets back on sale.
-box_office_actor spawn_box_office(caf::actor_system& sys, event_info info, event_actor event,
+/// It finds the event's actor through `resolver` at each use, so a restarted one is found.
+box_office_actor spawn_box_office(caf::actor_system& sys, event_info info, resolver_ptr resolver,
                                   context_ptr ctx, domain::payment_settings payments,
                                   box_office_options opts = {});
 

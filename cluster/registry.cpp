@@ -101,13 +101,9 @@ caf::expected<caf::actor> spawn_box_office(self_ptr self, const std::string& id)
   auto ev = find_event(self, id);
   if (!ev)
     return unknown_event(id);
-  auto event = place(self, actor_kind::event, id);
-  if (!event)
-    return event.error();
   auto& st = self->state;
-  return caf::actor_cast<caf::actor>(
-      actors::spawn_box_office(self->system(), ev->info, caf::actor_cast<event_actor>(*event),
-                               st.ctx, st.opts.payments, st.opts.box_office));
+  return caf::actor_cast<caf::actor>(actors::spawn_box_office(
+      self->system(), ev->info, st.resolver, st.ctx, st.opts.payments, st.opts.box_office));
 }
 
 caf::expected<caf::actor> spawn_session(self_ptr self, const std::string& account) {

@@ -6,20 +6,36 @@
 
 #include <boost/beast/http.hpp>
 
+#include <optional>
+#include <string>
+#include <utility>
+
 namespace seatgrab::http {
 
 namespace {
 
-// POST /v1/accounts
-void sign_up(const context_ptr& ctx, const call& c) {
+/// The `{"email","password"}` body of sign-up and log-in; answers the problem and returns
+/// nothing if it is not one.
+std::optional<std::pair<std::string, std::string>> credentials(const call& c) {
   auto body = body_object(c);
   if (!body)
-    return;
+    return std::nullopt;
   fields f{*body};
   auto email = f.str("email", true, 254);
   auto password = f.str("password", true, 1024);
-  if (f.problem())
-    return c.ex->respond(*f.problem());
+  if (f.problem()) {
+    c.ex->respond(*f.problem());
+    return std::nullopt;
+  }
+  return std::pair{std::move(email), std::move(password)};
+}
+
+// POST /v1/accounts
+void sign_up(const context_ptr& ctx, const call& c) {
+  auto cred = credentials(c);
+  if (!cred)
+    return;
+  auto& [email, password] = *cred;
   auto ex = c.ex;
   ask<account_summary>(ctx->sys, ctx->find.accounts(),
                        or_problem<account_summary>(
@@ -32,14 +48,10 @@ void sign_up(const context_ptr& ctx, const call& c) {
 
 // POST /v1/sessions
 void log_in(const context_ptr& ctx, const call& c) {
-  auto body = body_object(c);
-  if (!body)
+  auto cred = credentials(c);
+  if (!cred)
     return;
-  fields f{*body};
-  auto email = f.str("email", true, 254);
-  auto password = f.str("password", true, 1024);
-  if (f.problem())
-    return c.ex->respond(*f.problem());
+  auto& [email, password] = *cred;
   auto ex = c.ex;
   ask<login_grant>(ctx->sys, ctx->find.accounts(),
                    or_problem<login_grant>(ex,

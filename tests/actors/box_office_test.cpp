@@ -7,6 +7,7 @@
 #include "tests/support/node_fixture.hpp"
 
 #include <caf/scoped_actor.hpp>
+#include <caf/send.hpp>
 #include <doctest/doctest.h>
 
 #include <algorithm>
@@ -146,6 +147,24 @@ TEST_CASE("an approved card buys the held seats, with one signed ticket per seat
   auto again = checkout(node, "k1", approve);
   CHECK(again[0].order_id == "o1");
   CHECK(again[0].codes == out[0].codes);
+}
+
+TEST_CASE("a box office reaches the event actor again after it stopped and was restarted") {
+  sg::test::node_fixture node;
+  node.add_small_event();
+  auto office = node.box_office("gig"); // live before the event actor stops
+  auto first = node.event("gig");
+  // Not exit_reason::kill: the registry is linked to its children, and kill cannot be trapped.
+  caf::anon_send_exit(first, caf::exit_reason::user_shutdown);
+  node.ts().run();
+  hold(node); // the registry spawns the event actor again on this lookup
+  CHECK(node.event("gig") != first);
+  CHECK(node.box_office("gig") == office);
+  auto out = checkout(node, "k1", approve);
+  REQUIRE(out.size() == 1);
+  REQUIRE_MESSAGE(!out[0].err, sg::render(out[0].err));
+  CHECK(out[0].order.state == "completed");
+  CHECK(status(node, "A", "A-1-1") == sg::seat_state::sold);
 }
 
 TEST_CASE("a declined card fails the order and leaves the seats held") {
