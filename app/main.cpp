@@ -38,7 +38,13 @@ int main(int argc, char** argv) {
   auto* serve = app.add_subcommand("serve", "Run a node");
   serve->add_option("--data-dir", serve_opts.data_dir, "Database directory")->capture_default_str();
   serve->add_option("--listen", serve_opts.listen, "HTTP address HOST:PORT")->capture_default_str();
-  serve->add_option("--admin-token", serve_opts.admin_token, "Operator bearer token");
+  auto* admin_token = serve->add_option(
+      "--admin-token", serve_opts.admin_token,
+      "Operator bearer token (shown by ps: prefer --admin-token-file or SEATGRAB_ADMIN_TOKEN)");
+  serve
+      ->add_option("--admin-token-file", serve_opts.admin_token_file,
+                   "File holding the operator bearer token")
+      ->excludes(admin_token);
   serve->add_flag("--demo", serve_opts.demo, "Load a demo venue with an event on sale");
   std::string durability = "fsync";
   serve->add_option("--durability", durability, "fsync (default) | wal | none")

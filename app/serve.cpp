@@ -8,8 +8,15 @@
 
 #include <spdlog/spdlog.h>
 
+#include <cctype>
+#include <cerrno>
 #include <chrono>
 #include <csignal>
+#include <cstdlib>
+#include <cstring>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 namespace seatgrab::app {
 
@@ -41,9 +48,53 @@ caf::error load_demo(cluster::node& node, domain::time_point now) {
   return {};
 }
 
+/// The admin token in `file`: its content without trailing whitespace. Fails naming the file
+/// if it cannot be read, is empty or is larger than a token can be.
+caf::expected<std::string> read_token_file(const std::filesystem::path& file) {
+  auto fail = [&file](const std::string& why) {
+    return caf::make_error(ec::invalid_input, "--admin-token-file " + file.string() + ": " + why);
+  };
+  int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return fail(std::strerror(errno));
+  std::string token;
+  char buf[512];
+  ssize_t n = 0;
+  while ((n = ::read(fd, buf, sizeof(buf))) > 0 && token.size() <= 4096)
+    token.append(buf, static_cast<size_t>(n));
+  auto read_errno = errno;
+  struct stat st {};
+  bool shared = ::fstat(fd, &st) == 0 && (st.st_mode & (S_IRWXG | S_IRWXO)) != 0;
+  ::close(fd);
+  if (n < 0)
+    return fail(std::strerror(read_errno));
+  if (token.size() > 4096)
+    return fail("larger than 4096 bytes");
+  while (!token.empty() && std::isspace(static_cast<unsigned char>(token.back())))
+    token.pop_back();
+  if (token.empty())
+    return fail("the file is empty");
+  if (shared)
+    spdlog::warn("--admin-token-file {} is readable by group or others", file.string());
+  return token;
+}
+
 } // namespace
 
-int serve(const serve_options& opts) {
+int serve(serve_options opts) {
+  // The data dir holds the admission HMAC key and the events' signing keys: everything this
+  // process creates is for the user alone.
+  ::umask(077);
+  if (!opts.admin_token_file.empty()) {
+    auto token = read_token_file(opts.admin_token_file);
+    if (!token) {
+      spdlog::error("{}", render(token.error()));
+      return 1;
+    }
+    opts.admin_token = std::move(*token);
+  } else if (const char* env = std::getenv(admin_token_env); opts.admin_token.empty() && env) {
+    opts.admin_token = env;
+  }
   // Block the stop signals before any thread starts, so that every thread inherits the mask
   // and only the sigwait below receives them.
   sigset_t signals;
@@ -105,7 +156,9 @@ int serve(const serve_options& opts) {
   api_opts.idempotency_ttl = std::chrono::hours{opts.idempotency_ttl_h};
   api_opts.openapi_path = opts.openapi;
   if (opts.admin_token.empty())
-    spdlog::warn("no --admin-token: the operator routes are closed");
+    spdlog::warn("no admin token (--admin-token-file, {} or --admin-token): the operator "
+                 "routes are closed",
+                 admin_token_env);
   auto api = std::make_shared<http::api>(node, api_opts);
   std::string error;
   auto server = http::server::start(

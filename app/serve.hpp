@@ -10,7 +10,9 @@ namespace seatgrab::app {
 struct serve_options {
   std::filesystem::path data_dir = "./data";
   std::string listen = "127.0.0.1:8080";
-  std::string admin_token;
+  std::string admin_token; ///< --admin-token; visible in `ps`, so prefer the file or env
+  /// --admin-token-file: the token is the file's content, trailing whitespace removed.
+  std::filesystem::path admin_token_file;
   bool demo = false;
   persistence::durability durability = persistence::durability::fsync;
   size_t http_threads = 1; ///< I/O threads of the HTTP server
@@ -24,7 +26,12 @@ struct serve_options {
   uint32_t scrypt_log2_n = 15; ///< password hash cost; lower only in tests
 };
 
-/// Runs a node until SIGINT/SIGTERM. Returns the process exit code.
-int serve(const serve_options& opts);
+/// The name of the environment variable that gives the admin token when neither
+/// --admin-token nor --admin-token-file does.
+inline constexpr const char* admin_token_env = "SEATGRAB_ADMIN_TOKEN";
+
+/// Runs a node until SIGINT/SIGTERM. Returns the process exit code. Files it creates are
+/// private to the user (umask 077): the data dir holds signing keys.
+int serve(serve_options opts);
 
 } // namespace seatgrab::app

@@ -190,15 +190,16 @@ caf::expected<join_outcome> waiting_room_state::join(uint64_t account, uint64_t 
                                                      time_point now) {
   if (account == 0 || device == 0)
     return fail(ec::invalid_argument, "account and device hashes must be non-zero");
-  auto known = accounts_.find(account);
-  if (known == 0)
-    known = devices_.find(device);
-  if (known != 0) {
-    // Same account or same device: one place, whatever became of it.
+  if (auto known = accounts_.find(account); known != 0) {
+    // Same account: one place, whatever became of it.
     auto& f = fans_[known - 1];
     f.last_seen_ms = std::max(f.last_seen_ms, to_ms(now));
     return join_outcome{known, std::nullopt};
   }
+  // A device's place belongs to the account that joined with it: handing it to another
+  // account would let several accounts shop on one place, or take over someone else's.
+  if (devices_.find(device) != 0)
+    return fail(ec::device_in_use, "this device already holds a place for another account");
   if (fans_.size() >= UINT32_MAX - 1)
     return fail(ec::invalid_argument, "no tickets left");
   auto ev = next_event(now);

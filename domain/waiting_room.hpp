@@ -98,7 +98,7 @@ struct ticket_status {
 /// Result of `join`.
 struct join_outcome {
   uint64_t ticket = 0;
-  /// The event to journal; none when the account or device already had a ticket.
+  /// The event to journal; none when the account already had a ticket.
   std::optional<pb::waiting_room_event> event;
 };
 
@@ -145,9 +145,11 @@ public:
   // -- fan operations -----------------------------------------------------------
 
   /// Gives the fan a ticket: the next in join order, into the pre-queue before opening and to
-  /// the tail of the queue after. One ticket per account and per device: if either is known,
-  /// returns that ticket (the account's if both are, in any state) without an event, and counts
-  /// as seen. Errors: `invalid_argument` (account or device 0, ticket space exhausted).
+  /// the tail of the queue after. One ticket per account and per device: a known account gets
+  /// its ticket again (in any state, whatever the device) without an event, and counts as
+  /// seen; a device known for another account is refused. Errors: `invalid_argument` (account
+  /// or device 0, ticket space exhausted), `device_in_use` (the device has another account's
+  /// place).
   caf::expected<join_outcome> join(uint64_t account, uint64_t device, time_point now);
 
   /// Records a poll: the fan is not abandoned for `abandon_after` from `now`. Not journaled.

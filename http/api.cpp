@@ -1,5 +1,6 @@
 // The API's front door: matches a request to its route, counts and times it, applies the rate
-// limit, the load limit and idempotency keys, then runs the route (routes_*.cpp).
+// limit, the load limit and idempotency keys (after authentication), then runs the route
+// (routes_*.cpp).
 
 #include "http/api.hpp"
 
@@ -76,11 +77,17 @@ struct api::impl {
     }
     call c{ex, std::move(m.params), std::move(m.query)};
     auto fn = m.route->fn;
-    if (m.route->idempotent && ex->req().count("Idempotency-Key") > 0) {
-      ctx->idem->guard(ex, [ctx = ctx, c, fn] { fn(ctx, c); });
-      return;
-    }
-    fn(ctx, c);
+    if (m.route->keys == key_scope::none || ex->req().count("Idempotency-Key") == 0)
+      return fn(ctx, c);
+    if (m.route->keys == key_scope::address)
+      return ctx->idem->guard(ex, "ip:" + ex->remote(), [ctx = ctx, c, fn] { fn(ctx, c); });
+    // Authenticate before looking at the key: an unknown or logged-out caller gets the same
+    // 401 as without one, is never replayed a stored answer and leaves no record. The key is
+    // the account's, so a new session of the same account replays. The route authenticates
+    // again, from the token cache.
+    ctx->auth.authenticate(ex, [ctx = ctx, ex, c, fn](const auth_info& who) {
+      ctx->idem->guard(ex, "account:" + who.account, [ctx, c, fn] { fn(ctx, c); });
+    });
   }
 
   context_ptr ctx;

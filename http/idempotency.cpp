@@ -37,22 +37,19 @@ void idempotency::load(int64_t now_ms) {
     spdlog::info("dropped {} expired idempotency records", *dropped);
 }
 
-// Keys are scoped by caller (bearer token digest or address) and route. The answer record is
+// Keys are scoped by caller (`scope`: the account or the address) and route. The answer record is
 // written through the journal writer once the effect is durable. The effects carry the key in
 // their own journal batch (a hold's id derives from it and the session records it with the
 // hold; an order's `started` event holds it), so a retry after a crash between the effect and
 // this record meets the same hold or order rather than making a second one.
-void idempotency::guard(const std::shared_ptr<tracked>& ex, const std::function<void()>& proceed) {
+void idempotency::guard(const std::shared_ptr<tracked>& ex, const std::string& scope,
+                        const std::function<void()>& proceed) {
   const auto& req = ex->req();
   auto key_field = req["Idempotency-Key"];
   std::string key{key_field.data(), key_field.size()};
   if (key.empty() || key.size() > 255)
     return ex->respond(
         problem(400, "invalid_idempotency_key", "Idempotency-Key must be 1 to 255 characters"));
-  auto auth = req[bhttp::field::authorization];
-  auto scope = auth.empty()
-                   ? "ip:" + ex->remote()
-                   : "tk:" + security::sha256_hex(std::string_view{auth.data(), auth.size()});
   std::string target{req.target().data(), req.target().size()};
   auto record_key = "http/" + security::sha256_hex(scope + "\n" + target + "\n" + key);
   auto fingerprint =

@@ -31,8 +31,12 @@ public:
 
   /// For a request carrying an Idempotency-Key: answers a bad key, a replay, a reuse with
   /// another request or a request still running itself; otherwise runs `proceed` and stores
-  /// the answer it gives on `ex` (except 429 and 5xx, which the client may retry).
-  void guard(const std::shared_ptr<tracked>& ex, const std::function<void()>& proceed);
+  /// the answer it gives on `ex` (except 429 and 5xx, which the client may retry). A key
+  /// belongs to `scope`, the caller: "account:<id>" once authenticated (any session of the
+  /// account replays), "ip:<address>" for anonymous routes. Never call it before the caller
+  /// is authenticated on a route that needs it.
+  void guard(const std::shared_ptr<tracked>& ex, const std::string& scope,
+             const std::function<void()>& proceed);
 
 private:
   /// One stored answer.

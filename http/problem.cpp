@@ -39,6 +39,7 @@ unsigned status_of(ec x) noexcept {
   case ec::ticket_used:
   case ec::ticket_refunded:
   case ec::sale_not_open:
+  case ec::device_in_use:
     return 409;
   case ec::hold_expired:
     return 410;

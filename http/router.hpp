@@ -7,6 +7,7 @@
 
 #include <boost/beast/http/verb.hpp>
 
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <string>
@@ -20,14 +21,21 @@ struct context;
 /// A route's code: answers `c` (later, from any thread) with the edge's shared pieces.
 using route_fn = void (*)(const std::shared_ptr<context>& ctx, const call& c);
 
+/// Whether a route accepts an Idempotency-Key, and whose key it is.
+enum class key_scope : uint8_t {
+  none,    ///< no keys: the header is ignored
+  account, ///< the caller is authenticated first; a key belongs to the caller's account
+  address, ///< for anonymous callers (sign-up): a key belongs to the client address
+};
+
 /// One route as the route files declare it.
 struct route_spec {
   boost::beast::http::verb method;
   /// "/v1/events/{id}": literal segments and `{name}` parameters.
   const char* pattern;
   route_fn fn;
-  /// Whether the route accepts an Idempotency-Key.
-  bool idempotent = false;
+  /// Whether the route accepts an Idempotency-Key, and scoped to what.
+  key_scope keys = key_scope::none;
 };
 
 /// The routes of the API, matched in order.

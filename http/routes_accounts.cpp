@@ -78,9 +78,9 @@ void log_out(const context_ptr& ctx, const call& c) {
 const std::vector<route_spec>& account_routes() {
   using v = boost::beast::http::verb;
   static const std::vector<route_spec> all{
-      {v::post, "/v1/accounts", &sign_up, true},
-      {v::post, "/v1/sessions", &log_in, false},
-      {v::delete_, "/v1/sessions", &log_out, false},
+      {v::post, "/v1/accounts", &sign_up, key_scope::address},
+      {v::post, "/v1/sessions", &log_in, key_scope::none},
+      {v::delete_, "/v1/sessions", &log_out, key_scope::none},
   };
   return all;
 }

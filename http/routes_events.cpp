@@ -264,15 +264,15 @@ void seatmap_stream(const context_ptr& ctx, const call& c) {
 const std::vector<route_spec>& event_routes() {
   using v = bhttp::verb;
   static const std::vector<route_spec> all{
-      {v::post, "/v1/admin/venues", &add_venue, true},
-      {v::post, "/v1/admin/events", &add_event, true},
-      {v::post, "/v1/admin/events/{id}/open", &open_event, false},
-      {v::post, "/v1/admin/events/{id}/pause", &pause_event, false},
-      {v::post, "/v1/admin/events/{id}/resume", &resume_event, false},
-      {v::get, "/v1/events", &list_events, false},
-      {v::get, "/v1/events/{id}", &event_detail, false},
-      {v::get, "/v1/events/{id}/seatmap", &seatmap, false},
-      {v::get, "/v1/events/{id}/seatmap/stream", &seatmap_stream, false},
+      {v::post, "/v1/admin/venues", &add_venue, key_scope::account},
+      {v::post, "/v1/admin/events", &add_event, key_scope::account},
+      {v::post, "/v1/admin/events/{id}/open", &open_event, key_scope::none},
+      {v::post, "/v1/admin/events/{id}/pause", &pause_event, key_scope::none},
+      {v::post, "/v1/admin/events/{id}/resume", &resume_event, key_scope::none},
+      {v::get, "/v1/events", &list_events, key_scope::none},
+      {v::get, "/v1/events/{id}", &event_detail, key_scope::none},
+      {v::get, "/v1/events/{id}/seatmap", &seatmap, key_scope::none},
+      {v::get, "/v1/events/{id}/seatmap/stream", &seatmap_stream, key_scope::none},
   };
   return all;
 }

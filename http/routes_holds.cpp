@@ -97,10 +97,10 @@ void order(const context_ptr& ctx, const call& c) {
 const std::vector<route_spec>& hold_routes() {
   using v = boost::beast::http::verb;
   static const std::vector<route_spec> all{
-      {v::post, "/v1/events/{id}/holds", &hold, true},
-      {v::delete_, "/v1/holds/{id}", &release, false},
-      {v::post, "/v1/holds/{id}/checkout", &checkout, true},
-      {v::get, "/v1/orders/{id}", &order, false},
+      {v::post, "/v1/events/{id}/holds", &hold, key_scope::account},
+      {v::delete_, "/v1/holds/{id}", &release, key_scope::none},
+      {v::post, "/v1/holds/{id}/checkout", &checkout, key_scope::account},
+      {v::get, "/v1/orders/{id}", &order, key_scope::none},
   };
   return all;
 }

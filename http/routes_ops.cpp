@@ -123,9 +123,9 @@ void metrics(const context_ptr& ctx, const call& c) {
 const std::vector<route_spec>& ops_routes() {
   using v = bhttp::verb;
   static const std::vector<route_spec> all{
-      {v::get, "/healthz", &healthz, false},
-      {v::get, "/metrics", &metrics, false},
-      {v::get, "/v1/openapi.json", &openapi_doc, false},
+      {v::get, "/healthz", &healthz, key_scope::none},
+      {v::get, "/metrics", &metrics, key_scope::none},
+      {v::get, "/v1/openapi.json", &openapi_doc, key_scope::none},
   };
   return all;
 }

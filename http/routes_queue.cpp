@@ -144,10 +144,10 @@ void queue_stream(const context_ptr& ctx, const call& c) {
 const std::vector<route_spec>& queue_routes() {
   using v = boost::beast::http::verb;
   static const std::vector<route_spec> all{
-      {v::get, "/v1/events/{id}/challenge", &challenge, false},
-      {v::post, "/v1/events/{id}/queue", &join_queue, true},
-      {v::get, "/v1/events/{id}/queue/{ticket}", &queue_status_route, false},
-      {v::get, "/v1/events/{id}/queue/{ticket}/stream", &queue_stream, false},
+      {v::get, "/v1/events/{id}/challenge", &challenge, key_scope::none},
+      {v::post, "/v1/events/{id}/queue", &join_queue, key_scope::account},
+      {v::get, "/v1/events/{id}/queue/{ticket}", &queue_status_route, key_scope::none},
+      {v::get, "/v1/events/{id}/queue/{ticket}/stream", &queue_stream, key_scope::none},
   };
   return all;
 }

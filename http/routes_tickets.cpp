@@ -161,12 +161,12 @@ void scan(const context_ptr& ctx, const call& c) {
 const std::vector<route_spec>& ticket_routes() {
   using v = bhttp::verb;
   static const std::vector<route_spec> all{
-      {v::get, "/v1/tickets", &tickets, false},
-      {v::get, "/v1/tickets/{id}", &ticket, false},
-      {v::get, "/v1/tickets/{id}/qr.svg", &ticket_qr, false},
-      {v::post, "/v1/tickets/{id}/transfer", &transfer, true},
-      {v::post, "/v1/tickets/{id}/refund", &refund, true},
-      {v::post, "/v1/scan", &scan, false},
+      {v::get, "/v1/tickets", &tickets, key_scope::none},
+      {v::get, "/v1/tickets/{id}", &ticket, key_scope::none},
+      {v::get, "/v1/tickets/{id}/qr.svg", &ticket_qr, key_scope::none},
+      {v::post, "/v1/tickets/{id}/transfer", &transfer, key_scope::account},
+      {v::post, "/v1/tickets/{id}/refund", &refund, key_scope::account},
+      {v::post, "/v1/scan", &scan, key_scope::none},
   };
   return all;
 }

@@ -76,6 +76,8 @@ std::string_view to_string(ec x) noexcept {
     return "refund_closed";
   case ec::forbidden:
     return "forbidden";
+  case ec::device_in_use:
+    return "device_in_use";
   }
   return "unknown_ec";
 }

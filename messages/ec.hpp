@@ -83,6 +83,9 @@ enum class ec : uint8_t {
   refund_closed,
   /// The caller may not do this (e.g. a fan using an operator route).
   forbidden,
+  /// The device already holds a queue place for another account; one place per account, and a
+  /// device's place is never handed to a second account.
+  device_in_use,
 };
 
 /// Stable snake_case name of `x`, e.g. "seat_taken".

@@ -9,6 +9,7 @@
 #include <rocksdb/write_batch.h>
 #include <spdlog/spdlog.h>
 
+#include <filesystem>
 #include <system_error>
 
 namespace seatgrab::persistence {
@@ -16,6 +17,42 @@ namespace seatgrab::persistence {
 namespace {
 
 constexpr const char* column_names[] = {"journal", "snapshot", "idempotency", "meta"};
+
+/// Creates `dir` for the user alone (0700): it holds the admission HMAC key and the events'
+/// signing keys. An existing dir that group or others may use is tightened with a warning when
+/// it is ours (a store or empty), otherwise only warned about.
+caf::error prepare_data_dir(const std::filesystem::path& dir) {
+  namespace fs = std::filesystem;
+  std::error_code err;
+  if (fs::exists(dir, err) && !fs::is_directory(dir, err))
+    return caf::make_error(ec::storage_unavailable,
+                           "data dir " + dir.string() + " exists and is not a directory");
+  bool created = fs::create_directories(dir, err);
+  if (err)
+    return caf::make_error(ec::storage_unavailable,
+                           "cannot create data dir " + dir.string() + ": " + err.message());
+  auto mode = fs::status(dir, err).permissions();
+  if (err)
+    return caf::make_error(ec::storage_unavailable,
+                           "cannot read data dir " + dir.string() + ": " + err.message());
+  auto shared = mode & (fs::perms::group_all | fs::perms::others_all);
+  if (shared == fs::perms::none)
+    return {};
+  auto octal = fmt::format("{:o}", static_cast<unsigned>(mode));
+  std::error_code ignored;
+  if (!created && !fs::exists(dir / "CURRENT", ignored) && !fs::is_empty(dir, ignored)) {
+    spdlog::warn("data dir {} (mode {}) is open to group or others and holds signing keys",
+                 dir.string(), octal);
+    return {};
+  }
+  fs::permissions(dir, fs::perms::owner_all, fs::perm_options::replace, err);
+  if (err)
+    spdlog::warn("data dir {} (mode {}) is open to group or others and cannot be restricted: {}",
+                 dir.string(), octal, err.message());
+  else if (!created)
+    spdlog::warn("data dir {} was open to group or others (mode {}): now 700", dir.string(), octal);
+  return {};
+}
 
 // The one place where a RocksDB status becomes one of our errors.
 caf::error to_error(const rocksdb::Status& st, std::string_view what) {
@@ -112,15 +149,8 @@ caf::expected<std::unique_ptr<store>> store::open(const store_options& opts,
   } else if (opts.mode == durability::none) {
     result->mem_env_.reset(rocksdb::NewMemEnv(rocksdb::Env::Default()));
     db_opts.env = result->mem_env_.get();
-  } else {
-    std::error_code err;
-    if (std::filesystem::exists(opts.dir, err) && !std::filesystem::is_directory(opts.dir, err))
-      return caf::make_error(ec::storage_unavailable,
-                             "data dir " + opts.dir.string() + " exists and is not a directory");
-    std::filesystem::create_directories(opts.dir, err);
-    if (err)
-      return caf::make_error(ec::storage_unavailable,
-                             "cannot create data dir " + opts.dir.string() + ": " + err.message());
+  } else if (auto err = prepare_data_dir(opts.dir)) {
+    return err;
   }
   std::vector<rocksdb::ColumnFamilyDescriptor> families;
   families.emplace_back(rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions{});

@@ -1,9 +1,13 @@
+#include "tests/support/http_client.hpp"
 #include "tests/support/process.hpp"
+#include "tests/support/server_process.hpp"
 
 #include <doctest/doctest.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <string>
 namespace fs = std::filesystem;
 
@@ -16,6 +20,33 @@ std::pair<int, std::string> run(const std::string& args) {
 bool contains(const std::string& text, const std::string& part) {
   return text.find(part) != std::string::npos;
 }
+
+/// The permission bits group and others have on `p`.
+fs::perms shared_bits(const fs::path& p) {
+  return fs::status(p).permissions() & (fs::perms::group_all | fs::perms::others_all);
+}
+
+/// A small venue (written by `venue generate`) posted with `token`: the answer's status.
+unsigned add_venue(uint16_t port, const std::string& token, const fs::path& dir) {
+  auto file = dir / "venue.json";
+  auto [code, out] =
+      run("venue generate stadium --sections 1 --rows 1 --seats 2 --out " + file.string());
+  REQUIRE_MESSAGE(code == 0, out);
+  std::ifstream in{file};
+  std::stringstream venue;
+  venue << in.rdbuf();
+  seatgrab::test::http_client c{port};
+  return c.with_token(token, "POST", "/v1/admin/venues", venue.str()).result_int();
+}
+
+/// Sets an environment variable for the scope (children inherit it).
+struct scoped_env {
+  scoped_env(const char* name, const std::string& value) : name(name) {
+    setenv(name, value.c_str(), 1);
+  }
+  ~scoped_env() { unsetenv(name); }
+  const char* name;
+};
 
 } // namespace
 
@@ -110,5 +141,67 @@ TEST_CASE("scenario run: a report in the directory; bad files and modes are refu
   CHECK(code == 2);
   CHECK(contains(out, "adding the venue"));
   CHECK(contains(out, "connect"));
+  fs::remove_all(dir);
+}
+
+// Issue 13, finding 8: the data dir held the admission HMAC key and the events' private keys
+// readable by everyone (0755 directory, 0644 files).
+TEST_CASE("serve keeps its data dir 0700 and its files 0600") {
+  auto dir = fs::temp_directory_path() / "seatgrab-cli-modes";
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  auto data = dir / "data";
+  {
+    seatgrab::test::server_process srv{SEATGRAB_BIN, data, "modes-admin"};
+    CHECK(add_venue(srv.port, "modes-admin", dir) == 201);
+  } // SIGTERM: the node flushes and stops
+  CHECK(shared_bits(data) == fs::perms::none);
+  size_t files = 0;
+  for (const auto& entry : fs::recursive_directory_iterator{data}) {
+    ++files;
+    CHECK_MESSAGE(shared_bits(entry.path()) == fs::perms::none, entry.path().string());
+  }
+  CHECK(files > 3);
+  // A data dir made elsewhere with group/other access is tightened at start.
+  fs::permissions(data, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
+                            fs::perms::others_read | fs::perms::others_exec);
+  { seatgrab::test::server_process srv{SEATGRAB_BIN, data, "modes-admin"}; }
+  CHECK(shared_bits(data) == fs::perms::none);
+  fs::remove_all(dir);
+}
+
+TEST_CASE("the admin token from SEATGRAB_ADMIN_TOKEN or --admin-token-file") {
+  auto dir = fs::temp_directory_path() / "seatgrab-cli-token";
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  {
+    scoped_env env{"SEATGRAB_ADMIN_TOKEN", "from-the-environment"};
+    seatgrab::test::server_process srv{SEATGRAB_BIN, dir / "env", ""};
+    CHECK(add_venue(srv.port, "from-the-environment", dir) == 201);
+    CHECK(add_venue(srv.port, "something-else", dir) == 401);
+  }
+  auto file = dir / "token";
+  std::ofstream{file} << "from-a-file\n";
+  {
+    seatgrab::test::server_process srv{
+        SEATGRAB_BIN, dir / "file", "", {"--admin-token-file", file.string()}};
+    CHECK(add_venue(srv.port, "from-a-file", dir) == 201); // without the trailing newline
+    CHECK(add_venue(srv.port, "from-a-fil", dir) == 401);
+  }
+  // A missing, empty or unreadable file is an error naming it.
+  auto data = (dir / "bad").string();
+  auto missing = dir / "no-such-token";
+  auto [code, out] = run("serve --data-dir " + data + " --admin-token-file " + missing.string());
+  CHECK(code != 0);
+  CHECK_MESSAGE(contains(out, missing.string()), out);
+  auto empty = dir / "empty-token";
+  std::ofstream{empty} << "\n";
+  std::tie(code, out) = run("serve --data-dir " + data + " --admin-token-file " + empty.string());
+  CHECK(code != 0);
+  CHECK_MESSAGE(contains(out, empty.string()), out);
+  CHECK(contains(out, "is empty"));
+  std::tie(code, out) = run("serve --data-dir " + data + " --admin-token-file " + dir.string());
+  CHECK(code != 0);
+  CHECK_MESSAGE(contains(out, dir.string()), out);
   fs::remove_all(dir);
 }

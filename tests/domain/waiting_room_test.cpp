@@ -318,7 +318,10 @@ TEST_CASE("waiting room: one place per account and per device") {
   auto t = h.join(7, 70, t0 - 1min);
   CHECK(t == 1);
   CHECK(h.join(7, 71, t0 - 1min) == t); // same account, other device
-  CHECK(h.join(8, 70, t0 - 1min) == t); // same device, other account
+  // Same device, other account: refused, never handed the device's place.
+  auto other = h.room.join(8, 70, t0 - 1min);
+  REQUIRE_FALSE(other);
+  CHECK(code_of(other.error()) == ec::device_in_use);
   CHECK(h.join(9, 90, t0 - 1min) == 2);
   CHECK(h.events.size() == 2);
   CHECK(h.room.counters().joined == 2);
@@ -326,6 +329,38 @@ TEST_CASE("waiting room: one place per account and per device") {
   CHECK(h.room.ticket_of_device(90) == 2);
   CHECK(!h.room.ticket_of_account(8));
   CHECK(code_of(h.room.join(0, 5, t0).error()) == ec::invalid_argument);
+}
+
+// Issue 13, finding 1: a second account sending a device string the room has seen took over
+// that device's place, and with it an admission, so many accounts shopped on one place.
+TEST_CASE("waiting room: a device's place is never given to a second account") {
+  harness h{make_config(600, 1)};
+  auto a = h.join(7, 70, t0 - 1min);
+  h.open(t0);
+  CHECK(h.tick(t0 + 1s) == std::vector<uint64_t>{a});
+  auto before = h.room.status(a, t0 + 1s);
+  REQUIRE(before);
+  REQUIRE(before->state == fan_state::admitted);
+  auto counters = h.room.counters();
+  auto version = h.room.version();
+  // Account 8 sends account 7's device: refused, and nothing changes.
+  auto taken = h.room.join(8, 70, t0 + 2s);
+  REQUIRE_FALSE(taken);
+  CHECK(code_of(taken.error()) == ec::device_in_use);
+  CHECK(!h.room.ticket_of_account(8));
+  CHECK(h.room.ticket_of_device(70) == a);
+  CHECK(h.room.counters() == counters);
+  CHECK(h.room.version() == version);
+  auto after = h.room.status(a, t0 + 2s);
+  REQUIRE(after);
+  CHECK(after->state == fan_state::admitted);
+  CHECK(after->admitted_at == before->admitted_at);
+  // Account 8 with its own device gets a place of its own, waiting behind the one active
+  // shopper (max_active_shoppers is 1).
+  auto b = h.join(8, 80, t0 + 3s);
+  CHECK(b != a);
+  CHECK(h.tick(t0 + 4s).empty());
+  CHECK(h.room.counters().active_now == 1);
 }
 
 TEST_CASE("waiting room: positions never go back; ETA follows the measured rate") {

@@ -23,12 +23,14 @@ struct server_process {
   child proc;
   uint16_t port = 0;
 
-  /// Starts `binary serve` on `dir`, without rate limits unless `extra` sets them.
+  /// Starts `binary serve` on `dir`, without rate limits unless `extra` sets them; with
+  /// `--admin-token admin_token` unless it is empty.
   server_process(const std::string& binary, const std::filesystem::path& dir,
                  const std::string& admin_token, std::vector<std::string> extra = {}) {
-    std::vector<std::string> args{"serve",     "--data-dir",    dir.string(),
-                                  "--listen",  "127.0.0.1:0",   "--admin-token",
-                                  admin_token, "--scrypt-cost", "10"};
+    std::vector<std::string> args{"serve",       "--data-dir",    dir.string(), "--listen",
+                                  "127.0.0.1:0", "--scrypt-cost", "10"};
+    if (!admin_token.empty())
+      args.insert(args.end(), {"--admin-token", admin_token});
     if (std::find(extra.begin(), extra.end(), "--rate-limit") == extra.end())
       extra.insert(extra.end(), {"--rate-limit", "0"});
     args.insert(args.end(), extra.begin(), extra.end());
