@@ -19,10 +19,10 @@ struct status_counter {
 
 /// An actor's answer to `atom::status`.
 struct actor_status {
-  std::string kind;                    ///< "section", "event", "queue", "session", ...
-  std::string id;                      ///< its entity id, e.g. "<event>/<section>"
-  uint64_t version = 0;                ///< events applied to its state (0 if it keeps none)
-  uint64_t mailbox = 0;                ///< messages waiting in its mailbox
+  std::string kind;                     ///< "section", "event", "queue", "session", ...
+  std::string id;                       ///< its entity id, e.g. "<event>/<section>"
+  uint64_t version = 0;                 ///< events applied to its state (0 if it keeps none)
+  uint64_t mailbox = 0;                 ///< messages waiting in its mailbox
   std::vector<status_counter> counters; ///< its key figures, in display order
 
   /// The counter `name`, or `fallback` if the actor has none of that name.
