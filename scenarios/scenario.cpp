@@ -2,7 +2,9 @@
 
 #include "messages/ec.hpp"
 
+#include <fstream>
 #include <set>
+#include <sstream>
 #include <toml++/toml.h>
 
 namespace seatgrab::scenarios {
@@ -89,18 +91,28 @@ private:
 } // namespace
 
 caf::expected<scenario> load_scenario(const std::filesystem::path& file) {
+  std::ifstream in{file, std::ios::binary};
+  if (!in)
+    return caf::make_error(ec::invalid_input, file.string() + ": cannot be read");
+  std::ostringstream text;
+  text << in.rdbuf();
+  return parse_scenario(text.str(), file.string(), file.stem().string());
+}
+
+caf::expected<scenario> parse_scenario(std::string_view text, const std::string& source,
+                                       std::string default_name) {
   toml::table root;
   try {
-    root = toml::parse_file(file.string());
+    root = toml::parse(text, source);
   } catch (const toml::parse_error& e) {
     auto where = e.source().begin;
-    return caf::make_error(ec::invalid_input, file.string() + ":" + std::to_string(where.line) +
-                                                  ":" + std::to_string(where.column) + ": " +
+    return caf::make_error(ec::invalid_input, source + ":" + std::to_string(where.line) + ":" +
+                                                  std::to_string(where.column) + ": " +
                                                   std::string{e.description()});
   }
   scenario s;
-  s.name = file.stem().string();
-  reader r{root, file.string()};
+  s.name = std::move(default_name);
+  reader r{root, source};
   r.text("", "name", s.name);
   r.text("", "venue", s.venue);
   r.integer("sale", "hold_ttl_s", s.hold_ttl_s, 1, 3600);

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <string>
+#include <string_view>
 
 namespace seatgrab::scenarios {
 
@@ -52,5 +53,10 @@ struct scenario {
 
 /// Reads and checks a scenario file. Errors name the file and the key (`invalid_input`).
 caf::expected<scenario> load_scenario(const std::filesystem::path& file);
+
+/// Parses and checks scenario TOML `text`; errors name `source` (a file name) and the key.
+/// `default_name` is the name when the text sets none (`load_scenario` passes the file stem).
+caf::expected<scenario> parse_scenario(std::string_view text, const std::string& source,
+                                       std::string default_name);
 
 } // namespace seatgrab::scenarios

@@ -20,6 +20,7 @@ packages=(
   libtomlplusplus-dev
   libedit-dev
   clang-format
+  clang libclang-rt-14-dev # the fuzz build: libFuzzer, ASan and UBSan runtimes (scripts/fuzz.sh)
 )
 
 # Node.js and npm run the OpenAPI linter (scripts/lint-openapi.sh). A node that is already on

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs dependencies, builds, and runs the whole test suite twice: a warnings-as-errors
-# build, then an AddressSanitizer + UBSan build. Usage: scripts/test.sh [--no-sanitizers]
+# build, then an AddressSanitizer + UBSan build; then every fuzz harness for a few seconds
+# (scripts/fuzz.sh). Usage: scripts/test.sh [--no-sanitizers]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -23,4 +24,6 @@ run_suite build -DCMAKE_BUILD_TYPE=RelWithDebInfo
 if [ "${1:-}" != "--no-sanitizers" ]; then
   echo "== build + tests (AddressSanitizer + UBSan)"
   run_suite build-asan -DCMAKE_BUILD_TYPE=Debug -DSEATGRAB_SANITIZERS=address,undefined
+  echo "== fuzzing (clang, libFuzzer + ASan/UBSan, 8 s per harness)"
+  ./scripts/fuzz.sh 8
 fi

@@ -1,0 +1,30 @@
+// Proof-of-work challenges at the queue: a challenge counts only for the event it was issued
+// for, only once, and never when it was not issued by us.
+//
+// Input lines: the event a challenge is issued for, the event joined, a nonce, a token (a
+// challenge the client made up).
+
+#include "security/proof_of_work.hpp"
+#include "tests/fuzz/fuzz_input.hpp"
+
+namespace sg = seatgrab;
+namespace sec = seatgrab::security;
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  constexpr int64_t now_ms = 1'800'000'000'000;
+  // Difficulty 0: every nonce solves, so the fuzzer reaches the event and reuse checks.
+  static sec::proof_of_work pow{0};
+  auto f = sg::fuzz::split(data, size, 4);
+  if (pow.verify(f[3], f[2], f[1], now_ms) == sec::pow_result::ok)
+    sg::fuzz::fail("a challenge the client made up was accepted");
+  auto issued = pow.issue(f[0], now_ms);
+  auto first = pow.verify(issued.token, f[2], f[1], now_ms);
+  if (first == sec::pow_result::ok && f[0] != f[1])
+    sg::fuzz::fail("a challenge counted for another event");
+  if (f[0] == f[1] && first != sec::pow_result::ok)
+    sg::fuzz::fail("a fresh challenge for this event was refused");
+  if (first == sec::pow_result::ok &&
+      pow.verify(issued.token, f[2], f[1], now_ms) != sec::pow_result::used_before)
+    sg::fuzz::fail("a challenge counted twice");
+  return 0;
+}
