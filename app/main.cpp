@@ -55,6 +55,19 @@ int main(int argc, char** argv) {
   serve->add_option("--max-connections", serve_opts.max_connections, "Open connections at most")
       ->check(CLI::Range(1, 1'000'000))
       ->capture_default_str();
+  serve
+      ->add_option("--max-connections-per-address", serve_opts.max_connections_per_address,
+                   "Open connections of one client address at most")
+      ->check(CLI::Range(1, 1'000'000))
+      ->capture_default_str();
+  serve->add_option("--max-streams", serve_opts.max_streams, "Open event streams at most")
+      ->check(CLI::Range(1, 1'000'000))
+      ->capture_default_str();
+  serve
+      ->add_option("--max-streams-per-address", serve_opts.max_streams_per_address,
+                   "Open event streams of one client address at most")
+      ->check(CLI::Range(1, 1'000'000))
+      ->capture_default_str();
   serve->add_option("--max-body", serve_opts.max_body_bytes, "Largest request body in bytes")
       ->check(CLI::Range(1024, 64 * 1024 * 1024))
       ->capture_default_str();

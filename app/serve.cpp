@@ -15,6 +15,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <fcntl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -79,6 +80,42 @@ caf::expected<std::string> read_token_file(const std::filesystem::path& file) {
   return token;
 }
 
+/// Descriptors the node needs besides its connections: the journal's files, the actors'
+/// threads and pipes, the listening socket, the log.
+constexpr size_t fd_reserve = 256;
+
+/// Makes room for `max_connections` connections in RLIMIT_NOFILE: raises the soft limit
+/// towards the hard one; if even that is too low, lowers the cap to what fits, with a
+/// warning. Fails if not even a few connections fit.
+caf::error fit_descriptor_limit(size_t& max_connections) {
+  rlimit lim{};
+  if (::getrlimit(RLIMIT_NOFILE, &lim) != 0)
+    return caf::make_error(ec::invalid_input, std::string{"getrlimit: "} + std::strerror(errno));
+  auto needed = static_cast<rlim_t>(max_connections + fd_reserve);
+  if (lim.rlim_cur != RLIM_INFINITY && lim.rlim_cur < needed) {
+    auto wanted = lim.rlim_max == RLIM_INFINITY ? needed : std::min(needed, lim.rlim_max);
+    rlimit raised{wanted, lim.rlim_max};
+    if (::setrlimit(RLIMIT_NOFILE, &raised) == 0) {
+      spdlog::info("open files limit raised from {} to {}", lim.rlim_cur, wanted);
+      lim.rlim_cur = wanted;
+    } else {
+      spdlog::warn("open files limit: setrlimit to {}: {}", wanted, std::strerror(errno));
+    }
+  }
+  if (lim.rlim_cur == RLIM_INFINITY || lim.rlim_cur >= needed)
+    return {};
+  if (lim.rlim_cur < fd_reserve + 16)
+    return caf::make_error(ec::invalid_input,
+                           "the open files limit (ulimit -n) is " + std::to_string(lim.rlim_cur) +
+                               ": the node needs at least " + std::to_string(fd_reserve + 16));
+  auto fits = static_cast<size_t>(lim.rlim_cur) - fd_reserve;
+  spdlog::warn("--max-connections {} does not fit the open files limit {} (hard limit {}): "
+               "serving at most {} connections",
+               max_connections, lim.rlim_cur, lim.rlim_max, fits);
+  max_connections = fits;
+  return {};
+}
+
 } // namespace
 
 int serve(serve_options opts) {
@@ -94,6 +131,10 @@ int serve(serve_options opts) {
     opts.admin_token = std::move(*token);
   } else if (const char* env = std::getenv(admin_token_env); opts.admin_token.empty() && env) {
     opts.admin_token = env;
+  }
+  if (auto err = fit_descriptor_limit(opts.max_connections)) {
+    spdlog::error("{}", render(err));
+    return 1;
   }
   // Block the stop signals before any thread starts, so that every thread inherits the mask
   // and only the sigwait below receives them.
@@ -147,6 +188,9 @@ int serve(serve_options opts) {
   }
   http_opts.threads = opts.http_threads;
   http_opts.max_connections = opts.max_connections;
+  http_opts.max_connections_per_address = opts.max_connections_per_address;
+  http_opts.max_streams = opts.max_streams;
+  http_opts.max_streams_per_address = opts.max_streams_per_address;
   http_opts.max_body_bytes = opts.max_body_bytes;
   http::api_options api_opts;
   api_opts.admin_token = opts.admin_token;

@@ -17,6 +17,9 @@ struct serve_options {
   persistence::durability durability = persistence::durability::fsync;
   size_t http_threads = 1; ///< I/O threads of the HTTP server
   size_t max_connections = 10'000;
+  size_t max_connections_per_address = 1'024; ///< one client address takes no more
+  size_t max_streams = 5'000;                 ///< open event streams in all
+  size_t max_streams_per_address = 64;        ///< open event streams of one client address
   size_t max_body_bytes = 64 * 1024;
   double rate_per_s = 200; ///< per client address; 0 = unlimited
   double rate_burst = 400;

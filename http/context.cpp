@@ -17,7 +17,8 @@ context::context(cluster::node& n, api_options o)
       seatmaps(std::make_shared<seatmap_cache>(find, opts.stream_interval, opts.heartbeat)),
       limiter(opts.rate_per_s, opts.burst), pow(opts.pow_difficulty),
       idem(std::make_shared<idempotency>(
-          persistence::idempotency_store{n.db(), *n.context()->journal}, opts.idempotency_ttl)) {
+          persistence::idempotency_store{n.db(), *n.context()->journal}, opts.idempotency_ttl,
+          opts.idempotency_max_records)) {
   if (!opts.openapi_path.empty()) {
     std::ifstream in{opts.openapi_path};
     std::stringstream buf;

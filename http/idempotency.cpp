@@ -12,9 +12,11 @@ namespace seatgrab::http {
 
 namespace bhttp = boost::beast::http;
 
-idempotency::idempotency(persistence::idempotency_store store, std::chrono::hours ttl)
+idempotency::idempotency(persistence::idempotency_store store, std::chrono::hours ttl,
+                         size_t max_records)
     : store_(std::move(store)),
-      ttl_ms_(std::chrono::duration_cast<std::chrono::milliseconds>(ttl).count()) {
+      ttl_ms_(std::chrono::duration_cast<std::chrono::milliseconds>(ttl).count()),
+      max_records_(std::max<size_t>(1, max_records)) {
   // nop
 }
 
@@ -70,6 +72,16 @@ void idempotency::guard(const std::shared_ptr<tracked>& ex, const std::string& s
       res.body() = rec.body;
       return ex->respond(std::move(res));
     }
+    if (records_.size() + running_.size() >= max_records_) {
+      // Expired records go first (at most one full pass a second while full).
+      if (auto now = wall_ms(); now - last_sweep_ms_ >= 1'000)
+        sweep(now);
+      if (records_.size() + running_.size() >= max_records_)
+        return ex->respond(problem(503, "idempotency_capacity",
+                                   "too many idempotency keys are kept; retry this request "
+                                   "with the same key later",
+                                   60));
+    }
     running_.insert(record_key);
   }
   auto self = shared_from_this();
@@ -107,11 +119,14 @@ void idempotency::finish(const std::string& key, const record* rec) {
     return;
   records_[key] = *rec;
   // Forget records past their retention now and then, as a restart would.
-  if (rec->at_ms - last_sweep_ms_ >= 60'000) {
-    auto cutoff = rec->at_ms - ttl_ms_;
-    std::erase_if(records_, [cutoff](const auto& kv) { return kv.second.at_ms < cutoff; });
-    last_sweep_ms_ = rec->at_ms;
-  }
+  if (rec->at_ms - last_sweep_ms_ >= 60'000)
+    sweep(rec->at_ms);
+}
+
+void idempotency::sweep(int64_t now_ms) {
+  auto cutoff = now_ms - ttl_ms_;
+  std::erase_if(records_, [cutoff](const auto& kv) { return kv.second.at_ms < cutoff; });
+  last_sweep_ms_ = now_ms;
 }
 
 } // namespace seatgrab::http

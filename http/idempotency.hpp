@@ -22,8 +22,10 @@ namespace seatgrab::http {
 /// The idempotency records of the edge. Thread-safe.
 class idempotency : public std::enable_shared_from_this<idempotency> {
 public:
-  /// Records live in `store` and are kept for `ttl`.
-  idempotency(persistence::idempotency_store store, std::chrono::hours ttl);
+  /// Records live in `store` and are kept for `ttl`; at most `max_records` are kept (with the
+  /// requests running), in memory and on disk alike.
+  idempotency(persistence::idempotency_store store, std::chrono::hours ttl,
+              size_t max_records = 500'000);
 
   /// Reads the stored records (a blocking scan: call at start) and drops those older than the
   /// retention period at `now_ms`.
@@ -31,7 +33,11 @@ public:
 
   /// For a request carrying an Idempotency-Key: answers a bad key, a replay, a reuse with
   /// another request or a request still running itself; otherwise runs `proceed` and stores
-  /// the answer it gives on `ex` (except 429 and 5xx, which the client may retry). A key
+  /// the answer it gives on `ex` (except 429 and 5xx, which the client may retry). When the
+  /// records are at their bound even after forgetting the expired ones, a new key is answered
+  /// 503 `idempotency_capacity` with Retry-After and nothing runs: evicting a live record would
+  /// break the promise of a replay (a retry would act twice), refusing keeps it, and the client
+  /// retries the same request with the same key later. Replays are still answered. A key
   /// belongs to `scope`, the caller: "account:<id>" once authenticated (any session of the
   /// account replays), "ip:<address>" for anonymous routes. Never call it before the caller
   /// is authenticated on a route that needs it.
@@ -48,11 +54,15 @@ private:
     int64_t at_ms = 0;
   };
 
+  /// Forgets the records past their retention at `now_ms`. Holds `mtx_`.
+  void sweep(int64_t now_ms);
+
   /// Keeps `rec` (once durable) and stops tracking `key` as running.
   void finish(const std::string& key, const record* rec);
 
   persistence::idempotency_store store_;
   int64_t ttl_ms_;
+  size_t max_records_;
   std::mutex mtx_;
   std::set<std::string> running_;
   std::unordered_map<std::string, record> records_;

@@ -65,9 +65,27 @@ std::string request_metrics::exposition(const persistence::group_commit_stats& j
          "# TYPE seatgrab_journal_sync_seconds_total counter\n"
          "seatgrab_journal_sync_seconds_total " +
          fmt_double(static_cast<double>(js.sync_nanos) / 1e9) + "\n";
-  if (srv != nullptr)
-    out += "# TYPE seatgrab_http_connections gauge\nseatgrab_http_connections " +
-           std::to_string(srv->connections()) + "\n";
+  if (srv != nullptr) {
+    auto st = srv->stats();
+    auto line = [&out](const char* name, const char* type, const char* help, uint64_t v) {
+      out += std::string{"# HELP "} + name + " " + help + "\n# TYPE " + name + " " + type + "\n" +
+             name + " " + std::to_string(v) + "\n";
+    };
+    line("seatgrab_http_connections", "gauge", "Open connections.", st.connections);
+    line("seatgrab_http_streams", "gauge", "Open event streams.", st.streams);
+    line("seatgrab_http_refused_connections_total", "counter",
+         "Connections refused at accept (over the cap in all or per address).",
+         st.refused_connections);
+    line("seatgrab_http_refused_streams_total", "counter",
+         "Event streams refused (over the cap in all or per address).", st.refused_streams);
+    line("seatgrab_http_accept_errors_total", "counter",
+         "Failed accepts, e.g. out of file descriptors (each waits before the next).",
+         st.accept_errors);
+    line("seatgrab_http_slow_streams_dropped_total", "counter",
+         "Event streams closed because their client fell too far behind.", st.slow_streams_dropped);
+    line("seatgrab_http_write_timeouts_total", "counter",
+         "Connections closed because a write made no progress in time.", st.write_timeouts);
+  }
   out += "# TYPE seatgrab_holds_total counter\n# TYPE seatgrab_sales_total counter\n"
          "# TYPE seatgrab_hold_expiries_total counter\n# TYPE seatgrab_seats gauge\n"
          "# TYPE seatgrab_queue_waiting gauge\n# TYPE seatgrab_queue_active gauge\n"

@@ -249,10 +249,12 @@ void seatmap_stream(const context_ptr& ctx, const call& c) {
         if (!snap)
           return ex->respond(problem(err));
         auto stream = ex->open_stream(stream_head());
-        // A resume at the current version needs no snapshot; otherwise send one.
+        if (!stream->open())
+          return; // refused (a stream cap): answered already
+        // A resume at the current version needs no snapshot; otherwise send one, shared with
+        // every other stream of this version rather than copied.
         if (last_id != std::to_string(snap->map.version))
-          stream->send("event: snapshot\nid: " + std::to_string(snap->map.version) +
-                       "\ndata: " + snap->whole + "\n\n");
+          stream->send(snap->stream_frame());
         else
           stream->send(": resumed\n\n");
         ctx->seatmaps->watch(event_id, stream, snap);

@@ -57,6 +57,14 @@ json seatmap_delta(const event_map& before, const event_map& after) {
 
 } // namespace
 
+std::shared_ptr<const std::string> seatmap_snapshot::stream_frame() const {
+  std::lock_guard lock{gz_mtx};
+  if (!frame_)
+    frame_ = std::make_shared<const std::string>(
+        "event: snapshot\nid: " + std::to_string(map.version) + "\ndata: " + whole + "\n\n");
+  return frame_;
+}
+
 response stream_head() {
   response head{bhttp::status::ok, 11};
   head.set(bhttp::field::content_type, "text/event-stream");
@@ -67,28 +75,67 @@ response stream_head() {
 
 /// The cached map of one event and the requests waiting for its first refresh.
 struct seatmap_cache::event_cache {
-  std::mutex mtx;
+  mutable std::mutex mtx;
   std::shared_ptr<const seatmap_snapshot> snap;
   bool refreshing = false;
   std::vector<callback> waiters;
 };
 
 seatmap_cache::seatmap_cache(lookup find, std::chrono::milliseconds interval,
-                             std::chrono::seconds heartbeat)
-    : find_(std::move(find)), interval_(interval), heartbeat_(heartbeat) {
+                             std::chrono::seconds heartbeat, size_t max_events)
+    : find_(std::move(find)), interval_(interval), heartbeat_(heartbeat),
+      max_events_(std::max<size_t>(1, max_events)) {
   // nop
+}
+
+size_t seatmap_cache::size() const {
+  std::lock_guard lock{mtx_};
+  return caches_.size();
+}
+
+std::shared_ptr<seatmap_cache::event_cache> seatmap_cache::find_cache(const std::string& event_id) {
+  std::lock_guard lock{mtx_};
+  auto i = caches_.find(event_id);
+  return i == caches_.end() ? nullptr : i->second;
 }
 
 std::shared_ptr<seatmap_cache::event_cache> seatmap_cache::cache_of(const std::string& event_id) {
   std::lock_guard lock{mtx_};
-  auto& c = caches_[event_id];
-  if (!c)
-    c = std::make_shared<event_cache>();
-  return c;
+  if (auto i = caches_.find(event_id); i != caches_.end())
+    return i->second;
+  if (caches_.size() >= max_events_) {
+    // Full (more events than the bound): the entry refreshed longest ago goes; a request for it
+    // later makes it anew. Whoever holds it (a refresh, a stream) keeps its snapshot alive.
+    auto oldest = caches_.begin();
+    auto taken = [](const event_cache& c) {
+      std::lock_guard lock{c.mtx};
+      return c.snap ? c.snap->taken : steady::time_point::min();
+    };
+    auto oldest_taken = taken(*oldest->second);
+    for (auto i = std::next(caches_.begin()); i != caches_.end(); ++i)
+      if (auto t = taken(*i->second); t < oldest_taken) {
+        oldest = i;
+        oldest_taken = t;
+      }
+    caches_.erase(oldest);
+  }
+  return caches_.emplace(event_id, std::make_shared<event_cache>()).first->second;
 }
 
 void seatmap_cache::get(const std::string& event_id, steady::duration max_age, callback k) {
-  auto cache = cache_of(event_id);
+  if (auto cache = find_cache(event_id))
+    return get_cached(cache, event_id, max_age, std::move(k));
+  // Not cached: find the event first, so an id in a path that names no event costs no entry.
+  find_.event(event_id, [self = shared_from_this(), event_id, max_age,
+                         k = std::move(k)](caf::expected<event_actor> ev) mutable {
+    if (!ev)
+      return k(nullptr, ev.error());
+    self->get_cached(self->cache_of(event_id), event_id, max_age, std::move(k));
+  });
+}
+
+void seatmap_cache::get_cached(const std::shared_ptr<event_cache>& cache,
+                               const std::string& event_id, steady::duration max_age, callback k) {
   {
     std::lock_guard lock{cache->mtx};
     if (cache->snap && steady::now() - cache->snap->taken <= max_age) {

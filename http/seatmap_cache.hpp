@@ -33,6 +33,13 @@ struct seatmap_snapshot {
   mutable std::mutex gz_mtx;
   /// Compressed bodies: "" = whole, else section id.
   mutable std::map<std::string, std::string> gz;
+
+  /// The whole map as one `snapshot` SSE frame, made on first demand and shared by every
+  /// stream that sends it (a stream never copies the map).
+  std::shared_ptr<const std::string> stream_frame() const;
+
+private:
+  mutable std::shared_ptr<const std::string> frame_; // guarded by gz_mtx
 };
 
 /// The head of a Server-Sent Events answer.
@@ -44,11 +51,13 @@ public:
   using callback = std::function<void(std::shared_ptr<const seatmap_snapshot>, caf::error)>;
 
   /// Streams send a delta frame at most every `interval` and a heartbeat after `heartbeat`
-  /// without one.
-  seatmap_cache(lookup find, std::chrono::milliseconds interval, std::chrono::seconds heartbeat);
+  /// without one. At most `max_events` events are cached (the least recently refreshed goes).
+  seatmap_cache(lookup find, std::chrono::milliseconds interval, std::chrono::seconds heartbeat,
+                size_t max_events = 1'024);
 
   /// The event's seat map, at most `max_age` old (a stale one while a refresh runs); or the
-  /// error of the refresh.
+  /// error of the refresh. Only an event that exists gets a cache entry: an unknown id is
+  /// answered (`unknown_event`) without one.
   void get(const std::string& event_id, std::chrono::steady_clock::duration max_age, callback k);
 
   /// Every interval: one frame on `stream` with all seats changed since the last one (however
@@ -60,16 +69,27 @@ public:
   /// Ends every stream at its next tick.
   void stop() { stopping_ = true; }
 
+  /// Events cached now.
+  size_t size() const;
+
 private:
   struct event_cache;
 
+  /// The entry of `event_id`, if any.
+  std::shared_ptr<event_cache> find_cache(const std::string& event_id);
+
+  /// The entry of `event_id`, made if need be (evicting one when full): for events that exist.
   std::shared_ptr<event_cache> cache_of(const std::string& event_id);
+
+  void get_cached(const std::shared_ptr<event_cache>& cache, const std::string& event_id,
+                  std::chrono::steady_clock::duration max_age, callback k);
 
   lookup find_;
   std::chrono::milliseconds interval_;
   std::chrono::seconds heartbeat_;
+  size_t max_events_;
   std::atomic<bool> stopping_{false};
-  std::mutex mtx_;
+  mutable std::mutex mtx_;
   std::map<std::string, std::shared_ptr<event_cache>> caches_;
 };
 

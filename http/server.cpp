@@ -5,9 +5,12 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <spdlog/spdlog.h>
 
 #include <atomic>
 #include <condition_variable>
@@ -15,7 +18,9 @@
 #include <list>
 #include <mutex>
 #include <optional>
+#include <sstream>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 namespace seatgrab::http {
@@ -35,7 +40,7 @@ class connection : public std::enable_shared_from_this<connection> {
 public:
   enum class phase { reading, handling, writing, streaming, closed };
 
-  connection(tcp::socket&& socket, server_impl& srv);
+  connection(tcp::socket&& socket, std::string remote, server_impl& srv);
 
   void start();
 
@@ -48,11 +53,13 @@ public:
   /// Called on stop, from any thread: close if idle, else after the current answer.
   void shutdown_when_idle();
 
-  void write_frame(std::shared_ptr<std::string> frame);
+  void write_frame(std::shared_ptr<const std::string> frame);
 
   void close();
 
   const std::string& remote() const { return remote_; }
+
+  server_impl& srv() { return srv_; }
 
 private:
   void read_next();
@@ -72,7 +79,9 @@ private:
   unsigned version_ = 11;
   // Streaming.
   std::shared_ptr<stream_impl> stream_state_;
-  std::deque<std::shared_ptr<std::string>> frames_;
+  bool holds_stream_slot_ = false; // counted against the stream caps until closed
+  std::deque<std::shared_ptr<const std::string>> frames_;
+  size_t queued_bytes_ = 0; // of `frames_` and the frame being written
   bool writing_frame_ = false;
   char sink_[64];
 };
@@ -101,7 +110,9 @@ class stream_impl : public event_stream {
 public:
   explicit stream_impl(std::weak_ptr<connection> conn) : conn_(std::move(conn)) {}
 
-  bool send(std::string frame) override {
+  using event_stream::send;
+
+  bool send(std::shared_ptr<const std::string> frame) override {
     if (!open_)
       return false;
     auto conn = conn_.lock();
@@ -109,7 +120,7 @@ public:
       open_ = false;
       return false;
     }
-    conn->write_frame(std::make_shared<std::string>(std::move(frame)));
+    conn->write_frame(std::move(frame));
     return true;
   }
 
@@ -133,7 +144,11 @@ public:
   server_impl(server_options opts, handler on_request, error_renderer on_error)
       : opts_(std::move(opts)), on_request_(std::move(on_request)), on_error_(std::move(on_error)),
         ioc_(static_cast<int>(std::max<size_t>(1, opts_.threads))),
-        acceptor_(asio::make_strand(ioc_)) {}
+        acceptor_(asio::make_strand(ioc_)), backoff_(acceptor_.get_executor()),
+        overloaded_(raw_error(503, "overloaded", "too many connections")),
+        too_many_(raw_error(429, "too_many_connections",
+                            "too many connections from this address (at most " +
+                                std::to_string(opts_.max_connections_per_address) + ")")) {}
 
   ~server_impl() override { stop(std::chrono::seconds{5}); }
 
@@ -172,6 +187,21 @@ public:
 
   size_t connections() const override { return open_connections_; }
 
+  server_stats stats() const override {
+    server_stats st;
+    st.connections = open_connections_;
+    {
+      std::lock_guard lock{mtx_};
+      st.streams = streams_;
+    }
+    st.refused_connections = refused_connections_;
+    st.refused_streams = refused_streams_;
+    st.accept_errors = accept_errors_;
+    st.slow_streams_dropped = slow_streams_dropped_;
+    st.write_timeouts = write_timeouts_;
+    return st;
+  }
+
   void stop(std::chrono::milliseconds grace) override {
     if (stopped_.exchange(true))
       return;
@@ -179,6 +209,7 @@ public:
     asio::post(acceptor_.get_executor(), [this] {
       error_code ignored;
       acceptor_.close(ignored);
+      backoff_.cancel();
     });
     for (auto& conn : live_connections())
       conn->shutdown_when_idle();
@@ -215,9 +246,61 @@ public:
     return on_error_(status, code, detail);
   }
 
-  void closed() { --open_connections_; }
+  /// A connection from `remote` has closed.
+  void closed(const std::string& remote) {
+    --open_connections_;
+    std::lock_guard lock{mtx_};
+    release(per_address_, remote);
+  }
+
+  /// Takes a stream slot for `remote`, or answers why not: 0 = taken, else the status.
+  unsigned take_stream_slot(const std::string& remote) {
+    std::lock_guard lock{mtx_};
+    if (streams_ >= opts_.max_streams) {
+      ++refused_streams_;
+      return 503;
+    }
+    auto& mine = streams_per_address_[remote];
+    if (mine >= opts_.max_streams_per_address) {
+      if (mine == 0)
+        streams_per_address_.erase(remote);
+      ++refused_streams_;
+      return 429;
+    }
+    ++mine;
+    ++streams_;
+    return 0;
+  }
+
+  void release_stream_slot(const std::string& remote) {
+    std::lock_guard lock{mtx_};
+    --streams_;
+    release(streams_per_address_, remote);
+  }
+
+  void count_slow_stream() { ++slow_streams_dropped_; }
+  void count_write_timeout() { ++write_timeouts_; }
 
 private:
+  using counts = std::unordered_map<std::string, size_t>;
+
+  /// One less for `key`; the entry goes at zero, so the map holds open connections only.
+  static void release(counts& m, const std::string& key) {
+    if (auto i = m.find(key); i != m.end() && --i->second == 0)
+      m.erase(i);
+  }
+
+  /// `status` as bytes on the wire, with Connection: close.
+  std::string raw_error(unsigned status, std::string_view code, std::string_view detail) {
+    auto res = on_error_(status, code, detail);
+    res.version(11);
+    res.keep_alive(false);
+    res.prepare_payload();
+    std::ostringstream out;
+    out << res;
+    return out.str();
+  }
+
   std::vector<std::shared_ptr<connection>> live_connections() {
     std::vector<std::shared_ptr<connection>> result;
     std::lock_guard lock{mtx_};
@@ -234,27 +317,63 @@ private:
 
   void accept() {
     acceptor_.async_accept(asio::make_strand(ioc_), [this](error_code ec, tcp::socket socket) {
+      if (!acceptor_.is_open())
+        return; // stopped
       if (ec) {
-        if (!acceptor_.is_open())
-          return; // stopped
-      } else {
-        ++open_connections_;
-        auto conn = std::make_shared<connection>(std::move(socket), *this);
-        {
-          std::lock_guard lock{mtx_};
-          connections_.push_back(conn);
-          if (connections_.size() % 1024 == 0) // prune dead entries now and then
-            connections_.remove_if([](const auto& w) { return w.expired(); });
-        }
-        if (open_connections_ > opts_.max_connections) {
-          conn->start(); // answered 503 by the connection itself (see read_next)
-        } else {
-          conn->start();
-        }
+        // Out of descriptors (EMFILE, ENFILE) or memory the error repeats at once: wait for
+        // connections to close rather than spin, and leave the CPU to the ones still open.
+        if (accept_errors_++ % 100 == 0)
+          spdlog::warn("accept failed: {} (accepting again in {} ms; {} connections open)",
+                       ec.message(), opts_.accept_backoff.count(), open_connections_.load());
+        backoff_.expires_after(opts_.accept_backoff);
+        backoff_.async_wait([this](error_code wait_ec) {
+          if (!wait_ec && acceptor_.is_open())
+            accept();
+        });
+        return;
       }
-      if (acceptor_.is_open())
-        accept();
+      admit(std::move(socket));
+      accept();
     });
+  }
+
+  /// A new connection: served if within the caps, else answered at once and closed.
+  void admit(tcp::socket socket) {
+    error_code ec;
+    auto ep = socket.remote_endpoint(ec);
+    auto remote = ec ? std::string{"unknown"} : ep.address().to_string();
+    const std::string* refusal = nullptr;
+    {
+      std::lock_guard lock{mtx_};
+      if (open_connections_ >= opts_.max_connections) {
+        refusal = &overloaded_;
+      } else if (auto& mine = per_address_[remote]; mine >= opts_.max_connections_per_address) {
+        refusal = &too_many_;
+      } else {
+        ++mine;
+        ++open_connections_;
+      }
+      if (refusal != nullptr && per_address_[remote] == 0)
+        per_address_.erase(remote);
+    }
+    if (refusal != nullptr) {
+      // One non-blocking write of a prepared answer: a refused client costs no buffer, no
+      // timer and no descriptor beyond this call.
+      ++refused_connections_;
+      socket.non_blocking(true, ec);
+      socket.write_some(asio::buffer(*refusal), ec);
+      socket.shutdown(tcp::socket::shutdown_both, ec);
+      socket.close(ec);
+      return;
+    }
+    auto conn = std::make_shared<connection>(std::move(socket), std::move(remote), *this);
+    {
+      std::lock_guard lock{mtx_};
+      connections_.push_back(conn);
+      if (connections_.size() % 1024 == 0) // prune dead entries now and then
+        connections_.remove_if([](const auto& w) { return w.expired(); });
+    }
+    conn->start();
   }
 
   server_options opts_;
@@ -262,24 +381,35 @@ private:
   error_renderer on_error_;
   asio::io_context ioc_;
   tcp::acceptor acceptor_;
+  asio::steady_timer backoff_; // on the acceptor's strand
+  std::string overloaded_;
+  std::string too_many_;
   uint16_t port_ = 0;
   std::vector<std::thread> threads_;
   std::atomic<bool> stopping_{false};
   std::atomic<bool> stopped_{false};
   std::atomic<size_t> in_flight_{0};
   std::atomic<size_t> open_connections_{0};
-  std::mutex mtx_;
+  std::atomic<uint64_t> refused_connections_{0};
+  std::atomic<uint64_t> refused_streams_{0};
+  std::atomic<uint64_t> accept_errors_{0};
+  std::atomic<uint64_t> slow_streams_dropped_{0};
+  std::atomic<uint64_t> write_timeouts_{0};
+  mutable std::mutex mtx_;
   std::condition_variable idle_;
   std::list<std::weak_ptr<connection>> connections_;
+  // Keyed by client address, but only addresses with a connection or stream open have an
+  // entry, so each is bounded by `max_connections`.
+  counts per_address_;
+  counts streams_per_address_;
+  size_t streams_ = 0;
 };
 
 // -- connection -----------------------------------------------------------------
 
-connection::connection(tcp::socket&& socket, server_impl& srv)
-    : stream_(std::move(socket)), srv_(srv) {
-  error_code ec;
-  auto ep = stream_.socket().remote_endpoint(ec);
-  remote_ = ec ? std::string{"unknown"} : ep.address().to_string();
+connection::connection(tcp::socket&& socket, std::string remote, server_impl& srv)
+    : stream_(std::move(socket)), srv_(srv), remote_(std::move(remote)) {
+  // nop
 }
 
 void connection::start() {
@@ -327,13 +457,22 @@ void connection::on_read(error_code ec, size_t) {
     reject(400, "bad_request", "malformed HTTP request: " + ec.message());
     return;
   }
+  // A transfer coding other than chunked alone gives the body no length the server can read:
+  // Beast ends such a request after its headers, so its body would be read as the next
+  // request (smuggling). RFC 9112 §6.3: answer 400 and close.
+  if (auto te = parser_->get().find(bhttp::field::transfer_encoding);
+      te != parser_->get().end() && !beast::iequals(te->value(), "chunked")) {
+    reject(400, "bad_transfer_encoding",
+           "Transfer-Encoding must be \"chunked\" alone (or absent, with Content-Length)");
+    return;
+  }
+  if (parser_->get().count(bhttp::field::transfer_encoding) > 1) {
+    reject(400, "bad_transfer_encoding", "one Transfer-Encoding field at most");
+    return;
+  }
   auto req = parser_->release();
   keep_alive_ = req.keep_alive();
   version_ = req.version();
-  if (srv_.connections() > srv_.opts().max_connections) {
-    reject(503, "overloaded", "too many connections");
-    return;
-  }
   phase_ = phase::handling;
   stream_.expires_never(); // the handler may take its time; the actors have timeouts
   srv_.dispatch(std::make_shared<exchange_impl>(shared_from_this(), std::move(req)));
@@ -347,7 +486,7 @@ void connection::reject(unsigned status, std::string_view code, std::string_view
   res->keep_alive(false);
   res->prepare_payload();
   phase_ = phase::writing;
-  stream_.expires_after(srv_.opts().read_timeout);
+  stream_.expires_after(srv_.opts().write_timeout);
   bhttp::async_write(stream_, *res,
                      [self = shared_from_this(), res](error_code, size_t) { self->close(); });
 }
@@ -367,8 +506,10 @@ void connection::write(std::shared_ptr<response> res) {
   res->version(version_);
   res->keep_alive(keep_alive_ && !srv_.stopping());
   res->prepare_payload();
-  stream_.expires_after(srv_.opts().read_timeout); // a client that does not read is cut off
+  stream_.expires_after(srv_.opts().write_timeout); // a client that does not read is cut off
   bhttp::async_write(stream_, *res, [self = shared_from_this(), res](error_code ec, size_t) {
+    if (ec == beast::error::timeout)
+      self->srv_.count_write_timeout();
     if (ec || !res->keep_alive()) {
       self->close();
       return;
@@ -382,9 +523,11 @@ void connection::open_stream(response head, std::shared_ptr<stream_impl> stream)
                                       stream = std::move(stream)]() mutable {
     self->srv_.answered();
     if (self->phase_ == phase::closed) {
+      self->srv_.release_stream_slot(self->remote_);
       stream->mark_closed();
       return;
     }
+    self->holds_stream_slot_ = true;
     self->phase_ = phase::streaming;
     self->stream_state_ = stream;
     // The body runs until the connection closes: no length, no chunking.
@@ -392,10 +535,13 @@ void connection::open_stream(response head, std::shared_ptr<stream_impl> stream)
     for (const auto& field : head.base())
       raw += std::string{field.name_string()} + ": " + std::string{field.value()} + "\r\n";
     raw += "Connection: close\r\n\r\n";
+    // The read that watches for the client's end starts with no timer; each frame write then
+    // sets the write timer alone (a tcp_stream sets only the timers of operations not pending).
     self->stream_.expires_never();
-    self->frames_.push_front(std::make_shared<std::string>(std::move(raw)));
-    self->write_frames();
     self->watch_stream_end();
+    self->queued_bytes_ += raw.size();
+    self->frames_.push_front(std::make_shared<const std::string>(std::move(raw)));
+    self->write_frames();
   });
 }
 
@@ -410,10 +556,18 @@ void connection::watch_stream_end() {
   });
 }
 
-void connection::write_frame(std::shared_ptr<std::string> frame) {
-  asio::post(stream_.get_executor(), [self = shared_from_this(), frame] {
+void connection::write_frame(std::shared_ptr<const std::string> frame) {
+  asio::post(stream_.get_executor(), [self = shared_from_this(), frame = std::move(frame)] {
     if (self->phase_ != phase::streaming)
       return;
+    // A client that falls this far behind is dropped rather than buffered for without end.
+    if (self->queued_bytes_ > 0 &&
+        self->queued_bytes_ + frame->size() > self->srv_.opts().stream_buffer_bytes) {
+      self->srv_.count_slow_stream();
+      self->close();
+      return;
+    }
+    self->queued_bytes_ += frame->size();
     self->frames_.push_back(frame);
     self->write_frames();
   });
@@ -425,9 +579,13 @@ void connection::write_frames() {
   writing_frame_ = true;
   auto frame = frames_.front();
   frames_.pop_front();
-  asio::async_write(stream_.socket(), asio::buffer(*frame),
+  stream_.expires_after(srv_.opts().write_timeout); // the write timer only: the read is pending
+  asio::async_write(stream_, asio::buffer(*frame),
                     [self = shared_from_this(), frame](error_code ec, size_t) {
                       self->writing_frame_ = false;
+                      self->queued_bytes_ -= frame->size();
+                      if (ec == beast::error::timeout)
+                        self->srv_.count_write_timeout();
                       if (ec) {
                         self->close();
                         return;
@@ -453,10 +611,14 @@ void connection::close() {
     self->phase_ = phase::closed;
     if (self->stream_state_)
       self->stream_state_->mark_closed();
+    if (self->holds_stream_slot_)
+      self->srv_.release_stream_slot(self->remote_);
+    self->holds_stream_slot_ = false;
+    self->frames_.clear(); // the frames may be large (a snapshot): give them back now
     error_code ignored;
     self->stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
     self->stream_.socket().close(ignored);
-    self->srv_.closed();
+    self->srv_.closed(self->remote_);
   });
 }
 
@@ -472,6 +634,17 @@ std::shared_ptr<event_stream> exchange_impl::open_stream(response head) {
   auto stream = std::make_shared<stream_impl>(conn_);
   if (answered_.exchange(true)) {
     stream->mark_closed();
+    return stream;
+  }
+  auto& srv = conn_->srv();
+  if (auto refused = srv.take_stream_slot(conn_->remote()); refused != 0) {
+    stream->mark_closed();
+    conn_->respond(refused == 429
+                       ? srv.render_error(429, "too_many_streams",
+                                          "too many event streams from this address (at most " +
+                                              std::to_string(srv.opts().max_streams_per_address) +
+                                              ")")
+                       : srv.render_error(503, "overloaded", "too many event streams"));
     return stream;
   }
   conn_->open_stream(std::move(head), stream);

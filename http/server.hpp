@@ -1,7 +1,8 @@
 #pragma once
 
 // The HTTP/1.1 server of the edge, on Boost.Beast: asynchronous, keep-alive, size limits,
-// read timeouts, a connection cap and graceful shutdown. It knows nothing of SeatGrab's routes:
+// read and write timeouts, connection and event-stream caps (in all and per client address,
+// enforced at accept) and graceful shutdown. It knows nothing of SeatGrab's routes:
 // a handler gets each request as an `exchange` and answers it from any thread, later.
 
 #include <boost/beast/http/message.hpp>
@@ -25,9 +26,15 @@ class event_stream {
 public:
   virtual ~event_stream() = default;
 
-  /// Queues `frame` (one or more complete SSE lines) for the client. False once the client is
-  /// gone or the server stops; then stop sending.
-  virtual bool send(std::string frame) = 0;
+  /// Queues `frame` (one or more complete SSE lines) for the client; the frame is shared, not
+  /// copied, so many streams can send one snapshot. False once the client is gone, the server
+  /// stops or the client reads too slowly (the stream is then closed); then stop sending.
+  virtual bool send(std::shared_ptr<const std::string> frame) = 0;
+
+  /// The same with a frame of its own.
+  bool send(std::string frame) {
+    return send(std::make_shared<const std::string>(std::move(frame)));
+  }
 
   /// Whether the client is still there.
   [[nodiscard]] virtual bool open() const = 0;
@@ -50,7 +57,9 @@ public:
   virtual void respond(response res) = 0;
 
   /// Answers 200 `text/event-stream` with the headers of `head` and keeps the connection for
-  /// events; the connection ends with the stream.
+  /// events; the connection ends with the stream. Over the stream caps it answers 429
+  /// `too_many_streams` (this address) or 503 `overloaded` (in all) instead and the stream
+  /// returned is closed.
   virtual std::shared_ptr<event_stream> open_stream(response head) = 0;
 };
 
@@ -71,8 +80,35 @@ struct server_options {
   /// A client must send a whole request within this time, or the connection is closed (slow
   /// clients, idle keep-alive connections).
   std::chrono::seconds read_timeout{15};
-  /// Connections beyond this are answered 503 and closed.
+  /// A write that makes no progress for this long closes the connection (clients that do not
+  /// read their answers or their event stream).
+  std::chrono::seconds write_timeout{15};
+  /// Connections beyond this are answered 503 `overloaded` at accept and closed.
   size_t max_connections = 10'000;
+  /// Connections from one client address beyond this are answered 429 `too_many_connections`
+  /// at accept and closed (one address cannot take every slot).
+  size_t max_connections_per_address = 1'024;
+  /// Open event streams beyond this are refused: 503 `overloaded`.
+  size_t max_streams = 5'000;
+  /// Open event streams of one client address beyond this are refused: 429 `too_many_streams`.
+  size_t max_streams_per_address = 64;
+  /// Bytes one event stream may have queued for its client; a client that falls further behind
+  /// is dropped (its connection closed). A frame is always accepted into an empty queue.
+  size_t stream_buffer_bytes = 8 * 1024 * 1024;
+  /// After a failed accept (e.g. EMFILE: out of file descriptors) the server waits this long
+  /// before accepting again, rather than spinning.
+  std::chrono::milliseconds accept_backoff{100};
+};
+
+/// Counters of the server, for /metrics and tests.
+struct server_stats {
+  size_t connections = 0;            ///< open now
+  size_t streams = 0;                ///< event streams open now
+  uint64_t refused_connections = 0;  ///< over a connection cap at accept
+  uint64_t refused_streams = 0;      ///< over a stream cap
+  uint64_t accept_errors = 0;        ///< failed accepts (each followed by a back-off)
+  uint64_t slow_streams_dropped = 0; ///< streams closed for a full buffer
+  uint64_t write_timeouts = 0;       ///< connections closed by the write timeout
 };
 
 /// A running server. Destroying it stops it (see `stop`).
@@ -92,6 +128,9 @@ public:
 
   /// Open connections.
   [[nodiscard]] virtual size_t connections() const = 0;
+
+  /// The counters.
+  [[nodiscard]] virtual server_stats stats() const = 0;
 
   /// Graceful stop: no new connections, idle ones closed, requests in flight answered (for at
   /// most `grace`), streams closed, I/O threads joined. Idempotent.
