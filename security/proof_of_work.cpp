@@ -74,9 +74,18 @@ pow_result proof_of_work::verify(std::string_view token, std::string_view nonce,
   auto payload = token.substr(0, last_dot);
   if (!ready_ || !constant_time_equal(sign(payload), token.substr(last_dot + 1)))
     return pow_result::forged;
-  if (!payload.starts_with(std::string{event_id} + "."))
+  // "<event>.<random>.<expires_at_ms>": the event is all before the last two dots (event ids
+  // may hold dots) and must equal `event_id` whole; a prefix match let "gig.vip"'s challenge
+  // pass for "gig".
+  auto exp_dot = payload.rfind('.');
+  auto random_dot = exp_dot == std::string_view::npos || exp_dot == 0
+                        ? std::string_view::npos
+                        : payload.rfind('.', exp_dot - 1);
+  if (random_dot == std::string_view::npos)
+    return pow_result::malformed;
+  if (payload.substr(0, random_dot) != event_id)
     return pow_result::other_event;
-  auto exp = std::strtoll(std::string{payload.substr(payload.rfind('.') + 1)}.c_str(), nullptr, 10);
+  auto exp = std::strtoll(std::string{payload.substr(exp_dot + 1)}.c_str(), nullptr, 10);
   if (exp <= now_ms)
     return pow_result::expired;
   if (!solves(token, nonce, difficulty_))

@@ -79,6 +79,21 @@ TEST_CASE("proof of work: a challenge of another event is refused") {
   CHECK(pow.verify(c.token, nonce, "gig", now) == pow_result::ok);
 }
 
+TEST_CASE("proof of work: the event is compared whole, not by prefix") {
+  // Issue 13 finding 9: a challenge of "gig.vip" starts with "gig." and passed for "gig".
+  proof_of_work pow{4};
+  auto c = pow.issue("gig.vip", now);
+  auto nonce = nonce_for(c.token, 4);
+  CHECK(pow.verify(c.token, nonce, "gig", now) == pow_result::other_event);
+  CHECK(pow.verify(c.token, nonce, "gig.vip.x", now) == pow_result::other_event);
+  CHECK(pow.verify(c.token, nonce, "", now) == pow_result::other_event);
+  CHECK(pow.verify(c.token, nonce, "gig.vip", now) == pow_result::ok);
+  auto plain = pow.issue("gig", now);
+  auto plain_nonce = nonce_for(plain.token, 4);
+  CHECK(pow.verify(plain.token, plain_nonce, "gig.vip", now) == pow_result::other_event);
+  CHECK(pow.verify(plain.token, plain_nonce, "gig", now) == pow_result::ok);
+}
+
 TEST_CASE("proof of work: an expired challenge is refused") {
   proof_of_work pow{4};
   auto c = pow.issue("gig", now);
