@@ -1,5 +1,6 @@
 #include "app/serve.hpp"
 
+#include "app/test_faults.hpp"
 #include "cluster/node.hpp"
 #include "domain/venue.hpp"
 #include "http/api.hpp"
@@ -150,6 +151,7 @@ int serve(serve_options opts) {
   domain::time_point wall{now.time_since_epoch()};
   cluster::node_options node_opts{opts.data_dir, opts.durability, 0, wall, {}};
   node_opts.actors.accounts.scrypt.n = uint64_t{1} << opts.scrypt_log2_n;
+  apply_test_faults(node_opts); // no-op unless a kill -9 test arms one (app/test_faults.hpp)
   auto started = cluster::node::start(node_opts);
   if (!started) {
     spdlog::error("{}", render(started.error()));
@@ -206,7 +208,8 @@ int serve(serve_options opts) {
   auto api = std::make_shared<http::api>(node, api_opts);
   std::string error;
   auto server = http::server::start(
-      http_opts, [api](std::shared_ptr<http::exchange> ex) { api->handle(std::move(ex)); },
+      http_opts,
+      with_test_faults([api](std::shared_ptr<http::exchange> ex) { api->handle(std::move(ex)); }),
       http::server_problem, error);
   if (!server) {
     spdlog::error("{}", error);

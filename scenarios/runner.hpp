@@ -83,9 +83,11 @@ struct run_options {
   std::filesystem::path venue_dir;
   /// Called about once a second of wall time with the latest sample (a progress line).
   std::function<void(const sample&, const run_result&)> progress;
-  /// Test hook: in-process, the seat of the first order is also written as sold to a made-up
-  /// order, behind the actors' back, so the verifier has a double sale to find.
-  bool double_sell_one_seat = false;
+  /// In-process: called with the node's store and the event's id once the run is over, just
+  /// before the verifier reads the journals (a test writes a buggy node's journal there to see
+  /// the verifier catch it). An error ends the run with it.
+  std::function<caf::error(persistence::store&, const std::string& event_id, int64_t now_ms)>
+      before_verify;
 };
 
 caf::expected<run_result> run_in_process(const scenario& s, const run_options& opts);

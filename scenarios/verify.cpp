@@ -2,12 +2,16 @@
 
 #include "messages/catalog.pb.h"
 #include "messages/ec.hpp"
+#include "messages/payment.pb.h"
 #include "messages/section.pb.h"
 #include "messages/tickets.pb.h"
 #include "messages/waiting_room.pb.h"
 
 #include <openssl/sha.h>
 
+#include <algorithm>
+#include <deque>
+#include <optional>
 #include <set>
 
 namespace seatgrab::scenarios {
@@ -18,6 +22,7 @@ struct hold_model {
   std::string event;
   std::vector<std::string> seats;
   int64_t expires_at_ms = 0;
+  int64_t created_at_ms = 0;
 };
 
 /// Seats are named "<event>|<seat>" across sections (seat ids are unique within an event).
@@ -28,8 +33,22 @@ std::string seat_key(const std::string& event, const std::string& seat) {
 struct checker {
   const persistence::store& db;
   verdict out;
-  std::map<std::string, std::string> sold; // seat key -> order id
-  std::map<std::string, std::string> held; // seat key -> hold id
+  std::map<std::string, std::string> sold;                         // seat key -> order id
+  std::map<std::string, std::string> held;                         // seat key -> hold id
+  std::map<std::string, std::optional<pb::event_created>> configs; // event id -> its record
+
+  /// The event's settings as the catalog journaled them; nothing if it has no record (e.g. a
+  /// store written by a test without the catalog).
+  const std::optional<pb::event_created>& config(const std::string& event) {
+    auto [it, fresh] = configs.try_emplace(event);
+    if (fresh)
+      if (auto rec = db.load("event", event); rec && !rec->tail.empty()) {
+        pb::event_created created;
+        if (created.ParseFromString(rec->tail.front().second))
+          it->second = std::move(created);
+      }
+    return it->second;
+  }
 
   void violation(const std::string& kind, const std::string& entity, uint64_t seq,
                  const std::string& what) {
@@ -72,7 +91,7 @@ struct checker {
         auto bad = [&](const std::string& what) { violation("section", entity, seq, what); };
         if (ev.has_held()) {
           const auto& x = ev.held();
-          hold_model h{event, {}, x.expires_at_ms()};
+          hold_model h{event, {}, x.expires_at_ms(), ev.at_ms()};
           for (const auto& seat : x.seat_ids()) {
             auto key = seat_key(event, seat);
             if (held.contains(key) || sold.contains(key))
@@ -82,6 +101,12 @@ struct checker {
           }
           if (x.expires_at_ms() <= ev.at_ms())
             bad("hold " + x.hold_id() + " expires before it starts");
+          // The expiry, recomputed from the event's settings: hold_ttl_s after the hold.
+          if (const auto& cfg = config(event);
+              cfg && x.expires_at_ms() != ev.at_ms() + int64_t{cfg->hold_ttl_s()} * 1000)
+            bad("hold " + x.hold_id() + " expires at " + std::to_string(x.expires_at_ms()) +
+                ", not hold_ttl_s (" + std::to_string(cfg->hold_ttl_s()) + " s) after " +
+                std::to_string(ev.at_ms()));
           holds[x.hold_id()] = std::move(h);
           ++out.holds;
         } else if (ev.has_extended()) {
@@ -92,6 +117,14 @@ struct checker {
           }
           if (ev.at_ms() >= h->second.expires_at_ms)
             bad("hold " + h->first + " extended after its expiry");
+          // hold_ttl_s from the extension, never past max_hold_total_s from the hold's start.
+          if (const auto& cfg = config(event); cfg) {
+            auto want = std::min(ev.at_ms() + int64_t{cfg->hold_ttl_s()} * 1000,
+                                 h->second.created_at_ms + int64_t{cfg->max_hold_total_s()} * 1000);
+            if (ev.extended().expires_at_ms() != want)
+              bad("hold " + h->first + " extended to " +
+                  std::to_string(ev.extended().expires_at_ms()) + ", not " + std::to_string(want));
+          }
           h->second.expires_at_ms = ev.extended().expires_at_ms();
         } else if (ev.has_sold()) {
           auto h = holds.find(ev.sold().hold_id());
@@ -160,20 +193,50 @@ struct checker {
       if (!load("ticket", event, events))
         continue;
       std::set<std::string> refunded;
+      std::map<std::string, uint32_t> version; // ticket -> its valid version
+      std::set<std::string> admitted;          // tickets let in at the gate
+      money paid;
       for (const auto& [seq, ev] : events) {
+        auto bad = [&](const std::string& what) { violation("ticket", event, seq, what); };
         if (ev.has_issued()) {
-          for (const auto& s : ev.issued().seats()) {
+          const auto& x = ev.issued();
+          auto& sale = paid.sales[x.payment_id()];
+          if (!sale.empty())
+            bad("payment " + x.payment_id() + " pays for order " + sale + " and " + x.order_id());
+          sale = x.order_id();
+          for (const auto& s : x.seats()) {
             auto id = event + "|" + s.ticket_id();
             if (ticket_seat.contains(id))
-              violation("ticket", event, seq, "ticket " + s.ticket_id() + " issued twice");
-            ticket_seat[id] = {seat_key(event, s.seat_id()), ev.issued().order_id()};
+              bad("ticket " + s.ticket_id() + " issued twice");
+            ticket_seat[id] = {seat_key(event, s.seat_id()), x.order_id()};
+            version[id] = 1;
+            paid.payment_of[id] = x.payment_id();
+            paid.sold_minor[x.payment_id()] += s.price();
           }
+        } else if (ev.has_transferred()) {
+          version[event + "|" + ev.transferred().ticket_id()] = ev.transferred().version();
         } else if (ev.has_refunded()) {
           auto id = event + "|" + ev.refunded().ticket_id();
           if (!ticket_seat.contains(id) || !refunded.insert(id).second)
-            violation("ticket", event, seq, "refund of unknown or refunded ticket");
+            bad("refund of unknown or refunded ticket");
+          else
+            paid.ticket_refunds_minor[paid.payment_of[id]] += ev.refunded().amount();
+        } else if (ev.has_admitted()) {
+          // The gate lets a ticket in once, at its valid version, never after its refund.
+          const auto& x = ev.admitted();
+          auto id = event + "|" + x.ticket_id();
+          if (!ticket_seat.contains(id))
+            bad("ticket " + x.ticket_id() + " admitted but never issued");
+          else if (refunded.contains(id))
+            bad("ticket " + x.ticket_id() + " admitted after its refund");
+          else if (x.version() != version[id])
+            bad("ticket " + x.ticket_id() + " admitted at revoked version " +
+                std::to_string(x.version()) + " (valid: " + std::to_string(version[id]) + ")");
+          else if (!admitted.insert(id).second)
+            bad("ticket " + x.ticket_id() + " admitted twice");
         }
       }
+      payments(event, paid);
       for (const auto& [id, seat_order] : ticket_seat)
         if (id.starts_with(event + "|") && !refunded.contains(id))
           valid_by_seat[seat_order.first].push_back(id);
@@ -192,6 +255,55 @@ struct checker {
       if (!sold.contains(seat))
         out.violations.push_back("ticket " + ids.front() + " is valid for a seat not sold (" +
                                  seat + ")");
+    }
+  }
+
+  /// What the tickets of one event say about money, to hold against its payment journal.
+  struct money {
+    std::map<std::string, std::string> sales;            // payment -> the order it paid
+    std::map<std::string, int64_t> sold_minor;           // payment -> its tickets' prices
+    std::map<std::string, int64_t> ticket_refunds_minor; // payment -> its tickets refunded
+    std::map<std::string, std::string> payment_of;       // ticket -> payment
+  };
+
+  /// Every captured payment is matched by a sale of its amount, or refunded in full; no sale
+  /// without a captured payment; refunds of the payment are the refunds of its tickets.
+  void payments(const std::string& event, const money& paid) {
+    std::vector<std::pair<uint64_t, pb::payment_event>> events;
+    if (!load("payment", event, events))
+      return;
+    std::map<std::string, int64_t> captured, refunded; // payment -> minor units
+    for (const auto& [seq, ev] : events) {
+      if (ev.has_captured()) {
+        if (captured.contains(ev.captured().payment_id()))
+          violation("payment", event, seq,
+                    "payment " + ev.captured().payment_id() + " captured twice");
+        captured[ev.captured().payment_id()] = ev.captured().amount_minor();
+      } else if (ev.has_refunded()) {
+        refunded[ev.refunded().payment_id()] += ev.refunded().amount_minor();
+      }
+    }
+    auto bad = [&](const std::string& what) {
+      out.violations.push_back("payment/" + event + ": " + what);
+    };
+    for (const auto& [payment, order] : paid.sales) {
+      auto c = captured.find(payment);
+      if (c == captured.end())
+        bad("order " + order + " sold without a captured payment (" + payment + ")");
+      else if (c->second != paid.sold_minor.at(payment))
+        bad("payment " + payment + " captured " + std::to_string(c->second) + " for order " +
+            order + " of " + std::to_string(paid.sold_minor.at(payment)));
+    }
+    for (const auto& [payment, amount] : captured)
+      if (!paid.sales.contains(payment) && refunded[payment] < amount)
+        bad("payment " + payment + " captured " + std::to_string(amount) +
+            " matched by no sale and no refund");
+    for (const auto& [payment, amount] : refunded) {
+      auto t = paid.ticket_refunds_minor.find(payment);
+      auto tickets = t == paid.ticket_refunds_minor.end() ? 0 : t->second;
+      if (paid.sales.contains(payment) && amount != tickets)
+        bad("payment " + payment + " refunded " + std::to_string(amount) + " but its tickets " +
+            std::to_string(tickets));
     }
   }
 
@@ -248,6 +360,62 @@ struct checker {
                       "ticket " + std::to_string(*now.begin()) + " let in but not in the queue");
         }
       }
+      pacing(event, events);
+    }
+  }
+
+  /// Admissions within the event's limits: never more than max_active_shoppers admitted at
+  /// once, one admission per account at a time, and in no minute more than the pacer's rate
+  /// allows: the rate per minute plus what it may carry over (one 1 s tick's quota plus less
+  /// than one admission); the highest rate the operator set counts.
+  void pacing(const std::string& event,
+              const std::vector<std::pair<uint64_t, pb::waiting_room_event>>& events) {
+    const auto& cfg = config(event);
+    if (!cfg)
+      return;
+    uint64_t max_rate = cfg->admission_per_min();
+    std::map<uint64_t, uint64_t> account_of;         // ticket -> hash of its account (0: unknown)
+    std::set<uint64_t> active;                       // admitted, not yet expired or done
+    std::map<uint64_t, uint64_t> active_of;          // account -> its admitted ticket
+    std::deque<std::pair<int64_t, uint64_t>> minute; // (at, admitted) of the last minute's ticks
+    uint64_t in_minute = 0;
+    for (const auto& [seq, ev] : events) {
+      auto end = [&](uint64_t t) {
+        if (active.erase(t) > 0)
+          active_of.erase(account_of[t]);
+      };
+      if (ev.has_joined()) {
+        account_of[ev.joined().ticket()] = ev.joined().account();
+      } else if (ev.has_rate_changed()) {
+        max_rate = std::max<uint64_t>(max_rate, ev.rate_changed().per_min());
+      } else if (ev.has_done()) {
+        end(ev.done().ticket());
+      } else if (ev.has_tick()) {
+        auto bad = [&](const std::string& what) { violation("queue", event, seq, what); };
+        for (auto t : ev.tick().expired())
+          end(t);
+        for (auto t : ev.tick().admitted()) {
+          active.insert(t);
+          auto account = account_of[t];
+          if (account == 0)
+            continue;
+          if (auto [other, fresh] = active_of.try_emplace(account, t); !fresh)
+            bad("ticket " + std::to_string(t) + " admitted while ticket " +
+                std::to_string(other->second) + " of the same account is");
+        }
+        if (active.size() > cfg->max_active_shoppers())
+          bad(std::to_string(active.size()) + " admitted at once, above max_active_shoppers " +
+              std::to_string(cfg->max_active_shoppers()));
+        minute.emplace_back(ev.at_ms(), static_cast<uint64_t>(ev.tick().admitted_size()));
+        in_minute += minute.back().second;
+        while (minute.front().first <= ev.at_ms() - 60'000) {
+          in_minute -= minute.front().second;
+          minute.pop_front();
+        }
+        if (auto limit = (max_rate * 61'000 + 59'999) / 60'000; in_minute > limit)
+          bad(std::to_string(in_minute) + " admitted within a minute, above the rate of " +
+              std::to_string(max_rate) + " per minute");
+      }
     }
   }
 };
@@ -270,41 +438,13 @@ std::vector<uint64_t> published_shuffle(const std::string& seed, std::vector<uin
 }
 
 verdict verify(const persistence::store& db, const verify_options& opts) {
-  checker c{db, {}, {}, {}};
+  checker c{db, {}, {}, {}, {}};
   c.sections(opts);
   if (opts.tickets)
     c.tickets();
   if (opts.admissions)
     c.admissions();
   return std::move(c.out);
-}
-
-caf::error forge_double_sale(persistence::store& db, const std::string& event_id,
-                             const std::string& section, const std::string& seat, int64_t at_ms) {
-  auto entity = event_id + "/" + section;
-  auto log = db.history("section", entity);
-  if (!log)
-    return log.error();
-  auto seq = log->last_seq();
-  persistence::write_set ws;
-  pb::section_event held;
-  held.set_version(++seq);
-  held.set_at_ms(at_ms);
-  held.mutable_held()->set_hold_id("forged");
-  held.mutable_held()->set_holder("mallory");
-  held.mutable_held()->add_seat_ids(seat);
-  held.mutable_held()->add_prices(0);
-  held.mutable_held()->set_expires_at_ms(at_ms + 300'000);
-  ws.append("section", entity, seq, held.SerializeAsString());
-  pb::section_event sold;
-  sold.set_version(++seq);
-  sold.set_at_ms(at_ms);
-  sold.mutable_sold()->set_hold_id("forged");
-  sold.mutable_sold()->set_order_id("forged-order");
-  ws.append("section", entity, seq, sold.SerializeAsString());
-  if (auto res = db.write(ws, true); !res)
-    return res.error();
-  return {};
 }
 
 } // namespace seatgrab::scenarios

@@ -110,8 +110,8 @@ std::map<std::string, sg::seat_state> seat_states(sg::test::node_fixture& node) 
 } // namespace
 
 TEST_CASE("kill -9 during a hold-and-confirm storm: no seat sold twice, nothing acked lost") {
-  auto dir = std::filesystem::temp_directory_path() / "seatgrab-inventory-crash";
-  std::filesystem::remove_all(dir);
+  sg::test::temp_dir tmp{"seatgrab-inventory-crash-"};
+  auto dir = tmp / "data";
   uint64_t seed = 20261128;
   if (auto* env = std::getenv("SEATGRAB_SEED"))
     seed = std::strtoull(env, nullptr, 10);
@@ -173,5 +173,4 @@ TEST_CASE("kill -9 during a hold-and-confirm storm: no seat sold twice, nothing 
   CHECK_MESSAGE(audit.ok(), (audit.ok() ? "" : audit.violations.front()));
   CHECK(audit.held.empty());
   db->reset();
-  std::filesystem::remove_all(dir);
 }

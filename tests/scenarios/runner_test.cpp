@@ -3,6 +3,7 @@
 #include "messages/ec.hpp"
 #include "scenarios/runner.hpp"
 #include "scenarios/scenario.hpp"
+#include "tests/support/forge.hpp"
 
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
@@ -110,7 +111,10 @@ TEST_CASE("a run that double-sells a seat is caught by the verifier") {
   auto s = sg::scenarios::load_scenario(scenario_dir / "theatre-small.toml");
   REQUIRE_MESSAGE(s, sg::render(s.error()));
   auto opts = options(42);
-  opts.double_sell_one_seat = true; // the test hook: one seat sold again behind the actors' back
+  // The test hook: one seat sold again behind the actors' back.
+  opts.before_verify = [](sg::persistence::store& db, const std::string& event_id, int64_t now) {
+    return sg::test::double_sell_first_sale(db, event_id, now);
+  };
   auto r = sg::scenarios::run_in_process(*s, opts);
   REQUIRE_MESSAGE(r, sg::render(r.error()));
   INFO(r->summary());

@@ -1,11 +1,13 @@
 // Tests of the independent verifier: a clean small on-sale passes with the right counts, and
 // runs broken on purpose (a test hook writes the journal of a buggy node) are caught.
 #include "domain/waiting_room.hpp"
+#include "messages/payment.pb.h"
 #include "messages/section.pb.h"
 #include "messages/tickets.pb.h"
 #include "messages/waiting_room.pb.h"
 #include "persistence/store.hpp"
 #include "scenarios/verify.hpp"
+#include "tests/support/forge.hpp"
 #include "tests/support/node_fixture.hpp"
 
 #include <doctest/doctest.h>
@@ -110,7 +112,7 @@ TEST_CASE("a double-sold seat is caught") {
   sg::test::node_fixture node;
   clean_run(node);
   // The hook: section A holds and sells A-1-1 again, to another order.
-  REQUIRE_FALSE(sg::scenarios::forge_double_sale(node.db(), "gig", "A", "A-1-1", end_ms(node)));
+  REQUIRE_FALSE(sg::test::forge_double_sale(node.db(), "gig", "A", "A-1-1", end_ms(node)));
   auto v = sg::scenarios::verify(node.db());
   CHECK_FALSE(v.ok());
   CHECK(mentions(v, "A-1-1 held while not free"));
@@ -180,4 +182,193 @@ TEST_CASE("the published shuffle is recomputed independently of the waiting room
   std::copy(seed.begin(), seed.end(), raw.begin());
   CHECK(sg::scenarios::published_shuffle(seed, tickets) == sg::domain::shuffle_order(tickets, raw));
   CHECK(sg::scenarios::published_shuffle(seed, tickets) != tickets);
+}
+
+namespace {
+
+/// The ticket journal of "gig": (ticket id, payment id) of every issued ticket, and the id of
+/// every refunded one.
+std::pair<std::vector<std::pair<std::string, std::string>>, std::vector<std::string>>
+issued_and_refunded(sg::test::node_fixture& node) {
+  auto log = node.db().history("ticket", "gig");
+  REQUIRE(log);
+  std::vector<std::pair<std::string, std::string>> issued;
+  std::vector<std::string> refunded;
+  for (const auto& [seq, bytes] : log->tail) {
+    sg::pb::ticket_event ev;
+    REQUIRE(ev.ParseFromString(bytes));
+    if (ev.has_issued())
+      for (const auto& s : ev.issued().seats())
+        issued.emplace_back(s.ticket_id(), ev.issued().payment_id());
+    if (ev.has_refunded())
+      refunded.push_back(ev.refunded().ticket_id());
+  }
+  return {issued, refunded};
+}
+
+sg::pb::ticket_event admitted(const std::string& ticket, uint32_t version, int64_t at) {
+  sg::pb::ticket_event ev;
+  ev.set_at_ms(at);
+  ev.mutable_admitted()->set_ticket_id(ticket);
+  ev.mutable_admitted()->set_version(version);
+  return ev;
+}
+
+} // namespace
+
+TEST_CASE("a hold whose expiry is not hold_ttl_s after it, or stretched past "
+          "max_hold_total_s, is caught") {
+  sg::test::node_fixture node;
+  clean_run(node);
+  CHECK(sg::scenarios::verify(node.db(), {end_ms(node), true, true}).ok());
+  auto at = end_ms(node);
+  sg::pb::section_event held;
+  held.set_at_ms(at);
+  held.mutable_held()->set_hold_id("long");
+  held.mutable_held()->set_holder("fan3");
+  held.mutable_held()->add_seat_ids("A-2-6");
+  held.mutable_held()->add_prices(1000);
+  held.mutable_held()->set_expires_at_ms(at + 900'000); // hold_ttl_s is 300
+  forge(node, "section", "gig/A", held);
+  auto v = sg::scenarios::verify(node.db());
+  CHECK(mentions(v, "hold long expires at " + std::to_string(at + 900'000) +
+                        ", not hold_ttl_s (300 s) after"));
+  held.mutable_held()->set_hold_id("ok");
+  held.mutable_held()->set_seat_ids(0, "A-2-5");
+  held.mutable_held()->set_expires_at_ms(at + 300'000);
+  forge(node, "section", "gig/A", held);
+  sg::pb::section_event extended;
+  extended.set_at_ms(at + 290'000);
+  extended.mutable_extended()->set_hold_id("ok");
+  extended.mutable_extended()->set_expires_at_ms(at + 590'000); // max_hold_total_s 600: fine
+  forge(node, "section", "gig/A", extended);
+  v = sg::scenarios::verify(node.db());
+  CHECK_FALSE(mentions(v, "hold ok"));
+  extended.set_at_ms(at + 580'000);
+  extended.mutable_extended()->set_expires_at_ms(at + 880'000); // past max_hold_total_s
+  forge(node, "section", "gig/A", extended);
+  v = sg::scenarios::verify(node.db());
+  CHECK(mentions(v, "hold ok extended to " + std::to_string(at + 880'000) + ", not " +
+                        std::to_string(at + 600'000)));
+}
+
+TEST_CASE("a ticket admitted twice, after its refund or at a revoked version is caught") {
+  sg::test::node_fixture node;
+  clean_run(node);
+  auto [issued, refunded] = issued_and_refunded(node);
+  REQUIRE(issued.size() == 3);
+  REQUIRE(refunded.size() == 1);
+  std::string valid;
+  for (const auto& [id, payment] : issued)
+    if (id != refunded[0] && valid.empty())
+      valid = id;
+  auto at = end_ms(node);
+  forge(node, "ticket", "gig", admitted(valid, 1, at));
+  CHECK(sg::scenarios::verify(node.db()).ok()); // once, at its version: fine
+  forge(node, "ticket", "gig", admitted(valid, 1, at + 1));
+  auto v = sg::scenarios::verify(node.db());
+  CHECK(mentions(v, "ticket " + valid + " admitted twice"));
+  forge(node, "ticket", "gig", admitted(refunded[0], 1, at + 2));
+  v = sg::scenarios::verify(node.db());
+  CHECK(mentions(v, "ticket " + refunded[0] + " admitted after its refund"));
+  // A transfer makes version 2; version 1 is revoked.
+  std::string other;
+  for (const auto& [id, payment] : issued)
+    if (id != refunded[0] && id != valid)
+      other = id;
+  sg::pb::ticket_event moved;
+  moved.set_at_ms(at + 3);
+  moved.mutable_transferred()->set_ticket_id(other);
+  moved.mutable_transferred()->set_from("fan1");
+  moved.mutable_transferred()->set_to("fan2");
+  moved.mutable_transferred()->set_version(2);
+  forge(node, "ticket", "gig", moved);
+  forge(node, "ticket", "gig", admitted(other, 1, at + 4));
+  v = sg::scenarios::verify(node.db());
+  CHECK(mentions(v, "ticket " + other + " admitted at revoked version 1 (valid: 2)"));
+}
+
+TEST_CASE("a captured payment without a sale, and a sale without a captured payment, are "
+          "caught") {
+  sg::test::node_fixture node;
+  clean_run(node);
+  auto at = end_ms(node);
+  // A payment taken for nothing: captured, never sold, never refunded.
+  auto log = node.db().history("payment", "gig");
+  REQUIRE(log);
+  REQUIRE_FALSE(log->tail.empty());
+  sg::pb::payment_event captured;
+  captured.set_at_ms(at);
+  captured.mutable_captured()->set_payment_id("p-lost");
+  captured.mutable_captured()->set_amount_minor(700);
+  forge(node, "payment", "gig", captured);
+  auto v = sg::scenarios::verify(node.db());
+  CHECK(mentions(v, "payment p-lost captured 700 matched by no sale and no refund"));
+  // Tickets issued against a payment that was never captured (the seat is sold to it too).
+  sg::pb::ticket_event issued;
+  issued.set_at_ms(at);
+  issued.mutable_issued()->set_order_id("o-free");
+  issued.mutable_issued()->set_account("fan3");
+  issued.mutable_issued()->set_payment_id("p-never");
+  auto* seat = issued.mutable_issued()->add_seats();
+  seat->set_ticket_id("t-free");
+  seat->set_seat_id("B-2-1");
+  seat->set_price(500);
+  forge(node, "ticket", "gig", issued);
+  v = sg::scenarios::verify(node.db());
+  CHECK(mentions(v, "order o-free sold without a captured payment (p-never)"));
+  // Off for a store taken mid-run (an order may be paid and not yet ticketed).
+  v = sg::scenarios::verify(node.db(), {0, false, true});
+  CHECK_FALSE(mentions(v, "p-lost"));
+}
+
+TEST_CASE("admissions above max_active_shoppers, above the rate, or twice for one account are "
+          "caught") {
+  sg::test::node_fixture node;
+  auto ev = sg::test::small_event();
+  ev.queue_mode = "fifo";
+  ev.admission_per_min = 1; // at most 2 in a minute: 1, plus the carried tick quota and a bit
+  ev.max_active_shoppers = 2;
+  REQUIRE(node.call<std::string>(node.catalog(), sg::atom::put_v, sg::atom::venue_v,
+                                 sg::domain::to_json(sg::test::small_venue())));
+  REQUIRE(node.call<std::string>(node.catalog(), sg::atom::put_v, ev));
+  auto at = end_ms(node);
+  // Tickets 1..3 join, of accounts 11, 22, 11.
+  uint64_t accounts[] = {11, 22, 11};
+  auto log = node.db().history("queue", "gig");
+  REQUIRE(log);
+  bool opened_already = false; // the waiting room may have opened the queue on its start
+  for (const auto& [seq, bytes] : log->tail) {
+    sg::pb::waiting_room_event ev;
+    REQUIRE(ev.ParseFromString(bytes));
+    REQUIRE_FALSE(ev.has_joined());
+    opened_already = opened_already || ev.has_opened();
+  }
+  for (uint64_t t = 1; t <= 3; ++t) {
+    sg::pb::waiting_room_event joined;
+    joined.set_at_ms(at);
+    joined.mutable_joined()->set_ticket(t);
+    joined.mutable_joined()->set_account(accounts[t - 1]);
+    forge(node, "queue", "gig", joined);
+  }
+  if (!opened_already) {
+    sg::pb::waiting_room_event opened;
+    opened.set_at_ms(at);
+    opened.mutable_opened()->set_seed(std::string(32, '\1'));
+    forge(node, "queue", "gig", opened);
+  }
+  sg::pb::waiting_room_event tick;
+  tick.set_at_ms(at + 1000);
+  tick.mutable_tick()->add_admitted(1);
+  tick.mutable_tick()->add_admitted(2);
+  forge(node, "queue", "gig", tick);
+  CHECK(sg::scenarios::verify(node.db()).ok()); // 2 at once, 2 in a minute: within
+  tick.set_at_ms(at + 2000);
+  tick.mutable_tick()->clear_admitted();
+  tick.mutable_tick()->add_admitted(3);
+  forge(node, "queue", "gig", tick);
+  auto v = sg::scenarios::verify(node.db());
+  CHECK(mentions(v, "3 admitted at once, above max_active_shoppers 2"));
+  CHECK(mentions(v, "3 admitted within a minute, above the rate of 1 per minute"));
+  CHECK(mentions(v, "ticket 3 admitted while ticket 1 of the same account is"));
 }

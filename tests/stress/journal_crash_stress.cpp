@@ -19,8 +19,6 @@ int main(int argc, char** argv) {
     else if (arg == "--seed")
       opts.seed = std::stoull(argv[i + 1]);
   }
-  opts.dir = std::filesystem::temp_directory_path() /
-             ("seatgrab-crash-stress-" + std::to_string(opts.seed));
   std::printf("stress_journal_crash: %d cycles, seed %llu\n", opts.cycles,
               static_cast<unsigned long long>(opts.seed));
   auto summary = seatgrab::test::run_crash_cycles(opts);
@@ -29,7 +27,6 @@ int main(int argc, char** argv) {
                 summary.failure.c_str());
     return 1;
   }
-  std::filesystem::remove_all(opts.dir);
   std::printf("ok: %llu acknowledged appends over %d kill -9 cycles, all on disk, no holes\n",
               static_cast<unsigned long long>(summary.acked), opts.cycles);
   return 0;

@@ -6,6 +6,7 @@
 
 #include <cstdio>
 #include <map>
+#include <optional>
 #include <random>
 #include <signal.h>
 #include <sstream>
@@ -58,8 +59,14 @@ std::string run_child(const crash_options& opts, uint64_t kill_after,
 
 } // namespace
 
-crash_summary run_crash_cycles(const crash_options& opts) {
+crash_summary run_crash_cycles(const crash_options& options) {
   crash_summary summary;
+  auto opts = options;
+  std::optional<temp_dir> tmp; // a run of its own, never a fixed path another run shares
+  if (opts.dir.empty()) {
+    tmp.emplace("seatgrab-journal-crash-");
+    opts.dir = tmp->path() / "db";
+  }
   std::mt19937_64 rng{opts.seed};
   std::uniform_int_distribution<uint64_t> kill_after{
       1, static_cast<uint64_t>(opts.max_acks_before_kill)};

@@ -11,6 +11,7 @@
 namespace seatgrab::test {
 
 struct crash_options {
+  /// The database directory; empty (the default): a private temporary one, removed after.
   std::filesystem::path dir;
   std::filesystem::path appender; ///< path of the crash_appender executable
   uint64_t seed = 1;

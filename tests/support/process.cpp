@@ -1,8 +1,12 @@
 #include "tests/support/process.hpp"
 
 #include <array>
+#include <cerrno>
 #include <cstdio>
+#include <cstdlib>
+#include <stdexcept>
 #include <sys/wait.h>
+#include <system_error>
 #include <unistd.h>
 
 namespace seatgrab::test {
@@ -20,7 +24,16 @@ std::pair<int, std::string> run_command(const std::string& command) {
   return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
 }
 
-child spawn_reading_stdout(const std::string& program, const std::vector<std::string>& args) {
+child spawn_reading_stdout(const std::string& program, const std::vector<std::string>& args,
+                           const std::vector<std::string>& env) {
+  // Everything the child needs is built before fork: between fork and exec only
+  // async-signal-safe calls are allowed in a multi-threaded parent.
+  std::vector<char*> envp;
+  for (char** e = environ; *e != nullptr; ++e)
+    envp.push_back(*e);
+  for (const auto& e : env)
+    envp.push_back(const_cast<char*>(e.c_str()));
+  envp.push_back(nullptr);
   int fds[2];
   if (pipe(fds) != 0)
     return {};
@@ -39,11 +52,23 @@ child spawn_reading_stdout(const std::string& program, const std::vector<std::st
     dup2(fds[1], STDOUT_FILENO);
     close(fds[0]);
     close(fds[1]);
-    execv(program.c_str(), argv.data());
+    execve(program.c_str(), argv.data(), envp.data());
     _exit(127);
   }
   close(fds[1]);
   return {pid, fds[0]};
+}
+
+temp_dir::temp_dir(const std::string& prefix) {
+  auto pattern = (std::filesystem::temp_directory_path() / (prefix + "XXXXXX")).string();
+  if (mkdtemp(pattern.data()) == nullptr)
+    throw std::system_error{errno, std::generic_category(), "mkdtemp " + pattern};
+  path_ = pattern;
+}
+
+temp_dir::~temp_dir() {
+  std::error_code ignored; // a destructor must not throw; a leftover dir is only untidy
+  std::filesystem::remove_all(path_, ignored);
 }
 
 } // namespace seatgrab::test

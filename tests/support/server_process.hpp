@@ -8,9 +8,13 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <chrono>
+#include <condition_variable>
 #include <csignal>
 #include <cstdint>
 #include <filesystem>
+#include <memory>
+#include <mutex>
 #include <string>
 #include <sys/wait.h>
 #include <thread>
@@ -24,9 +28,11 @@ struct server_process {
   uint16_t port = 0;
 
   /// Starts `binary serve` on `dir`, without rate limits unless `extra` sets them; with
-  /// `--admin-token admin_token` unless it is empty.
+  /// `--admin-token admin_token` unless it is empty; `env` ("NAME=value") is added to its
+  /// environment (e.g. a test fault of app/test_faults.hpp).
   server_process(const std::string& binary, const std::filesystem::path& dir,
-                 const std::string& admin_token, std::vector<std::string> extra = {}) {
+                 const std::string& admin_token, std::vector<std::string> extra = {},
+                 const std::vector<std::string>& env = {}) {
     std::vector<std::string> args{"serve",       "--data-dir",    dir.string(), "--listen",
                                   "127.0.0.1:0", "--scrypt-cost", "10"};
     if (!admin_token.empty())
@@ -34,7 +40,7 @@ struct server_process {
     if (std::find(extra.begin(), extra.end(), "--rate-limit") == extra.end())
       extra.insert(extra.end(), {"--rate-limit", "0"});
     args.insert(args.end(), extra.begin(), extra.end());
-    proc = spawn_reading_stdout(binary, args);
+    proc = spawn_reading_stdout(binary, args, env);
     REQUIRE(proc.pid > 0);
     // The log line "listening on http://127.0.0.1:PORT" tells the port.
     std::string out;
@@ -46,12 +52,15 @@ struct server_process {
     }
     auto at = out.find("listening on http://127.0.0.1:") + 30;
     port = static_cast<uint16_t>(std::stoi(out.substr(at)));
-    // Keep draining the pipe so the child never blocks on a full one.
-    std::thread{[fd = proc.out] {
+    log_->append(out);
+    // Keep draining the pipe so the child never blocks on a full one; keep the tail.
+    std::thread{[fd = proc.out, log = log_] {
       char sink[512];
-      while (read(fd, sink, sizeof(sink)) > 0) {
-      }
+      ssize_t n = 0;
+      while ((n = read(fd, sink, sizeof(sink))) > 0)
+        log->append(std::string{sink, static_cast<size_t>(n)});
       close(fd);
+      log->close();
     }}.detach();
   }
 
@@ -65,6 +74,22 @@ struct server_process {
     proc.pid = -1;
   }
 
+  /// Waits for the child to end by itself (e.g. a test fault killed it); returns the wait
+  /// status.
+  int wait() {
+    int status = 0;
+    waitpid(proc.pid, &status, 0);
+    proc.pid = -1;
+    return status;
+  }
+
+  /// The child's standard output so far (its last 1 MiB). After the child ended, call
+  /// `output_closed` first to have all of it.
+  std::string output() const { return log_->text(); }
+
+  /// Waits (at most 10 s) until the child's standard output is closed, i.e. fully read.
+  void output_closed() const { log_->wait_closed(); }
+
   ~server_process() {
     if (proc.pid > 0) {
       ::kill(proc.pid, SIGTERM);
@@ -72,6 +97,36 @@ struct server_process {
       waitpid(proc.pid, &status, 0);
     }
   }
+
+private:
+  /// The output, shared with the draining thread (which may outlive this object).
+  struct output_log {
+    std::mutex mtx;
+    std::condition_variable cv;
+    std::string text_;
+    bool closed = false;
+
+    void append(const std::string& s) {
+      std::lock_guard lock{mtx};
+      text_ += s;
+      if (text_.size() > (1u << 20))
+        text_.erase(0, text_.size() - (1u << 20));
+    }
+    void close() {
+      std::lock_guard lock{mtx};
+      closed = true;
+      cv.notify_all();
+    }
+    std::string text() {
+      std::lock_guard lock{mtx};
+      return text_;
+    }
+    void wait_closed() {
+      std::unique_lock lock{mtx};
+      cv.wait_for(lock, std::chrono::seconds{10}, [this] { return closed; });
+    }
+  };
+  std::shared_ptr<output_log> log_ = std::make_shared<output_log>();
 };
 
 } // namespace seatgrab::test

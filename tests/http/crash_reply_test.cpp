@@ -1,0 +1,212 @@
+// kill -9 of `seatgrab serve` at two exact points, placed by the test faults of
+// app/test_faults.hpp: between the durable write and the reply (the client retries with its
+// Idempotency-Key after the restart: one effect, the same answer), and in the middle of the
+// checkout saga (the box office finishes the order by itself when the node starts again).
+#include "messages/checkout.pb.h"
+#include "tests/http/crash_support.hpp"
+
+#include <doctest/doctest.h>
+
+#include <csignal>
+#include <set>
+#include <sys/wait.h>
+#include <thread>
+
+using nlohmann::json;
+namespace sg = seatgrab;
+using sg::test::crash::fan_set;
+
+namespace {
+
+const std::string kill_before_reply = "SEATGRAB_TEST_KILL_BEFORE_REPLY=";
+
+/// The answer a node killed by the kill-before-reply fault never sent, from its output.
+std::string lost_answer(sg::test::server_process& srv, const std::string& target) {
+  auto status = srv.wait();
+  CHECK_MESSAGE((WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL),
+                "the node was to kill itself, status " << status);
+  srv.output_closed();
+  auto out = srv.output();
+  auto line = "test fault: kill before reply to POST " + target + ": ";
+  auto at = out.find(line);
+  REQUIRE_MESSAGE(at != std::string::npos, out.substr(out.size() > 2000 ? out.size() - 2000 : 0));
+  at += line.size();
+  return out.substr(at, out.find('\n', at) - at);
+}
+
+/// POSTs as `token` with `key`; the node is to die instead of answering.
+void post_and_lose(uint16_t port, const std::string& token, const std::string& target,
+                   const std::string& body, const std::string& key) {
+  sg::test::http_client c{port};
+  CHECK_THROWS(c.with_token(token, "POST", target, body, {{"Idempotency-Key", key}}));
+}
+
+/// POSTs again after the restart: the stored answer, marked as replayed.
+void replayed(uint16_t port, const std::string& token, const std::string& target,
+              const std::string& body, const std::string& key, const std::string& lost) {
+  sg::test::http_client c{port};
+  auto res = c.with_token(token, "POST", target, body, {{"Idempotency-Key", key}});
+  CHECK_MESSAGE(res.result_int() / 100 == 2, res.body());
+  CHECK(res["Idempotent-Replayed"] == "true");
+  CHECK_MESSAGE(res.body() == lost, "the retry answered otherwise than the lost reply");
+}
+
+json tickets_of(sg::test::http_client& c, const std::string& token) {
+  auto res = c.with_token(token, "GET", "/v1/tickets");
+  REQUIRE_MESSAGE(res.result_int() == 200, res.body());
+  return json::parse(res.body())["tickets"];
+}
+
+} // namespace
+
+TEST_CASE("a kill between the durable write and the reply: the retry with the key gets the "
+          "same answer and there is one effect (checkout, transfer, refund)") {
+  sg::test::temp_dir tmp{"seatgrab-http-reply-crash-"};
+  auto dir = tmp / "data";
+  fan_set f;
+  std::string checkout_target, lost_checkout;
+  const std::string card = json{{"card", "4242424242424242"}}.dump();
+  {
+    sg::test::server_process srv{
+        SEATGRAB_BIN, dir, sg::test::admin_token, {}, {kill_before_reply + "/checkout"}};
+    sg::test::crash::add_event(srv.port, 300);
+    f = sg::test::crash::admitted_fans(srv.port, 2);
+    sg::test::http_client c{srv.port};
+    auto hold =
+        c.with_token(f.tokens[0], "POST", "/v1/events/gig/holds", json{{"seats", {"A-1-1"}}}.dump(),
+                     {{"X-Admission-Token", f.admissions[0]}});
+    REQUIRE_MESSAGE(hold.result_int() == 201, hold.body());
+    checkout_target =
+        "/v1/holds/" + json::parse(hold.body())["id"].get<std::string>() + "/checkout";
+    post_and_lose(srv.port, f.tokens[0], checkout_target, card, "pay-1");
+    lost_checkout = lost_answer(srv, checkout_target);
+  }
+  auto order = json::parse(lost_checkout);
+  REQUIRE(order["tickets"].size() == 1);
+  auto ticket = order["tickets"][0]["id"].get<std::string>();
+  auto transfer_target = "/v1/tickets/" + ticket + "/transfer";
+  auto transfer_body = json{{"to", f.emails[1]}}.dump();
+  std::string lost_transfer;
+  {
+    sg::test::server_process srv{
+        SEATGRAB_BIN, dir, sg::test::admin_token, {}, {kill_before_reply + "/transfer"}};
+    replayed(srv.port, f.tokens[0], checkout_target, card, "pay-1", lost_checkout);
+    sg::test::http_client c{srv.port};
+    auto mine = tickets_of(c, f.tokens[0]);
+    REQUIRE(mine.size() == 1); // one order, one ticket: the same ones
+    CHECK(mine[0]["id"] == ticket);
+    CHECK(mine[0]["code"] == order["tickets"][0]["code"]);
+    CHECK(sg::test::crash::seat_status(c).at("A-1-1") == "sold");
+    post_and_lose(srv.port, f.tokens[0], transfer_target, transfer_body, "give-1");
+    lost_transfer = lost_answer(srv, transfer_target);
+  }
+  auto refund_target = "/v1/tickets/" + ticket + "/refund";
+  std::string lost_refund;
+  {
+    sg::test::server_process srv{
+        SEATGRAB_BIN, dir, sg::test::admin_token, {}, {kill_before_reply + "/refund"}};
+    replayed(srv.port, f.tokens[0], transfer_target, transfer_body, "give-1", lost_transfer);
+    sg::test::http_client c{srv.port};
+    CHECK(tickets_of(c, f.tokens[0]).empty());
+    auto theirs = tickets_of(c, f.tokens[1]);
+    REQUIRE(theirs.size() == 1);
+    CHECK(theirs[0]["id"] == ticket);
+    CHECK(json::parse(lost_transfer)["owner"] == theirs[0]["owner"]);
+    post_and_lose(srv.port, f.tokens[1], refund_target, "", "back-1");
+    lost_refund = lost_answer(srv, refund_target);
+  }
+  {
+    sg::test::server_process srv{SEATGRAB_BIN, dir, sg::test::admin_token};
+    replayed(srv.port, f.tokens[1], refund_target, "", "back-1", lost_refund);
+    replayed(srv.port, f.tokens[0], checkout_target, card, "pay-1", lost_checkout);
+    sg::test::http_client c{srv.port};
+    auto theirs = tickets_of(c, f.tokens[1]);
+    CHECK((theirs.empty() || theirs[0]["status"] == "refunded"));
+    // The refunded seat goes back on sale (asynchronously after the restart).
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds{10};
+    while (sg::test::crash::seat_status(c).at("A-1-1") != "free" &&
+           std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(std::chrono::milliseconds{50}); // polling a live node
+    CHECK(sg::test::crash::seat_status(c).at("A-1-1") == "free");
+  }
+  auto v = sg::test::crash::verify_dir(dir, sg::test::crash::now_ms() - 2000, true);
+  CHECK_MESSAGE(v.ok(), sg::test::crash::describe(v));
+  CHECK(v.seats_sold == 0);
+  CHECK(v.tickets_valid == 0);
+}
+
+TEST_CASE("after kill -9 the box office finishes a paid order without tickets by itself") {
+  sg::test::temp_dir tmp{"seatgrab-http-saga-crash-"};
+  auto dir = tmp / "data";
+  fan_set f;
+  std::string checkout_target;
+  const std::string card = json{{"card", "4242424242424242"}}.dump();
+  {
+    // The box office stops right after journaling its 4th saga step (started, authorized,
+    // seats_confirmed, captured): paid, seats sold, no tickets yet. Then the node is killed.
+    sg::test::server_process srv{SEATGRAB_BIN,
+                                 dir,
+                                 sg::test::admin_token,
+                                 {},
+                                 {"SEATGRAB_TEST_BOX_OFFICE_CRASH_AFTER_WRITES=4"}};
+    sg::test::crash::add_event(srv.port, 300);
+    f = sg::test::crash::admitted_fans(srv.port, 1);
+    sg::test::http_client c{srv.port};
+    auto hold = c.with_token(f.tokens[0], "POST", "/v1/events/gig/holds",
+                             json{{"seats", {"A-1-1", "A-1-2"}}}.dump(),
+                             {{"X-Admission-Token", f.admissions[0]}});
+    REQUIRE_MESSAGE(hold.result_int() == 201, hold.body());
+    checkout_target =
+        "/v1/holds/" + json::parse(hold.body())["id"].get<std::string>() + "/checkout";
+    // No answer but an error (the call times out): the order is not final.
+    auto res = c.with_token(f.tokens[0], "POST", checkout_target, card, {{"Idempotency-Key", "k"}});
+    CHECK_MESSAGE(res.result_int() >= 500, res.body());
+    srv.kill9();
+  }
+  {
+    // What the restart finds: the order captured, no tickets issued.
+    auto db = sg::persistence::store::open({dir, sg::persistence::durability::fsync});
+    REQUIRE(db);
+    auto log = (*db)->load("checkout", "gig");
+    REQUIRE(log);
+    REQUIRE(log->tail.size() == 4);
+    sg::pb::checkout_event last;
+    REQUIRE(last.ParseFromString(log->tail.back().second));
+    CHECK(last.has_captured());
+    auto tickets = (*db)->load("ticket", "gig");
+    REQUIRE(tickets);
+    CHECK(tickets->tail.empty());
+  }
+  json issued;
+  {
+    sg::test::server_process srv{SEATGRAB_BIN, dir, sg::test::admin_token};
+    sg::test::http_client c{srv.port};
+    // No client touches the order: reading the fan's tickets until they appear.
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds{10};
+    while ((issued = tickets_of(c, f.tokens[0])).size() < 2 &&
+           std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(std::chrono::milliseconds{50}); // polling a live node
+    REQUIRE_MESSAGE(issued.size() == 2, "the box office did not finish the order: " << issued);
+    for (const auto& t : issued)
+      CHECK(t["status"] == "valid");
+    auto seats = sg::test::crash::seat_status(c);
+    CHECK(seats.at("A-1-1") == "sold");
+    CHECK(seats.at("A-1-2") == "sold");
+    // The client's retry with its key now meets the finished order: the same tickets.
+    auto res = c.with_token(f.tokens[0], "POST", checkout_target, card, {{"Idempotency-Key", "k"}});
+    REQUIRE_MESSAGE(res.result_int() == 201, res.body());
+    auto order = json::parse(res.body());
+    CHECK(order["state"] == "completed");
+    CHECK(order["order_id"] == issued[0]["order_id"]);
+    std::set<std::string> codes, retried;
+    for (const auto& t : issued)
+      codes.insert(t["code"].get<std::string>());
+    for (const auto& t : order["tickets"])
+      retried.insert(t["code"].get<std::string>());
+    CHECK(codes == retried);
+  }
+  auto v = sg::test::crash::verify_dir(dir, sg::test::crash::now_ms() - 2000, true);
+  CHECK_MESSAGE(v.ok(), sg::test::crash::describe(v));
+  CHECK(v.seats_sold == 2);
+  CHECK(v.tickets_valid == 2);
+}

@@ -1,0 +1,77 @@
+#pragma once
+
+// Test hooks that write the journal of a buggy node, for the tests of the independent
+// verifier (scenarios/verify.hpp). They live here, not in the product: no build of `seatgrab`
+// can double-sell a seat on purpose.
+
+#include "messages/ec.hpp"
+#include "messages/section.pb.h"
+#include "persistence/store.hpp"
+
+#include <cstdint>
+#include <map>
+#include <string>
+
+namespace seatgrab::test {
+
+/// Writes a second sale of `seat` (held by "mallory", sold to "forged-order") into the journal
+/// of section `section` of event `event_id`, as a node with a double-booking bug would;
+/// `verify` must then report the seat held while not free and sold twice.
+inline caf::error forge_double_sale(persistence::store& db, const std::string& event_id,
+                                    const std::string& section, const std::string& seat,
+                                    int64_t at_ms) {
+  auto entity = event_id + "/" + section;
+  auto log = db.history("section", entity);
+  if (!log)
+    return log.error();
+  auto seq = log->last_seq();
+  persistence::write_set ws;
+  pb::section_event held;
+  held.set_version(++seq);
+  held.set_at_ms(at_ms);
+  held.mutable_held()->set_hold_id("forged");
+  held.mutable_held()->set_holder("mallory");
+  held.mutable_held()->add_seat_ids(seat);
+  held.mutable_held()->add_prices(0);
+  held.mutable_held()->set_expires_at_ms(at_ms + 300'000);
+  ws.append("section", entity, seq, held.SerializeAsString());
+  pb::section_event sold;
+  sold.set_version(++seq);
+  sold.set_at_ms(at_ms);
+  sold.mutable_sold()->set_hold_id("forged");
+  sold.mutable_sold()->set_order_id("forged-order");
+  ws.append("section", entity, seq, sold.SerializeAsString());
+  if (auto res = db.write(ws, true); !res)
+    return res.error();
+  return {};
+}
+
+/// `forge_double_sale` of the first seat sold in any section of `event_id` (a run's journal);
+/// `not_found` if none was sold.
+inline caf::error double_sell_first_sale(persistence::store& db, const std::string& event_id,
+                                         int64_t at_ms) {
+  auto sections = db.entities("section");
+  if (!sections)
+    return sections.error();
+  for (const auto& entity : *sections) {
+    if (!entity.starts_with(event_id + "/"))
+      continue;
+    auto log = db.history("section", entity);
+    if (!log)
+      return log.error();
+    std::map<std::string, std::string> seat_of; // hold -> its first seat
+    for (const auto& [seq, bytes] : log->tail) {
+      pb::section_event ev;
+      if (!ev.ParseFromString(bytes))
+        return caf::make_error(ec::storage_corruption, "section/" + entity);
+      if (ev.has_held() && ev.held().seat_ids_size() > 0)
+        seat_of[ev.held().hold_id()] = ev.held().seat_ids(0);
+      if (ev.has_sold() && seat_of.contains(ev.sold().hold_id()))
+        return forge_double_sale(db, event_id, entity.substr(event_id.size() + 1),
+                                 seat_of[ev.sold().hold_id()], at_ms);
+    }
+  }
+  return caf::make_error(ec::not_found, "no seat of " + event_id + " was sold");
+}
+
+} // namespace seatgrab::test
