@@ -6,9 +6,19 @@
 
 #include <boost/beast/http.hpp>
 
+#include <algorithm>
+#include <string_view>
+
 namespace seatgrab::http {
 
 namespace {
+
+/// Whether `card` has the form the payment provider takes: 16 ASCII digits. Anything else is
+/// a bad field, answered before an order is begun (the provider would record a declined one).
+bool card_number_shaped(std::string_view card) {
+  return card.size() == 16 &&
+         std::all_of(card.begin(), card.end(), [](char ch) { return ch >= '0' && ch <= '9'; });
+}
 
 // POST /v1/events/{id}/holds: given seats, or a section and a quantity (best available).
 void hold(const context_ptr& ctx, const call& c) {
@@ -66,6 +76,8 @@ void checkout(const context_ptr& ctx, const call& c) {
       return;
     fields f{*body};
     auto card = f.str("card", true, 64);
+    if (!f.problem() && !card_number_shaped(card))
+      f.fail("card", "must be a card number of 16 digits");
     if (f.problem())
       return c.ex->respond(*f.problem());
     // Without an Idempotency-Key every request is its own checkout attempt.

@@ -96,23 +96,28 @@ void ticket_qr(const context_ptr& ctx, const call& c) {
              });
 }
 
-// POST /v1/tickets/{id}/transfer: to the account with the email `to`.
+// POST /v1/tickets/{id}/transfer: to the account with the email `to`. The caller is
+// authenticated before the body is read.
 void transfer(const context_ptr& ctx, const call& c) {
-  auto body = body_object(c);
-  if (!body)
-    return;
-  fields f{*body};
-  auto to = f.str("to", true, 254);
-  if (f.problem())
-    return c.ex->respond(*f.problem());
-  auto ex = c.ex;
   with_owned(ctx, c, false,
-             [ctx, ex, to](auth_info who, std::string, std::string id, box_office_actor& office) {
+             [ctx, c](auth_info who, std::string, std::string id, box_office_actor& office) {
+               auto body = body_object(c);
+               if (!body)
+                 return;
+               fields f{*body};
+               auto to = f.str("to", true, 254);
+               if (f.problem())
+                 return c.ex->respond(*f.problem());
+               auto ex = c.ex;
                ask<account_summary>(
                    ctx->sys, ctx->find.accounts(),
                    [ctx, ex, who, id, office](caf::expected<account_summary> target) {
+                     if (!target && ec_of(target.error()) != ec::not_found)
+                       return ex->respond(problem(target.error()));
                      if (!target)
                        return ex->respond(field_problem("to", "no account with that email"));
+                     if (target->id == who.account)
+                       return ex->respond(field_problem("to", "the ticket is yours already"));
                      ask<ticket_info>(ctx->sys, office,
                                       reply_json<ticket_info>(ex, 200, &ticket_json),
                                       atom::transfer_v, id, who.account, target->id);
