@@ -156,7 +156,7 @@ void group_commit::run() {
   for (;;) {
     if (failed_ && queue_.empty() && !stopping_) {
       // Suspended: wake up to retry (or for a submission that was queued before, or to stop).
-      wake_.wait_for(lock, retry_interval_);
+      static_cast<void>(wake_.wait_for(lock, retry_interval_));
       if (failed_ && !stopping_ && steady::now() - last_attempt_ >= retry_interval_) {
         lock.unlock();
         try_recover();

@@ -11,6 +11,7 @@
 #include "tests/support/test_system.hpp"
 
 #include <caf/scoped_actor.hpp>
+#include <caf/send.hpp>
 #include <doctest/doctest.h>
 
 #include <filesystem>

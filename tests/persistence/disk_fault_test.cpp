@@ -69,14 +69,14 @@ void run_fault(seatgrab::test::fault_env& fe, std::atomic<bool>& fault, ec expec
     fault = true;
     auto err = append(writer, "a", 6, "failed-6");
     CHECK(ec_of(err) == expected);
-    CHECK(fe.sw->injected > 0);
+    CHECK(fe.sw->injected.load() > 0);
     auto health = writer.health();
     CHECK_FALSE(health.writable());
     CHECK(ec_of(health.cause) == expected);
     // Later writes are refused without touching the disk.
     auto injected = fe.sw->injected.load();
     CHECK(ec_of(append(writer, "b", 1, "refused")) == expected);
-    CHECK(fe.sw->injected == injected);
+    CHECK(fe.sw->injected.load() == injected);
     CHECK(writer.health().refused == 1);
     // Reads go on, and show exactly the acknowledged records.
     CHECK(payloads(**db, "a") == want);
