@@ -187,10 +187,12 @@ TEST_CASE("a full disk mid-sale: writes get 503, reads 200, writing resumes once
         refused_code(res);
         ++refused;
         ++refused_after_free;
-        // A refused hold may leave an orphan on its seat: try the next one, after a read that
-        // paces the loop.
+        // A refused hold may leave an orphan on its seat: try the next one once /healthz says
+        // the writer resumed (bounded poll).
         ++next;
-        c.request("GET", "/healthz");
+        for (auto until = steady::now() + 2s; steady::now() < until;)
+          if (json::parse(c.request("GET", "/healthz").body())["status"] == "ok")
+            break;
       }
     }
     auto took = std::chrono::duration_cast<std::chrono::milliseconds>(steady::now() - freed);
