@@ -200,7 +200,8 @@ TEST_CASE("a full disk mid-sale: writes get 503, reads 200, writing resumes once
     MESSAGE(refused << " writes refused (" << refused_after_free << " after space was freed); "
                     << "first write accepted " << took.count() << " ms after freeing space");
     for (size_t i = 0; i < 6; ++i)
-      CHECK(filling.toggle(fill_seats[i % fill_seats.size()]).result_int() / 100 == 2);
+      if (!filling.uncertain.count(fill_seats[i % fill_seats.size()]))
+        CHECK(filling.toggle(fill_seats[i % fill_seats.size()]).result_int() / 100 == 2);
     health = c.request("GET", "/healthz");
     CHECK(json::parse(health.body())["status"] == "ok");
     for (auto* f : {&filling, &refused_fan, &resuming}) {
