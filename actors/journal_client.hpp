@@ -47,23 +47,34 @@ public:
   explicit journal_client(persistence::group_commit& writer) : writer_(writer) {}
 
   /// Submits `ws`; the writer later sends `(atom::durable, token, error)` to `self`, whose
-  /// handler must call on_durable.
+  /// handler must call on_durable. The writes in flight form a chain, each building on the
+  /// memory the ones before it left: the chain names the writer's generation it began in, so
+  /// that after a failed write none of the later ones lands, even once the writer resumed.
+  /// After a failure of its own the client writes nothing more (the actor stops).
   template <class Handle>
   void write(persistence::write_set ws, const Handle& self) {
     auto token = ++submitted_;
+    if (failed_) {
+      on_durable(token, failed_);
+      return;
+    }
+    if (durable_ + 1 == token)
+      chain_generation_ = writer_.generation();
     if (!writer_.threaded()) {
       // The writer acknowledges before submit returns: no need for a message to ourselves,
       // unless the write failed, which the actor's durable handler must see to stop.
       caf::error result;
-      writer_.submit(std::move(ws), [&result](const caf::error& err) { result = err; });
+      writer_.submit(
+          std::move(ws), [&result](const caf::error& err) { result = err; }, chain_generation_);
       on_durable(token, result);
       if (result)
         caf::anon_send(self, atom::durable_v, token, result);
       return;
     }
-    writer_.submit(std::move(ws), [self, token](const caf::error& err) {
-      caf::anon_send(self, atom::durable_v, token, err);
-    });
+    writer_.submit(
+        std::move(ws),
+        [self, token](const caf::error& err) { caf::anon_send(self, atom::durable_v, token, err); },
+        chain_generation_);
   }
 
   /// Runs `f` once every write submitted so far is durable: at once if none is pending, with
@@ -99,19 +110,21 @@ private:
   persistence::group_commit& writer_;
   uint64_t submitted_ = 0;
   uint64_t durable_ = 0;
+  uint64_t chain_generation_ = 0; // the writer's generation when the writes in flight began
   caf::error failed_;
   std::list<std::pair<uint64_t, reply>> waiting_; // not a deque: an empty one allocates ~600 B
 };
 
 /// The body of every journaling actor's `(atom::durable, token, error)` handler. A failed write
-/// leaves the actor's memory ahead of its journal, so it stops; its next activation recovers
-/// from disk.
+/// leaves the actor's memory ahead of its journal, so it stops (its replies held back get the
+/// error); its next activation recovers from disk, where the failed write is not. The writer
+/// logs the failure itself, once, not once per actor.
 template <class Self>
 void on_durable_or_stop(Self* self, journal_client& journal, uint64_t token, const caf::error& err,
                         std::string_view who) {
   journal.on_durable(token, err);
   if (err) {
-    spdlog::error("{}: journal write failed: {}", who, render(err));
+    spdlog::debug("{}: journal write failed, stopping: {}", who, render(err));
     self->quit(err);
   }
 }

@@ -166,14 +166,18 @@ caf::result<Handle> answer(self_ptr self, const std::string& id) {
 }
 
 /// A stopped actor is forgotten, here and in the resolver's cache; the next lookup spawns it
-/// again from its journal. A passivated session leaves quietly.
+/// again from its journal. A passivated session leaves quietly, and so does an actor stopped by
+/// a failed journal write while writes are suspended (the writer logs that once).
 void on_down(self_ptr self, const caf::down_msg& msg) {
   auto& st = self->state;
   auto i = st.keys.find(msg.source);
   if (i == st.keys.end())
     return;
   auto [kind, id] = i->second;
-  if (kind != actor_kind::session || (msg.reason && msg.reason != caf::exit_reason::normal))
+  auto cause = ec_of(msg.reason);
+  if (cause == ec::storage_full || cause == ec::storage_io)
+    spdlog::debug("{} {} stopped: {}", actors::to_string(kind), id, render(msg.reason));
+  else if (kind != actor_kind::session || (msg.reason && msg.reason != caf::exit_reason::normal))
     spdlog::warn("{} {} stopped: {}", actors::to_string(kind), id, render(msg.reason));
   st.resolver->drop(kind, id);
   st.placed.erase(i->second);

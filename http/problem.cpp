@@ -55,6 +55,7 @@ unsigned status_of(ec x) noexcept {
   case ec::storage_locked:
   case ec::storage_io:
   case ec::storage_closed:
+  case ec::storage_full:
   case ec::unavailable:
     return 503;
   }
@@ -94,7 +95,9 @@ response problem(const caf::error& err) {
   const auto& ctx = err.context();
   if (ctx.size() == 1 && ctx.match_element<std::string>(0))
     detail = ctx.get_as<std::string>(0);
-  auto res = problem(status_of(code), to_string(code), detail);
+  // Storage faults last seconds to minutes (space freed, a disk replaced): retry less eagerly.
+  bool storage = code == ec::storage_full || code == ec::storage_io;
+  auto res = problem(status_of(code), to_string(code), detail, storage ? 5 : 1);
   if (code == ec::seat_taken) {
     // The taken seats, for the client to pick others.
     auto body = nlohmann::json::parse(res.body());

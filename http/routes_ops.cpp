@@ -3,6 +3,7 @@
 #include "cluster/node.hpp"
 #include "http/bridge.hpp"
 #include "http/context.hpp"
+#include "persistence/group_commit.hpp"
 
 #include <boost/beast/http.hpp>
 
@@ -14,13 +15,24 @@ namespace {
 
 namespace bhttp = boost::beast::http;
 
-// GET /healthz: healthy when the catalog answers; storage errors stop actors and show here.
+// GET /healthz: healthy when the catalog answers. While the journal refuses writes (a full
+// disk, an I/O error) the node still serves reads, so it answers 200 with status "degraded"
+// and the reason: a load balancer keeps sending it reads, and writes get 503 + Retry-After.
 void healthz(const context_ptr& ctx, const call& c) {
   auto ex = c.ex;
-  ctx->find.events([ex](caf::expected<std::vector<event_info>> events) {
+  auto journal = ctx->node.context()->journal->health();
+  ctx->find.events([ex, journal](caf::expected<std::vector<event_info>> events) {
     if (!events)
       return ex->respond(problem(503, "unhealthy", render(events.error())));
-    ex->respond(json_response(200, {{"status", "ok"}, {"events", events->size()}}));
+    if (journal.writable())
+      return ex->respond(json_response(200, {{"status", "ok"}, {"events", events->size()}}));
+    ex->respond(json_response(200, {{"status", "degraded"},
+                                    {"events", events->size()},
+                                    {"writes", "refused"},
+                                    {"code", std::string{to_string(ec_of(journal.cause))}},
+                                    {"reason", render(journal.cause)},
+                                    {"suspended_s", journal.suspended_s},
+                                    {"refused", journal.refused}}));
   });
 }
 

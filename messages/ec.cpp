@@ -78,6 +78,8 @@ std::string_view to_string(ec x) noexcept {
     return "forbidden";
   case ec::device_in_use:
     return "device_in_use";
+  case ec::storage_full:
+    return "storage_full";
   }
   return "unknown_ec";
 }

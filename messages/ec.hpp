@@ -86,6 +86,9 @@ enum class ec : uint8_t {
   /// The device already holds a queue place for another account; one place per account, and a
   /// device's place is never handed to a second account.
   device_in_use,
+  /// The data dir's file system is full: journal writes are refused (503 + Retry-After) until
+  /// space returns and the store resumes by itself; reads go on.
+  storage_full,
 };
 
 /// Stable snake_case name of `x`, e.g. "seat_taken".

@@ -5,10 +5,13 @@
 
 #include <rocksdb/db.h>
 #include <rocksdb/env.h>
+#include <rocksdb/listener.h>
 #include <rocksdb/options.h>
 #include <rocksdb/write_batch.h>
 #include <spdlog/spdlog.h>
 
+#include <cstdarg>
+#include <cstdio>
 #include <filesystem>
 #include <system_error>
 
@@ -54,11 +57,69 @@ caf::error prepare_data_dir(const std::filesystem::path& dir) {
   return {};
 }
 
+/// RocksDB's own log, sent to ours. Its default logger writes a LOG file into the data dir,
+/// and on a full disk RocksDB 7.8 aborts (an assertion in `WritableFileWriter`) when it logs
+/// again after a failed append to that file: the first failed journal write killed the node.
+class rocksdb_logger : public rocksdb::Logger {
+public:
+  rocksdb_logger() : rocksdb::Logger(rocksdb::InfoLogLevel::WARN_LEVEL) {}
+
+  void Logv(const char* format, va_list ap) override {
+    Logv(rocksdb::InfoLogLevel::INFO_LEVEL, format, ap);
+  }
+
+  void Logv(const rocksdb::InfoLogLevel level, const char* format, va_list ap) override {
+    if (level < GetInfoLogLevel())
+      return;
+    char line[1024];
+    std::vsnprintf(line, sizeof(line), format, ap);
+    switch (level) {
+    case rocksdb::InfoLogLevel::DEBUG_LEVEL:
+      spdlog::debug("rocksdb: {}", line);
+      break;
+    case rocksdb::InfoLogLevel::INFO_LEVEL:
+    case rocksdb::InfoLogLevel::HEADER_LEVEL:
+      spdlog::info("rocksdb: {}", line);
+      break;
+    case rocksdb::InfoLogLevel::WARN_LEVEL:
+      spdlog::warn("rocksdb: {}", line);
+      break;
+    default:
+      spdlog::error("rocksdb: {}", line);
+      break;
+    }
+  }
+};
+
+/// Leaves recovery from a failed write to us (`store::recover`, driven by the journal writer)
+/// instead of RocksDB's own poller, and keeps an I/O error in the write path recoverable:
+/// RocksDB 7.8 rates a failed WAL append or sync other than ENOSPC fatal, which only a reopen
+/// clears, and a reopen would replay the WAL holding the failed batch. `Resume` instead
+/// flushes the memtables, which never received that batch, and starts a new WAL.
+class error_listener : public rocksdb::EventListener {
+public:
+  void OnBackgroundError(rocksdb::BackgroundErrorReason reason, rocksdb::Status* err) override {
+    bool write_path = reason == rocksdb::BackgroundErrorReason::kWriteCallback ||
+                      reason == rocksdb::BackgroundErrorReason::kFlush ||
+                      reason == rocksdb::BackgroundErrorReason::kManifestWrite;
+    if (write_path && err->IsIOError() && !err->IsIOFenced() &&
+        err->severity() > rocksdb::Status::Severity::kHardError)
+      *err = rocksdb::Status{*err, rocksdb::Status::Severity::kHardError};
+  }
+
+  void OnErrorRecoveryBegin(rocksdb::BackgroundErrorReason, rocksdb::Status,
+                            bool* auto_recovery) override {
+    *auto_recovery = false;
+  }
+};
+
 // The one place where a RocksDB status becomes one of our errors.
 caf::error to_error(const rocksdb::Status& st, std::string_view what) {
   auto msg = std::string{what} + ": " + st.ToString();
   if (st.IsCorruption())
     return caf::make_error(ec::storage_corruption, std::move(msg));
+  if (st.IsNoSpace())
+    return caf::make_error(ec::storage_full, std::move(msg));
   if (st.IsIOError() && st.ToString().find("lock") != std::string::npos)
     return caf::make_error(ec::storage_locked, std::move(msg));
   if (st.IsIOError() && (st.ToString().find("ermission") != std::string::npos ||
@@ -141,7 +202,11 @@ caf::expected<std::unique_ptr<store>> store::open(const store_options& opts,
   // acknowledged) is dropped; corruption anywhere else in the log fails the open loudly.
   db_opts.wal_recovery_mode = rocksdb::WALRecoveryMode::kTolerateCorruptedTailRecords;
   db_opts.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
-  db_opts.keep_log_file_num = 3;
+  db_opts.info_log = std::make_shared<rocksdb_logger>();
+  db_opts.listeners.push_back(std::make_shared<error_listener>());
+  db_opts.max_bgerror_resume_count = 0; // no retry thread of its own either: see above
+  if (opts.env != nullptr)
+    db_opts.env = opts.env;
   if (!secondary.empty()) {
     db_opts.create_if_missing = false;
     db_opts.create_missing_column_families = false;
@@ -210,8 +275,10 @@ caf::expected<void> store::write(const std::vector<const write_set*>& sets, bool
   rocksdb::WriteOptions wo;
   wo.sync = sync && opts_.mode == durability::fsync;
   auto st = db_->Write(wo, &batch);
-  if (!st.ok())
+  if (!st.ok()) {
+    write_failed_ = true;
     return to_error(st, "writing batch");
+  }
   return {};
 }
 
@@ -349,9 +416,20 @@ store::for_each(column cf, const std::function<bool(std::string_view, std::strin
   return {};
 }
 
+caf::expected<void> store::recover() {
+  auto st = db_->Resume();
+  if (!st.ok())
+    return to_error(st, "resuming writes to " + opts_.dir.string());
+  write_failed_ = false;
+  return {};
+}
+
 caf::expected<void> store::sync_wal() {
   if (opts_.mode == durability::none)
     return {};
+  if (write_failed_)
+    return caf::make_error(ec::storage_io, "not syncing the WAL of " + opts_.dir.string() +
+                                               ": a write failed and writing has not resumed");
   auto st = db_->FlushWAL(true);
   if (!st.ok())
     return to_error(st, "syncing WAL");

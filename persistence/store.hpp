@@ -4,6 +4,7 @@
 
 #include <caf/expected.hpp>
 
+#include <atomic>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -71,6 +72,9 @@ struct entity_log {
 struct store_options {
   std::filesystem::path dir = "./data";
   durability mode = durability::fsync;
+  /// The environment RocksDB runs on; null for the default (tests pass one that injects I/O
+  /// faults). It must outlive the store.
+  rocksdb::Env* env = nullptr;
 };
 
 /// One RocksDB per node. Thread-safe: RocksDB serializes writers itself. Every RocksDB
@@ -126,6 +130,12 @@ public:
   /// Flushes the WAL to disk (used at shutdown in `wal` mode).
   caf::expected<void> sync_wal();
 
+  /// Takes the database out of the read-only state a failed write left it in (RocksDB's
+  /// `Resume`): the memtables, which hold exactly the writes that succeeded, are flushed and
+  /// a new WAL is started, so a failed batch is never replayed. Fails, still read-only, while
+  /// the cause lasts (e.g. `storage_full` until space returns); reads work throughout.
+  caf::expected<void> recover();
+
 private:
   store() = default;
   static caf::expected<std::unique_ptr<store>> open(const store_options& opts,
@@ -137,6 +147,9 @@ private:
   std::unique_ptr<rocksdb::Env> mem_env_; // only in `none` mode; outlives db_
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
   rocksdb::DB* db_ = nullptr;
+  // A write failed and `recover` has not succeeded since: RocksDB's WAL writer must not be
+  // asked to sync (RocksDB 7.8 aborts on a sync of a writer that saw an error).
+  std::atomic<bool> write_failed_{false};
 };
 
 } // namespace seatgrab::persistence
