@@ -32,8 +32,9 @@ struct api_options {
   std::chrono::seconds heartbeat{15};
   /// How long idempotency records are kept.
   std::chrono::hours idempotency_ttl{24};
-  /// Idempotency records kept at most; new keys beyond are answered 503 (see `idempotency`).
-  size_t idempotency_max_records = 500'000;
+  /// Idempotency answers kept in memory at most (older ones are read from storage), and
+  /// requests with keys running at once at most (new keys beyond are answered 503).
+  size_t idempotency_max_records = 50'000;
   /// Leading zero bits of a proof-of-work solution a queue join needs; 0 = no challenge.
   uint32_t pow_difficulty = 0;
   /// Where `GET /v1/openapi.json` is read from.

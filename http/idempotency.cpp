@@ -12,6 +12,21 @@ namespace seatgrab::http {
 
 namespace bhttp = boost::beast::http;
 
+namespace {
+
+/// A stored record's JSON, or nothing if it does not parse.
+template <class Record>
+std::optional<Record> parse_record(std::string_view value) {
+  auto rec = json::parse(value, nullptr, false);
+  if (rec.is_discarded() || !rec.is_object())
+    return std::nullopt;
+  return Record{rec.value("fingerprint", ""), rec.value("status", 200u),
+                rec.value("content_type", "application/json"), rec.value("body", ""),
+                rec.value("at_ms", int64_t{0})};
+}
+
+} // namespace
+
 idempotency::idempotency(persistence::idempotency_store store, std::chrono::hours ttl,
                          size_t max_records)
     : store_(std::move(store)),
@@ -25,18 +40,55 @@ void idempotency::load(int64_t now_ms) {
   std::lock_guard lock{mtx_};
   last_sweep_ms_ = now_ms;
   auto dropped = store_.load([&](std::string_view key, std::string_view value) {
-    auto rec = json::parse(value, nullptr, false);
-    if (rec.is_discarded() || rec.value("at_ms", int64_t{0}) < cutoff)
+    auto rec = parse_record<record>(value);
+    if (!rec || rec->at_ms < cutoff)
       return false;
-    records_[std::string{key}] = record{rec.value("fingerprint", ""), rec.value("status", 200u),
-                                        rec.value("content_type", "application/json"),
-                                        rec.value("body", ""), rec.value("at_ms", int64_t{0})};
+    // Storage keeps them all; memory the ones that fit (the rest are read on a miss).
+    if (records_.size() < max_records_)
+      remember(std::string{key}, *rec);
     return true;
   });
   if (!dropped)
     spdlog::error("reading idempotency records: {}", render(dropped.error()));
   else if (*dropped > 0)
     spdlog::info("dropped {} expired idempotency records", *dropped);
+}
+
+caf::expected<std::optional<idempotency::record>> idempotency::read_stored(const std::string& key,
+                                                                           int64_t now_ms) const {
+  auto value = store_.get(key);
+  if (!value)
+    return value.error();
+  if (!*value)
+    return std::optional<record>{};
+  auto rec = parse_record<record>(**value);
+  if (!rec || rec->at_ms < now_ms - ttl_ms_)
+    return std::optional<record>{};
+  return rec;
+}
+
+void idempotency::remember(const std::string& key, const record& rec) {
+  records_[key] = rec;
+  order_.emplace_back(key, rec.at_ms);
+  while (records_.size() > max_records_ && !order_.empty()) {
+    auto [old_key, at] = std::move(order_.front());
+    order_.pop_front();
+    // A key kept again later has a newer entry further back: only the matching one forgets.
+    if (auto i = records_.find(old_key); i != records_.end() && i->second.at_ms == at)
+      records_.erase(i);
+  }
+  // Entries of keys forgotten by a sweep would pile up: drop them from the front.
+  while (!order_.empty() && order_.size() > 2 * max_records_) {
+    auto i = records_.find(order_.front().first);
+    if (i != records_.end() && i->second.at_ms == order_.front().second)
+      break;
+    order_.pop_front();
+  }
+}
+
+size_t idempotency::cached() const {
+  std::lock_guard lock{mtx_};
+  return records_.size();
 }
 
 // Keys are scoped by caller (`scope`: the account or the address) and route. The answer record is
@@ -56,32 +108,43 @@ void idempotency::guard(const std::shared_ptr<tracked>& ex, const std::string& s
   auto record_key = "http/" + security::sha256_hex(scope + "\n" + target + "\n" + key);
   auto fingerprint =
       security::sha256_hex(std::string{req.method_string()} + "\n" + target + "\n" + req.body());
+  auto replay = [&](const record& rec) {
+    if (rec.fingerprint != fingerprint)
+      return ex->respond(problem(422, "idempotency_key_reused",
+                                 "this Idempotency-Key was used with another request"));
+    response res{static_cast<bhttp::status>(rec.status), 11};
+    res.set(bhttp::field::content_type, rec.content_type);
+    res.set("Idempotent-Replayed", "true");
+    res.body() = rec.body;
+    ex->respond(std::move(res));
+  };
   {
     std::lock_guard lock{mtx_};
     if (running_.count(record_key) > 0)
       return ex->respond(
           problem(409, "request_in_progress", "a request with this key is still running"));
-    if (auto i = records_.find(record_key); i != records_.end()) {
-      const auto& rec = i->second;
-      if (rec.fingerprint != fingerprint)
-        return ex->respond(problem(422, "idempotency_key_reused",
-                                   "this Idempotency-Key was used with another request"));
-      response res{static_cast<bhttp::status>(rec.status), 11};
-      res.set(bhttp::field::content_type, rec.content_type);
-      res.set("Idempotent-Replayed", "true");
-      res.body() = rec.body;
-      return ex->respond(std::move(res));
-    }
-    if (records_.size() + running_.size() >= max_records_) {
-      // Expired records go first (at most one full pass a second while full).
-      if (auto now = wall_ms(); now - last_sweep_ms_ >= 1'000)
-        sweep(now);
-      if (records_.size() + running_.size() >= max_records_)
-        return ex->respond(problem(503, "idempotency_capacity",
-                                   "too many idempotency keys are kept; retry this request "
-                                   "with the same key later",
-                                   60));
-    }
+    if (auto i = records_.find(record_key); i != records_.end())
+      return replay(i->second);
+  }
+  // Not in memory: an older answer may be in storage (read without holding the lock).
+  auto stored = read_stored(record_key, wall_ms());
+  if (!stored)
+    return ex->respond(problem(stored.error()));
+  if (*stored)
+    return replay(**stored);
+  {
+    std::lock_guard lock{mtx_};
+    // Another request with this key may have started or finished meanwhile.
+    if (running_.count(record_key) > 0)
+      return ex->respond(
+          problem(409, "request_in_progress", "a request with this key is still running"));
+    if (auto i = records_.find(record_key); i != records_.end())
+      return replay(i->second);
+    if (running_.size() >= max_records_)
+      return ex->respond(problem(503, "idempotency_capacity",
+                                 "too many requests with idempotency keys are running; retry "
+                                 "this request with the same key later",
+                                 60));
     running_.insert(record_key);
   }
   auto self = shared_from_this();
@@ -117,7 +180,7 @@ void idempotency::finish(const std::string& key, const record* rec) {
   running_.erase(key);
   if (rec == nullptr)
     return;
-  records_[key] = *rec;
+  remember(key, *rec);
   // Forget records past their retention now and then, as a restart would.
   if (rec->at_ms - last_sweep_ms_ >= 60'000)
     sweep(rec->at_ms);
@@ -126,6 +189,8 @@ void idempotency::finish(const std::string& key, const record* rec) {
 void idempotency::sweep(int64_t now_ms) {
   auto cutoff = now_ms - ttl_ms_;
   std::erase_if(records_, [cutoff](const auto& kv) { return kv.second.at_ms < cutoff; });
+  while (!order_.empty() && order_.front().second < cutoff)
+    order_.pop_front();
   last_sweep_ms_ = now_ms;
 }
 

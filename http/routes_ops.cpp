@@ -51,6 +51,11 @@ response metrics_response(const context_ptr& ctx, const std::string& actor_part)
   res.set(bhttp::field::content_type, "text/plain; version=0.0.4");
   res.body() =
       ctx->metrics.exposition(ctx->node.context()->journal->stats(), ctx->srv.load(), actor_part);
+  res.body() += "# HELP seatgrab_http_idempotency_records_cached Idempotency answers kept in "
+                "memory (older ones are read from storage).\n"
+                "# TYPE seatgrab_http_idempotency_records_cached gauge\n"
+                "seatgrab_http_idempotency_records_cached " +
+                std::to_string(ctx->idem->cached()) + "\n";
   return res;
 }
 

@@ -116,11 +116,18 @@ void transfer(const context_ptr& ctx, const call& c) {
                        return ex->respond(problem(target.error()));
                      if (!target)
                        return ex->respond(field_problem("to", "no account with that email"));
-                     if (target->id == who.account)
-                       return ex->respond(field_problem("to", "the ticket is yours already"));
-                     ask<ticket_info>(ctx->sys, office,
-                                      reply_json<ticket_info>(ex, 200, &ticket_json),
-                                      atom::transfer_v, id, who.account, target->id);
+                     // The box office checks ownership first (404 for someone else's
+                     // ticket), then refuses a transfer to oneself: that one names the field.
+                     auto to_self = target->id == who.account;
+                     auto answer = reply_json<ticket_info>(ex, 200, &ticket_json);
+                     ask<ticket_info>(
+                         ctx->sys, office,
+                         [ex, to_self, answer](caf::expected<ticket_info> r) {
+                           if (!r && to_self && ec_of(r.error()) == ec::invalid_argument)
+                             return ex->respond(field_problem("to", "the ticket is yours already"));
+                           answer(std::move(r));
+                         },
+                         atom::transfer_v, id, who.account, target->id);
                    },
                    atom::get_v, atom::account_v, to);
              });

@@ -85,6 +85,9 @@ std::string_view to_string(ec x) noexcept {
 }
 
 ec ec_of(const caf::error& err) noexcept {
+  // CAF 0.17's category() dereferences the error's data: an empty error has none.
+  if (!err)
+    return ec::none;
   return err.category() == caf::atom("seatgrab") ? static_cast<ec>(err.code()) : ec::none;
 }
 

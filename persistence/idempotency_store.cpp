@@ -26,6 +26,10 @@ idempotency_store::load(const std::function<bool(std::string_view, std::string_v
   return dropped;
 }
 
+caf::expected<std::optional<std::string>> idempotency_store::get(const std::string& key) const {
+  return db_.get(column::idempotency, key);
+}
+
 void idempotency_store::put(std::string key, std::string value, group_commit::callback done) {
   write_set ws;
   ws.put(column::idempotency, std::move(key), std::move(value));
