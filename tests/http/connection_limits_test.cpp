@@ -2,6 +2,7 @@
 // and per address enforced at accept, an accept loop that backs off when the process runs out
 // of file descriptors, and request smuggling through Transfer-Encoding.
 #include "tests/http/edge_fixture.hpp"
+#include "tests/support/eventually.hpp"
 #include "tests/support/raw_socket.hpp"
 #include "tests/support/server_process.hpp"
 
@@ -17,22 +18,11 @@
 #include <thread>
 
 namespace sg = seatgrab;
+using sg::test::eventually;
 using sg::test::raw_socket;
 using namespace std::chrono_literals;
 
 namespace {
-
-/// Polls `done` until it holds or `timeout` passes (the server accepts and closes
-/// asynchronously); returns whether it held.
-bool eventually(const std::function<bool()>& done, std::chrono::milliseconds timeout = 5s) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (!done()) {
-    if (std::chrono::steady_clock::now() > deadline)
-      return false;
-    std::this_thread::sleep_for(10ms);
-  }
-  return true;
-}
 
 const std::string healthz = "GET /healthz HTTP/1.1\r\nHost: test\r\n\r\n";
 

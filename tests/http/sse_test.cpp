@@ -2,6 +2,7 @@
 // buffer is bounded, a stalled write times out, streams are capped per address and in all.
 #include "http/api.hpp"
 #include "http/server.hpp"
+#include "tests/support/eventually.hpp"
 #include "tests/support/raw_socket.hpp"
 
 #include <boost/beast/http.hpp>
@@ -17,22 +18,13 @@
 
 namespace sg = seatgrab;
 namespace bhttp = boost::beast::http;
+using sg::test::eventually;
 using sg::test::raw_socket;
 using namespace std::chrono_literals;
 
 namespace {
 
 const std::string stream_request = "GET /stream HTTP/1.1\r\nHost: test\r\n\r\n";
-
-bool eventually(const std::function<bool()>& done, std::chrono::milliseconds timeout = 10s) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (!done()) {
-    if (std::chrono::steady_clock::now() > deadline)
-      return false;
-    std::this_thread::sleep_for(10ms);
-  }
-  return true;
-}
 
 /// A bare server whose every request opens an event stream the test then feeds.
 class stream_server {
