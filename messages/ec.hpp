@@ -86,6 +86,12 @@ enum class ec : uint8_t {
   /// The device already holds a queue place for another account; one place per account, and a
   /// device's place is never handed to a second account.
   device_in_use,
+  /// Password hashing is saturated (its bounded queue is full); retry after a moment.
+  auth_busy,
+  /// Too many log-ins from this address or for this e-mail; retry later.
+  login_limited,
+  /// The e-mail holds invisible, control or otherwise refused characters, or is not UTF-8.
+  invalid_email,
 };
 
 /// Stable snake_case name of `x`, e.g. "seat_taken".
