@@ -250,6 +250,27 @@ void issue_tickets(self_ptr self, const std::string& order_id, domain::time_poin
   step_done(self, order_id, std::move(ev), std::move(*issued));
 }
 
+// The payment method the checkout journals for `card`: never the number (issue 13 finding 8)
+// but a token, the last four digits and the number's keyed hash. A retry of an order with the
+// same card keeps the order's first token, so it is the same request. A malformed card gets a
+// marker the provider refuses (a decline, as before), not the text the client sent.
+std::string journaled_method(self_ptr self, const std::string& key, const std::string& card) {
+  auto& st = self->state;
+  auto tok = domain::tokenize_card(card, st.ctx->card_key);
+  if (!tok)
+    return "card:invalid";
+  if (auto existing = st.orders->order_for_key(key))
+    if (auto pay = st.orders->payment_for(*existing)) {
+      auto old = domain::parse_payment_method(pay->payment_method);
+      // Orders journaled before tokens hold the number itself.
+      auto old_fingerprint =
+          old ? old->fingerprint : domain::card_fingerprint(pay->payment_method, st.ctx->card_key);
+      if (old_fingerprint == tok->fingerprint)
+        return pay->payment_method;
+    }
+  return domain::to_payment_method(*tok);
+}
+
 void drive(self_ptr self, const std::string& order_id) {
   auto& st = self->state;
   if (st.crashed || st.busy.count(order_id) != 0)
@@ -411,7 +432,7 @@ caf::error recover(self_ptr self, const domain::payment_settings& payments) {
   auto& st = self->state;
   if (auto err = load_keys(self))
     return err;
-  auto gw = domain::simulated_gateway::make(payments);
+  auto gw = domain::simulated_gateway::make(payments, st.ctx->card_key);
   if (!gw)
     return gw.error();
   gw = replay_journal<domain::simulated_gateway, pb::payment_event>(*st.ctx, payment_kind,
@@ -507,7 +528,7 @@ box_office_actor::behavior_type box_office(self_ptr self, event_info info, resol
           req.total += prices[i];
         }
         req.currency = st.opts.currency;
-        req.payment_method = std::move(payment_method);
+        req.payment_method = journaled_method(self, req.idempotency_key, payment_method);
         auto begun = st.orders->begin(std::move(req), now(self));
         if (!begun)
           return begun.error();

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <string>
 
 namespace seatgrab::persistence {
 class store;
@@ -49,6 +50,10 @@ struct actor_context {
   wall_clock clock;
   /// Signs admission tokens (waiting room) and verifies them (holds).
   std::shared_ptr<const security::key_ring> admission_keys;
+  /// Keys the hashes of card numbers (box office): equal cards, equal hashes, for velocity
+  /// rules, while the numbers themselves are never stored. Kept in the store like the
+  /// admission key.
+  std::string card_key{};
   /// A section writes a snapshot with every n-th event (n at least its seat count), so
   /// recovery replays at most that many events.
   uint32_t snapshot_every = 1000;

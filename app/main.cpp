@@ -94,6 +94,26 @@ int main(int argc, char** argv) {
                    "log2 of the scrypt N of new password hashes (lower only for tests)")
       ->check(CLI::Range(10, 20))
       ->capture_default_str();
+  serve
+      ->add_option("--hash-workers", serve_opts.hash_workers,
+                   "Password hashing threads (scrypt runs there, not where tokens are checked)")
+      ->check(CLI::Range(1, 64))
+      ->capture_default_str();
+  serve
+      ->add_option("--hash-queue", serve_opts.hash_queue,
+                   "Sign-ups and log-ins that may wait for a hashing thread (more: 503)")
+      ->check(CLI::Range(0, 100'000))
+      ->capture_default_str();
+  serve
+      ->add_option("--login-rate", serve_opts.login_rate,
+                   "Log-ins per second per client address, bursts of 20 (0 = unlimited)")
+      ->check(CLI::Range(0.0, 1e6))
+      ->capture_default_str();
+  serve
+      ->add_option("--login-rate-email", serve_opts.login_rate_email,
+                   "Log-ins per second per e-mail, bursts of 5 (0 = unlimited)")
+      ->check(CLI::Range(0.0, 1e6))
+      ->capture_default_str();
   serve_opts.openapi = std::string{SEATGRAB_SOURCE_DIR} + "/http/openapi.json";
   serve->add_option("--openapi", serve_opts.openapi, "OpenAPI document to serve")
       ->check(CLI::ExistingFile)

@@ -150,7 +150,13 @@ int serve(serve_options opts) {
       std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
   domain::time_point wall{now.time_since_epoch()};
   cluster::node_options node_opts{opts.data_dir, opts.durability, 0, wall, {}};
-  node_opts.actors.accounts.scrypt.n = uint64_t{1} << opts.scrypt_log2_n;
+  auto& accounts = node_opts.actors.accounts;
+  accounts.scrypt.n = uint64_t{1} << opts.scrypt_log2_n;
+  accounts.hash_workers = opts.hash_workers;
+  accounts.hash_queue = opts.hash_queue;
+  // --rate-limit 0 turns every rate limit off, the log-in limits included.
+  accounts.login_per_s_address = opts.rate_per_s > 0 ? opts.login_rate : 0;
+  accounts.login_per_s_email = opts.rate_per_s > 0 ? opts.login_rate_email : 0;
   apply_test_faults(node_opts); // no-op unless a kill -9 test arms one (app/test_faults.hpp)
   auto started = cluster::node::start(node_opts);
   if (!started) {

@@ -21,25 +21,29 @@ namespace {
 
 constexpr const char* admission_key_id = "k1";
 
-// The admission-token key survives restarts (tokens stay valid); made on first start.
-caf::expected<std::shared_ptr<const security::key_ring>>
-load_admission_keys(persistence::store& db) {
-  auto key = std::string{"admission-key/"} + admission_key_id;
+// A node secret (32 random bytes) from the meta column, made and stored on first start.
+caf::expected<std::vector<uint8_t>> load_secret(persistence::store& db, const std::string& key) {
   auto stored = db.get(persistence::column::meta, key);
   if (!stored)
     return stored.error();
-  std::vector<uint8_t> secret;
-  if (*stored) {
-    secret.assign((*stored)->begin(), (*stored)->end());
-  } else {
-    secret = security::key_ring::random_secret();
-    persistence::write_set ws;
-    ws.put(persistence::column::meta, key, std::string{secret.begin(), secret.end()});
-    if (auto res = db.write(ws, true); !res)
-      return res.error();
-  }
+  if (*stored)
+    return std::vector<uint8_t>((*stored)->begin(), (*stored)->end());
+  auto secret = security::key_ring::random_secret();
+  persistence::write_set ws;
+  ws.put(persistence::column::meta, key, std::string{secret.begin(), secret.end()});
+  if (auto res = db.write(ws, true); !res)
+    return res.error();
+  return secret;
+}
+
+// The admission-token key survives restarts (tokens stay valid); made on first start.
+caf::expected<std::shared_ptr<const security::key_ring>>
+load_admission_keys(persistence::store& db) {
+  auto secret = load_secret(db, std::string{"admission-key/"} + admission_key_id);
+  if (!secret)
+    return secret.error();
   auto ring = std::make_shared<security::key_ring>();
-  if (auto err = ring->add(admission_key_id, std::move(secret)))
+  if (auto err = ring->add(admission_key_id, std::move(*secret)))
     return err;
   return std::shared_ptr<const security::key_ring>{std::move(ring)};
 }
@@ -57,7 +61,12 @@ caf::expected<std::unique_ptr<node>> node::start(const node_options& opts) {
   auto keys = load_admission_keys(**db);
   if (!keys)
     return keys.error();
-  std::unique_ptr<node> result{new node(std::move(*db), std::move(*keys), opts)};
+  // The key of card-number hashes (velocity rules); kept like the admission key.
+  auto card_key = load_secret(**db, "card-key");
+  if (!card_key)
+    return card_key.error();
+  std::unique_ptr<node> result{new node(std::move(*db), std::move(*keys),
+                                        std::string{card_key->begin(), card_key->end()}, opts)};
   // The catalog loads as it starts; if that failed, it is gone: say so now.
   auto& n = *result;
   if (auto events = n.call<std::vector<event_info>>(n.catalog(), atom::get_v, atom::events_v);
@@ -69,15 +78,17 @@ caf::expected<std::unique_ptr<node>> node::start(const node_options& opts) {
 }
 
 node::node(std::unique_ptr<persistence::store> db, std::shared_ptr<const security::key_ring> keys,
-           const node_options& opts)
+           std::string card_key, const node_options& opts)
     : db_(std::move(db)),
       // Memory-only writes are cheaper on the caller's thread than handed to a writer thread.
       writer_(std::make_unique<persistence::group_commit>(*db_, opts.durability !=
                                                                     persistence::durability::none)),
       cfg_(opts.threads), sys_(cfg_) {
-  ctx_ = std::make_shared<actors::actor_context>(actors::actor_context{
+  auto ctx = std::make_shared<actors::actor_context>(actors::actor_context{
       db_.get(), writer_.get(), actors::wall_clock{sys_.clock().now(), opts.wall_origin},
       std::move(keys)});
+  ctx->card_key = std::move(card_key);
+  ctx_ = std::move(ctx);
   resolver_ = std::make_shared<actors::resolver>();
   registry_ = spawn_registry(sys_, ctx_, resolver_, opts.actors);
   catalog_ = spawn_catalog(sys_, ctx_, registry_);

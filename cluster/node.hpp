@@ -68,7 +68,7 @@ private:
   };
 
   node(std::unique_ptr<persistence::store> db, std::shared_ptr<const security::key_ring> keys,
-       const node_options& opts);
+       std::string card_key, const node_options& opts);
 
   std::unique_ptr<persistence::store> db_;
   std::unique_ptr<persistence::group_commit> writer_;

@@ -5,18 +5,16 @@
 #include "security/password.hpp"
 
 #include <algorithm>
+#include <unicode/normalizer2.h>
+#include <unicode/uchar.h>
+#include <unicode/unistr.h>
+#include <unicode/utf16.h>
 
 namespace seatgrab::domain {
 
 namespace {
 
 using namespace detail;
-
-// Verified when an email has no account, so that a miss costs a full default-cost scrypt like
-// a hit does and timing does not reveal which emails exist. Salt and hash are zero bytes: no
-// password matches with any meaningful probability.
-constexpr std::string_view dummy_hash = "scrypt$32768$8$1$AAAAAAAAAAAAAAAAAAAAAA==$"
-                                        "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=";
 
 // Longer inputs cannot be our tokens; reject them before hashing.
 constexpr size_t max_token_size = 256;
@@ -40,25 +38,66 @@ bool is_hex_digest(std::string_view x) {
          });
 }
 
-} // namespace
+// Whether `c` (outside ASCII) may appear in an e-mail: no controls, format characters
+// (zero-width space, joiners, BOM, bidi marks), other default-ignorables (e.g. the Hangul
+// filler), separators, private use, surrogates or unassigned code points.
+bool visible_char(UChar32 c) {
+  switch (u_charType(c)) {
+  case U_CONTROL_CHAR:
+  case U_FORMAT_CHAR:
+  case U_SPACE_SEPARATOR:
+  case U_LINE_SEPARATOR:
+  case U_PARAGRAPH_SEPARATOR:
+  case U_PRIVATE_USE_CHAR:
+  case U_SURROGATE:
+  case U_UNASSIGNED:
+    return false;
+  default:
+    return !u_hasBinaryProperty(c, UCHAR_DEFAULT_IGNORABLE_CODE_POINT);
+  }
+}
 
-caf::expected<std::string> normalize_email(std::string_view email) {
-  while (!email.empty() && is_space(email.front()))
-    email.remove_prefix(1);
-  while (!email.empty() && is_space(email.back()))
-    email.remove_suffix(1);
-  auto bad = [](std::string what) { return fail(ec::invalid_argument, "email " + what); };
-  if (email.empty())
-    return bad("is empty");
-  if (email.size() > max_email_size)
-    return bad("is longer than 254 bytes");
+// Full Unicode case folding and NFC of UTF-8 text (NFD first, so folding sees decomposed
+// letters): the caseless canonical form of UTS #46 / RFC 8265's spirit, without mapping
+// compatibility characters.
+caf::expected<std::string> fold_unicode(std::string_view text) {
+  auto invalid = [](const char* what) {
+    return fail(ec::invalid_email, std::string{"email "} + what);
+  };
+  auto u = icu::UnicodeString::fromUTF8(
+      icu::StringPiece{text.data(), static_cast<int32_t>(text.size())});
+  std::string round_trip;
+  u.toUTF8String(round_trip);
+  if (round_trip != text) // invalid sequences became U+FFFD
+    return invalid("is not valid UTF-8");
+  for (int32_t i = 0; i < u.length();) {
+    auto c = u.char32At(i);
+    if (c >= 0x80 && !visible_char(c))
+      return invalid("contains an invisible or control character");
+    i += U16_LENGTH(c);
+  }
+  UErrorCode status = U_ZERO_ERROR;
+  const auto* nfd = icu::Normalizer2::getNFDInstance(status);
+  const auto* nfc = icu::Normalizer2::getNFCInstance(status);
+  if (U_FAILURE(status))
+    return fail(ec::unavailable, "Unicode normalization is unavailable");
+  auto decomposed = nfd->normalize(u, status);
+  decomposed.foldCase(U_FOLD_CASE_DEFAULT);
+  auto composed = nfc->normalize(decomposed, status);
+  if (U_FAILURE(status))
+    return invalid("cannot be normalized");
   std::string result;
-  result.reserve(email.size());
-  for (auto c : email) {
+  composed.toUTF8String(result);
+  return result;
+}
+
+// The shape every stored e-mail has (see `normalize_email`).
+caf::expected<std::string> check_shape(std::string result) {
+  auto bad = [](std::string what) { return fail(ec::invalid_argument, "email " + what); };
+  for (auto c : result) {
     auto u = static_cast<unsigned char>(c);
     if (u <= 0x20 || u == 0x7f)
       return bad("contains a space or control character");
-    result += (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
   }
   auto at = result.find('@');
   if (at == std::string::npos || result.find('@', at + 1) != std::string::npos)
@@ -72,6 +111,47 @@ caf::expected<std::string> normalize_email(std::string_view email) {
   if (domain.front() == '.' || domain.back() == '.' || domain.find("..") != std::string_view::npos)
     return bad("domain has an empty label");
   return result;
+}
+
+// Whether a journaled e-mail is in the canonical form of its time: today's, or the one before
+// Unicode folding (ASCII lower-cased, other bytes as sent), so old journals still replay.
+bool stored_form(std::string_view email) {
+  if (auto now_form = normalize_email(email); now_form && *now_form == email)
+    return true;
+  if (email.empty() || email.size() > max_email_size)
+    return false;
+  if (std::any_of(email.begin(), email.end(), [](char c) { return c >= 'A' && c <= 'Z'; }))
+    return false;
+  return check_shape(std::string{email}).has_value();
+}
+
+} // namespace
+
+caf::expected<std::string> normalize_email(std::string_view email) {
+  while (!email.empty() && is_space(email.front()))
+    email.remove_prefix(1);
+  while (!email.empty() && is_space(email.back()))
+    email.remove_suffix(1);
+  auto bad = [](std::string what) { return fail(ec::invalid_argument, "email " + what); };
+  if (email.empty())
+    return bad("is empty");
+  if (email.size() > max_email_size)
+    return bad("is longer than 254 bytes");
+  std::string result;
+  if (std::all_of(email.begin(), email.end(),
+                  [](char c) { return static_cast<unsigned char>(c) < 0x80; })) {
+    result.reserve(email.size());
+    for (auto c : email)
+      result += (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+  } else {
+    auto folded = fold_unicode(email);
+    if (!folded)
+      return folded.error();
+    result = std::move(*folded);
+    if (result.size() > max_email_size)
+      return bad("is longer than 254 bytes");
+  }
+  return check_shape(std::move(result));
 }
 
 // -- operations ---------------------------------------------------------------
@@ -97,20 +177,34 @@ caf::expected<sign_up_outcome> accounts_state::sign_up(std::string_view email,
 
 caf::expected<session_grant> accounts_state::login(std::string_view email,
                                                    std::string_view password, time_point now,
-                                                   std::chrono::milliseconds session_ttl) {
+                                                   std::chrono::milliseconds session_ttl,
+                                                   const security::scrypt_params& dummy_params) {
   if (session_ttl <= std::chrono::milliseconds::zero())
     return fail(ec::invalid_argument, "session_ttl must be positive");
+  auto check = check_for_login(email, dummy_params);
+  auto ok = security::verify_password(password, check.password_hash);
+  if (!ok || !check.account)
+    return bad_credentials();
+  return open_session(*check.account, now, session_ttl);
+}
+
+login_check accounts_state::check_for_login(std::string_view email,
+                                            const security::scrypt_params& dummy_params) const {
   // A malformed email cannot have an account: same path as an unknown one.
-  auto normalized = normalize_email(email);
-  const account_rec* acc = nullptr;
-  std::string account;
-  if (normalized)
-    if (auto i = emails_.find(*normalized); i != emails_.end()) {
-      account = i->second;
-      acc = &accounts_.find(account)->second;
-    }
-  auto ok = security::verify_password(password, acc != nullptr ? acc->password_hash : dummy_hash);
-  if (!ok || acc == nullptr)
+  if (auto normalized = normalize_email(email))
+    if (auto i = emails_.find(*normalized); i != emails_.end())
+      return login_check{i->second, accounts_.find(i->second)->second.password_hash};
+  auto dummy = security::dummy_password_hash(dummy_params);
+  if (dummy.empty()) // invalid parameters: still a full-cost record
+    dummy = security::dummy_password_hash({});
+  return login_check{std::nullopt, std::move(dummy)};
+}
+
+caf::expected<session_grant> accounts_state::open_session(std::string_view account, time_point now,
+                                                          std::chrono::milliseconds session_ttl) {
+  if (session_ttl <= std::chrono::milliseconds::zero())
+    return fail(ec::invalid_argument, "session_ttl must be positive");
+  if (accounts_.count(account) == 0)
     return bad_credentials();
   auto token = security::new_session_token();
   auto digest = token.empty() ? std::string{} : security::token_digest(token);
@@ -119,7 +213,7 @@ caf::expected<session_grant> accounts_state::login(std::string_view email,
   // 2^-256 chance; a collision must still not hand over someone else's session.
   if (sessions_.count(digest) > 0)
     return fail(ec::unavailable, "session token collision");
-  session_grant result{std::move(token), std::move(account), now + session_ttl, next_event(now)};
+  session_grant result{std::move(token), std::string{account}, now + session_ttl, next_event(now)};
   auto* x = result.event.mutable_session_opened();
   x->set_digest(std::move(digest));
   x->set_account(result.account);
@@ -215,8 +309,7 @@ caf::error accounts_state::apply_signed_up(const pb::account_signed_up& ev, time
   if (ev.account() != next_account_id())
     return corrupt("signed_up: account " + quoted(ev.account()) + " is not the next id " +
                    quoted(next_account_id()));
-  auto normalized = normalize_email(ev.email());
-  if (!normalized || *normalized != ev.email())
+  if (!stored_form(ev.email()))
     return corrupt("signed_up: email is not normalized");
   if (emails_.count(ev.email()) > 0)
     return corrupt("signed_up: email " + quoted(ev.email()) + " already has an account");

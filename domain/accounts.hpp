@@ -2,6 +2,7 @@
 
 #include "domain/event_sourced.hpp"
 #include "messages/accounts.pb.h"
+#include "security/password.hpp"
 
 #include <caf/error.hpp>
 #include <caf/expected.hpp>
@@ -25,11 +26,24 @@ using time_point = std::chrono::sys_time<std::chrono::milliseconds>;
 /// Longest email address accepted, in bytes (the SMTP path limit).
 inline constexpr size_t max_email_size = 254;
 
-/// The canonical form of `email`: ASCII whitespace trimmed, ASCII letters lower-cased. Checks a
-/// simple shape, not RFC 5322: at most 254 bytes, no spaces or control characters, exactly one
-/// '@', a non-empty local part, and a domain with a dot and no empty label. Fails with
-/// `ec::invalid_argument` otherwise.
+/// The canonical form of `email`, so that look-alikes map to one account: ASCII whitespace
+/// trimmed, then (ICU) Unicode case folding and NFC, so "ALICE@x.org", "alice@x.org" and a
+/// decomposed "é" in place of a composed one are the same address. Fails with
+/// `ec::invalid_email` for bytes that are not UTF-8 and for any invisible or special character
+/// outside ASCII: controls, format characters (zero-width space and joiners, BOM, bidi marks),
+/// other default-ignorable code points, separators, private-use, surrogates and unassigned code
+/// points. Then checks a simple shape, not RFC 5322, failing with `ec::invalid_argument`: at
+/// most 254 bytes, no ASCII spaces or control characters, exactly one '@', a non-empty local
+/// part, and a domain with a dot and no empty label. Not a confusables check (UTS #39):
+/// letters of different scripts that look alike stay different.
 caf::expected<std::string> normalize_email(std::string_view email);
+
+/// What a log-in must verify, found without hashing: the account's password hash, or for an
+/// e-mail with no account a dummy record of the configured cost (so a miss costs a hit's time).
+struct login_check {
+  std::optional<std::string> account; ///< none: no account for the e-mail
+  std::string password_hash;          ///< to verify the password against
+};
 
 /// What the registry knows of an account, without its password hash.
 struct account_info {
@@ -79,7 +93,20 @@ public:
   /// `invalid_argument` for a non-positive `session_ttl`, `bad_credentials` (context "wrong
   /// email or password" whatever was wrong), `unavailable` if the RNG fails.
   caf::expected<session_grant> login(std::string_view email, std::string_view password,
-                                     time_point now, std::chrono::milliseconds session_ttl);
+                                     time_point now, std::chrono::milliseconds session_ttl,
+                                     const security::scrypt_params& dummy_params = {});
+
+  /// The first half of `login`, for callers that hash elsewhere: what to verify the password
+  /// of `email` against. An unknown or malformed e-mail gets `security::dummy_password_hash`
+  /// of `dummy_params`, the cost new hashes are made with.
+  login_check check_for_login(std::string_view email,
+                              const security::scrypt_params& dummy_params) const;
+
+  /// The second half of `login`: opens a session of `account`, whose password was verified.
+  /// Errors: `invalid_argument` for a non-positive `session_ttl`, `bad_credentials` for an
+  /// unknown account, `unavailable` if the RNG fails.
+  caf::expected<session_grant> open_session(std::string_view account, time_point now,
+                                            std::chrono::milliseconds session_ttl);
 
   /// The account of a live session: `token` was granted by `login`, is not logged out and
   /// `now < expires_at`. Errors: `unauthenticated` for unknown, closed and expired tokens

@@ -2,6 +2,10 @@
 
 #include "domain/detail.hpp"
 #include "messages/ec.hpp"
+#include "security/encoding.hpp"
+
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 
 #include <algorithm>
 
@@ -22,6 +26,12 @@ bool valid_currency(std::string_view x) {
 
 bool valid_last4(std::string_view x) {
   return x.size() == 4 && std::all_of(x.begin(), x.end(), is_digit);
+}
+
+bool is_hex(std::string_view x, size_t size) {
+  return x.size() == size && std::all_of(x.begin(), x.end(), [](char c) {
+           return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+         });
 }
 
 bool luhn_valid(std::string_view digits) {
@@ -79,7 +89,73 @@ bool in_unit_interval(double x) {
   return x >= 0.0 && x <= 1.0; // false for NaN
 }
 
+caf::error check_card(std::string_view card) {
+  // A token from `tokenize_card`, or (older journals, direct callers) a card number, which
+  // is used here and never recorded.
+  auto card_tok = parse_payment_method(card);
+  if (!card_tok) {
+    if (auto err = check_card(card))
+      return err;
+    card_tok = card_token{{}, card.substr(12), card_fingerprint(card, card_key_)};
+  }
+  // The test cards are known by their fingerprints: the number itself is not kept.
+  auto is_card = [&](std::string_view number) {
+    return card_tok->fingerprint == card_fingerprint(number, card_key_);
+  };
+  auto declining = is_card(declining_card);
+  auto approving = !declining && is_card(approving_card);
+  return {};
+}
+
+constexpr std::string_view method_prefix = "card:";
+constexpr std::string_view token_prefix = "tok_";
+
 } // namespace
+
+// -- card tokens --------------------------------------------------------------
+
+std::string card_fingerprint(std::string_view card, std::string_view key) {
+  unsigned char mac[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  // An empty key is still a key to HMAC (tests); nodes always pass their own.
+  static const unsigned char no_key = 0;
+  const auto* k = key.empty() ? &no_key : reinterpret_cast<const unsigned char*>(key.data());
+  if (HMAC(EVP_sha256(), k, static_cast<int>(key.size()),
+           reinterpret_cast<const unsigned char*>(card.data()), card.size(), mac, &len) == nullptr)
+    return {};
+  return security::hex_encode({reinterpret_cast<const char*>(mac), len});
+}
+
+caf::expected<card_token> tokenize_card(std::string_view card, std::string_view key) {
+  if (auto err = check_card(card))
+    return err;
+  auto id = security::random_hex(16);
+  auto fingerprint = card_fingerprint(card, key);
+  if (id.size() != 32 || fingerprint.empty())
+    return fail(ec::unavailable, "random number generator or HMAC failed");
+  return card_token{std::string{token_prefix} + id, std::string{card.substr(12)},
+                    std::move(fingerprint)};
+}
+
+std::string to_payment_method(const card_token& card) {
+  return std::string{method_prefix} + card.token + ":" + card.last4 + ":" + card.fingerprint;
+}
+
+std::optional<card_token> parse_payment_method(std::string_view method) {
+  if (!method.starts_with(method_prefix))
+    return std::nullopt;
+  method.remove_prefix(method_prefix.size());
+  // tok_<32 hex>:<4 digits>:<64 hex>
+  if (method.size() != 4 + 32 + 1 + 4 + 1 + 64 || !method.starts_with(token_prefix) ||
+      method[36] != ':' || method[41] != ':')
+    return std::nullopt;
+  card_token result{std::string{method.substr(0, 36)}, std::string{method.substr(37, 4)},
+                    std::string{method.substr(42)}};
+  if (!is_hex(std::string_view{result.token}.substr(4), 32) || !valid_last4(result.last4) ||
+      !is_hex(result.fingerprint, 64))
+    return std::nullopt;
+  return result;
+}
 
 std::string_view to_string(payment_status x) noexcept {
   switch (x) {
@@ -97,12 +173,13 @@ std::string_view to_string(payment_status x) noexcept {
   return "unknown";
 }
 
-caf::expected<simulated_gateway> simulated_gateway::make(payment_settings settings) {
+caf::expected<simulated_gateway> simulated_gateway::make(payment_settings settings,
+                                                         std::string card_key) {
   if (!in_unit_interval(settings.decline_rate) || !in_unit_interval(settings.timeout_rate))
     return fail(ec::invalid_argument, "payment decline_rate and timeout_rate must be in [0, 1]");
   if (settings.latency < std::chrono::milliseconds::zero())
     return fail(ec::invalid_argument, "payment latency must not be negative");
-  return simulated_gateway{settings};
+  return simulated_gateway{settings, std::move(card_key)};
 }
 
 // -- operations ---------------------------------------------------------------
@@ -112,10 +189,20 @@ caf::expected<payment_result> simulated_gateway::authorize(std::string idempoten
                                                            std::string currency, time_point now) {
   if (!well_formed(idempotency_key))
     return fail(ec::invalid_argument, "idempotency key must be 1..255 bytes without NUL");
-  if (card.size() != 16 || !std::all_of(card.begin(), card.end(), is_digit))
-    return fail(ec::invalid_argument, "card number must be 16 digits");
-  if (!luhn_valid(card))
-    return fail(ec::invalid_argument, "card number fails the Luhn check");
+  // A token from `tokenize_card`, or (older journals, direct callers) a card number, which
+  // is used here and never recorded.
+  auto card_tok = parse_payment_method(card);
+  if (!card_tok) {
+    if (auto err = check_card(card))
+      return err;
+    card_tok = card_token{{}, card.substr(12), card_fingerprint(card, card_key_)};
+  }
+  // The test cards are known by their fingerprints: the number itself is not kept.
+  auto is_card = [&](std::string_view number) {
+    return card_tok->fingerprint == card_fingerprint(number, card_key_);
+  };
+  auto declining = is_card(declining_card);
+  auto approving = !declining && is_card(approving_card);
   if (amount_minor <= 0)
     return fail(ec::invalid_argument, "amount must be positive");
   if (!valid_currency(currency))
@@ -128,9 +215,9 @@ caf::expected<payment_result> simulated_gateway::authorize(std::string idempoten
     return result_of(i->second, rec); // also after a timeout: the definite outcome
   }
   draw d;
-  if (card == declining_card)
+  if (declining)
     d.declined = true;
-  else if (card != approving_card)
+  else if (!approving)
     d = draw_for(settings_, idempotency_key);
   auto payment_id = next_payment_id();
   auto ev = next_event(now);
@@ -139,10 +226,12 @@ caf::expected<payment_result> simulated_gateway::authorize(std::string idempoten
   x->set_idempotency_key(std::move(idempotency_key));
   x->set_amount_minor(amount_minor);
   x->set_currency(std::move(currency));
-  x->set_card_last4(card.substr(12));
+  x->set_card_last4(card_tok->last4);
+  x->set_card_fingerprint(card_tok->fingerprint);
+  x->set_card_token(card_tok->token);
   x->set_declined(d.declined);
   if (d.declined)
-    x->set_decline_reason(card == declining_card ? "generic_decline" : "insufficient_funds");
+    x->set_decline_reason(declining ? "generic_decline" : "insufficient_funds");
   x->set_timed_out(d.timed_out);
   if (auto err = commit_and_queue(std::move(ev)))
     return err;
@@ -242,11 +331,17 @@ caf::error simulated_gateway::apply_authorized(const pb::payment_authorized& ev,
     return corrupt("authorized: idempotency key is malformed or already used");
   if (ev.amount_minor() <= 0 || !valid_currency(ev.currency()) || !valid_last4(ev.card_last4()))
     return corrupt("authorized: bad amount, currency or card");
+  if (!(ev.card_fingerprint().empty() || is_hex(ev.card_fingerprint(), 64)) ||
+      !(ev.card_token().empty() || (ev.card_token().starts_with(token_prefix) &&
+                                    is_hex(std::string_view{ev.card_token()}.substr(4), 32))))
+    return corrupt("authorized: malformed card fingerprint or token");
   payment_rec rec;
   rec.idempotency_key = ev.idempotency_key();
   rec.amount = ev.amount_minor();
   rec.currency = ev.currency();
   rec.card_last4 = ev.card_last4();
+  rec.card_fingerprint = ev.card_fingerprint();
+  rec.card_token = ev.card_token();
   rec.status = ev.declined() ? payment_status::declined : payment_status::authorized;
   rec.decline_reason = ev.decline_reason();
   rec.created_at = at;
@@ -302,6 +397,15 @@ std::optional<payment_result> simulated_gateway::find(std::string_view payment_i
   auto result = result_of(payment_id, i->second);
   result.latency = std::chrono::milliseconds::zero();
   return result;
+}
+
+size_t simulated_gateway::authorizations_of_card(std::string_view fingerprint,
+                                                 time_point since) const {
+  if (fingerprint.empty())
+    return 0;
+  return static_cast<size_t>(std::count_if(payments_.begin(), payments_.end(), [&](const auto& p) {
+    return p.second.card_fingerprint == fingerprint && p.second.created_at >= since;
+  }));
 }
 
 payment_result simulated_gateway::result_of(std::string_view payment_id,

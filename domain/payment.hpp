@@ -26,6 +26,31 @@ inline constexpr std::string_view approving_card = "4242424242424242";
 /// Stripe's test card that always declines (DESIGN §8).
 inline constexpr std::string_view declining_card = "4000000000000002";
 
+/// A card as the engine keeps it, never its number: a random token, the last four digits and
+/// a keyed hash. The checkout journals it (as `to_payment_method`) in place of the number.
+struct card_token {
+  std::string token;       ///< "tok_" and 32 random hex digits
+  std::string last4;       ///< the number's last four digits
+  std::string fingerprint; ///< `card_fingerprint` of the number: equal for equal cards
+  friend bool operator==(const card_token&, const card_token&) = default;
+};
+
+/// Lower-case hex HMAC-SHA256 of `card` under `key` (the node's card key): the same card gives
+/// the same fingerprint, for velocity rules, and without the key nobody can test guesses of
+/// the number against it. Empty if OpenSSL fails.
+std::string card_fingerprint(std::string_view card, std::string_view key);
+
+/// Checks a card number (16 digits passing the Luhn check; `invalid_argument` otherwise) and
+/// makes its token with a fresh random id (`unavailable` if the RNG fails).
+caf::expected<card_token> tokenize_card(std::string_view card, std::string_view key);
+
+/// The payment method the checkout journals for `card`: "card:<token>:<last4>:<fingerprint>".
+std::string to_payment_method(const card_token& card);
+
+/// The card token of a payment method made by `to_payment_method`; none for anything else
+/// (e.g. a raw card number in a journal written before tokens).
+std::optional<card_token> parse_payment_method(std::string_view method);
+
 /// How the simulated provider behaves.
 struct payment_settings {
   /// Reported in every result for the caller to wait; the gateway itself never sleeps.
@@ -118,8 +143,10 @@ class simulated_gateway final : public payment_gateway,
                                 public event_sourced<simulated_gateway, pb::payment_event> {
 public:
   /// A gateway with an empty ledger; fails with `ec::invalid_argument` unless both rates are in
-  /// [0, 1] and the latency is not negative.
-  static caf::expected<simulated_gateway> make(payment_settings settings);
+  /// [0, 1] and the latency is not negative. `card_key` is the node's card key, which the
+  /// fingerprints of `tokenize_card` were made with.
+  static caf::expected<simulated_gateway> make(payment_settings settings,
+                                               std::string card_key = {});
 
   caf::expected<payment_result> authorize(std::string idempotency_key, std::string card,
                                           int64_t amount_minor, std::string currency,
@@ -134,6 +161,10 @@ public:
 
   /// The events of all changes since the last call, oldest first, for the journal.
   [[nodiscard]] std::vector<pb::payment_event> take_events();
+
+  /// Authorizations attempted (approved or declined) with the card of `fingerprint` at or
+  /// after `since`: a velocity rule's input, counted without ever storing a card number.
+  size_t authorizations_of_card(std::string_view fingerprint, time_point since) const;
 
   /// A payment's current state, with zero latency; none for unknown ids.
   std::optional<payment_result> find(std::string_view payment_id) const;
@@ -151,6 +182,8 @@ private:
     int64_t amount = 0;
     std::string currency;
     std::string card_last4;
+    std::string card_fingerprint; ///< empty in records written before fingerprints
+    std::string card_token;       ///< empty for a raw card number (older journals)
     payment_status status = payment_status::declined;
     std::string decline_reason;
     int64_t captured = 0;
@@ -159,7 +192,8 @@ private:
     friend bool operator==(const payment_rec&, const payment_rec&) = default;
   };
 
-  explicit simulated_gateway(payment_settings settings) : settings_(settings) {}
+  simulated_gateway(payment_settings settings, std::string card_key)
+      : settings_(settings), card_key_(std::move(card_key)) {}
 
   payment_result result_of(std::string_view payment_id, const payment_rec& rec) const;
   caf::expected<const payment_rec*> find_rec(std::string_view payment_id) const;
@@ -178,6 +212,7 @@ private:
   caf::error apply_refunded(const pb::payment_refunded& ev);
 
   payment_settings settings_;
+  std::string card_key_;                                     // HMAC key of card fingerprints
   std::map<std::string, payment_rec, std::less<>> payments_; // by payment id
   std::map<std::string, std::string, std::less<>> keys_;     // idempotency key -> payment id
   std::vector<pb::payment_event> outbox_;                    // applied, not yet taken

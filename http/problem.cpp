@@ -14,6 +14,7 @@ unsigned status_of(ec x) noexcept {
     return 200;
   case ec::invalid_argument:
   case ec::invalid_input:
+  case ec::invalid_email:
     return 400;
   case ec::bad_credentials:
   case ec::unauthenticated:
@@ -49,6 +50,8 @@ unsigned status_of(ec x) noexcept {
   case ec::extension_limit:
   case ec::ticket_limit:
     return 422;
+  case ec::login_limited:
+    return 429;
   case ec::storage_corruption:
     return 500;
   case ec::storage_unavailable:
@@ -57,6 +60,7 @@ unsigned status_of(ec x) noexcept {
   case ec::storage_closed:
   case ec::storage_full:
   case ec::unavailable:
+  case ec::auth_busy:
     return 503;
   }
   return 500;

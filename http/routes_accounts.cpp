@@ -3,9 +3,12 @@
 #include "http/bridge.hpp"
 #include "http/codec.hpp"
 #include "http/context.hpp"
+#include "http/problem.hpp"
 
 #include <boost/beast/http.hpp>
+#include <caf/message.hpp>
 
+#include <algorithm>
 #include <optional>
 #include <string>
 #include <utility>
@@ -46,6 +49,21 @@ void sign_up(const context_ptr& ctx, const call& c) {
                        atom::put_v, atom::account_v, email, password);
 }
 
+// The problem for a log-in's error: 429 `login_limited` carries the registry's wait in
+// Retry-After; 503 `auth_busy` (hashing saturated) the default second.
+response login_problem(const caf::error& err) {
+  if (ec_of(err) != ec::login_limited)
+    return problem(err);
+  const auto& ctx = err.context();
+  std::string detail = "too many log-ins";
+  unsigned wait = 1;
+  if (ctx.size() == 2 && ctx.match_element<std::string>(0) && ctx.match_element<uint32_t>(1)) {
+    detail = ctx.get_as<std::string>(0);
+    wait = std::max(1u, static_cast<unsigned>(ctx.get_as<uint32_t>(1)));
+  }
+  return problem(429, to_string(ec::login_limited), detail, wait);
+}
+
 // POST /v1/sessions
 void log_in(const context_ptr& ctx, const call& c) {
   auto cred = credentials(c);
@@ -53,15 +71,16 @@ void log_in(const context_ptr& ctx, const call& c) {
     return;
   auto& [email, password] = *cred;
   auto ex = c.ex;
-  ask<login_grant>(ctx->sys, ctx->find.accounts(),
-                   or_problem<login_grant>(ex,
-                                           [ex](login_grant& g) {
-                                             ex->respond(json_response(
-                                                 201, {{"token", g.token},
-                                                       {"account", g.account},
-                                                       {"expires_at", rfc3339(g.expires_at_ms)}}));
-                                           }),
-                   atom::login_v, email, password);
+  ask<login_grant>(
+      ctx->sys, ctx->find.accounts(),
+      [ex](caf::expected<login_grant> g) {
+        if (!g)
+          return ex->respond(login_problem(g.error()));
+        ex->respond(json_response(201, {{"token", g->token},
+                                        {"account", g->account},
+                                        {"expires_at", rfc3339(g->expires_at_ms)}}));
+      },
+      atom::login_v, email, password, ex->remote());
 }
 
 // DELETE /v1/sessions

@@ -80,6 +80,12 @@ std::string_view to_string(ec x) noexcept {
     return "device_in_use";
   case ec::storage_full:
     return "storage_full";
+  case ec::auth_busy:
+    return "auth_busy";
+  case ec::login_limited:
+    return "login_limited";
+  case ec::invalid_email:
+    return "invalid_email";
   }
   return "unknown_ec";
 }

@@ -89,6 +89,12 @@ enum class ec : uint8_t {
   /// The data dir's file system is full: journal writes are refused (503 + Retry-After) until
   /// space returns and the store resumes by itself; reads go on.
   storage_full,
+  /// Password hashing is saturated (its bounded queue is full); retry after a moment.
+  auth_busy,
+  /// Too many log-ins from this address or for this e-mail; retry later.
+  login_limited,
+  /// The e-mail holds invisible, control or otherwise refused characters, or is not UTF-8.
+  invalid_email,
 };
 
 /// Stable snake_case name of `x`, e.g. "seat_taken".

@@ -126,13 +126,27 @@ using box_office_actor = caf::typed_actor<
     /// Timer (self-message): put the seats of refunded tickets back on sale again.
     caf::reacts_to<atom::tick, atom::refund>>::extend_with<status_client_actor, journaling_actor>;
 
-/// The node's account registry (journal kind "accounts", entity "registry"). Password hashes
-/// are slow on purpose (scrypt), so a node runs this actor on a thread of its own.
+/// A password hasher of the account registry's bounded pool (actors/hasher.hpp). Scrypt is
+/// slow on purpose, so it runs here, each hasher on a thread of its own, and the registry
+/// itself (token checks) never waits behind it.
+using hasher_actor = caf::typed_actor<
+    /// Hash password (text) with the pool's scrypt parameters: the encoded record.
+    caf::replies_to<atom::put, std::string>::with<std::string>,
+    /// Whether password (text) matches encoded record (text).
+    caf::replies_to<atom::get, std::string,
+                    std::string>::with<bool>>::extend_with<status_client_actor>;
+
+/// The node's account registry (journal kind "accounts", entity "registry"). Password hashing
+/// goes to its bounded pool of hashers (`ec::auth_busy` when that is full), so token checks
+/// are answered at once whatever the log-in load.
 using accounts_actor = caf::typed_actor<
     /// Sign up with (email, password).
     caf::replies_to<atom::put, atom::account, std::string, std::string>::with<account_summary>,
     /// Log in with (email, password): a bearer token.
     caf::replies_to<atom::login, std::string, std::string>::with<login_grant>,
+    /// Log in with (email, password) from client address (text), counted against the per-address
+    /// and per-email log-in rates (`ec::login_limited`).
+    caf::replies_to<atom::login, std::string, std::string, std::string>::with<login_grant>,
     /// Who holds bearer token (text); `unauthenticated` if nobody (any longer).
     caf::replies_to<atom::get, atom::session, std::string>::with<auth_info>,
     /// End the session of bearer token (text).

@@ -13,6 +13,7 @@ packages=(
   doctest-dev
   libboost-dev
   libqrencode-dev libpng-dev
+  libicu-dev # e-mail normalization (NFC, case folding)
   libzbar-dev # tests only: decodes rendered ticket QR codes
   libcli11-dev
   nlohmann-json3-dev

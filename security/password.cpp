@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <charconv>
 #include <optional>
 
@@ -105,10 +106,29 @@ std::optional<parsed_record> parse_record(std::string_view encoded) {
   return result;
 }
 
+// "scrypt$<N>$<r>$<p>$<base64(salt)>$<base64(hash)>"
+std::string encode_record(const scrypt_params& params,
+                          const std::array<uint8_t, password_salt_size>& salt,
+                          const std::array<uint8_t, password_hash_size>& hash) {
+  std::string result{scheme};
+  for (auto x : {params.n, uint64_t{params.r}, uint64_t{params.p}}) {
+    result += '$';
+    result += std::to_string(x);
+  }
+  result += '$';
+  result += base64_encode(salt.data(), salt.size());
+  result += '$';
+  result += base64_encode(hash.data(), hash.size());
+  return result;
+}
+
+std::atomic<uint64_t> runs{0};
+
 bool derive(std::string_view password, const scrypt_params& params, const uint8_t* salt,
             size_t salt_size, std::array<uint8_t, password_hash_size>& out) {
   // OpenSSL's default memory cap (32 MiB) is just below N = 2^15, r = 8, so pass the exact
   // need; valid_params has bounded it already.
+  runs.fetch_add(1, std::memory_order_relaxed);
   uint64_t r = params.r;
   uint64_t maxmem = 128 * r * (params.n + 2) + 128 * r * params.p;
   return EVP_PBE_scrypt(password.data(), password.size(), salt, salt_size, params.n, r, params.p,
@@ -145,15 +165,7 @@ caf::expected<std::string> hash_password(std::string_view password, const scrypt
   std::array<uint8_t, password_hash_size> hash;
   if (!derive(password, params, salt.data(), salt.size(), hash))
     return fail(ec::unavailable, "scrypt failed");
-  std::string result{scheme};
-  for (auto x : {params.n, uint64_t{params.r}, uint64_t{params.p}}) {
-    result += '$';
-    result += std::to_string(x);
-  }
-  result += '$';
-  result += base64_encode(salt.data(), salt.size());
-  result += '$';
-  result += base64_encode(hash.data(), hash.size());
+  auto result = encode_record(params, salt, hash);
   OPENSSL_cleanse(hash.data(), hash.size());
   return result;
 }
@@ -174,6 +186,25 @@ bool verify_password(std::string_view password, std::string_view encoded) {
   auto equal = CRYPTO_memcmp(hash.data(), record->hash.data(), hash.size()) == 0;
   OPENSSL_cleanse(hash.data(), hash.size());
   return equal;
+}
+
+std::string dummy_password_hash(const scrypt_params& params) {
+  if (!valid_params(params))
+    return {};
+  std::array<uint8_t, password_salt_size> salt{};
+  std::array<uint8_t, password_hash_size> hash{};
+  return encode_record(params, salt, hash);
+}
+
+std::optional<scrypt_params> params_of(std::string_view encoded) {
+  auto record = parse_record(encoded);
+  if (!record)
+    return std::nullopt;
+  return record->params;
+}
+
+uint64_t scrypt_runs() noexcept {
+  return runs.load(std::memory_order_relaxed);
 }
 
 std::string new_session_token() {

@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -61,6 +62,19 @@ struct scrypt_params {
 /// Whether `password` matches `encoded`, comparing in constant time. False for any malformed
 /// record (see `is_password_hash`) and for passwords outside 8..128 bytes, without hashing.
 [[nodiscard]] bool verify_password(std::string_view password, std::string_view encoded);
+
+/// A record in `hash_password`'s format with `params` and an all-zero salt and hash, made
+/// without hashing: verified when a log-in names no account, so that a miss costs what a hit
+/// costs with the configured parameters. No password matches it with any meaningful
+/// probability. Empty if `params` are invalid.
+[[nodiscard]] std::string dummy_password_hash(const scrypt_params& params);
+
+/// The scrypt parameters of an encoded record; none if it is malformed.
+[[nodiscard]] std::optional<scrypt_params> params_of(std::string_view encoded);
+
+/// How many scrypt derivations this process has run (hashes and verifications): a metric, and
+/// lets tests see where and when hashing happens.
+[[nodiscard]] uint64_t scrypt_runs() noexcept;
 
 /// Length of a session token from `new_session_token`, in characters.
 inline constexpr size_t session_token_size = 43;

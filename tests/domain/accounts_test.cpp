@@ -165,6 +165,26 @@ TEST_CASE("bad credentials fail alike for a wrong password and an unknown email"
   CHECK(j.st == before);
 }
 
+TEST_CASE("an unknown email is verified against a dummy hash of the configured cost") {
+  // Issue 13 finding 9: the dummy record had N = 2^15 whatever --scrypt-cost said, so with a
+  // lowered cost a miss took far longer than a hit: a timing oracle for who has an account.
+  journaled j;
+  j.sign_up("alice@example.com", "password123");
+  for (auto params : {security::scrypt_params{1024, 8, 1}, security::scrypt_params{1 << 16, 8, 1},
+                      security::scrypt_params{}}) {
+    CAPTURE(params.n);
+    for (auto email : {"nobody@example.com", "not an email"}) {
+      auto miss = j.st.check_for_login(email, params);
+      CHECK_FALSE(miss.account);
+      CHECK(security::params_of(miss.password_hash) == params);
+      CHECK_FALSE(security::verify_password("password123", miss.password_hash));
+    }
+    auto hit = j.st.check_for_login("Alice@example.com", params);
+    CHECK(hit.account == "a1");
+    CHECK(security::verify_password("password123", hit.password_hash));
+  }
+}
+
 TEST_CASE("a session is valid until its expiry and not after logout") {
   journaled j;
   auto alice = j.sign_up("alice@example.com", "password123");
