@@ -24,12 +24,14 @@ struct accounts_options {
   /// Hash jobs (sign-ups, log-ins) that may wait for a busy hasher; beyond them the registry
   /// answers `ec::auth_busy` (503 with Retry-After) at once instead of queueing without end.
   size_t hash_queue = 256;
-  /// Log-ins a second per client address, with bursts of `login_burst_address`; 0: no limit.
+  /// Log-ins a second per client address, with bursts of `login_burst_address` above that rate
+  /// (as `--rate-burst`: 20 lets 21 through at once); 0: no limit.
   /// Only log-ins that name an address (the edge's) count; beyond: `ec::login_limited`. Off
   /// here, for embedders and tests; `seatgrab serve` turns both limits on (--login-rate).
   double login_per_s_address = 0;
   double login_burst_address = 20;
-  /// Log-ins a second per e-mail (normalized), with bursts of `login_burst_email`; 0: no limit.
+  /// Log-ins a second per e-mail (normalized), with bursts of `login_burst_email` above it; 0: no
+  /// limit.
   double login_per_s_email = 0;
   double login_burst_email = 5;
   /// Addresses and e-mails each limiter tracks at most (caught-up ones are forgotten).

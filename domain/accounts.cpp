@@ -122,7 +122,7 @@ bool stored_form(std::string_view email) {
     return false;
   if (std::any_of(email.begin(), email.end(), [](char c) { return c >= 'A' && c <= 'Z'; }))
     return false;
-  return check_shape(std::string{email}).has_value();
+  return static_cast<bool>(check_shape(std::string{email}));
 }
 
 } // namespace

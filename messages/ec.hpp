@@ -1,6 +1,7 @@
 #pragma once
 
 #include <caf/error.hpp>
+#include <caf/expected.hpp>
 #include <caf/make_message.hpp>
 #include <caf/message.hpp>
 
@@ -106,6 +107,13 @@ ec ec_of(const caf::error& err) noexcept;
 
 /// Renders a CAF error of our category as "name: context", others via CAF's own rendering.
 std::string render(const caf::error& err);
+
+/// The error of `x` rendered, or "none" when it holds a value (`x.error()` would then read a
+/// value as an error: doctest evaluates a REQUIRE_MESSAGE's text even when it passes, with -s).
+template <class T>
+std::string render(const caf::expected<T>& x) {
+  return x ? std::string{"none"} : render(x.error());
+}
 
 } // namespace seatgrab
 

@@ -13,7 +13,7 @@
 namespace seatgrab::security {
 
 /// Limits each key (e.g. a client address) to `per_s` requests a second with bursts of up to
-/// `burst` requests. Thread-safe.
+/// `burst` requests above that rate: an idle key passes `burst + 1` at once. Thread-safe.
 class rate_limiter {
 public:
   using clock = std::chrono::steady_clock;

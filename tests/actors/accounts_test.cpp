@@ -34,7 +34,7 @@ caf::expected<sg::auth_info> who(sg::test::node_fixture& node, const std::string
 TEST_CASE("sign up, log in, use the bearer token until it expires or the fan logs out") {
   sg::test::node_fixture node;
   auto alice = sign_up(node, "  Alice@Example.COM ", "correct horse");
-  REQUIRE_MESSAGE(alice, sg::render(alice.error()));
+  REQUIRE_MESSAGE(alice, sg::render(alice));
   CHECK(alice->id == "a1");
   CHECK(alice->email == "alice@example.com");
   CHECK_FALSE(alice->is_operator);
@@ -105,7 +105,7 @@ TEST_CASE("accounts, sessions and roles survive a restart; logouts too") {
   }
   sg::test::node_fixture node(dir, sg::persistence::durability::fsync);
   auto me = who(node, kept);
-  REQUIRE_MESSAGE(me, sg::render(me.error()));
+  REQUIRE_MESSAGE(me, sg::render(me));
   CHECK(me->account == "a1");
   CHECK(me->is_operator);
   CHECK(who(node, ended).error() == sg::ec::unauthenticated);

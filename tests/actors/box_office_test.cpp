@@ -354,7 +354,7 @@ TEST_CASE("a transferred ticket's old code is refused online at once, offline af
   auto offline = gate_of(s.node); // a gate device synced before the transfer
   s.node.advance(1h);
   auto moved = s.transfer("o1-1", "alice", "bob");
-  REQUIRE_MESSAGE(moved, sg::render(moved.error()));
+  REQUIRE_MESSAGE(moved, sg::render(moved));
   CHECK(moved->owner == "bob");
   CHECK(moved->version == 2);
   CHECK(moved->code != old->code);
@@ -379,7 +379,7 @@ TEST_CASE("a refund pays back, revokes the ticket and puts the seat back on sale
   auto& node = s.node;
   auto code = s.ticket("o1-1", "alice")->code;
   auto refunded = s.refund("o1-1", "alice");
-  REQUIRE_MESSAGE(refunded, sg::render(refunded.error()));
+  REQUIRE_MESSAGE(refunded, sg::render(refunded));
   CHECK(refunded->status == "refunded");
   CHECK(refunded->code.empty());
   node.ts().run();
@@ -436,7 +436,7 @@ TEST_CASE("the per-account limit counts open and completed orders, minus refunds
                                      std::string{"h2"}, std::vector<std::string>{"A"},
                                      std::vector<std::string>{"A-2-1", "A-2-2"},
                                      std::vector<int64_t>{1000, 1000}, approve);
-  REQUIRE_MESSAGE(second, sg::render(second.error()));
+  REQUIRE_MESSAGE(second, sg::render(second));
   CHECK(count() == 3);
 }
 

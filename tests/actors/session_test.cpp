@@ -39,11 +39,11 @@ std::string admitted(sg::test::node_fixture& node, const std::string& account,
                      const std::string& device = "dev-1") {
   auto joined = node.call<sg::queue_status>(node.session(account), sg::atom::join_v,
                                             std::string{"gig"}, device);
-  REQUIRE_MESSAGE(joined, sg::render(joined.error()));
+  REQUIRE_MESSAGE(joined, sg::render(joined));
   for (int i = 0; i < 5; ++i) {
     auto st = node.call<sg::queue_status>(node.session(account), get_v, sg::atom::queue_v,
                                           std::string{"gig"});
-    REQUIRE_MESSAGE(st, sg::render(st.error()));
+    REQUIRE_MESSAGE(st, sg::render(st));
     if (st->state == "admitted")
       return st->admission_token;
     node.advance_seconds(1);
@@ -92,7 +92,7 @@ TEST_CASE("a fan's journey: sign up, queue, hold, pay, tickets, transfer, refund
   auto token = admitted(node, me->account);
 
   auto held = hold(node, me->account, {"A-1-1", "B-1-1"}, token);
-  REQUIRE_MESSAGE(held, sg::render(held.error()));
+  REQUIRE_MESSAGE(held, sg::render(held));
   CHECK(held->holder == "a1");
   CHECK(held->total == 1500);
   CHECK(held->hold_id.rfind("a1-h1-", 0) == 0);
@@ -107,14 +107,14 @@ TEST_CASE("a fan's journey: sign up, queue, hold, pay, tickets, transfer, refund
   CHECK(buy(node, "a1", held->hold_id, decline, "try-1").error() == sg::ec::payment_declined);
   CHECK(status(node, "A-1-1") == sg::seat_state::held);
   auto order = buy(node, "a1", held->hold_id, approve, "try-2");
-  REQUIRE_MESSAGE(order, sg::render(order.error()));
+  REQUIRE_MESSAGE(order, sg::render(order));
   CHECK(order->state == "completed");
   REQUIRE(order->tickets.size() == 2);
   CHECK(status(node, "A-1-1") == sg::seat_state::sold);
   CHECK(status(node, "B-1-1") == sg::seat_state::sold);
   // Checking out the hold again (a client retry) answers the same order.
   auto again = buy(node, "a1", held->hold_id, approve, "try-3");
-  REQUIRE_MESSAGE(again, sg::render(again.error()));
+  REQUIRE_MESSAGE(again, sg::render(again));
   CHECK(again->id == order->id);
   CHECK(again->tickets == order->tickets);
   auto room = node.call<sg::waiting_room_actor>(node.registry(), get_v, sg::atom::queue_v,
@@ -169,7 +169,7 @@ TEST_CASE("the per-account limit holds at hold time: live holds plus bought tick
   CHECK(best.error() == sg::ec::ticket_limit);
   best = node.call<sg::hold_receipt>(node.session("fan"), sg::atom::hold_v, std::string{"gig"},
                                      sg::hold_request{{}, {}, {}, "B", 1}, token, std::string{});
-  REQUIRE_MESSAGE(best, sg::render(best.error()));
+  REQUIRE_MESSAGE(best, sg::render(best));
   CHECK(hold(node, "fan", {"A-2-1"}, token).error() == sg::ec::ticket_limit);
   // Expired holds stop counting too (the admission lasts 10 minutes).
   node.advance(300s);
@@ -233,7 +233,7 @@ TEST_CASE("an idle session passivates and comes back from its journal") {
   CHECK(after != before);
   // Everything came back: the queue place, the live hold, and the hold id sequence.
   auto st = node.call<sg::queue_status>(after, get_v, sg::atom::queue_v, std::string{"gig"});
-  REQUIRE_MESSAGE(st, sg::render(st.error()));
+  REQUIRE_MESSAGE(st, sg::render(st));
   CHECK(st->ticket == 1);
   auto holds = node.call<std::vector<sg::hold_receipt>>(after, get_v, sg::atom::holds_v);
   REQUIRE(holds);
@@ -243,7 +243,7 @@ TEST_CASE("an idle session passivates and comes back from its journal") {
   REQUIRE(h2);
   CHECK(h2->hold_id.rfind("fan-h2-", 0) == 0);
   auto bought = buy(node, "fan", h->hold_id, approve, "k1");
-  REQUIRE_MESSAGE(bought, sg::render(bought.error()));
+  REQUIRE_MESSAGE(bought, sg::render(bought));
   CHECK(bought->tickets.size() == 1);
 }
 
@@ -257,9 +257,9 @@ TEST_CASE("a hold retried with the same idempotency key is the same hold") {
                                        std::string{"retry-me"});
   };
   auto first = ask({"A-1-1", "A-1-2"});
-  REQUIRE_MESSAGE(first, sg::render(first.error()));
+  REQUIRE_MESSAGE(first, sg::render(first));
   auto second = ask({"A-1-1", "A-1-2"});
-  REQUIRE_MESSAGE(second, sg::render(second.error()));
+  REQUIRE_MESSAGE(second, sg::render(second));
   CHECK(second->hold_id == first->hold_id);
   CHECK(second->total == first->total);
   auto holds =

@@ -16,7 +16,7 @@ const int64_t epoch_ms = sg::test::test_epoch.time_since_epoch().count();
 
 sg::actor_status status_of(sg::test::node_fixture& node, const auto& hdl) {
   auto st = node.call<sg::actor_status>(hdl, sg::atom::status_v);
-  REQUIRE_MESSAGE(st, sg::render(st.error()));
+  REQUIRE_MESSAGE(st, sg::render(st));
   CHECK(st->mailbox == 0); // the test coordinator ran everything
   return *st;
 }

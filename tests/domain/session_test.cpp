@@ -33,7 +33,7 @@ TEST_CASE("a session remembers queue places, live holds per event and orders; re
   session_state s{"a7"};
   std::vector<seatgrab::pb::session_event> log;
   auto keep = [&](auto ev) {
-    REQUIRE_MESSAGE(ev, seatgrab::render(ev.error()));
+    REQUIRE_MESSAGE(ev, seatgrab::render(ev));
     log.push_back(*ev);
   };
   auto q = s.queued("gig", 42, "dev-1", t0);

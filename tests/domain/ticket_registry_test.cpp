@@ -70,7 +70,7 @@ struct rig {
 
   template <class T>
   void keep(const caf::expected<T>& ev) {
-    REQUIRE_MESSAGE(ev, seatgrab::render(ev.error()));
+    REQUIRE_MESSAGE(ev, seatgrab::render(ev));
     log.push_back(*ev);
   }
 

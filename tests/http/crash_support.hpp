@@ -117,7 +117,7 @@ inline std::map<std::string, std::string> seat_status(http_client& c) {
 inline scenarios::verdict verify_dir(const std::filesystem::path& dir, int64_t end_ms,
                                      bool tickets) {
   auto db = persistence::store::open({dir, persistence::durability::fsync});
-  REQUIRE_MESSAGE(db, render(db.error()));
+  REQUIRE_MESSAGE(db, render(db));
   return scenarios::verify(**db, {end_ms, tickets, true});
 }
 
@@ -127,7 +127,7 @@ inline scenarios::verdict verify_live(const std::filesystem::path& dir,
                                       const std::filesystem::path& secondary) {
   std::filesystem::create_directories(secondary);
   auto db = persistence::store::open_secondary(dir, secondary);
-  REQUIRE_MESSAGE(db, render(db.error()));
+  REQUIRE_MESSAGE(db, render(db));
   return scenarios::verify(**db, {now_ms() - 2000, true, true});
 }
 

@@ -38,7 +38,7 @@ public:
         std::chrono::system_clock::now().time_since_epoch())};
     n.actors.accounts.scrypt.n = uint64_t{1} << 10;
     auto started = cluster::node::start(n);
-    REQUIRE_MESSAGE(started, render(started.error()));
+    REQUIRE_MESSAGE(started, render(started));
     node_ = std::move(*started);
     opts.api.admin_token = admin_token;
     opts.api.openapi_path = std::string{SEATGRAB_SOURCE_DIR} + "/http/openapi.json";

@@ -41,7 +41,8 @@ TEST_CASE("login flood over HTTP: per-e-mail and per-address rates answer 429 wi
              ("seatgrab-http-login-flood-" + std::to_string(getpid()));
   std::filesystem::remove_all(dir);
   {
-    // Bursts: 5 log-ins per e-mail, 20 per address; refills too slow to matter here.
+    // Bursts of 5 above the rate per e-mail and 20 per address (so 6 and 21 at once, as
+    // --rate-burst counts); refills too slow to matter here.
     sg::test::server_process srv{
         SEATGRAB_BIN,
         dir,
@@ -49,14 +50,15 @@ TEST_CASE("login flood over HTTP: per-e-mail and per-address rates answer 429 wi
         {"--rate-limit", "1000", "--login-rate", "0.001", "--login-rate-email", "0.001"}};
     sg::test::http_client c{srv.port};
     REQUIRE(c.request("POST", "/v1/accounts", creds("alice@example.com")).result_int() == 201);
-    for (int i = 0; i < 5; ++i)
+    for (int i = 0; i < 6; ++i)
       CHECK(c.request("POST", "/v1/sessions", creds("alice@example.com", "wrong horse"))
                 .result_int() == 401);
-    // The sixth for that e-mail is refused, even with the right password.
+    // The seventh for that e-mail is refused, even with the right password.
     auto limited = c.request("POST", "/v1/sessions", creds("ALICE@example.com"));
     expect_problem(limited, 429, "login_limited");
     CHECK(std::stoi(std::string{limited[bhttp::field::retry_after]}) >= 1);
-    // Other e-mails from this address: the address has 14 left of its 20.
+    // Other e-mails from this address: the address has 14 left of its 21 (the refused one
+    // counted there: the address is checked first).
     for (int i = 0; i < 14; ++i)
       CHECK(c.request("POST", "/v1/sessions", creds("fan" + std::to_string(i) + "@example.com"))
                 .result_int() == 401);

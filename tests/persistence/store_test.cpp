@@ -153,7 +153,7 @@ TEST_CASE("a torn write at the end of the log is dropped at open; the rest is in
   REQUIRE_FALSE(wal.empty());
   fs::resize_file(wal, fs::file_size(wal) - 5);
   auto db = pst::store::open({dir, pst::durability::fsync});
-  REQUIRE_MESSAGE(db, render(db.error()));
+  REQUIRE_MESSAGE(db, render(db));
   auto log = (*db)->load("kind", "victim");
   REQUIRE(log);
   CHECK(log->last_seq() == 4);

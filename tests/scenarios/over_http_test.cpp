@@ -33,7 +33,7 @@ std::filesystem::path fresh_dir(const std::string& name) {
 
 TEST_CASE("theatre-small over HTTP against a running node keeps every promise") {
   auto s = sg::scenarios::load_scenario(scenario_dir / "theatre-small.toml");
-  REQUIRE_MESSAGE(s, sg::render(s.error()));
+  REQUIRE_MESSAGE(s, sg::render(s));
   auto dir = fresh_dir("seatgrab-scenario-http");
   sg::test::server_process node{SEATGRAB_BIN, dir, admin};
   sg::scenarios::run_options opts;
@@ -41,7 +41,7 @@ TEST_CASE("theatre-small over HTTP against a running node keeps every promise") 
   opts.venue_dir = scenario_dir;
   auto r = sg::scenarios::run_over_http(
       *s, opts, {"http://127.0.0.1:" + std::to_string(node.port), admin, dir});
-  REQUIRE_MESSAGE(r, sg::render(r.error()));
+  REQUIRE_MESSAGE(r, sg::render(r));
   INFO(r->summary());
   CHECK(r->ok());
   CHECK(r->journals_checked);
@@ -92,7 +92,7 @@ time_scale = 0.05
 connections = 8
 )";
   auto s = sg::scenarios::load_scenario(file);
-  REQUIRE_MESSAGE(s, sg::render(s.error()));
+  REQUIRE_MESSAGE(s, sg::render(s));
   sg::test::server_process node{
       SEATGRAB_BIN, dir / "data", admin, {"--rate-limit", "10", "--rate-burst", "10"}};
   sg::scenarios::run_options opts;
@@ -100,7 +100,7 @@ connections = 8
   opts.venue_dir = dir;
   auto r = sg::scenarios::run_over_http(
       *s, opts, {"http://127.0.0.1:" + std::to_string(node.port), admin, dir / "data"});
-  REQUIRE_MESSAGE(r, sg::render(r.error()));
+  REQUIRE_MESSAGE(r, sg::render(r));
   INFO(r->summary());
   CHECK(r->throttled > 0);
   CHECK(r->ok()); // retried after Retry-After: no fan saw an error

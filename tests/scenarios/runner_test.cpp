@@ -42,9 +42,9 @@ std::string error_of(const std::string& toml) {
 
 TEST_CASE("theatre-small sells out in-process, and the verifier finds every promise kept") {
   auto s = sg::scenarios::load_scenario(scenario_dir / "theatre-small.toml");
-  REQUIRE_MESSAGE(s, sg::render(s.error()));
+  REQUIRE_MESSAGE(s, sg::render(s));
   auto r = sg::scenarios::run_in_process(*s, options(42));
-  REQUIRE_MESSAGE(r, sg::render(r.error()));
+  REQUIRE_MESSAGE(r, sg::render(r));
   INFO(r->summary());
   CHECK(r->ok());
   CHECK(r->checked.violations.empty());
@@ -79,7 +79,7 @@ refund_rate = 0.2
 transfer_rate = 0.1
 refund_after_max_s = 120
 )"));
-  REQUIRE_MESSAGE(s, sg::render(s.error()));
+  REQUIRE_MESSAGE(s, sg::render(s));
   auto a = sg::scenarios::run_in_process(*s, options(5));
   auto b = sg::scenarios::run_in_process(*s, options(5));
   auto c = sg::scenarios::run_in_process(*s, options(6));
@@ -93,9 +93,9 @@ refund_after_max_s = 120
 
 TEST_CASE("refund-wave: refunded seats go back on sale and are bought again") {
   auto s = sg::scenarios::load_scenario(scenario_dir / "refund-wave.toml");
-  REQUIRE_MESSAGE(s, sg::render(s.error()));
+  REQUIRE_MESSAGE(s, sg::render(s));
   auto r = sg::scenarios::run_in_process(*s, options(11));
-  REQUIRE_MESSAGE(r, sg::render(r.error()));
+  REQUIRE_MESSAGE(r, sg::render(r));
   INFO(r->summary());
   CHECK(r->ok());
   CHECK(r->fans.refunds > 0);
@@ -109,14 +109,14 @@ TEST_CASE("refund-wave: refunded seats go back on sale and are bought again") {
 
 TEST_CASE("a run that double-sells a seat is caught by the verifier") {
   auto s = sg::scenarios::load_scenario(scenario_dir / "theatre-small.toml");
-  REQUIRE_MESSAGE(s, sg::render(s.error()));
+  REQUIRE_MESSAGE(s, sg::render(s));
   auto opts = options(42);
   // The test hook: one seat sold again behind the actors' back.
   opts.before_verify = [](sg::persistence::store& db, const std::string& event_id, int64_t now) {
     return sg::test::double_sell_first_sale(db, event_id, now);
   };
   auto r = sg::scenarios::run_in_process(*s, opts);
-  REQUIRE_MESSAGE(r, sg::render(r.error()));
+  REQUIRE_MESSAGE(r, sg::render(r));
   INFO(r->summary());
   CHECK_FALSE(r->ok());
   auto sold_twice =

@@ -50,7 +50,7 @@ void clean_run(sg::test::node_fixture& node) {
                                          std::string{"gig"},
                                          sg::hold_request{{}, {}, std::move(seats), {}, 0},
                                          tokens[static_cast<size_t>(i)], std::string{});
-    REQUIRE_MESSAGE(r, sg::render(r.error()));
+    REQUIRE_MESSAGE(r, sg::render(r));
     return r->hold_id;
   };
   auto h0 = hold(0, {"A-1-1", "A-1-2"});
@@ -59,7 +59,7 @@ void clean_run(sg::test::node_fixture& node) {
   auto buy = [&](int i, const std::string& h) {
     auto o = node.call<sg::order_info>(node.session("fan" + std::to_string(i)), sg::atom::confirm_v,
                                        h, std::string{"4242424242424242"}, std::string{"k"});
-    REQUIRE_MESSAGE(o, sg::render(o.error()));
+    REQUIRE_MESSAGE(o, sg::render(o));
     return *o;
   };
   auto o0 = buy(0, h0);

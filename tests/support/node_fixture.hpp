@@ -174,7 +174,7 @@ private:
   static std::unique_ptr<persistence::store> open(const std::filesystem::path& dir,
                                                   persistence::durability mode) {
     auto db = persistence::store::open({dir, mode});
-    REQUIRE_MESSAGE(db, render(db.error()));
+    REQUIRE_MESSAGE(db, render(db));
     return std::move(*db);
   }
 
