@@ -46,6 +46,12 @@ int main(int argc, char** argv) {
                    "File holding the operator bearer token")
       ->excludes(admin_token);
   serve->add_flag("--demo", serve_opts.demo, "Load a demo venue with an event on sale");
+  auto* tls_cert = serve->add_option("--tls-cert", serve_opts.tls_cert,
+                                     "HTTPS: PEM certificate chain (with --tls-key)");
+  auto* tls_key = serve->add_option("--tls-key", serve_opts.tls_key,
+                                    "HTTPS: PEM private key (with --tls-cert)");
+  tls_cert->needs(tls_key);
+  tls_key->needs(tls_cert);
   std::string durability = "fsync";
   serve->add_option("--durability", durability, "fsync (default) | wal | none")
       ->check(CLI::IsMember(durabilities, CLI::ignore_case));

@@ -5,6 +5,7 @@
 #include "domain/venue.hpp"
 #include "http/api.hpp"
 #include "http/server.hpp"
+#include "http/tls.hpp"
 #include "messages/ec.hpp"
 
 #include <spdlog/spdlog.h>
@@ -133,6 +134,16 @@ int serve(serve_options opts) {
   } else if (const char* env = std::getenv(admin_token_env); opts.admin_token.empty() && env) {
     opts.admin_token = env;
   }
+  // Bad TLS files fail here, before the data dir is touched.
+  std::shared_ptr<boost::asio::ssl::context> tls;
+  if (http::tls_files files{opts.tls_cert, opts.tls_key}; files.enabled()) {
+    std::string error;
+    tls = http::make_tls_context(files, error);
+    if (!tls) {
+      spdlog::error("{}", error);
+      return 1;
+    }
+  }
   if (auto err = fit_descriptor_limit(opts.max_connections)) {
     spdlog::error("{}", render(err));
     return 1;
@@ -200,6 +211,7 @@ int serve(serve_options opts) {
   http_opts.max_streams = opts.max_streams;
   http_opts.max_streams_per_address = opts.max_streams_per_address;
   http_opts.max_body_bytes = opts.max_body_bytes;
+  http_opts.tls = tls;
   http::api_options api_opts;
   api_opts.admin_token = opts.admin_token;
   api_opts.rate_per_s = opts.rate_per_s;
@@ -223,7 +235,7 @@ int serve(serve_options opts) {
   }
   api->attach(server.get());
   // Scripts and tests read this line to find the port.
-  spdlog::info("listening on http://{}:{}", http_opts.host, server->port());
+  spdlog::info("listening on {}://{}:{}", tls ? "https" : "http", http_opts.host, server->port());
 
   int sig = 0;
   sigwait(&signals, &sig);

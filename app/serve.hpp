@@ -25,12 +25,14 @@ struct serve_options {
   double rate_burst = 400;
   uint32_t pow_difficulty = 0; ///< leading zero bits a queue join must prove; 0 = none
   uint32_t idempotency_ttl_h = 24;
-  std::string openapi;           ///< the OpenAPI document to serve (default: next to the sources)
-  uint32_t scrypt_log2_n = 15;   ///< password hash cost; lower only in tests
-  size_t hash_workers = 2;       ///< password hashing threads
-  size_t hash_queue = 256;       ///< hash jobs that may wait; beyond: 503 auth_busy
-  double login_rate = 2;         ///< log-ins per second per address; 0 (or --rate-limit 0) = none
-  double login_rate_email = 0.2; ///< log-ins per second per e-mail; 0 (or --rate-limit 0) = none
+  std::string openapi;            ///< the OpenAPI document to serve (default: next to the sources)
+  uint32_t scrypt_log2_n = 15;    ///< password hash cost; lower only in tests
+  size_t hash_workers = 2;        ///< password hashing threads
+  size_t hash_queue = 256;        ///< hash jobs that may wait; beyond: 503 auth_busy
+  double login_rate = 2;          ///< log-ins per second per address; 0 (or --rate-limit 0) = none
+  double login_rate_email = 0.2;  ///< log-ins per second per e-mail; 0 (or --rate-limit 0) = none
+  std::filesystem::path tls_cert; ///< --tls-cert: PEM chain; with --tls-key the edge is HTTPS
+  std::filesystem::path tls_key;  ///< --tls-key: PEM private key (keep it 0600)
 };
 
 /// The name of the environment variable that gives the admin token when neither

@@ -1,5 +1,7 @@
 #include "http/server.hpp"
 
+#include "http/tls.hpp"
+
 #include <boost/asio/bind_executor.hpp>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/io_context.hpp>
@@ -10,6 +12,7 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 #include <spdlog/spdlog.h>
 
 #include <atomic>
@@ -20,6 +23,7 @@
 #include <optional>
 #include <sstream>
 #include <thread>
+#include <type_traits>
 #include <unordered_map>
 #include <vector>
 
@@ -35,33 +39,60 @@ using error_code = beast::error_code;
 
 class server_impl;
 
-/// One TCP connection: reads a request, hands it to the handler, writes the answer, repeats.
+/// One connection: reads a request, hands it to the handler, writes the answer, repeats. The
+/// exchanges and streams see only this face; `basic_connection` does the I/O, over TCP or TLS.
 class connection : public std::enable_shared_from_this<connection> {
 public:
-  enum class phase { reading, handling, writing, streaming, closed };
+  connection(std::string remote, server_impl& srv) : srv_(srv), remote_(std::move(remote)) {}
 
-  connection(tcp::socket&& socket, std::string remote, server_impl& srv);
+  virtual ~connection() = default;
 
-  void start();
+  virtual void start() = 0;
 
   /// Called from any thread: answer the current request.
-  void respond(response res);
+  virtual void respond(response res) = 0;
 
   /// Called from any thread: switch to an event stream.
-  void open_stream(response head, std::shared_ptr<class stream_impl> stream);
+  virtual void open_stream(response head, std::shared_ptr<class stream_impl> stream) = 0;
 
   /// Called on stop, from any thread: close if idle, else after the current answer.
-  void shutdown_when_idle();
+  virtual void shutdown_when_idle() = 0;
 
-  void write_frame(std::shared_ptr<const std::string> frame);
+  virtual void write_frame(std::shared_ptr<const std::string> frame) = 0;
 
-  void close();
+  virtual void close() = 0;
 
   const std::string& remote() const { return remote_; }
 
   server_impl& srv() { return srv_; }
 
+protected:
+  server_impl& srv_;
+  std::string remote_;
+};
+
+/// A connection over `Stream`: `beast::tcp_stream` (HTTP) or an `ssl_stream` of one (HTTPS).
+template <class Stream>
+class basic_connection final : public connection {
+public:
+  static constexpr bool tls = !std::is_same_v<Stream, beast::tcp_stream>;
+
+  template <class... Args>
+  basic_connection(std::string remote, server_impl& srv, Args&&... args)
+      : connection(std::move(remote), srv), stream_(std::forward<Args>(args)...) {}
+
+  void start() override;
+  void respond(response res) override;
+  void open_stream(response head, std::shared_ptr<stream_impl> stream) override;
+  void shutdown_when_idle() override;
+  void write_frame(std::shared_ptr<const std::string> frame) override;
+  void close() override;
+
 private:
+  std::shared_ptr<basic_connection> self() {
+    return std::static_pointer_cast<basic_connection>(shared_from_this());
+  }
+  beast::tcp_stream& tcp() { return beast::get_lowest_layer(stream_); }
   void read_next();
   void on_read(error_code ec, size_t);
   void reject(unsigned status, std::string_view code, std::string_view detail);
@@ -69,12 +100,11 @@ private:
   void watch_stream_end();
   void write_frames();
 
-  beast::tcp_stream stream_;
+  Stream stream_;
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
-  server_impl& srv_;
-  std::string remote_;
-  phase phase_ = phase::reading;
+  enum class phase { handshake, reading, handling, writing, streaming, closed };
+  phase phase_ = phase::handshake;
   bool keep_alive_ = true;
   unsigned version_ = 11;
   // Streaming.
@@ -366,7 +396,13 @@ private:
       socket.close(ec);
       return;
     }
-    auto conn = std::make_shared<connection>(std::move(socket), std::move(remote), *this);
+    std::shared_ptr<connection> conn;
+    if (opts_.tls)
+      conn = std::make_shared<basic_connection<beast::ssl_stream<beast::tcp_stream>>>(
+          std::move(remote), *this, std::move(socket), *opts_.tls);
+    else
+      conn = std::make_shared<basic_connection<beast::tcp_stream>>(std::move(remote), *this,
+                                                                   std::move(socket));
     {
       std::lock_guard lock{mtx_};
       connections_.push_back(conn);
@@ -407,16 +443,28 @@ private:
 
 // -- connection -----------------------------------------------------------------
 
-connection::connection(tcp::socket&& socket, std::string remote, server_impl& srv)
-    : stream_(std::move(socket)), srv_(srv), remote_(std::move(remote)) {
-  // nop
+template <class Stream>
+void basic_connection<Stream>::start() {
+  asio::dispatch(stream_.get_executor(), [self = self()] {
+    if constexpr (tls) {
+      // The handshake has the read timeout: a client that opens a socket and says nothing
+      // holds a slot no longer than an idle HTTP client does.
+      self->tcp().expires_after(self->srv_.opts().read_timeout);
+      self->stream_.async_handshake(asio::ssl::stream_base::server, [self](error_code ec) {
+        if (ec) { // plain HTTP to the HTTPS port, an old TLS version, a timeout
+          self->close();
+          return;
+        }
+        self->read_next();
+      });
+    } else {
+      self->read_next();
+    }
+  });
 }
 
-void connection::start() {
-  asio::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->read_next(); });
-}
-
-void connection::read_next() {
+template <class Stream>
+void basic_connection<Stream>::read_next() {
   if (srv_.stopping()) {
     close();
     return;
@@ -425,12 +473,13 @@ void connection::read_next() {
   parser_.emplace();
   parser_->header_limit(static_cast<uint32_t>(srv_.opts().max_header_bytes));
   parser_->body_limit(srv_.opts().max_body_bytes);
-  stream_.expires_after(srv_.opts().read_timeout);
+  tcp().expires_after(srv_.opts().read_timeout);
   bhttp::async_read(stream_, buffer_, *parser_,
-                    beast::bind_front_handler(&connection::on_read, shared_from_this()));
+                    beast::bind_front_handler(&basic_connection::on_read, self()));
 }
 
-void connection::on_read(error_code ec, size_t) {
+template <class Stream>
+void basic_connection<Stream>::on_read(error_code ec, size_t) {
   if (ec == bhttp::error::end_of_stream || ec == asio::error::operation_aborted ||
       ec == asio::error::connection_reset || ec == asio::error::eof) {
     close();
@@ -474,40 +523,47 @@ void connection::on_read(error_code ec, size_t) {
   keep_alive_ = req.keep_alive();
   version_ = req.version();
   phase_ = phase::handling;
-  stream_.expires_never(); // the handler may take its time; the actors have timeouts
-  srv_.dispatch(std::make_shared<exchange_impl>(shared_from_this(), std::move(req)));
+  tcp().expires_never(); // the handler may take its time; the actors have timeouts
+  srv_.dispatch(std::make_shared<exchange_impl>(self(), std::move(req)));
 }
 
-void connection::reject(unsigned status, std::string_view code, std::string_view detail) {
+template <class Stream>
+void basic_connection<Stream>::reject(unsigned status, std::string_view code,
+                                      std::string_view detail) {
   // After a protocol error the rest of the input cannot be trusted: answer and close.
   keep_alive_ = false;
   auto res = std::make_shared<response>(srv_.render_error(status, code, detail));
   res->version(11);
   res->keep_alive(false);
+  if constexpr (tls)
+    res->set(bhttp::field::strict_transport_security, hsts_value);
   res->prepare_payload();
   phase_ = phase::writing;
-  stream_.expires_after(srv_.opts().write_timeout);
-  bhttp::async_write(stream_, *res,
-                     [self = shared_from_this(), res](error_code, size_t) { self->close(); });
+  tcp().expires_after(srv_.opts().write_timeout);
+  bhttp::async_write(stream_, *res, [self = self(), res](error_code, size_t) { self->close(); });
 }
 
-void connection::respond(response res) {
+template <class Stream>
+void basic_connection<Stream>::respond(response res) {
   auto msg = std::make_shared<response>(std::move(res));
-  asio::post(stream_.get_executor(), [self = shared_from_this(), msg] {
+  asio::post(stream_.get_executor(), [self = self(), msg] {
     self->srv_.answered();
     self->write(msg);
   });
 }
 
-void connection::write(std::shared_ptr<response> res) {
+template <class Stream>
+void basic_connection<Stream>::write(std::shared_ptr<response> res) {
   if (phase_ == phase::closed)
     return;
   phase_ = phase::writing;
   res->version(version_);
   res->keep_alive(keep_alive_ && !srv_.stopping());
+  if constexpr (tls)
+    res->set(bhttp::field::strict_transport_security, hsts_value);
   res->prepare_payload();
-  stream_.expires_after(srv_.opts().write_timeout); // a client that does not read is cut off
-  bhttp::async_write(stream_, *res, [self = shared_from_this(), res](error_code ec, size_t) {
+  tcp().expires_after(srv_.opts().write_timeout); // a client that does not read is cut off
+  bhttp::async_write(stream_, *res, [self = self(), res](error_code ec, size_t) {
     if (ec == beast::error::timeout)
       self->srv_.count_write_timeout();
     if (ec || !res->keep_alive()) {
@@ -518,8 +574,9 @@ void connection::write(std::shared_ptr<response> res) {
   });
 }
 
-void connection::open_stream(response head, std::shared_ptr<stream_impl> stream) {
-  asio::post(stream_.get_executor(), [self = shared_from_this(), head = std::move(head),
+template <class Stream>
+void basic_connection<Stream>::open_stream(response head, std::shared_ptr<stream_impl> stream) {
+  asio::post(stream_.get_executor(), [self = self(), head = std::move(head),
                                       stream = std::move(stream)]() mutable {
     self->srv_.answered();
     if (self->phase_ == phase::closed) {
@@ -534,10 +591,12 @@ void connection::open_stream(response head, std::shared_ptr<stream_impl> stream)
     std::string raw = "HTTP/1.1 200 OK\r\n";
     for (const auto& field : head.base())
       raw += std::string{field.name_string()} + ": " + std::string{field.value()} + "\r\n";
+    if constexpr (tls)
+      raw += std::string{"Strict-Transport-Security: "} + hsts_value + "\r\n";
     raw += "Connection: close\r\n\r\n";
     // The read that watches for the client's end starts with no timer; each frame write then
     // sets the write timer alone (a tcp_stream sets only the timers of operations not pending).
-    self->stream_.expires_never();
+    self->tcp().expires_never();
     self->watch_stream_end();
     self->queued_bytes_ += raw.size();
     self->frames_.push_front(std::make_shared<const std::string>(std::move(raw)));
@@ -545,9 +604,10 @@ void connection::open_stream(response head, std::shared_ptr<stream_impl> stream)
   });
 }
 
-void connection::watch_stream_end() {
+template <class Stream>
+void basic_connection<Stream>::watch_stream_end() {
   // Clients send nothing on an event stream; a read completes when they go away.
-  stream_.async_read_some(asio::buffer(sink_), [self = shared_from_this()](error_code ec, size_t) {
+  stream_.async_read_some(asio::buffer(sink_), [self = self()](error_code ec, size_t) {
     if (ec) {
       self->close();
       return;
@@ -556,8 +616,9 @@ void connection::watch_stream_end() {
   });
 }
 
-void connection::write_frame(std::shared_ptr<const std::string> frame) {
-  asio::post(stream_.get_executor(), [self = shared_from_this(), frame = std::move(frame)] {
+template <class Stream>
+void basic_connection<Stream>::write_frame(std::shared_ptr<const std::string> frame) {
+  asio::post(stream_.get_executor(), [self = self(), frame = std::move(frame)] {
     if (self->phase_ != phase::streaming)
       return;
     // A client that falls this far behind is dropped rather than buffered for without end.
@@ -573,37 +634,40 @@ void connection::write_frame(std::shared_ptr<const std::string> frame) {
   });
 }
 
-void connection::write_frames() {
+template <class Stream>
+void basic_connection<Stream>::write_frames() {
   if (writing_frame_ || frames_.empty() || phase_ == phase::closed)
     return;
   writing_frame_ = true;
   auto frame = frames_.front();
   frames_.pop_front();
-  stream_.expires_after(srv_.opts().write_timeout); // the write timer only: the read is pending
-  asio::async_write(stream_, asio::buffer(*frame),
-                    [self = shared_from_this(), frame](error_code ec, size_t) {
-                      self->writing_frame_ = false;
-                      self->queued_bytes_ -= frame->size();
-                      if (ec == beast::error::timeout)
-                        self->srv_.count_write_timeout();
-                      if (ec) {
-                        self->close();
-                        return;
-                      }
-                      self->write_frames();
-                    });
+  tcp().expires_after(srv_.opts().write_timeout); // the write timer only: the read is pending
+  asio::async_write(stream_, asio::buffer(*frame), [self = self(), frame](error_code ec, size_t) {
+    self->writing_frame_ = false;
+    self->queued_bytes_ -= frame->size();
+    if (ec == beast::error::timeout)
+      self->srv_.count_write_timeout();
+    if (ec) {
+      self->close();
+      return;
+    }
+    self->write_frames();
+  });
 }
 
-void connection::shutdown_when_idle() {
-  asio::post(stream_.get_executor(), [self = shared_from_this()] {
-    if (self->phase_ == phase::reading || self->phase_ == phase::streaming)
+template <class Stream>
+void basic_connection<Stream>::shutdown_when_idle() {
+  asio::post(stream_.get_executor(), [self = self()] {
+    if (self->phase_ == phase::handshake || self->phase_ == phase::reading ||
+        self->phase_ == phase::streaming)
       self->close();
     // handling/writing: `write` answers with Connection: close and then closes.
   });
 }
 
-void connection::close() {
-  asio::dispatch(stream_.get_executor(), [self = shared_from_this()] {
+template <class Stream>
+void basic_connection<Stream>::close() {
+  asio::dispatch(stream_.get_executor(), [self = self()] {
     if (self->phase_ == phase::closed)
       return;
     if (self->phase_ == phase::handling)
@@ -616,8 +680,8 @@ void connection::close() {
     self->holds_stream_slot_ = false;
     self->frames_.clear(); // the frames may be large (a snapshot): give them back now
     error_code ignored;
-    self->stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
-    self->stream_.socket().close(ignored);
+    self->tcp().socket().shutdown(tcp::socket::shutdown_both, ignored);
+    self->tcp().socket().close(ignored);
     self->srv_.closed(self->remote_);
   });
 }

@@ -16,6 +16,10 @@
 #include <string>
 #include <string_view>
 
+namespace boost::asio::ssl {
+class context;
+} // namespace boost::asio::ssl
+
 namespace seatgrab::http {
 
 using request = boost::beast::http::request<boost::beast::http::string_body>;
@@ -98,6 +102,9 @@ struct server_options {
   /// After a failed accept (e.g. EMFILE: out of file descriptors) the server waits this long
   /// before accepting again, rather than spinning.
   std::chrono::milliseconds accept_backoff{100};
+  /// HTTPS when set (`make_tls_context` in http/tls.hpp): every connection starts with a TLS
+  /// handshake (1.2 or later) and every answer carries Strict-Transport-Security.
+  std::shared_ptr<boost::asio::ssl::context> tls;
 };
 
 /// Counters of the server, for /metrics and tests.

@@ -42,15 +42,16 @@ struct server_process {
     args.insert(args.end(), extra.begin(), extra.end());
     proc = spawn_reading_stdout(binary, args, env);
     REQUIRE(proc.pid > 0);
-    // The log line "listening on http://127.0.0.1:PORT" tells the port.
+    // The log line "listening on http://127.0.0.1:PORT" (https:// with TLS) tells the port.
     std::string out;
     char buf[512];
-    while (out.find("listening on http://") == std::string::npos) {
+    auto line = [&out] { return out.find("listening on http"); };
+    while (line() == std::string::npos || out.find('\n', line()) == std::string::npos) {
       auto n = read(proc.out, buf, sizeof(buf));
       REQUIRE_MESSAGE(n > 0, out);
       out.append(buf, static_cast<size_t>(n));
     }
-    auto at = out.find("listening on http://127.0.0.1:") + 30;
+    auto at = out.find("127.0.0.1:", line()) + 10;
     port = static_cast<uint16_t>(std::stoi(out.substr(at)));
     log_->append(out);
     // Keep draining the pipe so the child never blocks on a full one; keep the tail.
