@@ -307,7 +307,42 @@ struct checker {
     }
   }
 
-  void admissions() {
+  // The revealed seed against the commitment: SHA-256 written here a second time, on purpose.
+  void check_seed(const verify_options& opts, const std::string& event, uint64_t seq,
+                  const std::string& seed) {
+    auto hex = [](const std::string& bytes) {
+      unsigned char h[SHA256_DIGEST_LENGTH];
+      SHA256(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(), h);
+      static constexpr char digits[] = "0123456789abcdef";
+      std::string out;
+      for (auto b : h) {
+        out.push_back(digits[b >> 4]);
+        out.push_back(digits[b & 0xf]);
+      }
+      return out;
+    };
+    auto revealed = hex(seed);
+    if (auto i = opts.published_commitments.find(event); i != opts.published_commitments.end()) {
+      if (i->second != revealed)
+        violation("queue", event, seq,
+                  "revealed seed hashes to " + revealed + ", not to the published commitment " +
+                      i->second);
+      return;
+    }
+    // The seed the room keeps from the moment it first published a commitment
+    // (actors/waiting_room.cpp: "queue-seed/<event>" in the meta column).
+    auto kept = db.get(persistence::column::meta, "queue-seed/" + event);
+    if (!kept) {
+      out.violations.push_back(render(kept.error()));
+    } else if (!*kept) {
+      violation("queue", event, seq, "opened with a seed, but no seed was ever committed to");
+    } else if (hex(**kept) != revealed) {
+      violation("queue", event, seq,
+                "revealed seed hashes to " + revealed + ", not to the commitment " + hex(**kept));
+    }
+  }
+
+  void admissions(const verify_options& opts) {
     auto entities = db.entities("queue");
     if (!entities) {
       out.violations.push_back(render(entities.error()));
@@ -334,6 +369,7 @@ struct checker {
           (opened ? order : pre).push_back(ev.joined().ticket());
         } else if (ev.has_opened()) {
           opened = true;
+          check_seed(opts, event, seq, ev.opened().seed());
           order = mode == "shuffle" ? published_shuffle(ev.opened().seed(), pre) : pre;
         } else if (ev.has_done()) {
           if (!passed.contains(ev.done().ticket()))
@@ -443,7 +479,7 @@ verdict verify(const persistence::store& db, const verify_options& opts) {
   if (opts.tickets)
     c.tickets();
   if (opts.admissions)
-    c.admissions();
+    c.admissions(opts);
   return std::move(c.out);
 }
 

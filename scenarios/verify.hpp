@@ -9,6 +9,8 @@
 //   order; no ticket is admitted at the gate twice, at a revoked version or after its refund;
 // - every captured payment is matched by a sale of its amount or refunded, no sale is without
 //   a captured payment, and a payment's refunds are its tickets' refunds (with the tickets);
+// - the seed a room reveals on opening is the one it committed to (its SHA-256 is the commitment
+//   the fans were shown, and the seed kept since the commitment was first published);
 // - admissions follow the queue order: join order, or the shuffle published by the seed; never
 //   more than max_active_shoppers at once, one per account at a time, and within the rate.
 
@@ -30,6 +32,10 @@ struct verify_options {
   bool tickets = true;
   /// Check admissions against the queue order.
   bool admissions = true;
+  /// Per event, the seed commitment (hex SHA-256) the fans were shown before the room opened,
+  /// as a runner read it from the API: the seed the room revealed must hash to it. Events not
+  /// named are checked against the seed the room stored when it first published one.
+  std::map<std::string, std::string> published_commitments = {};
 };
 
 struct verdict {

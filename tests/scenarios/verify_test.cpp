@@ -172,6 +172,30 @@ TEST_CASE("a hold outliving its expiry, and an admission out of order, are caugh
   CHECK(mentions(v, "ticket 9 let in")); // before ticket 5, who still waits
 }
 
+TEST_CASE("a revealed seed that is not the committed one is caught") {
+  sg::test::node_fixture node;
+  clean_run(node);
+  auto shown =
+      node.call<sg::queue_info>(node.waiting_room("gig"), sg::atom::get_v, sg::atom::info_v);
+  REQUIRE(shown);
+  REQUIRE(shown->seed_commitment.size() == 64);
+  // The clean run: the revealed seed matches the kept seed and what the fans were shown.
+  sg::scenarios::verify_options opts{end_ms(node), true, true};
+  CHECK(sg::scenarios::verify(node.db(), opts).ok());
+  opts.published_commitments["gig"] = shown->seed_commitment;
+  CHECK(sg::scenarios::verify(node.db(), opts).ok());
+  // Fans shown another commitment than the seed revealed.
+  opts.published_commitments["gig"] = std::string(64, '0');
+  CHECK(mentions(sg::scenarios::verify(node.db(), opts), "not to the published commitment 000"));
+  // A room that reopens with a new seed after publishing the first one.
+  sg::pb::waiting_room_event reopened;
+  reopened.set_at_ms(end_ms(node));
+  reopened.mutable_opened()->set_seed(std::string(32, 'x'));
+  forge(node, "queue", "gig", reopened);
+  auto v = sg::scenarios::verify(node.db(), {end_ms(node), true, true});
+  CHECK(mentions(v, "not to the commitment " + shown->seed_commitment));
+}
+
 TEST_CASE("the published shuffle is recomputed independently of the waiting room's code") {
   std::string seed(32, '\0');
   for (size_t i = 0; i < seed.size(); ++i)

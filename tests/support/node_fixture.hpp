@@ -119,6 +119,12 @@ public:
     return *hdl;
   }
 
+  waiting_room_actor waiting_room(const std::string& event_id) {
+    auto hdl = call<waiting_room_actor>(registry_, atom::get_v, atom::queue_v, event_id);
+    REQUIRE(hdl);
+    return *hdl;
+  }
+
   box_office_actor box_office(const std::string& event_id) {
     auto hdl = call<box_office_actor>(registry_, atom::get_v, atom::box_office_v, event_id);
     REQUIRE(hdl);
