@@ -136,8 +136,14 @@ caf::error session_state::apply_held(const pb::session_held& x) {
     h.seats.push_back(session_seat{s.section(), s.seat_id(), s.price()});
   h.expires_at = from_ms(x.expires_at_ms());
   h.key = x.key();
-  if (!h.key.empty())
+  if (!h.key.empty()) {
     keys_.emplace(h.key, h.hold_id);
+    key_order_.push_back(h.key);
+    if (key_order_.size() > max_keys) { // replay forgets the same ones: it is in journal order
+      keys_.erase(key_order_.front());
+      key_order_.pop_front();
+    }
+  }
   holds_.emplace(h.hold_id, std::move(h));
   ++holds_made_;
   return {};

@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <optional>
 #include <span>
@@ -106,7 +107,12 @@ public:
   /// Seats in live holds for `event_id`.
   uint32_t held_seats(std::string_view event_id, time_point now) const;
 
-  /// The hold made with idempotency key `key` (live, expired or ended), if any.
+  /// Idempotency keys a session remembers; beyond, the oldest is forgotten (the edge keeps
+  /// its own record of each answer for a day), so a fan who holds all day costs bounded memory.
+  static constexpr size_t max_keys = 1024;
+
+  /// The hold made with idempotency key `key` (live, expired or ended), if any, among the
+  /// newest `max_keys` keys.
   std::optional<std::string> hold_for_key(std::string_view key) const;
 
   /// The order hold `hold_id` became, if it was bought.
@@ -127,6 +133,7 @@ private:
   std::map<std::string, std::pair<uint64_t, std::string>, std::less<>> places_; // by event
   std::map<std::string, session_hold, std::less<>> holds_;                      // by hold id
   std::map<std::string, std::string, std::less<>> keys_; // idempotency key -> hold id
+  std::deque<std::string> key_order_;                    // keys_, oldest first
   std::vector<session_order> orders_;
   uint64_t holds_made_ = 0; // holds ever recorded, for the id prefix
 };

@@ -111,3 +111,26 @@ TEST_CASE("a hold made with an idempotency key is found by it, also after replay
   CHECK(copy.hold_for_key("client-key-1") == h.hold_id);
   CHECK(copy.find_hold(h.hold_id)->key == "client-key-1");
 }
+
+TEST_CASE("a session remembers its newest idempotency keys only, and replay forgets the same") {
+  session_state s{"a7"};
+  std::vector<seatgrab::pb::session_event> log;
+  std::vector<std::string> ids;
+  for (size_t i = 0; i < session_state::max_keys + 10; ++i) {
+    auto h = hold_of(s, "gig", 1, t0 + 300s);
+    h.key = "k" + std::to_string(i);
+    auto ev = s.held(h, t0);
+    REQUIRE(ev);
+    log.push_back(*ev);
+    ids.push_back(h.hold_id);
+  }
+  CHECK_FALSE(s.hold_for_key("k0"));
+  CHECK_FALSE(s.hold_for_key("k9"));
+  CHECK(s.hold_for_key("k10") == ids[10]);
+  CHECK(s.hold_for_key("k" + std::to_string(session_state::max_keys + 9)) == ids.back());
+  session_state copy{"a7"};
+  for (const auto& ev : log)
+    REQUIRE_FALSE(copy.apply(ev));
+  CHECK_FALSE(copy.hold_for_key("k9"));
+  CHECK(copy.hold_for_key("k10") == ids[10]);
+}
