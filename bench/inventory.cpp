@@ -124,7 +124,9 @@ sellout run_actors(const sg::domain::venue& v, sg::persistence::durability mode,
             cv.notify_all();
           return;
         }
-        const auto& [hdl, seat] = (*items)[i];
+        // Named copies: a lambda may not capture structured bindings before C++20 in clang 14.
+        auto hdl = (*items)[i].first;
+        auto seat = (*items)[i].second;
         auto hold_id = "h-" + seat;
         self->request(hdl, std::chrono::seconds{60}, sg::atom::hold_v,
                       sg::hold_request{hold_id, "fan", {seat}, {}, 0})

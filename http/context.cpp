@@ -38,7 +38,8 @@ void with_owned(const context_ptr& ctx, const call& c, bool operators_too,
       return c.ex->respond(problem(404, "not_found", "no such id"));
     if (who.is_operator && !operators_too && who.account == "operator")
       return c.ex->respond(problem(403, "forbidden", "the admin token owns no tickets"));
-    auto [event_id, local] = *parts;
+    auto event_id = parts->first; // named: clang 14 cannot capture structured bindings
+    auto local = parts->second;
     ctx->find.office(event_id, or_problem<box_office_actor>(
                                    c.ex, [k, who, event_id, local](box_office_actor& office) {
                                      k(who, event_id, local, office);

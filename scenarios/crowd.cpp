@@ -120,7 +120,7 @@ void crowd::act(uint32_t i, uint32_t t, fan_api& api) {
   switch (f.at) {
   case fan::step::coming:
     ++in_flight_;
-    api.join(i, [this, i, &api](caf::expected<queue_status> x) {
+    api.join(i, [this, i](caf::expected<queue_status> x) {
       if (too_late())
         return;
       if (!x) {
@@ -218,7 +218,7 @@ void crowd::shop(uint32_t i, uint32_t t, fan_api& api) {
   auto started = now_ms();
   ++in_flight_;
   api.hold(i, section, f.wanted, f.token, key,
-           [this, i, started, section, &api](caf::expected<hold_receipt> x) {
+           [this, i, started, section](caf::expected<hold_receipt> x) {
              if (too_late())
                return;
              auto& f = fans_[i];
@@ -317,7 +317,8 @@ void crowd::after_sale(uint32_t i, uint32_t t, fan_api& api) {
     done(i);
     return;
   }
-  auto [ticket, seat] = f.tickets.back();
+  auto ticket = f.tickets.back().first; // named: clang 14 cannot capture structured bindings
+  auto seat = f.tickets.back().second;
   if (f.refunds) {
     // The seat may be sold again as soon as the refund is through, even before its answer
     // arrives here: it leaves the fan's book when asked for, and comes back if refused.

@@ -88,7 +88,9 @@ struct checker {
         continue;
       std::map<std::string, hold_model> holds; // live holds of the section
       for (const auto& [seq, ev] : events) {
-        auto bad = [&](const std::string& what) { violation("section", entity, seq, what); };
+        auto bad = [&, seq = seq](const std::string& what) {
+          violation("section", entity, seq, what);
+        };
         if (ev.has_held()) {
           const auto& x = ev.held();
           hold_model h{event, {}, x.expires_at_ms(), ev.at_ms()};
@@ -197,7 +199,9 @@ struct checker {
       std::set<std::string> admitted;          // tickets let in at the gate
       money paid;
       for (const auto& [seq, ev] : events) {
-        auto bad = [&](const std::string& what) { violation("ticket", event, seq, what); };
+        auto bad = [&, seq = seq](const std::string& what) {
+          violation("ticket", event, seq, what);
+        };
         if (ev.has_issued()) {
           const auto& x = ev.issued();
           auto& sale = paid.sales[x.payment_id()];
@@ -427,7 +431,9 @@ struct checker {
       } else if (ev.has_done()) {
         end(ev.done().ticket());
       } else if (ev.has_tick()) {
-        auto bad = [&](const std::string& what) { violation("queue", event, seq, what); };
+        auto bad = [&, seq = seq](const std::string& what) {
+          violation("queue", event, seq, what);
+        };
         for (auto t : ev.tick().expired())
           end(t);
         for (auto t : ev.tick().admitted()) {

@@ -146,7 +146,9 @@ TEST_CASE("kill -9 during a hold-and-confirm storm: no seat sold twice, nothing 
     { // Restart now: every acknowledged hold and sale is there.
       sg::test::node_fixture node{dir, sg::persistence::durability::fsync, wall_now()};
       auto states = seat_states(node);
-      for (const auto& [hold, h] : acked.holds)
+      for (const auto& entry : acked.holds) {
+        const auto& hold = entry.first; // named: doctest captures it, and clang 14 cannot
+        const auto& h = entry.second;
         for (const auto& seat : h.seats) {
           CAPTURE(hold);
           CAPTURE(seat);
@@ -155,6 +157,7 @@ TEST_CASE("kill -9 during a hold-and-confirm storm: no seat sold twice, nothing 
           else if (!acked.sales.contains(hold)) // sold just before the kill, unacknowledged?
             CHECK(states.at(seat) != sg::seat_state::free);
         }
+      }
     }
     { // Restart an hour later: every hold past its expiry is released; sales stay.
       sg::test::node_fixture node{dir, sg::persistence::durability::fsync, wall_now() + 1h};

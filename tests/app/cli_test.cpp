@@ -29,8 +29,9 @@ fs::perms shared_bits(const fs::path& p) {
 /// A small venue (written by `venue generate`) posted with `token`: the answer's status.
 unsigned add_venue(uint16_t port, const std::string& token, const fs::path& dir) {
   auto file = dir / "venue.json";
-  auto [code, out] =
-      run("venue generate stadium --sections 1 --rows 1 --seats 2 --out " + file.string());
+  auto ran = run("venue generate stadium --sections 1 --rows 1 --seats 2 --out " + file.string());
+  auto& code = ran.first; // named, not bound: doctest's macros capture them
+  auto& out = ran.second;
   REQUIRE_MESSAGE(code == 0, out);
   std::ifstream in{file};
   std::stringstream venue;
@@ -51,7 +52,9 @@ struct scoped_env {
 } // namespace
 
 TEST_CASE("version and help") {
-  auto [code, out] = run("version");
+  auto ran = run("version");
+  auto& code = ran.first; // named, not bound: doctest's macros capture them
+  auto& out = ran.second;
   CHECK(code == 0);
   CHECK(contains(out, "seatgrab 0."));
   std::tie(code, out) = run("--help");
@@ -61,7 +64,9 @@ TEST_CASE("version and help") {
 }
 
 TEST_CASE("bad flags are refused, naming the flag") {
-  auto [code, out] = run("serve --durability sometimes");
+  auto ran = run("serve --durability sometimes");
+  auto& code = ran.first; // named, not bound: doctest's macros capture them
+  auto& out = ran.second;
   CHECK(code != 0);
   CHECK(contains(out, "--durability"));
   std::tie(code, out) = run("serve --no-such-flag");
@@ -81,7 +86,9 @@ TEST_CASE("a configuration file sets serve's flags") {
   auto cfg = dir / "seatgrab.toml";
   std::ofstream{cfg} << "[serve]\ndata-dir = \"" << not_a_dir.string() << "\"\n";
   // The data dir from the file is used, so the node refuses it by name.
-  auto [code, out] = run("--config " + cfg.string() + " serve");
+  auto ran = run("--config " + cfg.string() + " serve");
+  auto& code = ran.first; // named, not bound: doctest's macros capture them
+  auto& out = ran.second;
   CHECK(code != 0);
   CHECK(contains(out, not_a_dir.string()));
   fs::remove_all(dir);
@@ -92,8 +99,9 @@ TEST_CASE("venue generate writes a file that venue validate accepts; bad files a
   fs::remove_all(dir);
   fs::create_directories(dir);
   auto file = dir / "small.json";
-  auto [code, out] =
-      run("venue generate stadium --sections 3 --rows 2 --seats 5 --out " + file.string());
+  auto ran = run("venue generate stadium --sections 3 --rows 2 --seats 5 --out " + file.string());
+  auto& code = ran.first; // named, not bound: doctest's macros capture them
+  auto& out = ran.second;
   REQUIRE(code == 0);
   std::tie(code, out) = run("venue validate " + file.string());
   CHECK(code == 0);
@@ -117,8 +125,10 @@ TEST_CASE("scenario run: a report in the directory; bad files and modes are refu
   fs::create_directories(dir);
   std::ofstream{dir / "tiny.toml"} << "name = \"tiny\"\n[sale]\nopens_after_s = 5\n"
                                       "[population]\nfans = 30\npre_queue = 10\n";
-  auto [code, out] = run("scenario run " + (dir / "tiny.toml").string() + " --seed 3 --report " +
-                         (dir / "report").string());
+  auto ran = run("scenario run " + (dir / "tiny.toml").string() + " --seed 3 --report " +
+                 (dir / "report").string());
+  auto& code = ran.first; // named, not bound: doctest's macros capture them
+  auto& out = ran.second;
   CHECK_MESSAGE(code == 0, out);
   CHECK(contains(out, "scenario tiny (seed 3"));
   CHECK(fs::exists(dir / "report" / "report.json"));
@@ -191,7 +201,9 @@ TEST_CASE("the admin token from SEATGRAB_ADMIN_TOKEN or --admin-token-file") {
   // A missing, empty or unreadable file is an error naming it.
   auto data = (dir / "bad").string();
   auto missing = dir / "no-such-token";
-  auto [code, out] = run("serve --data-dir " + data + " --admin-token-file " + missing.string());
+  auto ran = run("serve --data-dir " + data + " --admin-token-file " + missing.string());
+  auto& code = ran.first; // named, not bound: doctest's macros capture them
+  auto& out = ran.second;
   CHECK(code != 0);
   CHECK_MESSAGE(contains(out, missing.string()), out);
   auto empty = dir / "empty-token";

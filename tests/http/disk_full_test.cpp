@@ -222,7 +222,9 @@ TEST_CASE("a full disk mid-sale: writes get 503, reads 200, writing resumes once
       status[s["id"].get<std::string>()] = s["status"].get<std::string>();
   REQUIRE(status.size() == 24);
   size_t checked = 0;
-  for (const auto& [seat, want] : expected) {
+  for (const auto& entry : expected) {
+    const auto& seat = entry.first; // named, not bound: doctest's CHECK_MESSAGE captures them
+    const auto& want = entry.second;
     if (uncertain.count(seat))
       continue;
     CHECK_MESSAGE(status.at(seat) == want, seat << " should be " << want);

@@ -182,12 +182,14 @@ TEST_CASE("https: a missing or mismatched key stops the start with the file name
                                  " --data-dir " + (tmp / "data").string() + " --tls-cert " + cert +
                                  " --tls-key " + key_file + " 2>&1");
   };
-  auto [missing_rc, missing_out] = serve((tmp / "cert.pem").string(), (tmp / "nope.pem").string());
+  auto [missing_rc, missing_run] = serve((tmp / "cert.pem").string(), (tmp / "nope.pem").string());
+  const auto& missing_out = missing_run; // named, not bound: CHECK_MESSAGE captures it
   CHECK(missing_rc != 0);
   CHECK_MESSAGE(missing_out.find("--tls-key " + (tmp / "nope.pem").string() + ": no such file") !=
                     std::string::npos,
                 missing_out);
-  auto [wrong_rc, wrong_out] = serve((tmp / "cert.pem").string(), (tmp / "other-key.pem").string());
+  auto [wrong_rc, wrong_run] = serve((tmp / "cert.pem").string(), (tmp / "other-key.pem").string());
+  const auto& wrong_out = wrong_run;
   CHECK(wrong_rc != 0);
   CHECK_MESSAGE(wrong_out.find("does not match --tls-cert") != std::string::npos, wrong_out);
   // Nothing was started: the data dir was never made.
