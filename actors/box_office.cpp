@@ -564,27 +564,37 @@ box_office_actor::behavior_type box_office(self_ptr self, event_info info, resol
           return v.error();
         return reply_durable(self, info_of(self, *v, now(self)));
       },
-      [=](atom::transfer, std::string& ticket_id, std::string& account,
-          std::string& to) -> caf::result<ticket_info> {
+      [=](atom::transfer, std::string& ticket_id, std::string& account, std::string& to,
+          std::string& key) -> caf::result<ticket_info> {
         auto& st = self->state;
         if (st.crashed)
           return caf::sec::runtime_error;
         auto t = now(self);
-        auto ev = st.tickets->transfer(ticket_id, account, to, t);
+        // A retry of a transfer made before a crash lost its answer (the edge's record of
+        // the answer is a later write than the transfer): the same answer, no second transfer.
+        auto again = st.tickets->transferred_with(ticket_id, account, to, key);
+        if (!again)
+          return again.error();
+        if (*again)
+          return reply_durable(self, info_of(self, **again, t));
+        auto ev = st.tickets->transfer(ticket_id, account, to, t, key);
         if (!ev)
           return ev.error();
         if (!journal(self, std::nullopt, *ev))
           return caf::sec::runtime_error;
         return reply_durable(self, info_of(self, *st.tickets->find(ticket_id), t));
       },
-      [=](atom::refund, std::string& ticket_id, std::string& account,
-          bool as_operator) -> caf::result<ticket_info> {
+      [=](atom::refund, std::string& ticket_id, std::string& account, bool as_operator,
+          std::string& key) -> caf::result<ticket_info> {
         auto& st = self->state;
         if (st.crashed)
           return caf::sec::runtime_error;
         auto t = now(self);
+        // A retry of a refund made before a crash lost its answer: the same answer.
+        if (auto again = st.tickets->refunded_with(ticket_id, account, key))
+          return reply_durable(self, info_of(self, *again, t));
         domain::time_point until{std::chrono::milliseconds{st.info.refunds_until_ms}};
-        auto ev = st.tickets->refund(ticket_id, account, as_operator, until, t);
+        auto ev = st.tickets->refund(ticket_id, account, as_operator, until, t, key);
         if (!ev)
           return ev.error();
         auto v = *st.tickets->find(ticket_id);

@@ -49,7 +49,7 @@ caf::expected<std::optional<pb::ticket_event>> ticket_registry::issue(const orde
 
 caf::expected<pb::ticket_event> ticket_registry::transfer(std::string_view ticket_id,
                                                           std::string_view by, std::string_view to,
-                                                          time_point now) {
+                                                          time_point now, std::string_view key) {
   auto rec = find_rec(ticket_id);
   if (rec == nullptr || rec->view.owner != by)
     return fail(ec::not_found, "ticket " + quoted(ticket_id));
@@ -57,6 +57,8 @@ caf::expected<pb::ticket_event> ticket_registry::transfer(std::string_view ticke
     return fail(ec::invalid_argument, "transfer: no recipient");
   if (to == by)
     return fail(ec::invalid_argument, "transfer: the recipient is the owner");
+  if (!key.empty() && (!well_formed(key) || keyed_.count(keyed_id('t', ticket_id, by, key)) > 0))
+    return fail(ec::invalid_argument, "transfer: malformed or used idempotency key");
   if (rec->view.used)
     return fail(ec::ticket_used, "ticket " + quoted(ticket_id) + " was admitted at the gate");
   if (rec->view.refunded)
@@ -67,12 +69,14 @@ caf::expected<pb::ticket_event> ticket_registry::transfer(std::string_view ticke
   x.set_from(std::string{by});
   x.set_to(std::string{to});
   x.set_version(rec->view.version + 1);
+  x.set_request_key(std::string{key});
   return commit(std::move(ev));
 }
 
 caf::expected<pb::ticket_event> ticket_registry::refund(std::string_view ticket_id,
                                                         std::string_view by, bool by_operator,
-                                                        time_point refunds_until, time_point now) {
+                                                        time_point refunds_until, time_point now,
+                                                        std::string_view key) {
   auto rec = find_rec(ticket_id);
   if (rec == nullptr || (!by_operator && rec->view.owner != by))
     return fail(ec::not_found, "ticket " + quoted(ticket_id));
@@ -82,12 +86,15 @@ caf::expected<pb::ticket_event> ticket_registry::refund(std::string_view ticket_
     return fail(ec::ticket_used, "ticket " + quoted(ticket_id) + " was admitted at the gate");
   if (!by_operator && now >= refunds_until)
     return fail(ec::refund_closed, "the event's refund period is over");
+  if (!key.empty() && !well_formed(key))
+    return fail(ec::invalid_argument, "refund: malformed idempotency key");
   auto ev = next_event(now);
   auto& x = *ev.mutable_refunded();
   x.set_ticket_id(std::string{ticket_id});
   x.set_by(std::string{by});
   x.set_by_operator(by_operator);
   x.set_amount(rec->view.price);
+  x.set_request_key(std::string{key});
   return commit(std::move(ev));
 }
 
@@ -201,6 +208,9 @@ caf::error ticket_registry::apply_transferred(const pb::ticket_transferred& ev, 
   if (ev.version() != v.version + 1 || v.used || v.refunded)
     return corrupt("transferred: ticket " + quoted(ev.ticket_id()) + " cannot move to version " +
                    std::to_string(ev.version()));
+  auto keyed = keyed_id('t', ev.ticket_id(), ev.from(), ev.request_key());
+  if (!ev.request_key().empty() && (!well_formed(ev.request_key()) || keyed_.count(keyed) > 0))
+    return corrupt("transferred: malformed or used request key");
   if (auto i = by_owner_.find(v.owner); i != by_owner_.end()) {
     i->second.erase(v.ticket_id);
     if (i->second.empty())
@@ -211,6 +221,8 @@ caf::error ticket_registry::apply_transferred(const pb::ticket_transferred& ev, 
   v.version = ev.version();
   v.issued_at = at;
   by_owner_[v.owner].insert(v.ticket_id);
+  if (!ev.request_key().empty())
+    keyed_.emplace(std::move(keyed), keyed_change{ev.to(), ev.version(), at});
   return {};
 }
 
@@ -223,10 +235,14 @@ caf::error ticket_registry::apply_refunded(const pb::ticket_refunded& ev) {
     return corrupt("refunded: ticket " + quoted(ev.ticket_id()) + " cannot be refunded");
   if (!ev.by_operator() && ev.by() != v.owner)
     return corrupt("refunded: " + quoted(ev.by()) + " is not the owner");
+  if (!ev.request_key().empty() && !well_formed(ev.request_key()))
+    return corrupt("refunded: malformed request key");
   v.refunded = true;
   verifier_.revoke(v.ticket_id, v.version);
   ++refunded_by_buyer_[v.buyer];
   unreleased_.insert(v.ticket_id);
+  if (!ev.request_key().empty())
+    keyed_.emplace(keyed_id('r', ev.ticket_id(), ev.by(), ev.request_key()), keyed_change{});
   return {};
 }
 
@@ -283,6 +299,45 @@ std::vector<ticket_view> ticket_registry::owned_by(std::string_view account) con
     for (const auto& id : i->second)
       result.push_back(find_rec(id)->view);
   return result;
+}
+
+caf::expected<std::optional<ticket_view>>
+ticket_registry::transferred_with(std::string_view ticket_id, std::string_view by,
+                                  std::string_view to, std::string_view key) const {
+  if (key.empty())
+    return std::optional<ticket_view>{};
+  auto i = keyed_.find(keyed_id('t', ticket_id, by, key));
+  if (i == keyed_.end())
+    return std::optional<ticket_view>{};
+  if (i->second.to != to)
+    return fail(ec::invalid_argument, "idempotency key reused with another request");
+  // The ticket as the transfer's answer showed it: later changes are not this request's.
+  auto v = find_rec(ticket_id)->view;
+  v.owner = i->second.to;
+  v.version = i->second.version;
+  v.issued_at = i->second.at;
+  v.used = false;
+  v.refunded = false;
+  v.seat_released = false;
+  return std::optional<ticket_view>{std::move(v)};
+}
+
+std::optional<ticket_view> ticket_registry::refunded_with(std::string_view ticket_id,
+                                                          std::string_view by,
+                                                          std::string_view key) const {
+  if (key.empty() || keyed_.count(keyed_id('r', ticket_id, by, key)) == 0)
+    return std::nullopt;
+  return find_rec(ticket_id)->view; // refunded is final: as the refund's answer showed it
+}
+
+std::string ticket_registry::keyed_id(char kind, std::string_view ticket_id, std::string_view by,
+                                      std::string_view key) {
+  std::string id{kind};
+  for (auto part : {ticket_id, by, key}) {
+    id += '\0'; // ids and keys are well formed: no NUL inside
+    id += part;
+  }
+  return id;
 }
 
 bool ticket_registry::issued(std::string_view order_id) const {

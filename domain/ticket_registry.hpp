@@ -77,19 +77,24 @@ public:
   caf::expected<std::optional<pb::ticket_event>> issue(const order_view& order);
 
   /// Gives ticket `ticket_id` of `by` to account `to`: a new version for `to`, issued `now`;
-  /// the old versions are revoked. Errors: `not_found` (unknown, or `by` is not the owner),
-  /// `invalid_argument` (empty `to`, or `to == by`), `ticket_used`, `ticket_refunded`.
+  /// the old versions are revoked. `key` is the request's idempotency key (empty: none),
+  /// journaled with the transfer so that a retry finds it (`transferred_with`). Errors:
+  /// `not_found` (unknown, or `by` is not the owner), `invalid_argument` (empty `to`,
+  /// `to == by`, a malformed key or one `by` used on this ticket's transfers before),
+  /// `ticket_used`, `ticket_refunded`.
   caf::expected<pb::ticket_event> transfer(std::string_view ticket_id, std::string_view by,
-                                           std::string_view to, time_point now);
+                                           std::string_view to, time_point now,
+                                           std::string_view key = {});
 
   /// Refunds ticket `ticket_id` at its price: the owner may while `now < refunds_until` (the
   /// event's policy; the epoch means never), an operator always. The ticket is revoked at once;
   /// the caller refunds the payment in the same journal write and then puts the seat back on
-  /// sale (`seat_released`). Errors: `not_found` (unknown, or `by` is neither the owner nor an
-  /// operator), `ticket_used`, `ticket_refunded`, `refund_closed`.
+  /// sale (`seat_released`). `key` as for `transfer` (`refunded_with`). Errors: `not_found`
+  /// (unknown, or `by` is neither the owner nor an operator), `ticket_used`, `ticket_refunded`,
+  /// `refund_closed`, `invalid_argument` (a malformed key).
   caf::expected<pb::ticket_event> refund(std::string_view ticket_id, std::string_view by,
-                                         bool by_operator, time_point refunds_until,
-                                         time_point now);
+                                         bool by_operator, time_point refunds_until, time_point now,
+                                         std::string_view key = {});
 
   /// The seat of refunded ticket `ticket_id` is on sale again. Errors: `invalid_argument` when
   /// the ticket is unknown, not refunded, or released already.
@@ -116,6 +121,22 @@ public:
   /// them), transferred-away ones not.
   std::vector<ticket_view> owned_by(std::string_view account) const;
 
+  /// A retry of a transfer that was made (its answer lost in a crash): the ticket as the
+  /// transfer of `ticket_id` by `by` with idempotency key `key` left it, i.e. what its answer
+  /// showed (the new version, owned by the recipient, issued at the transfer), whatever
+  /// happened to the ticket since. None if `by` made no transfer of it with `key` (a new
+  /// request). `invalid_argument` if that transfer went to another account than `to` (the key
+  /// reused with another request).
+  caf::expected<std::optional<ticket_view>> transferred_with(std::string_view ticket_id,
+                                                             std::string_view by,
+                                                             std::string_view to,
+                                                             std::string_view key) const;
+
+  /// A retry of a refund that was made: the refunded ticket if `by` refunded `ticket_id` with
+  /// idempotency key `key`; none otherwise (a new request).
+  std::optional<ticket_view> refunded_with(std::string_view ticket_id, std::string_view by,
+                                           std::string_view key) const;
+
   /// Whether the tickets of `order_id` were issued.
   bool issued(std::string_view order_id) const;
 
@@ -133,6 +154,17 @@ private:
   struct ticket_rec {
     ticket_view view;
   };
+
+  /// What a transfer or refund with an idempotency key did, for its retries.
+  struct keyed_change {
+    std::string to;       ///< transfer: the recipient
+    uint32_t version = 0; ///< transfer: the new version
+    time_point at;        ///< transfer: the new version's issue time
+  };
+
+  /// The key of `keyed_`: kind ('t'ransfer or 'r'efund), ticket, acting account, request key.
+  static std::string keyed_id(char kind, std::string_view ticket_id, std::string_view by,
+                              std::string_view key);
 
   ticket_rec* find_rec(std::string_view ticket_id);
   const ticket_rec* find_rec(std::string_view ticket_id) const;
@@ -152,6 +184,7 @@ private:
   std::set<std::string, std::less<>> orders_;                          // issued orders
   std::map<std::string, uint32_t, std::less<>> refunded_by_buyer_;     // buyer -> count
   std::set<std::string, std::less<>> unreleased_;                      // refunded ids
+  std::map<std::string, keyed_change, std::less<>> keyed_;             // see keyed_id
 };
 
 } // namespace seatgrab::domain

@@ -94,8 +94,9 @@ size_t idempotency::cached() const {
 // Keys are scoped by caller (`scope`: the account or the address) and route. The answer record is
 // written through the journal writer once the effect is durable. The effects carry the key in
 // their own journal batch (a hold's id derives from it and the session records it with the
-// hold; an order's `started` event holds it), so a retry after a crash between the effect and
-// this record meets the same hold or order rather than making a second one.
+// hold; an order's `started` event holds it; a ticket's transfer or refund journals it), so a
+// retry after a crash between the effect and this record meets the same hold, order, transfer
+// or refund rather than making a second one or being refused as a new request.
 void idempotency::guard(const std::shared_ptr<tracked>& ex, const std::string& scope,
                         const std::function<void()>& proceed) {
   const auto& req = ex->req();

@@ -17,6 +17,14 @@ namespace {
 
 namespace bhttp = boost::beast::http;
 
+/// The request's Idempotency-Key (empty: none). The edge has checked it (1 to 255 bytes) and
+/// scoped it: the box office journals it with the transfer or refund it guards, so a retry
+/// after a crash before the edge stored the answer finds the change made.
+std::string request_key(const std::shared_ptr<exchange>& ex) {
+  auto key = ex->req()["Idempotency-Key"];
+  return std::string{key.data(), key.size()};
+}
+
 // GET /v1/tickets: the caller's tickets of every event.
 void tickets(const context_ptr& ctx, const call& c) {
   ctx->auth.authenticate(c.ex, [ctx, c](auth_info who) {
@@ -127,7 +135,7 @@ void transfer(const context_ptr& ctx, const call& c) {
                              return ex->respond(field_problem("to", "the ticket is yours already"));
                            answer(std::move(r));
                          },
-                         atom::transfer_v, id, who.account, target->id);
+                         atom::transfer_v, id, who.account, target->id, request_key(ex));
                    },
                    atom::get_v, atom::account_v, to);
              });
@@ -139,7 +147,7 @@ void refund(const context_ptr& ctx, const call& c) {
   with_owned(ctx, c, true,
              [ctx, ex](auth_info who, std::string, std::string id, box_office_actor& office) {
                ask<ticket_info>(ctx->sys, office, reply_json<ticket_info>(ex, 200, &ticket_json),
-                                atom::refund_v, id, who.account, who.is_operator);
+                                atom::refund_v, id, who.account, who.is_operator, request_key(ex));
              });
 }
 

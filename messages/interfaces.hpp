@@ -108,12 +108,15 @@ using box_office_actor = caf::typed_actor<
     caf::replies_to<atom::get, atom::tickets, std::string>::with<std::vector<ticket_info>>,
     /// Ticket (id) of account (id), with its code now.
     caf::replies_to<atom::get, atom::ticket, std::string, std::string>::with<ticket_info>,
-    /// Give ticket (id) of account (id) to account (id): a new version for the recipient, the
-    /// old code revoked at once.
-    caf::replies_to<atom::transfer, std::string, std::string, std::string>::with<ticket_info>,
-    /// Refund ticket (id) for account (id), acting as an operator (bool): payment refunded,
-    /// ticket revoked, seat back on sale.
-    caf::replies_to<atom::refund, std::string, std::string, bool>::with<ticket_info>,
+    /// Give ticket (id) of account (id) to account (id) with the request's idempotency key
+    /// (empty: none): a new version for the recipient, the old code revoked at once. A retry
+    /// with the key of a transfer made (its answer lost in a crash) gets that answer again.
+    caf::replies_to<atom::transfer, std::string, std::string, std::string,
+                    std::string>::with<ticket_info>,
+    /// Refund ticket (id) for account (id), acting as an operator (bool), with the request's
+    /// idempotency key (empty: none): payment refunded, ticket revoked, seat back on sale. A
+    /// retry with the key of a refund made gets that answer again.
+    caf::replies_to<atom::refund, std::string, std::string, bool, std::string>::with<ticket_info>,
     /// Gate: check code (text) online and admit it once.
     caf::replies_to<atom::scan, std::string>::with<scan_info>,
     /// Gate devices: public key, rotation key and revocation list.

@@ -180,13 +180,14 @@ public:
   }
 
   void refund(uint32_t fan, const std::string& ticket_id, callback<ticket_info> k) override {
-    ask(office_, std::move(k), atom::refund_v, ticket_id, crowd::account_of(fan), false);
+    ask(office_, std::move(k), atom::refund_v, ticket_id, crowd::account_of(fan), false,
+        std::string{});
   }
 
   void transfer(uint32_t fan, const std::string& ticket_id, uint32_t to,
                 callback<ticket_info> k) override {
     ask(office_, std::move(k), atom::transfer_v, ticket_id, crowd::account_of(fan),
-        crowd::account_of(to));
+        crowd::account_of(to), std::string{});
   }
 
   void load(callback<std::vector<section_load>> k) override {

@@ -130,14 +130,14 @@ TEST_CASE("a fan's journey: sign up, queue, hold, pay, tickets, transfer, refund
   REQUIRE(bob);
   auto first = order->tickets[0];
   auto moved = node.call<sg::ticket_info>(office, sg::atom::transfer_v, first.id, std::string{"a1"},
-                                          bob->id);
+                                          bob->id, std::string{});
   REQUIRE(moved);
   CHECK(node.call<sg::scan_info>(office, sg::atom::scan_v, first.code)->result == "revoked");
   CHECK(node.call<sg::scan_info>(office, sg::atom::scan_v, moved->code)->result == "valid");
   CHECK(node.call<sg::scan_info>(office, sg::atom::scan_v, moved->code)->result == "already_used");
   // Alice refunds the other: money back, seat on sale again.
   auto refunded = node.call<sg::ticket_info>(office, sg::atom::refund_v, order->tickets[1].id,
-                                             std::string{"a1"}, false);
+                                             std::string{"a1"}, false, std::string{});
   REQUIRE(refunded);
   node.ts().run();
   CHECK(status(node, "B-1-1") == sg::seat_state::free);

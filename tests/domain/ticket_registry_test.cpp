@@ -225,3 +225,59 @@ TEST_CASE("replay refuses events that do not fit") {
   CHECK(fresh.version() == 1);
   CHECK(fresh.find("o1-1")->owner == "alice");
 }
+
+TEST_CASE("a transfer or refund with an idempotency key is found again by its key, after replay "
+          "too") {
+  rig r;
+  CHECK(code_of(r.reg.transfer("o1-1", "alice", "bob", t0 + 1h, std::string(256, 'k')).error()) ==
+        ec::invalid_argument);
+  r.keep(r.reg.transfer("o1-1", "alice", "bob", t0 + 1h, "give"));
+  CHECK(r.log.back().transferred().request_key() == "give");
+  r.keep(r.reg.refund("o1-2", "alice", false, t0 + 24h, t0 + 2h, "back"));
+  CHECK(r.log.back().refunded().request_key() == "back");
+  // Bob passes the ticket on, with a key of his own that happens to be the same.
+  r.keep(r.reg.transfer("o1-1", "bob", "carol", t0 + 3h, "give"));
+  ticket_registry copy{"gig", gate_verifier{"gig", key().public_bytes()}};
+  for (const auto& ev : r.log)
+    REQUIRE_FALSE(copy.apply(ev));
+  for (const auto* reg : {&r.reg, &copy}) {
+    // Alice's retry: the ticket as her transfer left it, although it moved on since.
+    auto again = reg->transferred_with("o1-1", "alice", "bob", "give");
+    REQUIRE(again);
+    REQUIRE(again->has_value());
+    CHECK((*again)->owner == "bob");
+    CHECK((*again)->version == 2);
+    CHECK((*again)->issued_at == t0 + 1h);
+    CHECK_FALSE((*again)->refunded);
+    auto bobs = reg->transferred_with("o1-1", "bob", "carol", "give");
+    REQUIRE(bobs);
+    REQUIRE(bobs->has_value());
+    CHECK((*bobs)->version == 3);
+    // Another key, another account or no key: a new request.
+    CHECK_FALSE(reg->transferred_with("o1-1", "alice", "bob", "give-2")->has_value());
+    CHECK_FALSE(reg->transferred_with("o1-1", "carol", "bob", "give")->has_value());
+    CHECK_FALSE(reg->transferred_with("o1-1", "alice", "bob", "")->has_value());
+    CHECK_FALSE(reg->transferred_with("o1-2", "alice", "bob", "give")->has_value());
+    // The key with another recipient: reused with another request.
+    CHECK(code_of(reg->transferred_with("o1-1", "alice", "dave", "give").error()) ==
+          ec::invalid_argument);
+    auto refunded = reg->refunded_with("o1-2", "alice", "back");
+    REQUIRE(refunded);
+    CHECK(refunded->refunded);
+    CHECK_FALSE(reg->refunded_with("o1-2", "alice", "give"));
+    CHECK_FALSE(reg->refunded_with("o1-2", "op", "back"));
+    CHECK_FALSE(reg->refunded_with("o1-1", "alice", "back"));
+  }
+  // Carol gives it back to Bob; Bob cannot use his key for a second transfer of the ticket.
+  r.keep(r.reg.transfer("o1-1", "carol", "bob", t0 + 4h));
+  CHECK(code_of(r.reg.transfer("o1-1", "bob", "carol", t0 + 5h, "give").error()) ==
+        ec::invalid_argument);
+  r.check_replay();
+  // Replay refuses a key journaled twice for one account's transfers of a ticket.
+  auto twice = r.log[3];
+  twice.set_version(r.reg.version() + 1);
+  twice.mutable_transferred()->set_from("bob");
+  twice.mutable_transferred()->set_to("carol");
+  twice.mutable_transferred()->set_version(5);
+  CHECK(code_of(r.reg.apply(twice)) == ec::storage_corruption);
+}

@@ -65,7 +65,7 @@ void clean_run(sg::test::node_fixture& node) {
   auto o0 = buy(0, h0);
   buy(1, h1);
   REQUIRE(node.call<sg::ticket_info>(node.box_office("gig"), sg::atom::refund_v, o0.tickets[1].id,
-                                     std::string{"fan0"}, false));
+                                     std::string{"fan0"}, false, std::string{}));
   node.advance(301s); // the unbought hold expires
   node.ts().run();
 }
