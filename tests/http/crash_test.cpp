@@ -277,11 +277,18 @@ void check_acknowledged(uint16_t port, const fan_set& f, ledger& l, uint64_t cyc
                                              << describe_difference(valid_seats, sold_seats));
   std::lock_guard lock{l.mtx};
   auto now = now_ms();
-  for (const auto& [id, h] : l.holds)
+  // Loops name their elements (no structured bindings): doctest's macros capture them, and
+  // clang 14 (the sanitizer build) cannot capture a binding.
+  for (const auto& entry : l.holds) {
+    const auto& id = entry.first;
+    const auto& h = entry.second;
     if (!h.checked_out && h.sent_ms + hold_ttl_ms > now + 500)
       CHECK_MESSAGE((status.at(h.seat) == "held" || status.at(h.seat) == "sold"),
                     "acknowledged hold " << id << " of " << h.seat << " lost");
-  for (const auto& [id, t] : l.tickets) {
+  }
+  for (const auto& entry : l.tickets) {
+    const auto& id = entry.first;
+    const auto& t = entry.second;
     auto it = listed.find(id);
     if (t.refunded) {
       CHECK_MESSAGE((it == listed.end() || it->second.second["status"] == "refunded"),
@@ -298,7 +305,9 @@ void check_acknowledged(uint16_t port, const fan_set& f, ledger& l, uint64_t cyc
   // Each acknowledged order is there, completed, with its tickets (every 7th cycle, all of
   // them; otherwise the latest few: each is one request).
   size_t skip = cycle % 7 == 0 || l.orders.size() < 12 ? 0 : l.orders.size() - 12;
-  for (const auto& [id, order] : l.orders) {
+  for (const auto& entry : l.orders) {
+    const auto& id = entry.first;
+    const auto& order = entry.second;
     if (skip > 0) {
       --skip;
       continue;
