@@ -124,7 +124,17 @@ TEST_CASE("a Transfer-Encoding other than chunked is 400 and the body is never a
   CHECK(plain.find("bad_transfer_encoding") == std::string::npos);
 }
 
-TEST_CASE("out of file descriptors the accept loop waits instead of spinning, then serves") {
+#ifdef SEATGRAB_SANITIZED
+// Not in the sanitizer build: its runtime needs descriptors of its own (UBSan probes memory
+// through a pipe before each vptr check), so with none left every check reports "invalid vptr"
+// from the runtime, not from the node. The -Werror build runs it.
+constexpr bool without_descriptors_untestable = true;
+#else
+constexpr bool without_descriptors_untestable = false;
+#endif
+
+TEST_CASE("out of file descriptors the accept loop waits instead of spinning, then serves" *
+          doctest::skip(without_descriptors_untestable)) {
   auto dir = std::filesystem::temp_directory_path() /
              ("seatgrab-emfile-" + std::to_string(std::random_device{}()));
   std::filesystem::remove_all(dir);

@@ -1,10 +1,12 @@
 #include "tests/support/process.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <stdexcept>
+#include <string_view>
 #include <sys/wait.h>
 #include <system_error>
 #include <unistd.h>
@@ -29,8 +31,16 @@ child spawn_reading_stdout(const std::string& program, const std::vector<std::st
   // Everything the child needs is built before fork: between fork and exec only
   // async-signal-safe calls are allowed in a multi-threaded parent.
   std::vector<char*> envp;
+  // A variable of `env` replaces the inherited one of that name (getenv takes the first).
+  auto overridden = [&env](std::string_view inherited) {
+    auto name = inherited.substr(0, inherited.find('=') + 1);
+    return std::any_of(env.begin(), env.end(), [&](const std::string& e) {
+      return !name.empty() && std::string_view{e}.starts_with(name);
+    });
+  };
   for (char** e = environ; *e != nullptr; ++e)
-    envp.push_back(*e);
+    if (!overridden(*e))
+      envp.push_back(*e);
   for (const auto& e : env)
     envp.push_back(const_cast<char*>(e.c_str()));
   envp.push_back(nullptr);
