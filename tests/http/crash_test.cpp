@@ -67,6 +67,13 @@ struct ledger {
   std::vector<op> unanswered;
   std::vector<std::string> problems; ///< found on load threads, reported by the main one
   uint64_t acks = 0, cycle_acks = 0, retried = 0, refunds = 0, transfers = 0;
+  uint64_t cycle_sends = 0; ///< requests sent this cycle, answered or not
+
+  /// A request is about to leave. Call with `mtx` held.
+  void sent() {
+    ++cycle_sends;
+    progress.notify_all();
+  }
 
   /// Applies a final answer (2xx or 4xx) to `o`. Call with `mtx` held.
   void apply(const op& o, unsigned status, const std::string& body) {
@@ -161,6 +168,7 @@ void load(int fan, uint64_t seed, const std::string& tag, uint16_t port, const f
         o.target = "/v1/events/gig/holds";
         o.body = json{{"seats", {o.seat}}}.dump();
       }
+      l.sent();
     }
     auto res = send(c, f, o);
     std::unique_lock lock{l.mtx};
@@ -183,6 +191,7 @@ void load(int fan, uint64_t seed, const std::string& tag, uint16_t port, const f
     pay.target = "/v1/holds/" + pay.hold_id + "/checkout";
     pay.body = json{{"card", "4242424242424242"}}.dump();
     pay.sent_ms = now_ms();
+    l.sent();
     lock.unlock();
     auto paid = send(c, f, pay);
     lock.lock();
@@ -338,8 +347,8 @@ TEST_CASE("kill -9 cycles under load lose no acknowledged hold, order, refund or
   auto started = std::chrono::steady_clock::now();
   for (uint64_t cycle = 0; cycle < cycles; ++cycle) {
     CAPTURE(cycle);
-    auto kill_after = 1 + rng() % 40;                        // acknowledgements before the kill...
-    auto jitter = std::chrono::microseconds{rng() % 20'000}; // ...and then a moment more
+    auto kill_after = 1 + rng() % 40; // acknowledgements before the kill...
+    auto in_flight = 1 + rng() % 4;   // ...then requests sent, unanswered at the kill
     sg::test::server_process srv{SEATGRAB_BIN, dir, sg::test::admin_token};
     if (cycle == 0) {
       sg::test::crash::add_event(srv.port, hold_ttl_ms / 1000);
@@ -355,6 +364,7 @@ TEST_CASE("kill -9 cycles under load lose no acknowledged hold, order, refund or
     {
       std::lock_guard lock{l.mtx};
       l.cycle_acks = 0;
+      l.cycle_sends = 0;
     }
     for (int i = 0; i < fans; ++i)
       threads.emplace_back([&, i] {
@@ -366,9 +376,12 @@ TEST_CASE("kill -9 cycles under load lose no acknowledged hold, order, refund or
       std::unique_lock lock{l.mtx};
       l.progress.wait_for(lock, std::chrono::seconds{5},
                           [&] { return l.cycle_acks >= kill_after; });
+      // The kill point: just after the load sent `in_flight` more requests, so the node dies
+      // with them on the wire or in its journal, not between requests.
+      auto target = l.cycle_sends + in_flight;
+      l.progress.wait_for(lock, std::chrono::seconds{5}, [&] { return l.cycle_sends >= target; });
+      srv.kill9();
     }
-    std::this_thread::sleep_for(jitter); // the kill point itself, drawn from the seed
-    srv.kill9();
     stop = true;
     for (auto& t : threads)
       t.join();
