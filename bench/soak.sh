@@ -64,7 +64,7 @@ sed 's/^/  /' "$dir/cohort-0.log"
 current=0
 rss() { awk '/^VmRSS/ {print $2}' /proc/$pid/status; }
 fds() { find /proc/$pid/fd -mindepth 1 -maxdepth 1 | wc -l; }
-printf "%-6s %10s %10s %9s %10s %6s %8s\n" minute req/s p99 non-2xx "RSS KiB" fds threads
+printf "%-6s %10s %10s %9s %10s %6s %8s %9s\n" minute req/s p99 non-2xx "RSS KiB" fds threads "store KiB"
 for m in $(seq "$minutes"); do
   # A new cohort while this minute runs, for the next ones (admissions last 10 minutes).
   if [ $((m % 5)) -eq 0 ] && [ "$m" -lt "$minutes" ]; then
@@ -100,8 +100,10 @@ for m in $(seq "$minutes"); do
   r=$(rss)
   f=$(fds)
   t=$(awk '/^Threads/ {print $2}' /proc/$pid/status)
+  # RocksDB's memtables, block cache and table readers, from /metrics.
+  sm=$(curl -sf $api/metrics | awk '/^seatgrab_store_memory_bytes/ {s += $2} END {print int(s / 1024)}')
   echo "$m $r $f" >>"$dir/samples"
-  printf "%-6s %10s %10s %9s %10s %6s %8s\n" "$m" "$rps" "$p99" "${non2xx:-0}" "$r" "$f" "$t"
+  printf "%-6s %10s %10s %9s %10s %6s %8s %9s\n" "$m" "$rps" "$p99" "${non2xx:-0}" "$r" "$f" "$t" "$sm"
   echo "$out" | grep -E '^(mix|statuses):' | sed 's/^/         /'
 done
 echo "server's own figures over the whole run (/metrics): mean latency and answers per route"

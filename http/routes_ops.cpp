@@ -4,6 +4,7 @@
 #include "http/bridge.hpp"
 #include "http/context.hpp"
 #include "persistence/group_commit.hpp"
+#include "persistence/store.hpp"
 
 #include <boost/beast/http.hpp>
 
@@ -56,6 +57,16 @@ response metrics_response(const context_ptr& ctx, const std::string& actor_part)
                 "# TYPE seatgrab_http_idempotency_records_cached gauge\n"
                 "seatgrab_http_idempotency_records_cached " +
                 std::to_string(ctx->idem->cached()) + "\n";
+  if (auto* db = ctx->node.context()->db) {
+    auto m = db->memory();
+    res.body() +=
+        "# HELP seatgrab_store_memory_bytes What the store holds in memory, by kind.\n"
+        "# TYPE seatgrab_store_memory_bytes gauge\n"
+        "seatgrab_store_memory_bytes{kind=\"memtables\"} " +
+        std::to_string(m.memtables) + "\nseatgrab_store_memory_bytes{kind=\"block_cache\"} " +
+        std::to_string(m.block_cache) + "\nseatgrab_store_memory_bytes{kind=\"table_readers\"} " +
+        std::to_string(m.table_readers) + "\n";
+  }
   return res;
 }
 
@@ -115,7 +126,7 @@ void metrics(const context_ptr& ctx, const call& c) {
             if (!hdl)
               return finish({});
             ask<std::vector<section_demand>>(
-                ctx->sys, *hdl,
+                *ctx->bridges, *hdl,
                 [finish, id](caf::expected<std::vector<section_demand>> d) {
                   finish(d ? demand_lines(id, *d) : std::string{});
                 },
@@ -125,7 +136,7 @@ void metrics(const context_ptr& ctx, const call& c) {
             if (!room)
               return finish({});
             ask<queue_info>(
-                ctx->sys, *room,
+                *ctx->bridges, *room,
                 [finish, id](caf::expected<queue_info> q) {
                   finish(q ? queue_lines(id, *q) : std::string{});
                 },

@@ -3,11 +3,14 @@
 #include "messages/ec.hpp"
 #include "persistence/keys.hpp"
 
+#include <rocksdb/cache.h>
 #include <rocksdb/db.h>
 #include <rocksdb/env.h>
 #include <rocksdb/listener.h>
 #include <rocksdb/options.h>
+#include <rocksdb/table.h>
 #include <rocksdb/write_batch.h>
+#include <rocksdb/write_buffer_manager.h>
 #include <spdlog/spdlog.h>
 
 #include <cstdarg>
@@ -217,10 +220,22 @@ caf::expected<std::unique_ptr<store>> store::open(const store_options& opts,
   } else if (auto err = prepare_data_dir(opts.dir)) {
     return err;
   }
+  // Bounded memory: RocksDB's defaults (64 MB memtables, two per column family, and a cache
+  // per family) let five families take over 600 MB under a steady stream of holds.
+  result->cache_ = rocksdb::NewLRUCache(opts.block_cache);
+  db_opts.write_buffer_manager =
+      std::make_shared<rocksdb::WriteBufferManager>(opts.memtable_budget);
+  // Families written rarely (meta) would otherwise pin old WAL files for ever.
+  db_opts.max_total_wal_size = 4 * opts.memtable_budget;
+  rocksdb::BlockBasedTableOptions table_opts;
+  table_opts.block_cache = result->cache_;
+  rocksdb::ColumnFamilyOptions cf_opts;
+  cf_opts.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table_opts));
+  cf_opts.write_buffer_size = std::max<size_t>(opts.memtable_budget / 4, size_t{1} << 20);
   std::vector<rocksdb::ColumnFamilyDescriptor> families;
-  families.emplace_back(rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions{});
+  families.emplace_back(rocksdb::kDefaultColumnFamilyName, cf_opts);
   for (auto* name : column_names)
-    families.emplace_back(name, rocksdb::ColumnFamilyOptions{});
+    families.emplace_back(name, cf_opts);
   // The memory env wants absolute paths; the name only tells databases apart.
   auto path = opts.dir.string();
   if (opts.mode == durability::none && !opts.dir.is_absolute())
@@ -233,6 +248,19 @@ caf::expected<std::unique_ptr<store>> store::open(const store_options& opts,
     return to_error(st, "opening data dir " + opts.dir.string());
   result->handles_ = std::move(handles);
   return result;
+}
+
+store_memory store::memory() const {
+  store_memory m;
+  // Properties RocksDB does not know stay 0: these are for graphs, not for decisions.
+  uint64_t v = 0;
+  if (db_->GetAggregatedIntProperty(rocksdb::DB::Properties::kSizeAllMemTables, &v))
+    m.memtables = v;
+  if (db_->GetAggregatedIntProperty(rocksdb::DB::Properties::kEstimateTableReadersMem, &v))
+    m.table_readers = v;
+  if (cache_)
+    m.block_cache = cache_->GetUsage();
+  return m;
 }
 
 rocksdb::ColumnFamilyHandle* store::handle(column cf) const {

@@ -17,6 +17,7 @@
 namespace rocksdb {
 class DB;
 class ColumnFamilyHandle;
+class Cache;
 class Env;
 } // namespace rocksdb
 
@@ -75,6 +76,18 @@ struct store_options {
   /// The environment RocksDB runs on; null for the default (tests pass one that injects I/O
   /// faults). It must outlive the store.
   rocksdb::Env* env = nullptr;
+  /// Memory for all memtables together (RocksDB's write buffer manager): past it the largest
+  /// is flushed, so a sustained write load cannot grow the node without bound.
+  size_t memtable_budget = size_t{64} << 20;
+  /// The block cache all column families share.
+  size_t block_cache = size_t{32} << 20;
+};
+
+/// What RocksDB holds in memory, for /metrics.
+struct store_memory {
+  uint64_t memtables = 0;     ///< all memtables, flushed or not yet freed
+  uint64_t block_cache = 0;   ///< the shared block cache
+  uint64_t table_readers = 0; ///< index and filter blocks outside the cache
 };
 
 /// One RocksDB per node. Thread-safe: RocksDB serializes writers itself. Every RocksDB
@@ -127,6 +140,9 @@ public:
   caf::expected<void>
   for_each(column cf, const std::function<bool(std::string_view, std::string_view)>& f) const;
 
+  /// What RocksDB holds in memory now.
+  store_memory memory() const;
+
   /// Flushes the WAL to disk (used at shutdown in `wal` mode).
   caf::expected<void> sync_wal();
 
@@ -145,6 +161,7 @@ private:
 
   store_options opts_;
   std::unique_ptr<rocksdb::Env> mem_env_; // only in `none` mode; outlives db_
+  std::shared_ptr<rocksdb::Cache> cache_;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
   rocksdb::DB* db_ = nullptr;
   // A write failed and `recover` has not succeeded since: RocksDB's WAL writer must not be
