@@ -223,6 +223,11 @@ caf::expected<session_grant> accounts_state::open_session(std::string_view accou
   return result;
 }
 
+size_t accounts_state::session_count(std::string_view account) const {
+  auto i = by_account_.find(account);
+  return i == by_account_.end() ? 0 : i->second.size();
+}
+
 caf::expected<std::string> accounts_state::session(std::string_view token, time_point now) const {
   if (token.empty() || token.size() > max_token_size)
     return no_session();
@@ -332,6 +337,13 @@ caf::error accounts_state::apply_session_opened(const pb::account_session_opened
   if (expires_at <= at)
     return corrupt("session_opened: expires before it opens");
   sessions_.emplace(ev.digest(), session_rec{ev.account(), at, expires_at});
+  auto& mine = by_account_[ev.account()];
+  mine.emplace(at, ev.digest());
+  // Replay applies the same rule, so the closed session needs no event of its own.
+  if (mine.size() > max_sessions_per_account) {
+    sessions_.erase(mine.begin()->second);
+    mine.erase(mine.begin());
+  }
   return {};
 }
 
@@ -339,6 +351,11 @@ caf::error accounts_state::apply_session_closed(const pb::account_session_closed
   auto i = sessions_.find(ev.digest());
   if (i == sessions_.end())
     return corrupt("session_closed: no such session");
+  if (auto j = by_account_.find(i->second.account); j != by_account_.end()) {
+    j->second.erase({i->second.opened_at, i->first});
+    if (j->second.empty())
+      by_account_.erase(j);
+  }
   sessions_.erase(i);
   return {};
 }

@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <set>
 #include <span>
 #include <string>
 #include <string_view>
@@ -25,6 +26,10 @@ using time_point = std::chrono::sys_time<std::chrono::milliseconds>;
 
 /// Longest email address accepted, in bytes (the SMTP path limit).
 inline constexpr size_t max_email_size = 254;
+
+/// Sessions one account keeps open: a new log-in beyond it closes the account's oldest
+/// session, so a script logging in in a loop cannot grow the registry.
+inline constexpr size_t max_sessions_per_account = 10;
 
 /// The canonical form of `email`, so that look-alikes map to one account: ASCII whitespace
 /// trimmed, then (ICU) Unicode case folding and NFC, so "ALICE@x.org", "alice@x.org" and a
@@ -103,8 +108,9 @@ public:
                               const security::scrypt_params& dummy_params) const;
 
   /// The second half of `login`: opens a session of `account`, whose password was verified.
-  /// Errors: `invalid_argument` for a non-positive `session_ttl`, `bad_credentials` for an
-  /// unknown account, `unavailable` if the RNG fails.
+  /// At `max_sessions_per_account` open sessions the oldest of them (opened first, expired or
+  /// not) closes with it, as part of the same event. Errors: `invalid_argument` for a non-positive
+  /// `session_ttl`, `bad_credentials` for an unknown account, `unavailable` if the RNG fails.
   caf::expected<session_grant> open_session(std::string_view account, time_point now,
                                             std::chrono::milliseconds session_ttl);
 
@@ -134,6 +140,9 @@ public:
 
   /// Sessions opened and not yet closed, expired ones included until `close_expired`.
   size_t session_count() const noexcept { return sessions_.size(); }
+
+  /// The open sessions of `account`, as `session_count` counts them.
+  size_t session_count(std::string_view account) const;
 
   std::optional<account_info> find_account(std::string_view account) const;
 
@@ -177,6 +186,8 @@ private:
   std::map<std::string, account_rec, std::less<>> accounts_; // by account id
   std::map<std::string, std::string, std::less<>> emails_;   // normalized email -> account id
   std::map<std::string, session_rec, std::less<>> sessions_; // by token digest
+  // Per account, its open sessions oldest first (derived from sessions_, which == compares).
+  std::map<std::string, std::set<std::pair<time_point, std::string>>, std::less<>> by_account_;
 };
 
 /// Tickets per account and event, for the per-event purchase limit: the checkout reserves

@@ -30,6 +30,7 @@ local fans = {}        -- {account, token, admission, ticket, email}
 local owner = {}       -- seat id -> fan
 local holds = {}       -- {fan, seat}: this thread's seats, interleaved over the fans
 local sections = {}
+local logins = {}      -- accounts for log-ins only: the fans keep their sessions
 local schedule = {}
 local next_kind, next_hold, next_section, next_fan = 1, 1, 1, 1
 local pending = {}     -- holds to release: {hold id, token}
@@ -44,8 +45,11 @@ function init(args)
   local per_fan = {}
   for line in io.lines(os.getenv("FANS_FILE")) do
     local list = line:match("^#sections (%S+)")
+    local emails = line:match("^#logins (%S+)")
     if list then
       for s in list:gmatch("[^,]+") do sections[#sections + 1] = s end
+    elseif emails then
+      for e in emails:gmatch("[^,]+") do logins[#logins + 1] = e end
     else
       local account, token, admission, ticket, email, seats =
         line:match("(%S+) (%S+) (%S+) (%S+) (%S+) (%S+)")
@@ -135,9 +139,9 @@ function request()
   elseif kind == "healthz" then
     return wrk.format("GET", "/healthz")
   else -- login
-    local f = pick_fan()
+    local email = logins[math.random(#logins)]
     return wrk.format("POST", "/v1/sessions", {["Content-Type"] = "application/json"},
-                      '{"email":"' .. f[5] .. '","password":"correct horse"}')
+                      '{"email":"' .. email .. '","password":"correct horse"}')
   end
 end
 

@@ -2,8 +2,9 @@
 """A cohort of fans for bench/http/soak.lua: signs up FANS accounts named PREFIX<i>, logs each
 in, queues them for EVENT and waits until all are admitted. Picks SECTIONS sections of the event
 (random, seeded: the same seed gives the same sections and seats) and gives every fan its own
-free seats of them, each seat to one fan only. Writes OUT: a "#sections A,B,..." line, then one
-line a fan: "account token admission ticket email seat,seat,...". Standard library only.
+free seats of them, each seat to one fan only. Signs up 20 more accounts for the load's
+log-ins, so that those do not close the fans' sessions (an account keeps its 10 newest).
+Writes OUT: a "#sections A,B,..." line, a "#logins EMAIL,EMAIL,..." line, then one line a fan: "account token admission ticket email seat,seat,...". Standard library only.
 Usage: soak_setup.py URL EVENT FANS SECTIONS SEED PREFIX OUT"""
 import json, random, sys, threading, time, urllib.error, urllib.request
 
@@ -51,6 +52,11 @@ def register(k):
         tickets[i] = q["ticket"]
 
 
+logins = [f"{prefix}login{i}@example.com" for i in range(20)]
+for email in logins:
+    status, acc = call("POST", "/v1/accounts", {"email": email, "password": password})
+    assert status == 201, (status, acc)
+
 threads = [threading.Thread(target=register, args=(k,)) for k in range(16)]
 [t.start() for t in threads]
 [t.join() for t in threads]
@@ -66,6 +72,7 @@ while None in admissions:
 per_fan = len(seats) // fans
 with open(out, "w") as f:
     f.write("#sections " + ",".join(sections) + "\n")
+    f.write("#logins " + ",".join(logins) + "\n")
     for i in range(fans):
         mine = ",".join(seats[i * per_fan:(i + 1) * per_fan])
         f.write(f"{accounts[i]} {tokens[i]} {admissions[i]} {tickets[i]} {emails[i]} {mine}\n")

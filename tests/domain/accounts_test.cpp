@@ -232,6 +232,41 @@ TEST_CASE("close_expired drops exactly the sessions past their expiry") {
   CHECK_FALSE(gone);
 }
 
+TEST_CASE("a log-in beyond the session cap closes the account's oldest session") {
+  journaled j;
+  auto alice = j.sign_up("alice@example.com", "password123");
+  j.sign_up("bob@example.com", "password456");
+  auto bobs = j.login("bob@example.com", "password456", t0);
+  std::vector<session_grant> grants;
+  for (size_t i = 0; i < max_sessions_per_account + 2; ++i)
+    grants.push_back(j.login("alice@example.com", "password123", t0 + std::chrono::seconds(i)));
+  const auto now = t0 + 1min;
+  CHECK(j.st.session_count("a1") == max_sessions_per_account);
+  CHECK(j.st.session_count() == max_sessions_per_account + 1);
+  CHECK_FALSE(j.st.session(grants[0].token, now));
+  CHECK_FALSE(j.st.session(grants[1].token, now));
+  for (size_t i = 2; i < grants.size(); ++i)
+    CHECK(j.st.session(grants[i].token, now) == alice);
+  CHECK(j.st.session(bobs.token, now) == "a2"); // another account's sessions are untouched
+  // A logout frees a place: the next log-in closes nothing.
+  auto out = j.st.logout(grants[5].token, now);
+  REQUIRE(out);
+  j.events.push_back(*out);
+  auto fresh = j.login("alice@example.com", "password123", now);
+  CHECK(j.st.session_count("a1") == max_sessions_per_account);
+  CHECK(j.st.session(grants[2].token, now) == alice);
+  // Replay closes the same sessions without events of their own.
+  auto copy = replayed(j.events);
+  CHECK(copy == j.st);
+  CHECK_FALSE(copy.session(grants[0].token, now));
+  CHECK(copy.session(fresh.token, now) == alice);
+  // Expiry empties the index as well.
+  for (auto& ev : j.st.close_expired(now + ttl))
+    j.events.push_back(ev);
+  CHECK(j.st.session_count("a1") == 0);
+  CHECK(j.st.session_count() == 0);
+}
+
 TEST_CASE("operators are granted once; unknown accounts are not_found") {
   accounts_state st;
   auto acc = st.sign_up("op@example.com", hash_of("password123"), t0);
