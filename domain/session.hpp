@@ -108,8 +108,9 @@ public:
   uint32_t held_seats(std::string_view event_id, time_point now) const;
 
   /// Idempotency keys a session remembers; beyond, the oldest is forgotten (the edge keeps
-  /// its own record of each answer for a day), so a fan who holds all day costs bounded memory.
-  static constexpr size_t max_keys = 1024;
+  /// its own record of each answer for a day), so a fan who holds all day costs bounded memory:
+  /// a few KB a session, for the hundreds of thousands of sessions of an on-sale.
+  static constexpr size_t max_keys = 64;
 
   /// The hold made with idempotency key `key` (live, expired or ended), if any, among the
   /// newest `max_keys` keys.
