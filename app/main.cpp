@@ -102,8 +102,9 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   serve
       ->add_option("--hash-workers", serve_opts.hash_workers,
-                   "Password hashing threads (scrypt runs there, not where tokens are checked)")
-      ->check(CLI::Range(1, 64))
+                   "Password hashing threads (scrypt runs there, not where tokens are checked); "
+                   "0: one per core")
+      ->check(CLI::Range(0, 64))
       ->capture_default_str();
   serve
       ->add_option("--hash-queue", serve_opts.hash_queue,

@@ -19,6 +19,7 @@
 #include <fcntl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <thread>
 #include <unistd.h>
 
 namespace seatgrab::app {
@@ -163,7 +164,10 @@ int serve(serve_options opts) {
   cluster::node_options node_opts{opts.data_dir, opts.durability, 0, wall, {}};
   auto& accounts = node_opts.actors.accounts;
   accounts.scrypt.n = uint64_t{1} << opts.scrypt_log2_n;
-  accounts.hash_workers = opts.hash_workers;
+  // scrypt is CPU-bound: a thread per core uses them all, more would only queue in the kernel.
+  accounts.hash_workers = opts.hash_workers > 0
+                              ? opts.hash_workers
+                              : std::max<size_t>(1, std::thread::hardware_concurrency());
   accounts.hash_queue = opts.hash_queue;
   // --rate-limit 0 turns every rate limit off, the log-in limits included.
   accounts.login_per_s_address = opts.rate_per_s > 0 ? opts.login_rate : 0;

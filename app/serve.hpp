@@ -27,7 +27,7 @@ struct serve_options {
   uint32_t idempotency_ttl_h = 24;
   std::string openapi;            ///< the OpenAPI document to serve (default: next to the sources)
   uint32_t scrypt_log2_n = 15;    ///< password hash cost; lower only in tests
-  size_t hash_workers = 2;        ///< password hashing threads
+  size_t hash_workers = 0;        ///< password hashing threads; 0: one per core
   size_t hash_queue = 256;        ///< hash jobs that may wait; beyond: 503 auth_busy
   double login_rate = 2;          ///< log-ins per second per address; 0 (or --rate-limit 0) = none
   double login_rate_email = 0.2;  ///< log-ins per second per e-mail; 0 (or --rate-limit 0) = none
