@@ -101,6 +101,8 @@ api::api(cluster::node& node, api_options opts)
 
 api::~api() {
   shutdown();
+  // The server has stopped: no request needs an actor any longer.
+  impl_->ctx->bridges->stop();
 }
 
 void api::handle(std::shared_ptr<exchange> ex) {
