@@ -7,6 +7,9 @@
 #   pg-for-update  BEGIN; SELECT … FOR UPDATE; UPDATE …; COMMIT
 #                  (PostgreSQL: fsync = on, synchronous_commit = on, 1,000,000 seats)
 #   redis          SET seat:N holder NX PX 300000 (appendonly, appendfsync always)
+#   seatgrab-404   the bare-edge ceiling: a GET the same server answers 404 (HTTP, router and
+#                  problem+json; no actor, no disk), so each hold figure can be read against what
+#                  HTTP alone allows on this machine
 # Each at 100 clients for DURATION seconds, on this machine; medians of RUNS runs; ratios are
 # SeatGrab's rate over the other's. Usage: bench/compare.sh [DURATION_S] [RUNS]
 set -euo pipefail
@@ -52,6 +55,14 @@ for r in $(seq "$runs"); do
   rates+=("$(echo "$out" | awk '/Non-2xx/ {bad=$5} /requests in/ {n=$1; sub("s,", "", $4); t=$4} END {printf "%.0f", (n - bad) / t}')")
 done
 report seatgrab "$(printf '%s\n' "${rates[@]}" | median)"
+rates=()
+for r in $(seq "$runs"); do
+  out=$(wrk -t2 -c$clients -d"${duration}s" "http://127.0.0.1:$port/v1/bench-baseline-404")
+  rates+=("$(echo "$out" | awk '/Requests\/sec/ {printf "%.0f", $2}')")
+done
+results+=("seatgrab-404 $(printf '%s\n' "${rates[@]}" | median)")
+printf "%-14s %10.0f req/s   (median of %s; the ceiling of HTTP alone)\n" seatgrab-404 \
+  "$(printf '%s\n' "${rates[@]}" | median)" "$runs"
 kill "${pids[0]}"; wait "${pids[0]}" 2>/dev/null || true
 
 # -- PostgreSQL ------------------------------------------------------------------------------

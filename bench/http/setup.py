@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Creates event EVENT on the demo stadium and N fans, each admitted, and writes "token
-admission seat" lines (every seat once) for holds.lua. Usage: setup.py URL ADMIN FANS OUT EVENT"""
+admission seat" lines (every seat once) for holds.lua; with FANS_OUT also "token ticket" lines,
+a fan each, for queue polls. Usage: setup.py URL ADMIN FANS OUT EVENT [FANS_OUT]"""
 import json, sys, threading, time, urllib.request
 
 url, admin, fans, out, event = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4], sys.argv[5]
@@ -52,4 +53,8 @@ with open(out, "w") as f:
             n = i * per_fan + k
             if n < len(seats) and k < 100:
                 f.write(f"{tokens[i]} {admissions[i]} {seats[n]}\n")
+if len(sys.argv) > 6:
+    with open(sys.argv[6], "w") as f:
+        for i in range(fans):
+            f.write(f"{tokens[i]} {tickets[i]}\n")
 print(f"{fans} fans admitted, {len(seats)} seats")
