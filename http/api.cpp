@@ -101,8 +101,6 @@ api::api(cluster::node& node, api_options opts)
 
 api::~api() {
   shutdown();
-  // The server has stopped: no request needs an actor any longer.
-  impl_->ctx->bridges->stop();
 }
 
 void api::handle(std::shared_ptr<exchange> ex) {

@@ -51,9 +51,10 @@ struct authenticator::token_cache {
   }
 };
 
-authenticator::authenticator(bridge_ptr bridges, accounts_actor accounts, std::string admin_token)
-    : bridges_(std::move(bridges)), accounts_(std::move(accounts)),
-      admin_token_(std::move(admin_token)), cache_(std::make_shared<token_cache>()) {
+authenticator::authenticator(caf::actor_system& sys, accounts_actor accounts,
+                             std::string admin_token)
+    : sys_(sys), accounts_(std::move(accounts)), admin_token_(std::move(admin_token)),
+      cache_(std::make_shared<token_cache>()) {
   // nop
 }
 
@@ -73,7 +74,7 @@ void authenticator::authenticate(const std::shared_ptr<exchange>& ex,
     return;
   }
   ask<auth_info>(
-      *bridges_, accounts_,
+      sys_, accounts_,
       [cache = cache_, ex, token = *token, k = std::move(k)](caf::expected<auth_info> who) {
         if (!who)
           return ex->respond(problem(who.error()));

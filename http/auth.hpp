@@ -3,7 +3,6 @@
 // Who is calling: a session's bearer token (checked by the account registry, answers cached a
 // few seconds) or the operator's admin token.
 
-#include "http/bridge.hpp"
 #include "http/server.hpp"
 #include "messages/interfaces.hpp"
 
@@ -24,7 +23,7 @@ public:
   static constexpr auto cache_ttl = std::chrono::seconds{10};
 
   /// Sessions are checked with `accounts`; `admin_token` (empty: none) is the operator's.
-  authenticator(bridge_ptr bridges, accounts_actor accounts, std::string admin_token);
+  authenticator(caf::actor_system& sys, accounts_actor accounts, std::string admin_token);
 
   /// Runs `k` with the caller's identity, or answers 401 (or the registry's error).
   void authenticate(const std::shared_ptr<exchange>& ex, std::function<void(auth_info)> k) const;
@@ -38,7 +37,7 @@ public:
 private:
   struct token_cache;
 
-  bridge_ptr bridges_;
+  caf::actor_system& sys_;
   accounts_actor accounts_;
   std::string admin_token_;
   /// Shared with the registry's pending answers.

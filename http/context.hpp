@@ -33,8 +33,6 @@ struct context {
 
   cluster::node& node;
   caf::actor_system& sys;
-  /// Every request to an actor goes through these.
-  bridge_ptr bridges;
   api_options opts;
   /// Every actor the edge talks to is found through this.
   lookup find;

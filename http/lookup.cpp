@@ -9,9 +9,8 @@
 
 namespace seatgrab::http {
 
-lookup::lookup(cluster::node& node, bridge_ptr bridges)
-    : sys_(&node.sys()), bridges_(std::move(bridges)), resolver_(&node.resolver()),
-      catalog_(node.catalog()) {
+lookup::lookup(cluster::node& node)
+    : sys_(&node.sys()), resolver_(&node.resolver()), catalog_(node.catalog()) {
   auto acc = node.call<accounts_actor>(node.registry(), atom::get_v, atom::accounts_v);
   if (acc)
     accounts_ = *acc;
@@ -45,17 +44,17 @@ void lookup::session_from(caf::event_based_actor* self, const std::string& accou
 }
 
 void lookup::events(std::function<void(caf::expected<std::vector<event_info>>)> k) const {
-  ask<std::vector<event_info>>(*bridges_, catalog_, std::move(k), atom::get_v, atom::events_v);
+  ask<std::vector<event_info>>(*sys_, catalog_, std::move(k), atom::get_v, atom::events_v);
 }
 
 void lookup::add_venue(std::string venue_json,
                        std::function<void(caf::expected<std::string>)> k) const {
-  ask<std::string>(*bridges_, catalog_, std::move(k), atom::put_v, atom::venue_v,
+  ask<std::string>(*sys_, catalog_, std::move(k), atom::put_v, atom::venue_v,
                    std::move(venue_json));
 }
 
 void lookup::add_event(event_info ev, std::function<void(caf::expected<std::string>)> k) const {
-  ask<std::string>(*bridges_, catalog_, std::move(k), atom::put_v, std::move(ev));
+  ask<std::string>(*sys_, catalog_, std::move(k), atom::put_v, std::move(ev));
 }
 
 } // namespace seatgrab::http

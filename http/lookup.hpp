@@ -4,7 +4,6 @@
 // a fan's session and the account registry live: the node's resolver (one cache of the
 // placement registry's answers, shared with the actors) and its catalog.
 
-#include "http/bridge.hpp"
 #include "messages/interfaces.hpp"
 
 #include <caf/actor_system.hpp>
@@ -33,13 +32,10 @@ class lookup {
 public:
   /// Uses `node`'s resolver and catalog; asks for the account registry now (blocking, at
   /// start).
-  lookup(cluster::node& node, bridge_ptr bridges);
+  explicit lookup(cluster::node& node);
 
   /// The actor system every request goes through.
   caf::actor_system& sys() const { return *sys_; }
-
-  /// The bridges requests from outside the actors go through.
-  const bridge& bridges() const { return *bridges_; }
 
   /// The account registry (sign-up, log-in, sessions, accounts by email).
   const accounts_actor& accounts() const { return accounts_; }
@@ -73,7 +69,6 @@ public:
 
 private:
   caf::actor_system* sys_;
-  bridge_ptr bridges_;
   actors::resolver* resolver_;
   catalog_actor catalog_;
   accounts_actor accounts_;

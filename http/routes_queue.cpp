@@ -59,7 +59,7 @@ void join_queue(const context_ptr& ctx, const call& c) {
     auto event_id = c.params[0];
     ctx->find.session(
         who.account, or_problem<session_actor>(ex, [ctx, ex, event_id, device](session_actor& s) {
-          ask<queue_status>(*ctx->bridges, s, reply_json<queue_status>(ex, 201, &queue_json),
+          ask<queue_status>(ctx->sys, s, reply_json<queue_status>(ex, 201, &queue_json),
                             atom::join_v, event_id, device);
         }));
   });
@@ -74,7 +74,7 @@ void my_queue_status(const context_ptr& ctx, const call& c, std::function<void(q
     ctx->find.session(
         who.account,
         or_problem<session_actor>(ex, [ctx, ex, event_id, ticket, k](session_actor& s) {
-          ask<queue_status>(*ctx->bridges, s,
+          ask<queue_status>(ctx->sys, s,
                             or_problem<queue_status>(ex,
                                                      [ex, ticket, k](queue_status& st) {
                                                        if (std::to_string(st.ticket) != ticket)

@@ -171,7 +171,7 @@ void seatmap_cache::get_cached(const std::shared_ptr<event_cache>& cache,
     if (!ev)
       return done(nullptr, ev.error());
     ask<event_map>(
-        self->find_.bridges(), *ev,
+        self->find_.sys(), *ev,
         [done](caf::expected<event_map> m) {
           if (!m)
             return done(nullptr, m.error());

@@ -41,9 +41,7 @@ snapshot_ptr seatmap_of(sg::http::seatmap_cache& cache, const std::string& event
 TEST_CASE("the seat-map cache makes no entry for an event id that names no event") {
   sg::test::edge_fixture edge;
   edge.add_event("gig");
-  auto cache = std::make_shared<sg::http::seatmap_cache>(
-      sg::http::lookup{edge.node(), std::make_shared<sg::http::bridge>(edge.node().sys())}, 1s,
-      15s);
+  auto cache = std::make_shared<sg::http::seatmap_cache>(sg::http::lookup{edge.node()}, 1s, 15s);
   for (int i = 0; i < 200; ++i) {
     std::string why;
     CHECK(seatmap_of(*cache, "bogus-" + std::to_string(i), &why) == nullptr);
@@ -66,9 +64,7 @@ TEST_CASE("the seat-map cache keeps at most its bound of events") {
   edge.add_event("gig-1");
   edge.add_event("gig-2");
   edge.add_event("gig-3");
-  auto cache = std::make_shared<sg::http::seatmap_cache>(
-      sg::http::lookup{edge.node(), std::make_shared<sg::http::bridge>(edge.node().sys())}, 1s, 15s,
-      2);
+  auto cache = std::make_shared<sg::http::seatmap_cache>(sg::http::lookup{edge.node()}, 1s, 15s, 2);
   for (auto id : {"gig-1", "gig-2", "gig-3", "gig-1"}) {
     CHECK(seatmap_of(*cache, id) != nullptr);
     CHECK(cache->size() <= 2);
