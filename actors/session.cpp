@@ -4,6 +4,7 @@
 #include "actors/journal_client.hpp"
 #include "actors/replay.hpp"
 #include "actors/status.hpp"
+#include "actors/waiting_room.hpp"
 #include "domain/session.hpp"
 #include "domain/ticket_limit.hpp"
 #include "security/admission_token.hpp"
@@ -202,8 +203,9 @@ void next_hold(self_ptr self) {
                 caf::make_error(ec::admission_invalid, "join the event's queue first"));
     return;
   }
-  auto claims = security::verify(*st.ctx->admission_keys, job->admission_token, job->event_id,
-                                 st.account, place->second, to_ms(now(self)));
+  auto claims =
+      security::verify(*st.ctx->admission_keys, job->admission_token, job->event_id, st.account,
+                       device_claim(fan_key(place->second)), to_ms(now(self)));
   if (!claims) {
     finish_hold(self, job->rp, claims.error());
     return;
@@ -329,8 +331,7 @@ session_actor::behavior_type session(self_ptr self, std::string account, resolve
         self->state.resolver->resolve<waiting_room_actor>(self, timeout, event_id)
             .then(
                 [=](waiting_room_actor room) mutable {
-                  self->request(room, timeout, atom::get_v, place->first, self->state.account,
-                                place->second)
+                  self->request(room, timeout, atom::get_v, place->first, self->state.account)
                       .then(
                           [=](queue_status& status) mutable {
                             --self->state.busy;

@@ -37,6 +37,14 @@ uint64_t fan_key(std::string_view id) {
   return key == 0 ? 1 : key;
 }
 
+std::string device_claim(uint64_t device_key) {
+  static constexpr char hex[] = "0123456789abcdef";
+  std::string out(16, '0');
+  for (int i = 15; i >= 0; --i, device_key >>= 4)
+    out[static_cast<size_t>(i)] = hex[device_key & 0xf];
+  return out;
+}
+
 struct waiting_room_actor_state {
   waiting_room_actor_state() = default; // see tests/support/test_system.hpp for why
 
@@ -114,7 +122,7 @@ caf::error recover(self_ptr self) {
 }
 
 queue_status to_status(self_ptr self, uint64_t ticket, const domain::ticket_status& ts,
-                       const std::string& account, const std::string& device) {
+                       const std::string& account, uint64_t device) {
   queue_status out;
   out.ticket = ticket;
   out.state = std::string{domain::to_string(ts.state)};
@@ -122,9 +130,9 @@ queue_status to_status(self_ptr self, uint64_t ticket, const domain::ticket_stat
   out.eta_s = ts.eta_s;
   if (ts.state == domain::fan_state::admitted && ts.admission_expires_at) {
     out.admission_expires_at_ms = to_ms(*ts.admission_expires_at);
-    auto token =
-        security::issue(*self->state.ctx->admission_keys,
-                        {self->state.event.id, account, device, out.admission_expires_at_ms});
+    auto token = security::issue(
+        *self->state.ctx->admission_keys,
+        {self->state.event.id, account, device_claim(device), out.admission_expires_at_ms});
     if (token)
       out.admission_token = std::move(*token);
     else
@@ -168,11 +176,12 @@ waiting_room_actor::behavior_type waiting_room(self_ptr self, event_info event, 
         auto ts = st.room->status(out->ticket, t);
         if (!ts)
           return ts.error();
-        auto reply = to_status(self, out->ticket, *ts, account, device);
+        // A join again keeps the device of the first: tokens stay bound to it.
+        auto reply = to_status(self, out->ticket, *ts, account,
+                               st.room->device_of(out->ticket).value_or(fan_key(device)));
         return reply_when_durable(self, *st.journal, std::move(reply));
       },
-      [=](atom::get, uint64_t ticket, std::string& account,
-          std::string& device) -> caf::result<queue_status> {
+      [=](atom::get, uint64_t ticket, std::string& account) -> caf::result<queue_status> {
         auto& room = *self->state.room;
         // A ticket is only shown to the account that holds it; others learn nothing.
         if (room.ticket_of_account(fan_key(account)) != ticket)
@@ -185,7 +194,7 @@ waiting_room_actor::behavior_type waiting_room(self_ptr self, event_info event, 
           return ts.error();
         // An admission shown to the fan must be one a crash cannot take back.
         return reply_when_durable(self, *self->state.journal,
-                                  to_status(self, ticket, *ts, account, device));
+                                  to_status(self, ticket, *ts, account, *room.device_of(ticket)));
       },
       [=](atom::leave, uint64_t ticket) -> caf::result<void> {
         auto& room = *self->state.room;

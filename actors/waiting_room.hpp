@@ -16,4 +16,9 @@ waiting_room_actor spawn_waiting_room(caf::actor_system& sys, event_info event, 
 /// the first 8 bytes of their SHA-256, never 0.
 uint64_t fan_key(std::string_view id);
 
+/// What an admission token names as the device: the hex of its key, so that the room, which
+/// keeps only the key, issues tokens and the session checks them against the device it joined
+/// with.
+std::string device_claim(uint64_t device_key);
+
 } // namespace seatgrab::actors

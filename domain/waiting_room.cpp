@@ -403,6 +403,7 @@ caf::error waiting_room_state::apply_joined(const pb::waiting_room_joined& ev, i
     return corrupt("join of " + ticket_text(ev.ticket()) + " reuses an account or device");
   auto ticket = static_cast<uint32_t>(ev.ticket());
   fan f;
+  f.device = ev.device();
   f.last_seen_ms = at;
   if (counters_.opened) {
     by_place_.push_back(ticket);
@@ -580,6 +581,12 @@ std::optional<uint64_t> waiting_room_state::ticket_of_account(uint64_t account) 
 std::optional<uint64_t> waiting_room_state::ticket_of_device(uint64_t device) const {
   if (auto t = devices_.find(device); t != 0)
     return t;
+  return std::nullopt;
+}
+
+std::optional<uint64_t> waiting_room_state::device_of(uint64_t ticket) const {
+  if (const auto* f = find(ticket))
+    return f->device;
   return std::nullopt;
 }
 

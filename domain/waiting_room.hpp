@@ -206,6 +206,9 @@ public:
   std::optional<uint64_t> ticket_of_account(uint64_t account) const;
   std::optional<uint64_t> ticket_of_device(uint64_t device) const;
 
+  /// The device hash `ticket` joined with, if the ticket exists.
+  std::optional<uint64_t> device_of(uint64_t ticket) const;
+
   /// Every placed ticket in admission order (empty before opening).
   std::vector<uint64_t> admission_order() const;
 
@@ -249,6 +252,7 @@ private:
   };
 
   struct fan {
+    uint64_t device = 0; // the hash it joined with: admission tokens are bound to it
     int64_t last_seen_ms = 0;
     int64_t admitted_at_ms = 0; // valid once admitted
     uint32_t place = 0;         // 1-based; 0 while in the pre-queue before opening

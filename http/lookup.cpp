@@ -37,10 +37,10 @@ void lookup::session(const std::string& account,
   resolver_->ask<session_actor>(*sys_, call_timeout, std::move(k), account);
 }
 
-void lookup::session_from(caf::event_based_actor* self, const std::string& account,
-                          std::function<void(session_actor&)> k) const {
-  resolver_->resolve<session_actor>(self, call_timeout, account)
-      .then([k](session_actor s) { k(s); }, [](caf::error&) {});
+void lookup::room_from(caf::event_based_actor* self, const std::string& event_id,
+                       std::function<void(waiting_room_actor&)> k) const {
+  resolver_->resolve<waiting_room_actor>(self, call_timeout, event_id)
+      .then([k](waiting_room_actor r) { k(r); }, [](caf::error&) {});
 }
 
 void lookup::events(std::function<void(caf::expected<std::vector<event_info>>)> k) const {

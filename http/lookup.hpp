@@ -53,10 +53,10 @@ public:
   void session(const std::string& account,
                std::function<void(caf::expected<session_actor>)> k) const;
 
-  /// The session of `account`, asked from inside actor `self` (its continuation runs there;
+  /// The waiting room of `event_id`, asked from inside actor `self` (its continuation runs there;
   /// errors are dropped).
-  void session_from(caf::event_based_actor* self, const std::string& account,
-                    std::function<void(session_actor&)> k) const;
+  void room_from(caf::event_based_actor* self, const std::string& event_id,
+                 std::function<void(waiting_room_actor&)> k) const;
 
   /// Every event of the catalog.
   void events(std::function<void(caf::expected<std::vector<event_info>>)> k) const;

@@ -9,7 +9,9 @@
 #include <boost/beast/http.hpp>
 #include <caf/event_based_actor.hpp>
 
+#include <charconv>
 #include <mutex>
+#include <optional>
 
 namespace seatgrab::http {
 
@@ -65,26 +67,28 @@ void join_queue(const context_ptr& ctx, const call& c) {
   });
 }
 
-/// The fan's queue status for event `params[0]`, if `params[1]` is their ticket.
+/// The ticket number in a path, if it is one.
+std::optional<uint64_t> ticket_number(const std::string& text) {
+  uint64_t n = 0;
+  auto [end, err] = std::from_chars(text.data(), text.data() + text.size(), n);
+  if (err != std::errc{} || end != text.data() + text.size() || n == 0)
+    return std::nullopt;
+  return n;
+}
+
+/// The fan's queue status for event `params[0]`, if `params[1]` is their ticket. Asks the
+/// event's waiting room directly (it knows whose ticket it is): a poll costs no session.
 void my_queue_status(const context_ptr& ctx, const call& c, std::function<void(queue_status&)> k) {
   ctx->auth.authenticate(c.ex, [ctx, c, k](auth_info who) {
     auto ex = c.ex;
-    auto event_id = c.params[0];
-    auto ticket = c.params[1];
-    ctx->find.session(
-        who.account,
-        or_problem<session_actor>(ex, [ctx, ex, event_id, ticket, k](session_actor& s) {
-          ask<queue_status>(ctx->sys, s,
-                            or_problem<queue_status>(ex,
-                                                     [ex, ticket, k](queue_status& st) {
-                                                       if (std::to_string(st.ticket) != ticket)
-                                                         return ex->respond(
-                                                             problem(404, "unknown_ticket",
-                                                                     "not your queue ticket"));
-                                                       k(st);
-                                                     }),
-                            atom::get_v, atom::queue_v, event_id);
-        }));
+    auto ticket = ticket_number(c.params[1]);
+    if (!ticket)
+      return ex->respond(problem(404, "unknown_ticket", "not your queue ticket"));
+    ctx->find.room(c.params[0], or_problem<waiting_room_actor>(ex, [ctx, ex, who, ticket,
+                                                                    k](waiting_room_actor& room) {
+                     ask<queue_status>(ctx->sys, room, or_problem<queue_status>(ex, k), atom::get_v,
+                                       *ticket, who.account);
+                   }));
   });
 }
 
@@ -106,7 +110,7 @@ void queue_stream(const context_ptr& ctx, const call& c) {
       stream->send("event: status\nid: 1\ndata: " + dump(queue_json(first)) + "\n\n");
       auto last = std::make_shared<std::string>(dump(queue_json(first)));
       auto account = who.account;
-      ctx->sys.spawn([ctx, stream, seq, last, account, event_id](caf::event_based_actor* a) {
+      ctx->sys.spawn([ctx, stream, seq, last, account, event_id, first](caf::event_based_actor* a) {
         auto quiet = std::make_shared<steady::time_point>(steady::now());
         a->delayed_send(a, std::chrono::seconds{1}, atom::tick_v);
         return caf::behavior{[=](atom::tick) {
@@ -115,8 +119,8 @@ void queue_stream(const context_ptr& ctx, const call& c) {
             a->quit();
             return;
           }
-          ctx->find.session_from(a, account, [=](session_actor& s) {
-            a->request(s, call_timeout, atom::get_v, atom::queue_v, event_id)
+          ctx->find.room_from(a, event_id, [=](waiting_room_actor& room) {
+            a->request(room, call_timeout, atom::get_v, first.ticket, account)
                 .then(
                     [=](queue_status& st) {
                       auto now_json = dump(queue_json(st));

@@ -74,8 +74,9 @@ using event_actor = caf::typed_actor<
 using waiting_room_actor = caf::typed_actor<
     /// Join with (account, device); joining again returns the same place.
     caf::replies_to<atom::join, std::string, std::string>::with<queue_status>,
-    /// Status of ticket (n) for (account, device); also a sign of life against abandonment.
-    caf::replies_to<atom::get, uint64_t, std::string, std::string>::with<queue_status>,
+    /// Status of ticket (n) for its account; also a sign of life against abandonment. The
+    /// edge asks this directly: a poll costs no session.
+    caf::replies_to<atom::get, uint64_t, std::string>::with<queue_status>,
     /// Ticket (n) is done shopping (checked out or left): its slot frees.
     caf::replies_to<atom::leave, uint64_t>::with<void>,
     /// Operator: open now, even before the scheduled time (already open: invalid_argument).

@@ -154,16 +154,26 @@ caf::expected<domain::venue> venue_of(const scenario& s, const std::filesystem::
 class actor_fans : public fan_api {
 public:
   actor_fans(caf::event_based_actor* self, registry_actor registry, std::string event_id,
-             event_actor event, box_office_actor office, size_t fans)
+             waiting_room_actor room, event_actor event, box_office_actor office, size_t fans)
       : self_(self), registry_(std::move(registry)), event_id_(std::move(event_id)),
-        event_(std::move(event)), office_(std::move(office)), sessions_(fans) {}
+        room_(std::move(room)), event_(std::move(event)), office_(std::move(office)),
+        sessions_(fans), tickets_(fans, 0) {}
 
   void join(uint32_t fan, callback<queue_status> k) override {
-    ask_session(fan, std::move(k), atom::join_v, event_id_, "dev-" + crowd::account_of(fan));
+    callback<queue_status> keep = [this, fan, k](caf::expected<queue_status> st) {
+      if (st)
+        tickets_[fan] = st->ticket;
+      k(std::move(st));
+    };
+    ask_session(fan, std::move(keep), atom::join_v, event_id_, "dev-" + crowd::account_of(fan));
   }
 
+  /// As the edge polls: the room directly, once the fan has a ticket.
   void status(uint32_t fan, callback<queue_status> k) override {
-    ask_session(fan, std::move(k), atom::get_v, atom::queue_v, event_id_);
+    if (tickets_[fan] == 0)
+      ask_session(fan, std::move(k), atom::get_v, atom::queue_v, event_id_);
+    else
+      ask(room_, std::move(k), atom::get_v, tickets_[fan], crowd::account_of(fan));
   }
 
   void hold(uint32_t fan, const std::string& section, uint32_t quantity,
@@ -242,9 +252,11 @@ private:
   caf::event_based_actor* self_;
   registry_actor registry_;
   std::string event_id_;
+  waiting_room_actor room_;
   event_actor event_;
   box_office_actor office_;
   std::vector<session_actor> sessions_;
+  std::vector<uint64_t> tickets_; // by fan, once joined
 };
 
 } // namespace
@@ -327,8 +339,8 @@ caf::expected<run_result> run_in_process(const scenario& s, const run_options& o
     return office.error();
 
   auto driver = node.spawn([&](caf::event_based_actor* self) -> caf::behavior {
-    auto api =
-        std::make_shared<actor_fans>(self, node.registry(), event_id, *event, *office, s.fans);
+    auto api = std::make_shared<actor_fans>(self, node.registry(), event_id, *room, *event, *office,
+                                            s.fans);
     return {[=, &fans](uint32_t t) { fans.tick(t, *api); }};
   });
   auto last_progress = std::chrono::steady_clock::now();

@@ -45,8 +45,12 @@ sg::queue_status join(sg::test::node_fixture& node, const sg::waiting_room_actor
 
 caf::expected<sg::queue_status> poll(sg::test::node_fixture& node,
                                      const sg::waiting_room_actor& room, uint64_t ticket, int fan) {
-  return node.call<sg::queue_status>(room, get_v, ticket, "acct-" + std::to_string(fan),
-                                     "dev-" + std::to_string(fan));
+  return node.call<sg::queue_status>(room, get_v, ticket, "acct-" + std::to_string(fan));
+}
+
+/// The device an admission token of fan `fan` names (see `actors::device_claim`).
+std::string dev(int fan) {
+  return sg::actors::device_claim(sg::actors::fan_key("dev-" + std::to_string(fan)));
 }
 
 std::string hex_sha256_of_hex(const std::string& hex) {
@@ -98,20 +102,29 @@ TEST_CASE("fans queue before opening, are admitted in order at the set rate, wit
   REQUIRE(first);
   REQUIRE_FALSE(first->admission_token.empty());
   auto now_ms = (sg::test::test_epoch + 63s).time_since_epoch().count();
-  CHECK(sg::security::verify(node.keys(), first->admission_token, "queued", "acct-0", "dev-0",
+  CHECK(sg::security::verify(node.keys(), first->admission_token, "queued", "acct-0", dev(0),
                              now_ms));
-  auto stolen = sg::security::verify(node.keys(), first->admission_token, "queued", "acct-1",
-                                     "dev-1", now_ms);
+  auto stolen =
+      sg::security::verify(node.keys(), first->admission_token, "queued", "acct-1", dev(1), now_ms);
   REQUIRE_FALSE(stolen);
   CHECK(stolen.error() == sg::ec::admission_mismatch);
   auto elsewhere =
-      sg::security::verify(node.keys(), first->admission_token, "gig", "acct-0", "dev-0", now_ms);
+      sg::security::verify(node.keys(), first->admission_token, "gig", "acct-0", dev(0), now_ms);
   REQUIRE_FALSE(elsewhere);
   CHECK(elsewhere.error() == sg::ec::admission_mismatch);
-  auto later = sg::security::verify(node.keys(), first->admission_token, "queued", "acct-0",
-                                    "dev-0", first->admission_expires_at_ms);
+  auto later = sg::security::verify(node.keys(), first->admission_token, "queued", "acct-0", dev(0),
+                                    first->admission_expires_at_ms);
   REQUIRE_FALSE(later);
   CHECK(later.error() == sg::ec::admission_expired);
+  // Joining again from another device keeps the place and the device tokens are bound to.
+  auto again = node.call<sg::queue_status>(room, join_v, "acct-0", "dev-elsewhere");
+  REQUIRE(again);
+  CHECK(again->ticket == fans[0].ticket);
+  CHECK(sg::security::verify(node.keys(), again->admission_token, "queued", "acct-0", dev(0),
+                             now_ms));
+  CHECK_FALSE(sg::security::verify(node.keys(), again->admission_token, "queued", "acct-0",
+                                   sg::actors::device_claim(sg::actors::fan_key("dev-elsewhere")),
+                                   now_ms));
   // The cap: 5 shopping at once, however long we wait, until someone leaves.
   node.advance_seconds(10);
   auto info = node.call<sg::queue_info>(room, get_v, info_v);

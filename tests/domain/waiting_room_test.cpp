@@ -544,6 +544,12 @@ TEST_CASE("waiting room: replaying the events rebuilds the same room") {
   for (auto at : {t0 + 240s, t0 + 300s})
     for (uint64_t t = 1; t < next; ++t)
       CHECK(*replayed.status(t, at) == *h.room.status(t, at));
+  // The device each ticket joined with (admission tokens are bound to it); the duplicate join
+  // above did not change ticket 1's.
+  CHECK(replayed.device_of(1) == 1'000'000'001u);
+  for (uint64_t t = 1; t < next; ++t)
+    CHECK(replayed.device_of(t) == h.room.device_of(t));
+  CHECK_FALSE(replayed.device_of(next));
   SUBCASE("events that do not fit are storage_corruption") {
     auto fresh = harness::make(cfg, seed_of(9));
     CHECK(code_of(fresh.apply(h.events[1])) == ec::storage_corruption); // version gap
