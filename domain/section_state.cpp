@@ -398,6 +398,14 @@ std::vector<hold_info> section_state::holds_past(time_point now) const {
   return result;
 }
 
+std::optional<time_point> section_state::next_expiry() const {
+  std::optional<time_point> result;
+  for (const auto& [id, slot] : hold_ids_)
+    if (!result || holds_[slot].expires_at < *result)
+      result = holds_[slot].expires_at;
+  return result;
+}
+
 // -- helpers ------------------------------------------------------------------
 
 uint32_t section_state::index_of(std::string_view seat_id) const {

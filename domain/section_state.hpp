@@ -200,6 +200,10 @@ public:
   /// The live holds with `expires_at <= now`: to expire at once after recovery.
   std::vector<hold_info> holds_past(time_point now) const;
 
+  /// When the next live hold ends (the earliest `expires_at`); none without live holds. The
+  /// section's one expiry timer is armed for it.
+  std::optional<time_point> next_expiry() const;
+
   const section_counters& counters() const noexcept { return counters_; }
 
 private:

@@ -46,9 +46,9 @@ using section_actor = caf::typed_actor<
     caf::replies_to<atom::get, atom::seatmap>::with<section_map>,
     /// Cumulative demand counters.
     caf::replies_to<atom::get, atom::demand>::with<section_demand>,
-    /// Timer (self-message): hold (id) of generation (n) may be due.
-    caf::reacts_to<atom::expire, std::string, uint64_t>>::extend_with<status_client_actor,
-                                                                      journaling_actor>;
+    /// Timer (self-message) armed for (ms since the epoch): the holds due by now end. One
+    /// such timer is pending per section, for its earliest hold, not one per hold.
+    caf::reacts_to<atom::expire, int64_t>>::extend_with<status_client_actor, journaling_actor>;
 
 /// One event: its settings, and holds that span sections (with compensation).
 using event_actor = caf::typed_actor<

@@ -60,6 +60,49 @@ TEST_CASE("an expiry made stale by an extension releases nothing") {
   CHECK(node.status(sec, "A-1-1") == sg::seat_state::free);
 }
 
+TEST_CASE("a section keeps one expiry timer, however many holds came and went") {
+  sg::test::node_fixture node;
+  node.add_small_event();
+  node.ts().run();
+  auto& timers = node.ts().sched().clock().schedule();
+  const auto before = timers.size(); // the other actors' own timers (pacers, sweeps)
+  auto sec = node.section("gig", "A");
+  for (int i = 0; i < 40; ++i) {
+    auto id = "h" + std::to_string(i);
+    REQUIRE(node.call<sg::hold_part>(sec, hold_v, seats(id, "alice", {"A-1-1"})));
+    REQUIRE(node.call<void>(sec, release_v, id, std::string{"alice"}));
+    node.advance(1s);
+  }
+  // A timer a hold would leave 40 waiting out their 5 minutes.
+  MESSAGE("pending timers: " << before << " before the holds, " << timers.size() << " after");
+  CHECK(timers.size() <= before + 1);
+  // The last hold still ends on time: at its own t + 300 s, not the first one's.
+  REQUIRE(node.call<sg::hold_part>(sec, hold_v, seats("last", "bob", {"A-1-2"})));
+  node.advance(299s);
+  CHECK(node.status(sec, "A-1-2") == sg::seat_state::held);
+  node.advance(1s);
+  CHECK(node.status(sec, "A-1-2") == sg::seat_state::free);
+  CHECK(timers.size() <= before);
+}
+
+TEST_CASE("holds of different ends expire each at its own time") {
+  sg::test::node_fixture node;
+  node.add_small_event();
+  auto sec = node.section("gig", "A");
+  REQUIRE(node.call<sg::hold_part>(sec, hold_v, seats("h1", "alice", {"A-1-1"})));
+  node.advance(100s);
+  REQUIRE(node.call<sg::hold_part>(sec, hold_v, seats("h2", "bob", {"A-1-2"})));
+  node.advance(150s); // t+250: extend h1 past h2's end
+  REQUIRE(node.call<sg::hold_part>(sec, extend_v, std::string{"h1"}, std::string{"alice"}));
+  node.advance(150s); // t+400: h2 (t+100+300) ends, h1 (t+250+300) holds on
+  CHECK(node.status(sec, "A-1-2") == sg::seat_state::free);
+  CHECK(node.status(sec, "A-1-1") == sg::seat_state::held);
+  node.advance(149s);
+  CHECK(node.status(sec, "A-1-1") == sg::seat_state::held);
+  node.advance(1s); // t+550
+  CHECK(node.status(sec, "A-1-1") == sg::seat_state::free);
+}
+
 TEST_CASE("hold, confirm, refund through the section actor") {
   sg::test::node_fixture node;
   node.add_small_event();

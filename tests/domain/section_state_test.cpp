@@ -133,6 +133,23 @@ TEST_CASE("a hold lives exactly hold_ttl and is released by its timer") {
   CHECK(st.version() == 2);
 }
 
+TEST_CASE("next_expiry is the earliest end among live holds") {
+  auto st = make_state(two_rows());
+  CHECK_FALSE(st.next_expiry());
+  REQUIRE(st.hold("h1", "u1", {"A1"}, t0));
+  REQUIRE(st.hold("h2", "u2", {"A2"}, t0 + 10s));
+  REQUIRE(st.hold("h3", "u3", {"A3"}, t0 + 20s));
+  CHECK(st.next_expiry() == t0 + 300s);
+  REQUIRE(st.release("h1", "u1", t0 + 30s));
+  CHECK(st.next_expiry() == t0 + 310s);
+  REQUIRE(st.extend("h2", "u2", t0 + 40s)); // now ends at t0 + 340s, after h3
+  CHECK(st.next_expiry() == t0 + 320s);
+  REQUIRE(st.expire("h3", 1, t0 + 320s));
+  CHECK(st.next_expiry() == t0 + 340s);
+  REQUIRE(st.release("h2", "u2", t0 + 50s));
+  CHECK_FALSE(st.next_expiry());
+}
+
 TEST_CASE("after an extension, a timer of the old generation releases nothing") {
   auto st = make_state(two_rows());
   REQUIRE(st.hold("h1", "u1", {"B3"}, t0));
