@@ -11,6 +11,10 @@
 # Usage: bench/callgrind.sh [N]   (default 2000; SEATGRAB_BIN picks another build; installs
 # valgrind if missing). Also writes the profiles to $CALLGRIND_OUT (default bench/callgrind.out)
 # for callgrind_annotate.
+# Known limit (2026-11-30): the 404 phase works (65,416 instructions a request); in the seat-map
+# phase the requests did not finish in 8 minutes. The 50,000-seat demo map is probably slower to
+# build under valgrind than the edge's 10 s call timeout, so every GET waits out that timeout.
+# Before this script is used, the map should be warmed (or a small venue used).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bin=${SEATGRAB_BIN:-build/app/seatgrab}
@@ -30,14 +34,21 @@ trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$dir"' EXIT
 for _ in $(seq 600); do curl -sf $api/healthz >/dev/null && break; sleep 0.5; done
 curl -sf $api/healthz >/dev/null || { cat "$dir/valgrind.log"; exit 1; }
 fans=40
-python3 bench/http/setup.py $api bench $fans "$dir/holds.txt" cg "$dir/fans.txt" >/dev/null
+# Under valgrind the node is ~50 times slower: creating the event can outlast the edge's 10 s
+# (503); it goes on regardless, and a retry finds it (409).
+for attempt in 1 2 3 4 5 6; do
+  python3 bench/http/setup.py $api bench $fans "$dir/holds.txt" cg "$dir/fans.txt" >/dev/null \
+    2>"$dir/setup.log" && break
+  [ $attempt = 6 ] && { cat "$dir/setup.log"; exit 1; }
+  sleep 10
+done
 echo "bench/callgrind.sh: $n requests a kind over 8 connections, durability=fsync, $(basename "$bin") $(git rev-parse --short HEAD 2>/dev/null || true)"
 printf "%-9s %14s %10s  %s\n" kind instructions "per req" answers
 phase() { # name kind arg
-  callgrind_control -z $pid >/dev/null
+  callgrind_control -z $pid >/dev/null 2>&1
   local answers
   answers=$(python3 bench/http/fixed.py 127.0.0.1:$port cg "$n" 8 "$2" "$3")
-  callgrind_control -d "$1" $pid >/dev/null
+  callgrind_control -d "$1" $pid >/dev/null 2>&1
   local f
   f=$(ls -t "$dir"/cg.$pid.* | head -1)
   cp "$f" "$out/$1.callgrind"
