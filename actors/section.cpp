@@ -116,13 +116,9 @@ void figures(const domain::section_state& inv, actor_status& st) {
   add_counter(st, "free", static_cast<int64_t>(c.free_now));
   add_counter(st, "held", static_cast<int64_t>(c.held_now));
   add_counter(st, "sold", static_cast<int64_t>(c.sold_now));
-  auto holds = inv.holds();
-  add_counter(st, "live_holds", static_cast<int64_t>(holds.size()));
-  int64_t next = 0;
-  for (const auto& h : holds)
-    if (next == 0 || to_ms(h.expires_at) < next)
-      next = to_ms(h.expires_at);
-  add_counter(st, "next_expiry_ms", next);
+  add_counter(st, "live_holds", static_cast<int64_t>(inv.holds().size()));
+  auto next = inv.next_expiry();
+  add_counter(st, "next_expiry_ms", next ? to_ms(*next) : 0);
 }
 
 section_actor::behavior_type section(self_ptr self, domain::section_config cfg, context_ptr ctx) {
