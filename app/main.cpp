@@ -168,6 +168,11 @@ int main(int argc, char** argv) {
 
   if (version->parsed()) {
     std::cout << "seatgrab " << SEATGRAB_VERSION << '\n';
+#ifdef SEATGRAB_JEMALLOC
+    std::cout << "allocator: jemalloc\n";
+#else
+    std::cout << "allocator: the C library's (a sanitizer build)\n";
+#endif
     return 0;
   }
   if (scenario_run->parsed())
