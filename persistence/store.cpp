@@ -6,6 +6,7 @@
 #include <rocksdb/cache.h>
 #include <rocksdb/db.h>
 #include <rocksdb/env.h>
+#include <rocksdb/filter_policy.h>
 #include <rocksdb/listener.h>
 #include <rocksdb/options.h>
 #include <rocksdb/table.h>
@@ -210,6 +211,8 @@ caf::expected<std::unique_ptr<store>> store::open(const store_options& opts,
   db_opts.max_bgerror_resume_count = 0; // no retry thread of its own either: see above
   if (opts.env != nullptr)
     db_opts.env = opts.env;
+  // RocksDB keeps 10 of max_open_files for its logs and manifest.
+  db_opts.max_open_files = opts.max_table_files + 10;
   if (!secondary.empty()) {
     db_opts.create_if_missing = false;
     db_opts.create_missing_column_families = false;
@@ -226,9 +229,16 @@ caf::expected<std::unique_ptr<store>> store::open(const store_options& opts,
   db_opts.write_buffer_manager =
       std::make_shared<rocksdb::WriteBufferManager>(opts.memtable_budget);
   // Families written rarely (meta) would otherwise pin old WAL files for ever.
-  db_opts.max_total_wal_size = 4 * opts.memtable_budget;
+  db_opts.max_total_wal_size = 2 * opts.memtable_budget;
   rocksdb::BlockBasedTableOptions table_opts;
   table_opts.block_cache = result->cache_;
+  // Index and filter blocks live in the bounded cache too: outside it, their memory grows with
+  // every table file written. L0's stay pinned, being read on every lookup.
+  table_opts.cache_index_and_filter_blocks = true;
+  table_opts.pin_l0_filter_and_index_blocks_in_cache = true;
+  // Most idempotency lookups are for fresh keys: a filter answers "absent" without reading
+  // (and caching) data blocks of every table.
+  table_opts.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
   rocksdb::ColumnFamilyOptions cf_opts;
   cf_opts.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table_opts));
   cf_opts.write_buffer_size = std::max<size_t>(opts.memtable_budget / 4, size_t{1} << 20);

@@ -78,9 +78,13 @@ struct store_options {
   rocksdb::Env* env = nullptr;
   /// Memory for all memtables together (RocksDB's write buffer manager): past it the largest
   /// is flushed, so a sustained write load cannot grow the node without bound.
-  size_t memtable_budget = size_t{64} << 20;
-  /// The block cache all column families share.
-  size_t block_cache = size_t{32} << 20;
+  size_t memtable_budget = size_t{16} << 20;
+  /// The block cache all column families share, with the tables' index and filter blocks.
+  size_t block_cache = size_t{16} << 20;
+  /// Table files kept open at once (a descriptor each; the least recently read is closed
+  /// past it). Unbounded, their number follows the data written: a grown store could take
+  /// the descriptors the connection cap counts on (app/serve.cpp's reserve).
+  int max_table_files = 128;
 };
 
 /// What RocksDB holds in memory, for /metrics.

@@ -242,3 +242,41 @@ TEST_CASE("wal and fsync modes keep data across reopen") {
     fs::remove_all(dir);
   }
 }
+
+TEST_CASE("the store's memory stays within its budgets while tables pile up and are read") {
+  auto dir = fresh_dir("memory");
+  pst::store_options opts{dir, pst::durability::wal};
+  opts.memtable_budget = size_t{4} << 20;
+  opts.block_cache = size_t{1} << 20;
+  auto db = pst::store::open(opts);
+  REQUIRE(db);
+  // 24 MB in all: several flushes of every memtable, and a table file for each.
+  const std::string value(600, 'v');
+  uint64_t max_memtables = 0;
+  for (int batch = 0; batch < 40; ++batch) {
+    pst::write_set ws;
+    for (int i = 0; i < 1000; ++i)
+      ws.put(pst::column::idempotency, "key-" + std::to_string(batch * 1000 + i), value);
+    REQUIRE((*db)->write(ws, false));
+    max_memtables = std::max(max_memtables, (*db)->memory().memtables);
+  }
+  // Reads of keys that exist and (mostly filtered) ones that do not.
+  for (int i = 0; i < 40'000; i += 7) {
+    auto hit = (*db)->get(pst::column::idempotency, "key-" + std::to_string(i));
+    REQUIRE(hit);
+    CHECK(hit->has_value());
+    auto miss = (*db)->get(pst::column::idempotency, "absent-" + std::to_string(i));
+    REQUIRE(miss);
+    CHECK_FALSE(miss->has_value());
+  }
+  auto m = (*db)->memory();
+  MESSAGE("memtables peak " << max_memtables << " B, block cache " << m.block_cache
+                            << " B, table readers " << m.table_readers << " B");
+  // Flushes run in the background, so a memtable or two may be in flight past the budget.
+  CHECK(max_memtables <= 2 * opts.memtable_budget);
+  CHECK(m.block_cache <= opts.block_cache + opts.block_cache / 10);
+  // Index and filter blocks are in the cache, not beside it growing with every table file.
+  CHECK(m.table_readers < 64 * 1024);
+  db->reset();
+  fs::remove_all(dir);
+}
