@@ -3,8 +3,12 @@
 # reads plain and gzip over several sections, queue polls, holds each released at once, event
 # details, /healthz, log-ins) with wrk against `seatgrab serve --demo` on a fresh data dir, in
 # 60-second slices. After each minute it prints the server's RSS (VmRSS) and open files
-# (/proc/PID/fd), and that minute's requests/s and p99; at the end the growth of RSS and open
-# files from the end of warm-up (minute 2) to the last minute, with PASS/FAIL against 5 %.
+# (/proc/PID/fd; RocksDB's table files among them), and that minute's requests/s and p99; at the
+# end the growth from the end of warm-up (minute 2) to the last minute, with PASS/FAIL: RSS and
+# the open files other than table files grow at most 5 %, and the table files stay within the
+# store's bound (SOAK_MAX_TABLES, persistence/store.hpp's max_table_files). Table files are
+# judged by their bound, not their growth: their number follows the data written (the journal
+# and a day of idempotency records only grow during a sale) and the compactions under way.
 # Fans are admitted in cohorts (bench/http/soak_setup.py); an admission lasts 10 minutes, so
 # a new cohort is admitted in the background every 5 minutes and used from the next minute.
 # Usage: bench/soak.sh [DURATION_S]   (default 600; needs build/app/seatgrab; installs wrk if
@@ -23,6 +27,7 @@ connections=${SOAK_CONNECTIONS:-100}
 fans=${SOAK_FANS:-200}
 sections=${SOAK_SECTIONS:-12}
 limit=${SOAK_LIMIT_PCT:-5}
+max_tables=${SOAK_MAX_TABLES:-128}
 export MIX=${SOAK_MIX:-} HOLD_KEYS=${SOAK_HOLD_KEYS:-1}
 event=stadium-tour
 # Debian's python3, standard library only.
@@ -64,7 +69,10 @@ sed 's/^/  /' "$dir/cohort-0.log"
 current=0
 rss() { awk '/^VmRSS/ {print $2}' /proc/$pid/status; }
 fds() { find /proc/$pid/fd -mindepth 1 -maxdepth 1 | wc -l; }
-printf "%-6s %10s %10s %9s %10s %6s %8s %9s\n" minute req/s p99 non-2xx "RSS KiB" fds threads "store KiB"
+# Of those, RocksDB's table files (their number follows flushes and compactions).
+tables() { find /proc/$pid/fd -mindepth 1 -maxdepth 1 -lname '*.sst' | wc -l; }
+printf "%-6s %10s %10s %9s %10s %6s %7s %8s %9s\n" minute req/s p99 non-2xx "RSS KiB" fds tables threads \
+  "store KiB"
 for m in $(seq "$minutes"); do
   # A new cohort while this minute runs, for the next ones (admissions last 10 minutes).
   if [ $((m % 5)) -eq 0 ] && [ "$m" -lt "$minutes" ]; then
@@ -99,11 +107,13 @@ for m in $(seq "$minutes"); do
   non2xx=$(echo "$out" | awk '/Non-2xx/ {print $5}')
   r=$(rss)
   f=$(fds)
+  tf=$(tables)
   t=$(awk '/^Threads/ {print $2}' /proc/$pid/status)
   # RocksDB's memtables, block cache and table readers, from /metrics.
   sm=$(curl -sf $api/metrics | awk '/^seatgrab_store_memory_bytes/ {s += $2} END {print int(s / 1024)}')
-  echo "$m $r $f" >>"$dir/samples"
-  printf "%-6s %10s %10s %9s %10s %6s %8s %9s\n" "$m" "$rps" "$p99" "${non2xx:-0}" "$r" "$f" "$t" "$sm"
+  echo "$m $r $f $tf" >>"$dir/samples"
+  printf "%-6s %10s %10s %9s %10s %6s %7s %8s %9s\n" "$m" "$rps" "$p99" "${non2xx:-0}" "$r" "$f" \
+    "$tf" "$t" "$sm"
   echo "$out" | grep -E '^(mix|statuses):' | sed 's/^/         /'
 done
 echo "server's own figures over the whole run (/metrics): mean latency and answers per route"
@@ -116,16 +126,20 @@ if [ -s "$dir/server.log" ]; then
   echo "server warnings/errors (last 5 of $(wc -l <"$dir/server.log")):"
   tail -n 5 "$dir/server.log" | cut -c1-200 | sed 's/^/  /'
 fi
-awk -v limit="$limit" '
-  { rss[$1] = $2; fds[$1] = $3; last = $1 }
+awk -v limit="$limit" -v max_tables="$max_tables" '
+  { rss[$1] = $2; fds[$1] = $3; other[$1] = $3 - $4; if ($4 > most) most = $4; last = $1 }
   END {
     base = last < 2 ? last : 2
     gr = 100 * (rss[last] - rss[base]) / rss[base]
     gf = 100 * (fds[last] - fds[base]) / fds[base]
-    printf "growth from minute %d to minute %d: RSS %+.1f %% (%d -> %d KiB), open files %+.1f %% (%d -> %d)\n",
+    go = 100 * (other[last] - other[base]) / other[base]
+    printf "growth from minute %d to minute %d: RSS %+.1f %% (%d -> %d KiB), open files %+.1f %% (%d -> %d),\n",
       base, last, gr, rss[base], rss[last], gf, fds[base], fds[last]
+    printf "  of which other than table files %+.1f %% (%d -> %d); table files at most %d (bound %d)\n",
+      go, other[base], other[last], most, max_tables
     if (last <= base) print "(too short to judge: the warm-up ends at minute 2)"
-    ok = gr <= limit && gf <= limit
-    printf "%s: RSS and open files grew at most %s %% after warm-up\n", ok ? "PASS" : "FAIL", limit
+    ok = gr <= limit && go <= limit && most <= max_tables
+    printf "%s: RSS and open files other than tables grew at most %s %% after warm-up; tables within bound\n",
+      ok ? "PASS" : "FAIL", limit
     exit ok ? 0 : 3
   }' "$dir/samples"
