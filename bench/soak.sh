@@ -12,7 +12,7 @@
 # Growth compares the mean of the last 3 minutes with the mean of the 3 minutes after warm-up
 # (SOAK_WARMUP_MIN), not one sample with another: a memtable's fill and flush and the
 # allocator's purging swing RSS by about 5 % between neighbouring minutes. A run needs 6
-# minutes after warm-up to be judged (15 minutes gives two windows apart). The single samples
+# minutes after warm-up to be judged, so that the two windows do not overlap. The single samples
 # (end of warm-up, last minute) are printed as well.
 # Fans are admitted in cohorts (bench/http/soak_setup.py); an admission lasts 10 minutes, so
 # a new cohort is admitted in the background every 5 minutes and used from the next minute.
@@ -135,7 +135,7 @@ if [ -s "$dir/server.log" ]; then
 fi
 awk -v limit="$limit" -v max_tables="$max_tables" -v warmup="$warmup" '
   function mean(a, from, to,   i, t) { t = 0; for (i = from; i <= to; i++) t += a[i]; return t / (to - from + 1) }
-  { rss[$1] = $2; fds[$1] = $3; other[$1] = $3 - $4; if ($4 > most) most = $4; last = $1 }
+  { rss[$1] = $2; other[$1] = $3 - $4; if ($4 > most) most = $4; last = $1 }
   END {
     base = warmup
     judged = last - base >= 6
