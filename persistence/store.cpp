@@ -23,7 +23,7 @@ namespace seatgrab::persistence {
 
 namespace {
 
-constexpr const char* column_names[] = {"journal", "snapshot", "idempotency", "meta"};
+constexpr const char* column_names[] = {"journal", "snapshot", "idempotency", "meta", "holds"};
 
 /// Creates `dir` for the user alone (0700): it holds the admission HMAC key and the events'
 /// signing keys. An existing dir that group or others may use is tightened with a warning when
@@ -439,8 +439,14 @@ caf::expected<std::optional<std::string>> store::get(column cf, std::string_view
 
 caf::expected<void>
 store::for_each(column cf, const std::function<bool(std::string_view, std::string_view)>& f) const {
+  return for_each(cf, {}, f);
+}
+
+caf::expected<void>
+store::for_each(column cf, std::string_view prefix,
+                const std::function<bool(std::string_view, std::string_view)>& f) const {
   std::unique_ptr<rocksdb::Iterator> it{db_->NewIterator(rocksdb::ReadOptions{}, handle(cf))};
-  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
     auto key = it->key().ToStringView();
     auto payload = unseal(it->value().ToStringView());
     if (!payload)

@@ -29,6 +29,7 @@ enum class column : uint8_t {
   snapshot,    ///< latest snapshot per entity, key = snapshot_key(kind, entity)
   idempotency, ///< request fingerprints and replies, written with the effect they guard
   meta,        ///< node-wide settings and counters
+  holds,       ///< live holds by holder, written by sections with each hold (actors/hold_index)
 };
 
 /// One change in a write set. `value` is the raw payload; the store seals it.
@@ -143,6 +144,11 @@ public:
   /// until `f` returns false. A value failing its checksum is `storage_corruption`.
   caf::expected<void>
   for_each(column cf, const std::function<bool(std::string_view, std::string_view)>& f) const;
+
+  /// The same for the entries whose key starts with `prefix`.
+  caf::expected<void>
+  for_each(column cf, std::string_view prefix,
+           const std::function<bool(std::string_view, std::string_view)>& f) const;
 
   /// What RocksDB holds in memory now.
   store_memory memory() const;

@@ -38,7 +38,7 @@ void append_n(pst::store& db, const std::string& entity, uint64_t n) {
 void clobber(const fs::path& dir, const std::string& key, const std::string& raw) {
   rocksdb::Options opts;
   std::vector<rocksdb::ColumnFamilyDescriptor> families;
-  for (auto* name : {"default", "journal", "snapshot", "idempotency", "meta"})
+  for (auto* name : {"default", "journal", "snapshot", "idempotency", "meta", "holds"})
     families.emplace_back(name, rocksdb::ColumnFamilyOptions{});
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* db = nullptr;
