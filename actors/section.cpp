@@ -5,6 +5,7 @@
 #include "actors/replay.hpp"
 #include "actors/status.hpp"
 #include "domain/event.hpp"
+#include "persistence/hold_index.hpp"
 
 #include <caf/actor_system.hpp>
 #include <caf/typed_event_based_actor.hpp>
@@ -55,10 +56,9 @@ seat_state to_state(domain::seat_status s) {
   return seat_state::sold;
 }
 
-// Journals one applied event (with a snapshot every n events).
-void journal(self_ptr self, const pb::section_event& ev) {
+// Journals one applied event (with a snapshot every n events), in one batch with `ws`.
+void journal(self_ptr self, const pb::section_event& ev, persistence::write_set ws = {}) {
   auto& st = self->state;
-  persistence::write_set ws;
   ws.append(journal_kind, st.entity, ev.version(), ev.SerializeAsString());
   // A snapshot costs O(seats), so big sections take them less often: O(1) per event.
   auto every = std::max<uint64_t>(st.ctx->snapshot_every, st.inv->seat_count());
@@ -78,22 +78,58 @@ void arm_expiry(self_ptr self, domain::time_point at) {
   self->delayed_send(self, st.ctx->clock.until(self->clock(), at), atom::expire_v, to_ms(at));
 }
 
+/// The write set that erases `holder`'s note of `hold_id` here (the hold ends).
+persistence::write_set without_note(self_ptr self, std::string_view holder,
+                                    std::string_view hold_id) {
+  persistence::write_set ws;
+  persistence::erase_hold_note(ws, holder, hold_id, self->state.inv->config().section_id);
+  return ws;
+}
+
+/// The write set that puts the note of a new hold `h` asked for by `req`: what the holder's
+/// session must know of it should its own record of the hold not reach the disk.
+persistence::write_set with_note(self_ptr self, const domain::hold_info& h,
+                                 const hold_request& req) {
+  const auto& cfg = self->state.inv->config();
+  pb::hold_note note;
+  note.set_hold_id(h.hold_id);
+  note.set_event_id(cfg.event_id);
+  note.set_section(cfg.section_id);
+  for (const auto& s : h.seats) {
+    auto& seat = *note.add_seats();
+    seat.set_seat_id(s.seat_id);
+    seat.set_price(s.price);
+    seat.set_section(cfg.section_id);
+  }
+  note.set_expires_at_ms(to_ms(h.expires_at));
+  note.set_key(req.key);
+  if (req.sections.empty())
+    note.add_sections(cfg.section_id);
+  for (const auto& s : req.sections)
+    note.add_sections(s);
+  persistence::write_set ws;
+  persistence::put_hold_note(ws, h.holder, note);
+  return ws;
+}
+
 /// Ends the holds due at `t` and arms the timer for the next one.
 void expire_due(self_ptr self, domain::time_point t) {
   auto& st = self->state;
   for (const auto& h : st.inv->holds_past(t))
     if (auto ch = st.inv->expire(h.hold_id, h.generation, t))
-      journal(self, ch->event);
+      journal(self, ch->event, without_note(self, h.holder, h.hold_id));
   if (auto next = st.inv->next_expiry())
     arm_expiry(self, *next);
 }
 
-// A hold placed, retried or extended: journal it, (re-)arm its timer, reply when durable.
-caf::result<hold_part> placed(self_ptr self, caf::expected<domain::hold_outcome> out) {
+// A hold placed, retried or extended: journal it (with `ws`), (re-)arm its timer, reply when
+// durable.
+caf::result<hold_part> placed(self_ptr self, caf::expected<domain::hold_outcome> out,
+                              persistence::write_set ws = {}) {
   if (!out)
     return out.error();
   if (out->event) {
-    journal(self, *out->event);
+    journal(self, *out->event, std::move(ws));
     arm_expiry(self, out->hold.expires_at);
   }
   return reply_when_durable(self, *self->state.journal,
@@ -144,11 +180,13 @@ section_actor::behavior_type section(self_ptr self, domain::section_config cfg, 
       [=](atom::hold, hold_request& req) -> caf::result<hold_part> {
         auto& st = self->state;
         auto t = now(self);
-        auto out = req.seats.empty() ? st.inv->hold_best(std::move(req.hold_id),
-                                                         std::move(req.holder), req.quantity, t)
-                                     : st.inv->hold(std::move(req.hold_id), std::move(req.holder),
-                                                    std::move(req.seats), t);
-        return placed(self, std::move(out));
+        auto out = req.seats.empty()
+                       ? st.inv->hold_best(req.hold_id, req.holder, req.quantity, t)
+                       : st.inv->hold(req.hold_id, req.holder, std::move(req.seats), t);
+        persistence::write_set ws;
+        if (out && out->event)
+          ws = with_note(self, out->hold, req);
+        return placed(self, std::move(out), std::move(ws));
       },
       [=](atom::extend, std::string& hold_id, std::string& holder) -> caf::result<hold_part> {
         return placed(self, self->state.inv->extend(hold_id, holder, now(self)));
@@ -157,7 +195,7 @@ section_actor::behavior_type section(self_ptr self, domain::section_config cfg, 
         auto ch = self->state.inv->release(hold_id, holder, now(self));
         if (!ch)
           return ch.error();
-        journal(self, ch->event);
+        journal(self, ch->event, without_note(self, holder, hold_id));
         return ack_when_durable(self, *self->state.journal);
       },
       [=](atom::confirm, std::string& hold_id, std::string& holder,
@@ -180,7 +218,7 @@ section_actor::behavior_type section(self_ptr self, domain::section_config cfg, 
         }
         if (!ch)
           return ch.error();
-        journal(self, ch->event);
+        journal(self, ch->event, without_note(self, holder, hold_id));
         sale_receipt receipt{hold_id, order_id, {}, 0};
         for (const auto& s : hold->seats)
           receipt.seats.push_back(seat_price{s.seat_id, s.price});

@@ -7,6 +7,7 @@
 #include "actors/waiting_room.hpp"
 #include "domain/session.hpp"
 #include "domain/ticket_limit.hpp"
+#include "persistence/hold_index.hpp"
 #include "security/admission_token.hpp"
 #include "security/encoding.hpp"
 
@@ -117,6 +118,7 @@ void place_hold(self_ptr self, std::shared_ptr<pending_hold> job, event_actor ev
   }
   job->req.hold_id = st.session->hold_id_prefix() + suffix;
   job->req.holder = st.account;
+  job->req.key = job->key;
   self->request(ev, st.ctx->call_timeout, atom::hold_v, job->req)
       .then(
           [self, job](hold_receipt& receipt) {
@@ -137,12 +139,27 @@ void place_hold(self_ptr self, std::shared_ptr<pending_hold> job, event_actor ev
               finish_hold(self, job->rp, ev.error());
               return;
             }
+            // The one durable round of a hold was the sections' write, which noted the hold for
+            // this session too: the fan has it now. This record follows without a wait; should
+            // a crash take it, the next start finds the hold in the notes (recover_hold).
             journal(self, *ev);
-            deliver_when_durable(*st.journal, job->rp, std::move(receipt));
-            self->state.holding = false;
-            next_hold(self);
+            finish_hold(self, job->rp, std::move(receipt));
           },
           [self, job](caf::error& err) { finish_hold(self, job->rp, std::move(err)); });
+}
+
+/// Checks the per-account limit against `bought` tickets, and places the hold if it fits.
+void limit_and_hold(self_ptr self, std::shared_ptr<pending_hold> job, event_actor ev,
+                    const event_info& info, uint32_t bought) {
+  auto& st = self->state;
+  auto limit = domain::check_ticket_limit(
+      st.session->held_seats(job->event_id, now(self)), bought,
+      domain::seats_asked(job->req.seats.size(), job->req.quantity), info.max_tickets_per_account);
+  if (limit) {
+    finish_hold(self, job->rp, std::move(limit));
+    return;
+  }
+  place_hold(self, job, ev);
 }
 
 /// Checks the per-account limit: seats in the session's live holds for the event, tickets in
@@ -153,16 +170,7 @@ void count_and_hold(self_ptr self, std::shared_ptr<pending_hold> job, event_acto
   self->request(office, st.ctx->call_timeout, atom::get_v, atom::count_v, st.account)
       .then(
           [self, job, ev, info](uint32_t bought) {
-            auto& st = self->state;
-            auto limit = domain::check_ticket_limit(
-                st.session->held_seats(job->event_id, now(self)), bought,
-                domain::seats_asked(job->req.seats.size(), job->req.quantity),
-                info.max_tickets_per_account);
-            if (limit) {
-              finish_hold(self, job->rp, std::move(limit));
-              return;
-            }
-            place_hold(self, job, ev);
+            limit_and_hold(self, job, ev, info, bought);
           },
           [self, job](caf::error& err) { finish_hold(self, job->rp, std::move(err)); });
 }
@@ -189,9 +197,11 @@ void next_hold(self_ptr self) {
     if (auto id = st.session->hold_for_key(job->key)) {
       // A retry of a hold the session recorded: the same hold, while it lives.
       auto hold = st.session->find_hold(*id);
-      if (hold && now(self) < hold->expires_at)
-        finish_hold(self, job->rp, receipt_of(st.account, *hold));
-      else
+      if (hold && now(self) < hold->expires_at) {
+        auto again = receipt_of(st.account, *hold);
+        again.replayed = true;
+        finish_hold(self, job->rp, std::move(again));
+      } else
         finish_hold(self, job->rp,
                     caf::make_error(ec::hold_expired, "the hold of this key has ended"));
       return;
@@ -259,6 +269,25 @@ void leave_queue(self_ptr self, const std::string& event_id) {
           [](caf::error&) {});
 }
 
+/// Records the hold the sections noted for this session that its journal lacks, if any (see
+/// `session_state::unrecorded_hold`): a crash took the record the session wrote after
+/// answering the fan.
+caf::error recover_hold(self_ptr self) {
+  auto& st = self->state;
+  auto notes = persistence::hold_notes(*st.ctx->db, st.account);
+  if (!notes)
+    return notes.error();
+  auto hold = st.session->unrecorded_hold(*notes);
+  if (!hold)
+    return {};
+  spdlog::info("session {}: hold {} recovered from the sections' notes", st.account, hold->hold_id);
+  auto ev = st.session->held(std::move(*hold), now(self));
+  if (!ev)
+    return ev.error();
+  journal(self, *ev);
+  return {};
+}
+
 session_actor::behavior_type session(self_ptr self, std::string account, resolver_ptr resolver,
                                      context_ptr ctx, session_options opts) {
   auto& st = self->state;
@@ -275,6 +304,10 @@ session_actor::behavior_type session(self_ptr self, std::string account, resolve
     self->quit(restored.error());
   } else {
     st.session.emplace(std::move(*restored));
+    if (auto err = recover_hold(self)) {
+      spdlog::error("session {} cannot start: {}", st.account, render(err));
+      self->quit(err);
+    }
     self->delayed_send(self, opts.idle_timeout, atom::tick_v);
   }
   auto timeout = st.ctx->call_timeout;

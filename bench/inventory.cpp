@@ -129,7 +129,7 @@ sellout run_actors(const sg::domain::venue& v, sg::persistence::durability mode,
         auto seat = (*items)[i].second;
         auto hold_id = "h-" + seat;
         self->request(hdl, std::chrono::seconds{60}, sg::atom::hold_v,
-                      sg::hold_request{hold_id, "fan", {seat}, {}, 0})
+                      sg::hold_request{hold_id, "fan", {seat}, {}, 0, {}, {}})
             .then(
                 [=](sg::hold_part&) {
                   self->request(hdl, std::chrono::seconds{60}, sg::atom::confirm_v, hold_id,

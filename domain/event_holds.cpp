@@ -69,7 +69,9 @@ caf::expected<std::vector<hold_request>> event_holds::split(const hold_request& 
       return caf::make_error(ec::unknown_section, req.section);
     if (req.quantity > max_seats_)
       return too_many();
-    return std::vector<hold_request>{req};
+    auto part = req;
+    part.sections = {req.section};
+    return std::vector<hold_request>{std::move(part)};
   }
   if (req.seats.size() > max_seats_)
     return too_many();
@@ -83,9 +85,13 @@ caf::expected<std::vector<hold_request>> event_holds::split(const hold_request& 
       return caf::make_error(ec::duplicate_seat, seat);
     groups[*section].push_back(seat);
   }
+  std::vector<std::string> sections;
+  for (const auto& [section, seats] : groups)
+    sections.push_back(section);
   std::vector<hold_request> parts;
   for (auto& [section, seats] : groups)
-    parts.push_back(hold_request{req.hold_id, req.holder, std::move(seats), section, 0});
+    parts.push_back(
+        hold_request{req.hold_id, req.holder, std::move(seats), section, 0, req.key, sections});
   return parts;
 }
 

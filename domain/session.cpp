@@ -199,6 +199,35 @@ std::vector<session_hold> session_state::live_holds(time_point now) const {
   return result;
 }
 
+std::optional<session_hold>
+session_state::unrecorded_hold(const std::vector<pb::hold_note>& notes) const {
+  auto prefix = hold_id_prefix();
+  std::map<std::string, std::map<std::string, const pb::hold_note*>, std::less<>> by_hold;
+  for (const auto& n : notes)
+    if (has_prefix(n.hold_id(), prefix) && holds_.count(n.hold_id()) == 0)
+      by_hold[n.hold_id()][n.section()] = &n;
+  for (const auto& [hold_id, parts] : by_hold) {
+    const auto& first = *parts.begin()->second;
+    if (first.sections().empty() || static_cast<size_t>(first.sections_size()) != parts.size())
+      continue;
+    session_hold h{hold_id, first.event_id(), {}, from_ms(first.expires_at_ms()), first.key()};
+    bool whole = true;
+    for (const auto& section : first.sections()) {
+      auto part = parts.find(section);
+      if (part == parts.end() || part->second->event_id() != h.event_id) {
+        whole = false;
+        break;
+      }
+      for (const auto& s : part->second->seats())
+        h.seats.push_back(session_seat{section, s.seat_id(), s.price()});
+      h.expires_at = std::min(h.expires_at, from_ms(part->second->expires_at_ms()));
+    }
+    if (whole && !h.seats.empty() && (h.key.empty() || keys_.count(h.key) == 0))
+      return h;
+  }
+  return std::nullopt;
+}
+
 uint32_t session_state::held_seats(std::string_view event_id, time_point now) const {
   uint32_t n = 0;
   for (const auto& [id, h] : holds_)

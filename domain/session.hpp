@@ -116,6 +116,14 @@ public:
   /// newest `max_keys` keys.
   std::optional<std::string> hold_for_key(std::string_view key) const;
 
+  /// The hold among the sections' `notes` (persistence/hold_index.hpp) that this journal does
+  /// not record: the one whose id extends `hold_id_prefix()` and whose every section noted its
+  /// part, merged (seats in the order of its sections, the earliest expiry). Only that hold can
+  /// be missing: a session submits its record of a hold before it asks for the next one, and
+  /// the writer makes writes durable in the order they came. A hold some section did not note
+  /// was never answered to the fan; its parts expire.
+  std::optional<session_hold> unrecorded_hold(const std::vector<pb::hold_note>& notes) const;
+
   /// The order hold `hold_id` became, if it was bought.
   std::optional<session_order> order_of_hold(std::string_view hold_id) const;
 

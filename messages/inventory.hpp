@@ -24,6 +24,10 @@ struct hold_request {
   std::vector<std::string> seats;
   std::string section;   ///< best available: the section to pick in
   uint32_t quantity = 0; ///< best available: how many adjacent seats
+  std::string key;       ///< the client's idempotency key, if any, for the hold's note
+  /// Every section of the hold (set by the event for each section's part), for the note a
+  /// section writes with its part (persistence/hold_index.hpp).
+  std::vector<std::string> sections;
 };
 
 /// One section's part of a hold.
@@ -41,6 +45,8 @@ struct hold_receipt {
   std::vector<hold_part> parts;
   int64_t total = 0;
   int64_t expires_at_ms = 0; ///< the earliest expiry of its parts
+  /// The session answered from its record of the client's idempotency key: a retry.
+  bool replayed = false;
 };
 
 /// Hold `hold_id` of `holder` was sold to `order_id`.
@@ -121,7 +127,7 @@ typename Inspector::result_type inspect(Inspector& f, seat_price& x) {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, hold_request& x) {
-  return f(x.hold_id, x.holder, x.seats, x.section, x.quantity);
+  return f(x.hold_id, x.holder, x.seats, x.section, x.quantity, x.key, x.sections);
 }
 
 template <class Inspector>
@@ -131,7 +137,7 @@ typename Inspector::result_type inspect(Inspector& f, hold_part& x) {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, hold_receipt& x) {
-  return f(x.hold_id, x.holder, x.parts, x.total, x.expires_at_ms);
+  return f(x.hold_id, x.holder, x.parts, x.total, x.expires_at_ms, x.replayed);
 }
 
 template <class Inspector>

@@ -180,7 +180,7 @@ public:
             const std::string& admission_token, const std::string& key,
             callback<hold_receipt> k) override {
     ask_session(fan, std::move(k), atom::hold_v, event_id_,
-                hold_request{{}, {}, {}, section, quantity}, admission_token, key);
+                hold_request{{}, {}, {}, section, quantity, {}, {}}, admission_token, key);
   }
 
   void checkout(uint32_t fan, const std::string& hold_id, bool decline, const std::string& key,

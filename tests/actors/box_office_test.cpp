@@ -115,8 +115,9 @@ sg::domain::gate_verifier gate_of(sg::test::node_fixture& node) {
 }
 
 void hold(sg::test::node_fixture& node) {
-  REQUIRE(node.call<sg::hold_receipt>(node.event("gig"), hold_v,
-                                      sg::hold_request{"h1", "alice", {"A-1-1", "B-1-1"}, {}, 0}));
+  REQUIRE(node.call<sg::hold_receipt>(
+      node.event("gig"), hold_v,
+      sg::hold_request{"h1", "alice", {"A-1-1", "B-1-1"}, {}, 0, {}, {}}));
 }
 
 sg::seat_state status(sg::test::node_fixture& node, const std::string& sec,
@@ -400,7 +401,7 @@ TEST_CASE("a refund pays back, revokes the ticket and puts the seat back on sale
   CHECK(gw.find("p1")->refunded_minor == 1000);
   // The refunded seat sells again, to someone else.
   REQUIRE(node.call<sg::hold_receipt>(node.event("gig"), hold_v,
-                                      sg::hold_request{"h2", "bob", {"A-1-1"}, {}, 0}));
+                                      sg::hold_request{"h2", "bob", {"A-1-1"}, {}, 0, {}, {}}));
   // After the policy's deadline only an operator may refund.
   node.advance(25h);
   CHECK(s.refund("o1-2", "alice").error() == sg::ec::refund_closed);
@@ -430,8 +431,9 @@ TEST_CASE("the per-account limit counts open and completed orders, minus refunds
     return *n;
   };
   CHECK(count() == 2);
-  REQUIRE(node.call<sg::hold_receipt>(node.event("gig"), hold_v,
-                                      sg::hold_request{"h2", "alice", {"A-2-1", "A-2-2"}, {}, 0}));
+  REQUIRE(node.call<sg::hold_receipt>(
+      node.event("gig"), hold_v,
+      sg::hold_request{"h2", "alice", {"A-2-1", "A-2-2"}, {}, 0, {}, {}}));
   auto second = node.call<sg::order_info>(
       s.office, confirm_v, std::string{"k2"}, std::string{"alice"}, std::string{"h2"},
       std::vector<std::string>{"A"}, std::vector<std::string>{"A-2-1", "A-2-2"},

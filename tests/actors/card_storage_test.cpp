@@ -42,8 +42,9 @@ size_t files_containing(const fs::path& dir, std::string_view needle) {
 }
 
 void hold(sg::test::node_fixture& node, const std::string& id, std::vector<std::string> seats) {
-  REQUIRE(node.call<sg::hold_receipt>(node.event("gig"), sg::atom::hold_v,
-                                      sg::hold_request{id, "alice", std::move(seats), {}, 0}));
+  REQUIRE(
+      node.call<sg::hold_receipt>(node.event("gig"), sg::atom::hold_v,
+                                  sg::hold_request{id, "alice", std::move(seats), {}, 0, {}, {}}));
 }
 
 caf::expected<sg::order_info> checkout(sg::test::node_fixture& node, const std::string& key,

@@ -14,7 +14,7 @@ TEST_CASE("a hold across sections is placed whole, with one receipt") {
   sg::test::node_fixture node;
   auto ev = node.add_small_event();
   auto receipt = node.call<sg::hold_receipt>(
-      ev, hold_v, sg::hold_request{"h1", "alice", {"A-1-1", "B-2-6", "A-1-2"}, {}, 0});
+      ev, hold_v, sg::hold_request{"h1", "alice", {"A-1-1", "B-2-6", "A-1-2"}, {}, 0, {}, {}});
   REQUIRE(receipt);
   CHECK(receipt->parts.size() == 2);
   CHECK(receipt->total == 1000 + 500 + 1000);
@@ -31,10 +31,11 @@ TEST_CASE("a hold across sections is placed whole, with one receipt") {
 TEST_CASE("if one section refuses, what other sections took is given back") {
   sg::test::node_fixture node;
   auto ev = node.add_small_event();
-  REQUIRE(node.call<sg::hold_receipt>(ev, hold_v,
-                                      sg::hold_request{"h0", "bob", {"B-1-1", "B-1-2"}, {}, 0}));
+  REQUIRE(node.call<sg::hold_receipt>(
+      ev, hold_v, sg::hold_request{"h0", "bob", {"B-1-1", "B-1-2"}, {}, 0, {}, {}}));
   auto res = node.call<sg::hold_receipt>(
-      ev, hold_v, sg::hold_request{"h1", "alice", {"A-1-1", "A-1-2", "B-1-2", "B-1-1"}, {}, 0});
+      ev, hold_v,
+      sg::hold_request{"h1", "alice", {"A-1-1", "A-1-2", "B-1-2", "B-1-1"}, {}, 0, {}, {}});
   REQUIRE_FALSE(res);
   CHECK(res.error() == sg::ec::seat_taken);
   auto text = sg::render(res.error());
@@ -49,8 +50,8 @@ TEST_CASE("if one section refuses, what other sections took is given back") {
 TEST_CASE("a sale across sections is all or nothing") {
   sg::test::node_fixture node;
   auto ev = node.add_small_event();
-  REQUIRE(node.call<sg::hold_receipt>(ev, hold_v,
-                                      sg::hold_request{"h1", "alice", {"A-1-1", "B-1-1"}, {}, 0}));
+  REQUIRE(node.call<sg::hold_receipt>(
+      ev, hold_v, sg::hold_request{"h1", "alice", {"A-1-1", "B-1-1"}, {}, 0, {}, {}}));
   // The B part is released behind the coordinator's back, so confirming it fails.
   REQUIRE(node.call<void>(node.section("gig", "B"), release_v, std::string{"h1"},
                           std::string{"alice"}));
@@ -66,11 +67,11 @@ TEST_CASE("request validation happens before any section is touched") {
   sg::test::node_fixture node;
   auto ev = node.add_small_event();
   auto unknown = node.call<sg::hold_receipt>(
-      ev, hold_v, sg::hold_request{"h1", "alice", {"A-1-1", "Q-1-1"}, {}, 0});
+      ev, hold_v, sg::hold_request{"h1", "alice", {"A-1-1", "Q-1-1"}, {}, 0, {}, {}});
   REQUIRE_FALSE(unknown);
   CHECK(unknown.error() == sg::ec::unknown_seat);
   auto dup = node.call<sg::hold_receipt>(
-      ev, hold_v, sg::hold_request{"h1", "alice", {"A-1-1", "B-1-1", "A-1-1"}, {}, 0});
+      ev, hold_v, sg::hold_request{"h1", "alice", {"A-1-1", "B-1-1", "A-1-1"}, {}, 0, {}, {}});
   REQUIRE_FALSE(dup);
   CHECK(dup.error() == sg::ec::duplicate_seat);
   auto map = node.call<sg::event_map>(ev, get_v, seatmap_v);
@@ -106,8 +107,8 @@ TEST_CASE("the catalog refuses bad venues and events, naming the field") {
 TEST_CASE("a sale across sections retried with the same order is the same sale") {
   sg::test::node_fixture node;
   auto ev = node.add_small_event();
-  REQUIRE(node.call<sg::hold_receipt>(ev, hold_v,
-                                      sg::hold_request{"h1", "alice", {"A-1-1", "B-1-1"}, {}, 0}));
+  REQUIRE(node.call<sg::hold_receipt>(
+      ev, hold_v, sg::hold_request{"h1", "alice", {"A-1-1", "B-1-1"}, {}, 0, {}, {}}));
   auto confirm = [&] {
     return node.call<sg::sale_receipt>(ev, confirm_v, std::string{"h1"}, std::string{"alice"},
                                        std::string{"o1"}, std::vector<std::string>{"A", "B"});

@@ -33,7 +33,7 @@ sg::domain::section_config four_seats() {
 }
 
 sg::hold_request hold_of(std::string id, std::string seat) {
-  return sg::hold_request{std::move(id), "fan", {std::move(seat)}, {}, 0};
+  return sg::hold_request{std::move(id), "fan", {std::move(seat)}, {}, 0, {}, {}};
 }
 
 /// The answer to a request sent earlier through `self`, after the system ran.

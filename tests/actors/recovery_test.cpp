@@ -18,12 +18,12 @@ TEST_CASE("a restarted node has every acknowledged hold and sale, and releases l
     sg::test::node_fixture node{dir, sg::persistence::durability::fsync};
     auto ev = node.add_small_event();
     REQUIRE(node.call<sg::hold_receipt>(
-        ev, hold_v, sg::hold_request{"sold", "alice", {"A-1-1", "B-1-1"}, {}, 0}));
+        ev, hold_v, sg::hold_request{"sold", "alice", {"A-1-1", "B-1-1"}, {}, 0, {}, {}}));
     REQUIRE(node.call<sg::sale_receipt>(ev, confirm_v, std::string{"sold"}, std::string{"alice"},
                                         std::string{"o1"}, std::vector<std::string>{"A", "B"}));
     node.advance(100s);
-    REQUIRE(
-        node.call<sg::hold_receipt>(ev, hold_v, sg::hold_request{"late", "bob", {"A-2-1"}, {}, 0}));
+    REQUIRE(node.call<sg::hold_receipt>(ev, hold_v,
+                                        sg::hold_request{"late", "bob", {"A-2-1"}, {}, 0, {}, {}}));
   }
   SUBCASE("restart before the hold's time is up: it is still held, and still lapses") {
     sg::test::node_fixture node{dir, sg::persistence::durability::fsync,

@@ -15,7 +15,7 @@ namespace sg = seatgrab;
 namespace {
 
 sg::hold_request seats(std::string hold_id, std::string holder, std::vector<std::string> ids) {
-  return sg::hold_request{std::move(hold_id), std::move(holder), std::move(ids), {}, 0};
+  return sg::hold_request{std::move(hold_id), std::move(holder), std::move(ids), {}, 0, {}, {}};
 }
 
 } // namespace
@@ -179,14 +179,15 @@ TEST_CASE("best available picks adjacent seats in one row") {
   sg::test::node_fixture node;
   auto ev = node.add_small_event();
   auto receipt =
-      node.call<sg::hold_receipt>(ev, hold_v, sg::hold_request{"h1", "alice", {}, "A", 3});
+      node.call<sg::hold_receipt>(ev, hold_v, sg::hold_request{"h1", "alice", {}, "A", 3, {}, {}});
   REQUIRE(receipt);
   REQUIRE(receipt->parts.size() == 1);
   REQUIRE(receipt->parts[0].seats.size() == 3);
   CHECK(receipt->total == 3000);
   auto row_of = [](const std::string& seat) { return seat.substr(0, seat.rfind('-')); };
   CHECK(row_of(receipt->parts[0].seats[0].seat) == row_of(receipt->parts[0].seats[2].seat));
-  auto unknown = node.call<sg::hold_receipt>(ev, hold_v, sg::hold_request{"h2", "bob", {}, "Z", 2});
+  auto unknown =
+      node.call<sg::hold_receipt>(ev, hold_v, sg::hold_request{"h2", "bob", {}, "Z", 2, {}, {}});
   REQUIRE_FALSE(unknown);
   CHECK(unknown.error() == sg::ec::unknown_section);
 }

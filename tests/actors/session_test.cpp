@@ -2,6 +2,8 @@
 // log in, queue, admission, hold, checkout, tickets, transfer, refund, gate. Also the
 // per-account limit at hold time, admission checks, expired holds and passivation.
 #include "actors/session.hpp"
+#include "persistence/hold_index.hpp"
+#include "persistence/keys.hpp"
 #include "tests/support/node_fixture.hpp"
 
 #include <caf/scoped_actor.hpp>
@@ -55,8 +57,8 @@ std::string admitted(sg::test::node_fixture& node, const std::string& account,
 caf::expected<sg::hold_receipt> hold(sg::test::node_fixture& node, const std::string& account,
                                      std::vector<std::string> seats, const std::string& token) {
   return node.call<sg::hold_receipt>(node.session(account), sg::atom::hold_v, std::string{"gig"},
-                                     sg::hold_request{{}, {}, std::move(seats), {}, 0}, token,
-                                     std::string{});
+                                     sg::hold_request{{}, {}, std::move(seats), {}, 0, {}, {}},
+                                     token, std::string{});
 }
 
 caf::expected<sg::order_info> buy(sg::test::node_fixture& node, const std::string& account,
@@ -163,12 +165,13 @@ TEST_CASE("the per-account limit holds at hold time: live holds plus bought tick
   // Released holds stop counting; best-available requests count their quantity.
   REQUIRE(node.call<void>(node.session("fan"), sg::atom::release_v, h2->hold_id));
   CHECK(status(node, "A-2-1") == sg::seat_state::free);
-  auto best =
-      node.call<sg::hold_receipt>(node.session("fan"), sg::atom::hold_v, std::string{"gig"},
-                                  sg::hold_request{{}, {}, {}, "B", 2}, token, std::string{});
+  auto best = node.call<sg::hold_receipt>(node.session("fan"), sg::atom::hold_v, std::string{"gig"},
+                                          sg::hold_request{{}, {}, {}, "B", 2, {}, {}}, token,
+                                          std::string{});
   CHECK(best.error() == sg::ec::ticket_limit);
   best = node.call<sg::hold_receipt>(node.session("fan"), sg::atom::hold_v, std::string{"gig"},
-                                     sg::hold_request{{}, {}, {}, "B", 1}, token, std::string{});
+                                     sg::hold_request{{}, {}, {}, "B", 1, {}, {}}, token,
+                                     std::string{});
   REQUIRE_MESSAGE(best, sg::render(best));
   CHECK(hold(node, "fan", {"A-2-1"}, token).error() == sg::ec::ticket_limit);
   // Expired holds stop counting too (the admission lasts 10 minutes).
@@ -253,8 +256,8 @@ TEST_CASE("a hold retried with the same idempotency key is the same hold") {
   auto token = admitted(node, "fan");
   auto ask = [&](std::vector<std::string> seats) {
     return node.call<sg::hold_receipt>(node.session("fan"), sg::atom::hold_v, std::string{"gig"},
-                                       sg::hold_request{{}, {}, std::move(seats), {}, 0}, token,
-                                       std::string{"retry-me"});
+                                       sg::hold_request{{}, {}, std::move(seats), {}, 0, {}, {}},
+                                       token, std::string{"retry-me"});
   };
   auto first = ask({"A-1-1", "A-1-2"});
   REQUIRE_MESSAGE(first, sg::render(first));
@@ -269,4 +272,90 @@ TEST_CASE("a hold retried with the same idempotency key is the same hold") {
   // The id derives from the key, so even a session that lost its record meets the same hold
   // in the sections (which treat a repeated id as a retry).
   CHECK(first->hold_id.find("-k") != std::string::npos);
+}
+
+namespace {
+
+/// Erases the session's newest journal record and stops the session: the disk as a crash
+/// leaves it when the session's record of a hold had not been written yet (it follows the
+/// answer to the fan, unawaited), and the session starts again from it on its next request.
+void lose_newest_record(sg::test::node_fixture& node, const std::string& account) {
+  auto log = node.db().load("session", account);
+  REQUIRE(log);
+  REQUIRE_FALSE(log->tail.empty());
+  sg::pb::session_event last;
+  REQUIRE(last.ParseFromString(log->tail.back().second));
+  REQUIRE(last.has_held());
+  sg::persistence::write_set ws;
+  ws.erase(sg::persistence::column::journal,
+           sg::persistence::journal_key("session", account, log->tail.back().first));
+  REQUIRE(node.db().write(ws, true));
+  caf::anon_send_exit(node.session(account), caf::exit_reason::kill);
+  node.ts().run();
+}
+
+} // namespace
+
+TEST_CASE("a hold answered before the session's record is on disk survives the record's loss") {
+  sg::test::node_fixture node;
+  add_event(node);
+  auto token = admitted(node, "fan");
+  auto ask = [&](std::vector<std::string> seats, std::string key) {
+    return node.call<sg::hold_receipt>(node.session("fan"), sg::atom::hold_v, std::string{"gig"},
+                                       sg::hold_request{{}, {}, std::move(seats), {}, 0, {}, {}},
+                                       token, std::move(key));
+  };
+  // Across two sections: each notes its part, the session needs both.
+  auto first = ask({"A-1-1", "B-1-1"}, "two-sections");
+  REQUIRE_MESSAGE(first, sg::render(first));
+  CHECK_FALSE(first->replayed);
+  lose_newest_record(node, "fan");
+  auto holds =
+      node.call<std::vector<sg::hold_receipt>>(node.session("fan"), get_v, sg::atom::holds_v);
+  REQUIRE(holds);
+  REQUIRE(holds->size() == 1);
+  CHECK(holds->front().hold_id == first->hold_id);
+  CHECK(holds->front().total == first->total);
+  CHECK(holds->front().expires_at_ms == first->expires_at_ms);
+  // The session knows the key again: a retry is answered from its record, as a replay.
+  auto again = ask({"A-1-1", "B-1-1"}, "two-sections");
+  REQUIRE_MESSAGE(again, sg::render(again));
+  CHECK(again->hold_id == first->hold_id);
+  CHECK(again->replayed);
+  // A hold without a key, lost the same way.
+  auto second = hold(node, "fan", {"A-1-2"}, token);
+  REQUIRE_MESSAGE(second, sg::render(second));
+  CHECK(second->hold_id.rfind("fan-h2-", 0) == 0);
+  lose_newest_record(node, "fan");
+  // The hold ids go on where they were, and both holds can be bought.
+  auto third = hold(node, "fan", {"A-1-3"}, token);
+  REQUIRE_MESSAGE(third, sg::render(third));
+  CHECK(third->hold_id.rfind("fan-h3-", 0) == 0);
+  for (const auto& id : {first->hold_id, second->hold_id}) {
+    auto bought = buy(node, "fan", id, approve, "k-" + id);
+    REQUIRE_MESSAGE(bought, sg::render(bought));
+  }
+  CHECK(status(node, "A-1-1") == sg::seat_state::sold);
+  CHECK(status(node, "B-1-1") == sg::seat_state::sold);
+  CHECK(status(node, "A-1-2") == sg::seat_state::sold);
+  // Bought and released holds leave no note behind; the live one keeps its own.
+  REQUIRE(node.call<void>(node.session("fan"), sg::atom::release_v, third->hold_id));
+  auto notes = sg::persistence::hold_notes(node.db(), "fan");
+  REQUIRE(notes);
+  CHECK(notes->empty());
+}
+
+TEST_CASE("an expired hold's notes go with it") {
+  sg::test::node_fixture node;
+  add_event(node);
+  auto token = admitted(node, "fan");
+  REQUIRE(hold(node, "fan", {"A-1-1", "B-1-1"}, token));
+  auto notes = sg::persistence::hold_notes(node.db(), "fan");
+  REQUIRE(notes);
+  CHECK(notes->size() == 2);
+  node.advance(301s);
+  node.ts().run();
+  notes = sg::persistence::hold_notes(node.db(), "fan");
+  REQUIRE(notes);
+  CHECK(notes->empty());
 }

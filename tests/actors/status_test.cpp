@@ -79,8 +79,8 @@ TEST_CASE("a section's counters follow holds, sales and releases") {
   CHECK(s0.counter("live_holds") == 0);
   CHECK(s0.counter("next_expiry_ms") == 0);
 
-  REQUIRE(node.call<sg::hold_receipt>(ev, sg::atom::hold_v,
-                                      sg::hold_request{"h1", "fan", {"A-1-1", "A-1-2"}, {}, 0}));
+  REQUIRE(node.call<sg::hold_receipt>(
+      ev, sg::atom::hold_v, sg::hold_request{"h1", "fan", {"A-1-1", "A-1-2"}, {}, 0, {}, {}}));
   auto s1 = status_of(node, sec);
   CHECK(s1.version > s0.version);
   CHECK(s1.counter("free") == 10);
@@ -99,7 +99,7 @@ TEST_CASE("a section's counters follow holds, sales and releases") {
 
   // A hold that lapses by itself gives its seats back.
   REQUIRE(node.call<sg::hold_receipt>(ev, sg::atom::hold_v,
-                                      sg::hold_request{"h2", "fan", {"A-2-1"}, {}, 0}));
+                                      sg::hold_request{"h2", "fan", {"A-2-1"}, {}, 0, {}, {}}));
   CHECK(status_of(node, sec).counter("held") == 1);
   node.advance(301s);
   auto s3 = status_of(node, sec);
@@ -154,9 +154,9 @@ TEST_CASE("accounts, waiting room, session and box office count what they keep")
   CHECK(s0.id == "fan");
   CHECK(s0.counter("live_holds") == 0);
   CHECK(s0.counter("orders") == 0);
-  auto held = node.call<sg::hold_receipt>(session, sg::atom::hold_v, std::string{"gig"},
-                                          sg::hold_request{{}, {}, {"A-1-1", "B-1-1"}, {}, 0},
-                                          token, std::string{});
+  auto held = node.call<sg::hold_receipt>(
+      session, sg::atom::hold_v, std::string{"gig"},
+      sg::hold_request{{}, {}, {"A-1-1", "B-1-1"}, {}, 0, {}, {}}, token, std::string{});
   REQUIRE(held);
   CHECK(status_of(node, session).counter("live_holds") == 1);
 

@@ -33,7 +33,7 @@ std::shared_ptr<const venue> two_sections() {
 }
 
 hold_request seats_request(std::vector<std::string> seats) {
-  return hold_request{"h1", "fan", std::move(seats), {}, 0};
+  return hold_request{"h1", "fan", std::move(seats), {}, 0, {}, {}};
 }
 
 hold_part part(std::string section, std::vector<std::string> seats, int64_t expires) {
@@ -68,14 +68,14 @@ TEST_CASE("a request's seats are split by section, sections in id order, seats i
 
 TEST_CASE("best available goes to its one section as asked") {
   event_holds holds{two_sections(), 4};
-  auto parts = holds.split(hold_request{"h1", "fan", {}, "B", 3});
+  auto parts = holds.split(hold_request{"h1", "fan", {}, "B", 3, {}, {}});
   REQUIRE(parts);
   REQUIRE(parts->size() == 1);
   CHECK((*parts)[0].section == "B");
   CHECK((*parts)[0].quantity == 3);
-  CHECK(holds.split(hold_request{"h1", "fan", {}, "Z", 1}).error() == ec::unknown_section);
-  CHECK(holds.split(hold_request{"h1", "fan", {}, "Z", 9}).error() == ec::unknown_section);
-  CHECK(holds.split(hold_request{"h1", "fan", {}, "A", 5}).error() == ec::too_many_seats);
+  CHECK(holds.split(hold_request{"h1", "fan", {}, "Z", 1, {}, {}}).error() == ec::unknown_section);
+  CHECK(holds.split(hold_request{"h1", "fan", {}, "Z", 9, {}, {}}).error() == ec::unknown_section);
+  CHECK(holds.split(hold_request{"h1", "fan", {}, "A", 5, {}, {}}).error() == ec::too_many_seats);
 }
 
 TEST_CASE("a bad request is refused before any section, with the first problem") {

@@ -134,3 +134,62 @@ TEST_CASE("a session remembers its newest idempotency keys only, and replay forg
   CHECK_FALSE(copy.hold_for_key("k9"));
   CHECK(copy.hold_for_key("k10") == ids[10]);
 }
+
+namespace {
+
+/// A section's note of its part of hold `hold_id`, which spans `sections`.
+seatgrab::pb::hold_note note_of(const std::string& hold_id, const std::string& section,
+                                std::vector<std::string> seats, time_point expires,
+                                const std::vector<std::string>& sections,
+                                const std::string& key = {}) {
+  seatgrab::pb::hold_note n;
+  n.set_hold_id(hold_id);
+  n.set_event_id("gig");
+  n.set_section(section);
+  for (auto& s : seats) {
+    auto& x = *n.add_seats();
+    x.set_seat_id(std::move(s));
+    x.set_price(1500);
+    x.set_section(section);
+  }
+  n.set_expires_at_ms(expires.time_since_epoch().count());
+  n.set_key(key);
+  for (const auto& s : sections)
+    n.add_sections(s);
+  return n;
+}
+
+} // namespace
+
+TEST_CASE("the sections' notes give back the one hold the journal lacks, if every part is noted") {
+  session_state s{"a7"};
+  auto known = s.held(hold_of(s, "gig", 1, t0 + 5min), t0);
+  REQUIRE(known);
+  auto next = s.hold_id_prefix() + "r1";
+  std::vector<seatgrab::pb::hold_note> notes{
+      // A hold the journal has: not again.
+      note_of("a7-h1-x", "A", {"A-1-1"}, t0 + 5min, {"A"}),
+      // Not the next hold id: a hold never answered (its parts expire).
+      note_of("a7-h7-zz", "A", {"A-9-9"}, t0 + 5min, {"A"}),
+  };
+  CHECK_FALSE(s.unrecorded_hold(notes));
+  // Only one of its two sections noted its part: the fan was never answered.
+  notes.push_back(note_of(next, "B", {"B-2-2", "B-2-1"}, t0 + 5min, {"A", "B"}, "key-1"));
+  CHECK_FALSE(s.unrecorded_hold(notes));
+  // Both noted: the hold, seats in the order of its sections, the earliest expiry, the key.
+  notes.push_back(note_of(next, "A", {"A-2-1"}, t0 + 5min - 1s, {"A", "B"}, "key-1"));
+  auto h = s.unrecorded_hold(notes);
+  REQUIRE(h);
+  CHECK(h->hold_id == next);
+  CHECK(h->event_id == "gig");
+  CHECK(h->key == "key-1");
+  CHECK(h->expires_at == t0 + 5min - 1s);
+  REQUIRE(h->seats.size() == 3);
+  CHECK(h->seats[0] == session_seat{"A", "A-2-1", 1500});
+  CHECK(h->seats[1] == session_seat{"B", "B-2-2", 1500});
+  CHECK(h->seats[2] == session_seat{"B", "B-2-1", 1500});
+  // Recording it makes it known: the notes give nothing more.
+  REQUIRE(s.held(*h, t0));
+  CHECK(s.hold_for_key("key-1") == next);
+  CHECK_FALSE(s.unrecorded_hold(notes));
+}

@@ -48,7 +48,7 @@ void clean_run(sg::test::node_fixture& node) {
   auto hold = [&](int i, std::vector<std::string> seats) {
     auto r = node.call<sg::hold_receipt>(node.session("fan" + std::to_string(i)), sg::atom::hold_v,
                                          std::string{"gig"},
-                                         sg::hold_request{{}, {}, std::move(seats), {}, 0},
+                                         sg::hold_request{{}, {}, std::move(seats), {}, 0, {}, {}},
                                          tokens[static_cast<size_t>(i)], std::string{});
     REQUIRE_MESSAGE(r, sg::render(r));
     return r->hold_id;

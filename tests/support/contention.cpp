@@ -83,7 +83,7 @@ contention_summary run_contention(uint64_t seed, int requests) {
     auto n = 1 + rng() % 4;
     bool direct = rng() % 2 == 0;
     auto sec = static_cast<int>(rng() % venue.sections.size());
-    hold_request req{"h" + std::to_string(i), "fan" + std::to_string(i % 997), {}, {}, 0};
+    hold_request req{"h" + std::to_string(i), "fan" + std::to_string(i % 997), {}, {}, 0, {}, {}};
     std::set<std::string> picked;
     while (picked.size() < n) {
       const auto& s = venue.sections[direct ? sec : rng() % venue.sections.size()];

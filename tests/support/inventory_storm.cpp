@@ -47,7 +47,7 @@ void next(caf::stateful_actor<client_state>* self, std::shared_ptr<const sg::dom
     picked.insert(r.seats[rng() % r.seats.size()].id);
   }
   auto hold_id = prefix + "-" + std::to_string(++self->state.n);
-  sg::hold_request req{hold_id, prefix, {picked.begin(), picked.end()}, {}, 0};
+  sg::hold_request req{hold_id, prefix, {picked.begin(), picked.end()}, {}, 0, {}, {}};
   auto hdl = sections[sec];
   bool confirm = rng() % 2 == 0;
   self->request(hdl, std::chrono::seconds{30}, sg::atom::hold_v, req)
