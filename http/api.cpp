@@ -85,9 +85,11 @@ struct api::impl {
     // 401 as without one, is never replayed a stored answer and leaves no record. The key is
     // the account's, so a new session of the same account replays. The route authenticates
     // again, from the token cache.
-    ctx->auth.authenticate(ex, [ctx = ctx, ex, c, fn](const auth_info& who) {
-      ctx->idem->guard(ex, "account:" + who.account, [ctx, c, fn] { fn(ctx, c); });
-    });
+    ctx->auth.authenticate(
+        ex, [ctx = ctx, ex, c, fn, answer_first = m.route->answer_first](const auth_info& who) {
+          ctx->idem->guard(
+              ex, "account:" + who.account, [ctx, c, fn] { fn(ctx, c); }, answer_first);
+        });
   }
 
   context_ptr ctx;

@@ -98,7 +98,7 @@ size_t idempotency::cached() const {
 // retry after a crash between the effect and this record meets the same hold, order, transfer
 // or refund rather than making a second one or being refused as a new request.
 void idempotency::guard(const std::shared_ptr<tracked>& ex, const std::string& scope,
-                        const std::function<void()>& proceed) {
+                        const std::function<void()>& proceed, bool answer_first) {
   const auto& req = ex->req();
   auto key_field = req["Idempotency-Key"];
   std::string key{key_field.data(), key_field.size()};
@@ -149,8 +149,8 @@ void idempotency::guard(const std::shared_ptr<tracked>& ex, const std::string& s
     running_.insert(record_key);
   }
   auto self = shared_from_this();
-  ex->on_answer = [self, record_key, fingerprint](const response& res,
-                                                  std::function<void(response)> send) {
+  ex->on_answer = [self, record_key, fingerprint,
+                   answer_first](const response& res, std::function<void(response)> send) {
     auto status = res.result_int();
     // Server-side failures are not final: the client may retry with the same key.
     if (status >= 500 || status == 429) {
@@ -164,6 +164,15 @@ void idempotency::guard(const std::shared_ptr<tracked>& ex, const std::string& s
                 {"content_type", rec->content_type},
                 {"body", rec->body},
                 {"at_ms", rec->at_ms}};
+    if (answer_first && status < 300) {
+      // The route's actor answers a retry alike should this record not reach the disk.
+      self->finish(record_key, rec.get());
+      self->store_.put(record_key, dump(stored), [record_key](const caf::error& err) {
+        if (err)
+          spdlog::error("idempotency record not written: {}", render(err));
+      });
+      return send(res);
+    }
     auto copy = std::make_shared<response>(res);
     self->store_.put(record_key, dump(stored),
                      [self, record_key, rec, copy, send](const caf::error& err) {

@@ -45,9 +45,10 @@ public:
   /// `idempotency_capacity` with Retry-After and nothing runs. A key belongs to `scope`, the
   /// caller: "account:<id>" once authenticated (any session of the account replays),
   /// "ip:<address>" for anonymous routes. Never call it before the caller is authenticated on
-  /// a route that needs it.
+  /// a route that needs it. With `answer_first` a 2xx answer is sent (and replayed from memory)
+  /// before its record is durable: for routes whose actor answers a retry alike by itself.
   void guard(const std::shared_ptr<tracked>& ex, const std::string& scope,
-             const std::function<void()>& proceed);
+             const std::function<void()>& proceed, bool answer_first = false);
 
   /// Answers kept in memory right now (at most `max_records`).
   size_t cached() const;

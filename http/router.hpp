@@ -36,7 +36,14 @@ struct route_spec {
   route_fn fn;
   /// Whether the route accepts an Idempotency-Key, and scoped to what.
   key_scope keys = key_scope::none;
+  /// With a key: whether a 2xx answer goes out before the edge's record of it is durable. Only
+  /// for routes whose actor answers a retry with the key the same way by itself (holds: the
+  /// session), so that a crash before the record costs nothing but the record.
+  bool answer_first = false;
 };
+
+/// `route_spec::answer_first`, spelled out where routes are declared.
+inline constexpr bool record_after_answer = true;
 
 /// The routes of the API, matched in order.
 class router {

@@ -50,7 +50,17 @@ void hold(const context_ptr& ctx, const call& c) {
     ctx->find.session(
         who.account,
         or_problem<session_actor>(ex, [ctx, ex, event_id, req, token, key](session_actor& s) {
-          ask<hold_receipt>(ctx->sys, s, reply_json<hold_receipt>(ex, 201, &hold_json),
+          ask<hold_receipt>(ctx->sys, s,
+                            or_problem<hold_receipt>(ex,
+                                                     [ex](hold_receipt& r) {
+                                                       auto res = json_response(201, hold_json(r));
+                                                       // The session's record of the key
+                                                       // answered: a retry, as the edge's
+                                                       // record would say.
+                                                       if (r.replayed)
+                                                         res.set("Idempotent-Replayed", "true");
+                                                       ex->respond(std::move(res));
+                                                     }),
                             atom::hold_v, event_id, req, token, key);
         }));
   });
@@ -109,7 +119,9 @@ void order(const context_ptr& ctx, const call& c) {
 const std::vector<route_spec>& hold_routes() {
   using v = boost::beast::http::verb;
   static const std::vector<route_spec> all{
-      {v::post, "/v1/events/{id}/holds", &hold, key_scope::account},
+      // A hold's session answers a retry with its key itself: the answer need not wait for
+      // the edge's record of it.
+      {v::post, "/v1/events/{id}/holds", &hold, key_scope::account, record_after_answer},
       {v::delete_, "/v1/holds/{id}", &release, key_scope::none},
       {v::post, "/v1/holds/{id}/checkout", &checkout, key_scope::account},
       {v::get, "/v1/orders/{id}", &order, key_scope::none},

@@ -3,6 +3,8 @@
 // Idempotency-Key after the restart: one effect, the same answer), and in the middle of the
 // checkout saga (the box office finishes the order by itself when the node starts again).
 #include "messages/checkout.pb.h"
+#include "messages/session.pb.h"
+#include "persistence/keys.hpp"
 #include "security/encoding.hpp"
 #include "tests/http/crash_support.hpp"
 
@@ -66,6 +68,36 @@ void lose_stored_answer(const std::filesystem::path& dir, const std::string& acc
   REQUIRE_MESSAGE(stored->has_value(), "no stored answer to " << target);
   sg::persistence::write_set ws;
   ws.erase(sg::persistence::column::idempotency, record);
+  REQUIRE((*db)->write(ws, true));
+}
+
+/// Erases, in the stopped node's `dir`, the only session's record of hold `hold_id` if it got
+/// to disk (it can only be the newest), and the edge's answer to `target` with `key` if that
+/// did: the state a kill can leave between the section's write of a hold (its one durable
+/// round) and the records that follow the answer unawaited.
+void lose_hold_records(const std::filesystem::path& dir, const std::string& hold_id,
+                       const std::string& target, const std::string& key) {
+  auto db = sg::persistence::store::open({dir, sg::persistence::durability::fsync});
+  REQUIRE_MESSAGE(db, sg::render(db.error()));
+  auto sessions = (*db)->entities("session");
+  REQUIRE(sessions);
+  REQUIRE(sessions->size() == 1);
+  auto account = sessions->front();
+  auto log = (*db)->load("session", account);
+  REQUIRE(log);
+  sg::persistence::write_set ws;
+  for (const auto& [seq, bytes] : log->tail) {
+    sg::pb::session_event ev;
+    REQUIRE(ev.ParseFromString(bytes));
+    if (ev.has_held() && ev.held().hold_id() == hold_id) {
+      REQUIRE(seq == log->tail.back().first);
+      ws.erase(sg::persistence::column::journal,
+               sg::persistence::journal_key("session", account, seq));
+    }
+  }
+  if (!key.empty())
+    ws.erase(sg::persistence::column::idempotency,
+             "http/" + sg::security::sha256_hex("account:" + account + "\n" + target + "\n" + key));
   REQUIRE((*db)->write(ws, true));
 }
 
@@ -296,4 +328,63 @@ TEST_CASE("a kill after a transfer or refund is durable but before its answer is
   CHECK_MESSAGE(v.ok(), sg::test::crash::describe(v));
   CHECK(v.seats_sold == 0);
   CHECK(v.tickets_valid == 0);
+}
+
+TEST_CASE("a kill between a hold's write in the section and the reply: the fan's hold is kept, "
+          "and can be bought by its id or found again by its key") {
+  sg::test::temp_dir tmp{"seatgrab-http-hold-crash-"};
+  auto dir = tmp / "data";
+  fan_set f;
+  const std::string target = "/v1/events/gig/holds";
+  const std::string keyless = json{{"seats", {"A-1-1", "B-1-1"}}}.dump();
+  const std::string keyed = json{{"seats", {"A-1-2"}}}.dump();
+  std::string lost_keyless, lost_keyed;
+  {
+    sg::test::server_process srv{
+        SEATGRAB_BIN, dir, sg::test::admin_token, {}, {kill_before_reply + "/holds"}};
+    sg::test::crash::add_event(srv.port, 300);
+    f = sg::test::crash::admitted_fans(srv.port, 1);
+    sg::test::http_client c{srv.port};
+    CHECK_THROWS(c.with_token(f.tokens[0], "POST", target, keyless,
+                              {{"X-Admission-Token", f.admissions[0]}}));
+    lost_keyless = lost_answer(srv, target);
+  }
+  lose_hold_records(dir, json::parse(lost_keyless)["id"], target, "");
+  {
+    sg::test::server_process srv{
+        SEATGRAB_BIN, dir, sg::test::admin_token, {}, {kill_before_reply + "/holds"}};
+    sg::test::http_client c{srv.port};
+    CHECK_THROWS(
+        c.with_token(f.tokens[0], "POST", target, keyed,
+                     {{"X-Admission-Token", f.admissions[0]}, {"Idempotency-Key", "h-2"}}));
+    lost_keyed = lost_answer(srv, target);
+  }
+  lose_hold_records(dir, json::parse(lost_keyed)["id"], target, "h-2");
+  {
+    sg::test::server_process srv{SEATGRAB_BIN, dir, sg::test::admin_token};
+    sg::test::http_client c{srv.port};
+    // The retry with the key: the session found the hold in the sections' notes.
+    auto again = c.with_token(f.tokens[0], "POST", target, keyed,
+                              {{"X-Admission-Token", f.admissions[0]}, {"Idempotency-Key", "h-2"}});
+    CHECK_MESSAGE(again.result_int() == 201, again.body());
+    CHECK(again["Idempotent-Replayed"] == "true");
+    CHECK_MESSAGE(again.body() == lost_keyed, "the retry answered otherwise than the lost reply");
+    // Both holds are the fan's to buy, by the ids the lost answers gave.
+    for (const auto& lost : {lost_keyless, lost_keyed}) {
+      auto id = json::parse(lost)["id"].get<std::string>();
+      auto paid = c.with_token(f.tokens[0], "POST", "/v1/holds/" + id + "/checkout",
+                               json{{"card", "4242424242424242"}}.dump(),
+                               {{"Idempotency-Key", "pay-" + id}});
+      CHECK_MESSAGE(paid.result_int() == 201, paid.body());
+    }
+    auto seats = sg::test::crash::seat_status(c);
+    CHECK(seats.at("A-1-1") == "sold");
+    CHECK(seats.at("B-1-1") == "sold");
+    CHECK(seats.at("A-1-2") == "sold");
+    CHECK(tickets_of(c, f.tokens[0]).size() == 3);
+  }
+  auto v = sg::test::crash::verify_dir(dir, sg::test::crash::now_ms() - 2000, true);
+  CHECK_MESSAGE(v.ok(), sg::test::crash::describe(v));
+  CHECK(v.seats_sold == 3);
+  CHECK(v.tickets_valid == 3);
 }
