@@ -47,6 +47,10 @@ struct session_actor_state {
   bool holding = false;
   /// Event settings, asked once per event (they never change).
   std::map<std::string, event_info, std::less<>> events;
+  /// Tickets the account holds per event, as the event's box office last counted them, and
+  /// when. The box office checks the limit again at checkout, so a count up to
+  /// `bought_count_ttl` old only moves where a fan near the limit is told so.
+  std::map<std::string, std::pair<uint32_t, caf::actor_clock::time_point>, std::less<>> bought;
   /// Requests to other actors in flight; a session passivates only without any.
   uint32_t busy = 0;
   caf::actor_clock::time_point last_active;
@@ -148,6 +152,10 @@ void place_hold(self_ptr self, std::shared_ptr<pending_hold> job, event_actor ev
           [self, job](caf::error& err) { finish_hold(self, job->rp, std::move(err)); });
 }
 
+/// How long a session counts on the box office's count of the account's tickets: holds in
+/// between need no request to the box office.
+constexpr auto bought_count_ttl = std::chrono::seconds{10};
+
 /// Checks the per-account limit against `bought` tickets, and places the hold if it fits.
 void limit_and_hold(self_ptr self, std::shared_ptr<pending_hold> job, event_actor ev,
                     const event_info& info, uint32_t bought) {
@@ -170,6 +178,7 @@ void count_and_hold(self_ptr self, std::shared_ptr<pending_hold> job, event_acto
   self->request(office, st.ctx->call_timeout, atom::get_v, atom::count_v, st.account)
       .then(
           [self, job, ev, info](uint32_t bought) {
+            self->state.bought[job->event_id] = {bought, self->clock().now()};
             limit_and_hold(self, job, ev, info, bought);
           },
           [self, job](caf::error& err) { finish_hold(self, job->rp, std::move(err)); });
@@ -180,6 +189,11 @@ void count_and_hold(self_ptr self, std::shared_ptr<pending_hold> job, event_acto
 void check_limit(self_ptr self, std::shared_ptr<pending_hold> job, event_actor ev,
                  event_info info) {
   auto& st = self->state;
+  if (auto i = st.bought.find(job->event_id);
+      i != st.bought.end() && self->clock().now() - i->second.second < bought_count_ttl) {
+    limit_and_hold(self, job, ev, info, i->second.first);
+    return;
+  }
   st.resolver->resolve<box_office_actor>(self, st.ctx->call_timeout, job->event_id)
       .then([self, job, ev,
              info](box_office_actor office) { count_and_hold(self, job, ev, info, office); },
@@ -466,6 +480,9 @@ session_actor::behavior_type session(self_ptr self, std::string account, resolve
                       .then(
                           [=](order_info& order) mutable {
                             --self->state.busy;
+                            if (auto i = self->state.bought.find(event_id);
+                                i != self->state.bought.end())
+                              i->second.first += static_cast<uint32_t>(seats.size());
                             end_hold(self, hold_id, "ordered", order.id);
                             leave_queue(self, event_id);
                             deliver_when_durable(*self->state.journal, rp, std::move(order));
