@@ -359,3 +359,22 @@ TEST_CASE("an expired hold's notes go with it") {
   REQUIRE(notes);
   CHECK(notes->empty());
 }
+
+TEST_CASE("a refunded ticket stops counting toward the limit within the count's 10 s") {
+  sg::test::node_fixture node;
+  add_event(node, open_event(1));
+  auto token = admitted(node, "fan");
+  auto h = hold(node, "fan", {"A-1-1"}, token);
+  REQUIRE(h);
+  auto order = buy(node, "fan", h->hold_id, approve, "k1");
+  REQUIRE_MESSAGE(order, sg::render(order));
+  // The session counts its own order at once.
+  CHECK(hold(node, "fan", {"A-1-2"}, token).error() == sg::ec::ticket_limit);
+  REQUIRE(node.call<sg::ticket_info>(node.box_office("gig"), sg::atom::refund_v,
+                                     order->tickets[0].id, std::string{"fan"}, false,
+                                     std::string{}));
+  node.ts().run();
+  node.advance(10s);
+  auto again = hold(node, "fan", {"A-1-2"}, token);
+  CHECK_MESSAGE(again, sg::render(again));
+}
