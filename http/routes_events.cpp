@@ -180,13 +180,8 @@ void event_detail(const context_ptr& ctx, const call& c) {
 /// The seat map (or one section of it) with an ETag, 304 for a match, gzip when accepted.
 void answer_seatmap(const std::shared_ptr<exchange>& ex, const std::string& event_id,
                     const std::string& section, const seatmap_snapshot& snap) {
-  const std::string* body = &snap.whole;
-  if (!section.empty()) {
-    auto i = snap.sections.find(section);
-    if (i == snap.sections.end())
-      return ex->respond(problem(404, "unknown_section", "no section " + section));
-    body = &i->second;
-  }
+  if (!section.empty() && !snap.section(section))
+    return ex->respond(problem(404, "unknown_section", "no section " + section));
   auto version = section.empty() ? snap.map.version : [&] {
     for (const auto& m : snap.map.sections)
       if (m.section == section)
@@ -209,14 +204,10 @@ void answer_seatmap(const std::shared_ptr<exchange>& ex, const std::string& even
   res.set(bhttp::field::vary, "Accept-Encoding");
   auto ae = req[bhttp::field::accept_encoding];
   if (std::string_view{ae.data(), ae.size()}.find("gzip") != std::string_view::npos) {
-    std::lock_guard lock{snap.gz_mtx};
-    auto& gz = snap.gz[section];
-    if (gz.empty())
-      gz = gzip(*body);
     res.set(bhttp::field::content_encoding, "gzip");
-    res.body() = gz;
+    res.body() = *snap.gzipped(section);
   } else {
-    res.body() = *body;
+    res.body() = section.empty() ? *snap.whole() : *snap.section(section);
   }
   ex->respond(std::move(res));
 }

@@ -1,6 +1,7 @@
 #include "http/seatmap_cache.hpp"
 
 #include "http/bridge.hpp"
+#include "http/codec.hpp"
 #include "http/request.hpp"
 
 #include <boost/beast/http.hpp>
@@ -23,16 +24,6 @@ json seats_json(const section_map& m) {
 std::shared_ptr<seatmap_snapshot> make_snapshot(event_map map) {
   auto snap = std::make_shared<seatmap_snapshot>();
   snap->taken = steady::now();
-  auto sections = json::array();
-  for (const auto& m : map.sections) {
-    auto one = seats_json(m);
-    snap->sections.emplace(m.section, dump(json{{"event", map.event},
-                                                {"version", map.version},
-                                                {"sections", json::array({one})}}));
-    sections.push_back(std::move(one));
-  }
-  snap->whole =
-      dump(json{{"event", map.event}, {"version", map.version}, {"sections", std::move(sections)}});
   snap->map = std::move(map);
   return snap;
 }
@@ -57,11 +48,51 @@ json seatmap_delta(const event_map& before, const event_map& after) {
 
 } // namespace
 
+std::shared_ptr<const std::string> seatmap_snapshot::body_locked(const std::string& id) const {
+  if (auto i = bodies_.find(id); i != bodies_.end())
+    return i->second;
+  auto sections = json::array();
+  for (const auto& m : map.sections)
+    if (id.empty() || m.section == id)
+      sections.push_back(seats_json(m));
+  if (!id.empty() && sections.empty())
+    return nullptr; // not kept: the ids asked for are the client's
+  auto body = std::make_shared<const std::string>(dump(
+      json{{"event", map.event}, {"version", map.version}, {"sections", std::move(sections)}}));
+  bodies_.emplace(id, body);
+  return body;
+}
+
+std::shared_ptr<const std::string> seatmap_snapshot::whole() const {
+  std::lock_guard lock{mtx_};
+  return body_locked({});
+}
+
+std::shared_ptr<const std::string> seatmap_snapshot::section(const std::string& id) const {
+  if (id.empty())
+    return nullptr;
+  std::lock_guard lock{mtx_};
+  return body_locked(id);
+}
+
+std::shared_ptr<const std::string> seatmap_snapshot::gzipped(const std::string& id) const {
+  std::lock_guard lock{mtx_};
+  if (auto i = gz_.find(id); i != gz_.end())
+    return i->second;
+  auto body = body_locked(id);
+  if (!body)
+    return nullptr;
+  auto gz = std::make_shared<const std::string>(gzip(*body));
+  gz_.emplace(id, gz);
+  return gz;
+}
+
 std::shared_ptr<const std::string> seatmap_snapshot::stream_frame() const {
-  std::lock_guard lock{gz_mtx};
+  std::lock_guard lock{mtx_};
   if (!frame_)
-    frame_ = std::make_shared<const std::string>(
-        "event: snapshot\nid: " + std::to_string(map.version) + "\ndata: " + whole + "\n\n");
+    frame_ =
+        std::make_shared<const std::string>("event: snapshot\nid: " + std::to_string(map.version) +
+                                            "\ndata: " + *body_locked({}) + "\n\n");
   return frame_;
 }
 

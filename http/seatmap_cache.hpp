@@ -21,25 +21,34 @@
 
 namespace seatgrab::http {
 
-/// One seat map as served: JSON of the whole map and of each section, built once per version,
-/// gzip made on first demand.
+/// One seat map as served. Its JSON bodies (the whole map, one section) and their gzip are
+/// rendered on first demand and kept with the snapshot: a refresh costs only the map, and
+/// rendering only what is asked (a fan's section of a 50,000-seat stadium is 500 seats).
 struct seatmap_snapshot {
   event_map map;
   std::chrono::steady_clock::time_point taken;
-  /// `{"event", "version", "sections": [...]}` of every section.
-  std::string whole;
-  /// The same with one section, by section id.
-  std::map<std::string, std::string> sections;
-  mutable std::mutex gz_mtx;
-  /// Compressed bodies: "" = whole, else section id.
-  mutable std::map<std::string, std::string> gz;
 
-  /// The whole map as one `snapshot` SSE frame, made on first demand and shared by every
-  /// stream that sends it (a stream never copies the map).
+  /// `{"event", "version", "sections": [...]}` of every section.
+  std::shared_ptr<const std::string> whole() const;
+
+  /// The same with section `id` alone; null if the map has no such section.
+  std::shared_ptr<const std::string> section(const std::string& id) const;
+
+  /// The gzip of `whole()` (`id` empty) or of `section(id)`; null for an unknown section.
+  std::shared_ptr<const std::string> gzipped(const std::string& id) const;
+
+  /// The whole map as one `snapshot` SSE frame, shared by every stream that sends it (a stream
+  /// never copies the map).
   std::shared_ptr<const std::string> stream_frame() const;
 
 private:
-  mutable std::shared_ptr<const std::string> frame_; // guarded by gz_mtx
+  /// The body of `id` ("" = whole), rendered if need be. Holds `mtx_`.
+  std::shared_ptr<const std::string> body_locked(const std::string& id) const;
+
+  mutable std::mutex mtx_;
+  mutable std::map<std::string, std::shared_ptr<const std::string>> bodies_; // "" = whole
+  mutable std::map<std::string, std::shared_ptr<const std::string>> gz_;     // "" = whole
+  mutable std::shared_ptr<const std::string> frame_;
 };
 
 /// The head of a Server-Sent Events answer.

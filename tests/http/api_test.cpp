@@ -354,6 +354,13 @@ TEST_CASE("the seat map is cached per version: ETag, 304, one section, gzip, SSE
   CHECK(gz[boost::beast::http::field::content_encoding] == "gzip");
   CHECK(gz.body().size() < whole.body().size());
   CHECK(static_cast<unsigned char>(gz.body()[0]) == 0x1f); // gzip magic
+  auto agz =
+      c.request("GET", "/v1/events/gig/seatmap?section=A", {}, {{"Accept-Encoding", "gzip"}});
+  CHECK(agz[boost::beast::http::field::content_encoding] == "gzip");
+  CHECK(agz.body().size() < a.body().size());
+  CHECK(static_cast<unsigned char>(agz.body()[0]) == 0x1f);
+  CHECK(c.request("GET", "/v1/events/gig/seatmap?section=nope", {}, {{"Accept-Encoding", "gzip"}})
+            .result_int() == 404);
 
   // A stream: a snapshot first, then one delta frame however many seats changed.
   auto fan = edge.fan("fan@example.com", c);

@@ -52,7 +52,7 @@ TEST_CASE("the seat-map cache makes no entry for an event id that names no event
   CHECK(cache->size() == 1);
   // Streams share one snapshot frame rather than each copying the map.
   CHECK(snap->stream_frame() == seatmap_of(*cache, "gig")->stream_frame());
-  CHECK(snap->stream_frame()->find(snap->whole) != std::string::npos);
+  CHECK(snap->stream_frame()->find(*snap->whole()) != std::string::npos);
   // Over HTTP the same: 404, no entry.
   auto c = edge.client();
   CHECK(c.request("GET", "/v1/events/no-such-event/seatmap").result_int() == 404);
