@@ -446,7 +446,12 @@ caf::expected<void>
 store::for_each(column cf, std::string_view prefix,
                 const std::function<bool(std::string_view, std::string_view)>& f) const {
   std::unique_ptr<rocksdb::Iterator> it{db_->NewIterator(rocksdb::ReadOptions{}, handle(cf))};
-  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+  // An empty prefix may have no data at all: RocksDB's compare would pass memcmp a null.
+  if (prefix.empty())
+    it->SeekToFirst();
+  else
+    it->Seek(prefix);
+  for (; it->Valid() && (prefix.empty() || it->key().starts_with(prefix)); it->Next()) {
     auto key = it->key().ToStringView();
     auto payload = unseal(it->value().ToStringView());
     if (!payload)

@@ -280,3 +280,29 @@ TEST_CASE("the store's memory stays within its budgets while tables pile up and 
   db->reset();
   fs::remove_all(dir);
 }
+
+TEST_CASE("a plain column is scanned whole or by prefix, in key order") {
+  auto dir = fresh_dir("scan");
+  {
+    auto db = pst::store::open({dir, pst::durability::fsync});
+    REQUIRE(db);
+    pst::write_set ws;
+    for (const auto* key : {"b\x01x", "a\x01y", "b", "b\x01z", "c"})
+      ws.put(pst::column::holds, key, std::string{"v-"} + key);
+    REQUIRE((*db)->write(ws, true));
+    auto scan = [&](std::string_view prefix) {
+      std::vector<std::string> keys;
+      REQUIRE(
+          (*db)->for_each(pst::column::holds, prefix, [&](std::string_view k, std::string_view v) {
+            CHECK(v == "v-" + std::string{k});
+            keys.emplace_back(k);
+            return true;
+          }));
+      return keys;
+    };
+    CHECK(scan({}) == std::vector<std::string>{"a\x01y", "b", "b\x01x", "b\x01z", "c"});
+    CHECK(scan("b\x01") == std::vector<std::string>{"b\x01x", "b\x01z"});
+    CHECK(scan("d").empty());
+  }
+  fs::remove_all(dir);
+}
