@@ -22,8 +22,9 @@ public:
     auto node = at(table, key);
     if (!node)
       return;
-    auto v = node->value<int64_t>();
-    if (!node->is_integer() || !v || *v < min || *v > max)
+    // Asked of a float, toml++ converts it, which overflows for a huge one (UB): ask integers only.
+    auto v = node->is_integer() ? node->value<int64_t>() : std::nullopt;
+    if (!v || *v < min || *v > max)
       return fail(table, key,
                   "must be an integer from " + std::to_string(min) + " to " + std::to_string(max));
     out = static_cast<T>(*v);
