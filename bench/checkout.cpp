@@ -104,8 +104,9 @@ figures run(int fans) {
   figures out;
   auto holds = burst(node.sys(), fans, [&](caf::event_based_actor* self, int i, auto done) {
     auto n = std::to_string(i);
-    self->request(*ev, std::chrono::seconds{60}, sg::atom::hold_v,
-                  sg::hold_request{"h" + n, "fan" + n, seats[static_cast<size_t>(i)], {}, 0, {}, {}})
+    self->request(
+            *ev, std::chrono::seconds{60}, sg::atom::hold_v,
+            sg::hold_request{"h" + n, "fan" + n, seats[static_cast<size_t>(i)], {}, 0, {}, {}})
         .then([done](sg::hold_receipt&) { done(); }, on_error);
   });
   out.hold_p50_ms = percentile(holds, 0.5);

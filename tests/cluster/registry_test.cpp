@@ -101,15 +101,16 @@ TEST_CASE("a section that stopped leaves the cache and is restarted by the next 
   sg::test::node_fixture node;
   auto ev = node.add_small_event();
   auto a = node.section("gig", "A");
-  REQUIRE(
-      node.call<sg::hold_receipt>(ev, hold_v, sg::hold_request{"h1", "alice", {"A-1-1"}, {}, 0, {}, {}}));
+  REQUIRE(node.call<sg::hold_receipt>(ev, hold_v,
+                                      sg::hold_request{"h1", "alice", {"A-1-1"}, {}, 0, {}, {}}));
   // Not `kill`: that reason is fatal to linked actors, the registry included.
   caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
   node.ts().run();
   CHECK_FALSE(node.resolver().cached<sg::section_actor>(std::string{"gig"}, std::string{"A"}));
   auto misses = node.resolver().misses();
   // The event actor misses the cache, the registry recovers the section from its journal.
-  REQUIRE(node.call<sg::hold_receipt>(ev, hold_v, sg::hold_request{"h2", "bob", {"A-1-2"}, {}, 0, {}, {}}));
+  REQUIRE(node.call<sg::hold_receipt>(ev, hold_v,
+                                      sg::hold_request{"h2", "bob", {"A-1-2"}, {}, 0, {}, {}}));
   CHECK(node.resolver().misses() > misses);
   auto restarted = node.resolver().cached<sg::section_actor>(std::string{"gig"}, std::string{"A"});
   REQUIRE(restarted);
