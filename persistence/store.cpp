@@ -9,6 +9,7 @@
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/listener.h>
 #include <rocksdb/options.h>
+#include <rocksdb/slice_transform.h>
 #include <rocksdb/table.h>
 #include <rocksdb/write_batch.h>
 #include <rocksdb/write_buffer_manager.h>
@@ -24,6 +25,40 @@ namespace seatgrab::persistence {
 namespace {
 
 constexpr const char* column_names[] = {"journal", "snapshot", "idempotency", "meta", "holds"};
+
+/// The journal's keys up to their sequence number (`entity_prefix`): a table's prefix filter
+/// then tells a reader that an entity has no records in it, so starting an entity that never
+/// wrote (a fan's first session) reads no data block. Keys of another shape have no prefix.
+class entity_prefix_transform : public rocksdb::SliceTransform {
+public:
+  const char* Name() const override { return "seatgrab.entity_prefix.1"; }
+
+  rocksdb::Slice Transform(const rocksdb::Slice& key) const override {
+    return {key.data(), prefix_length(key.ToStringView())};
+  }
+
+  bool InDomain(const rocksdb::Slice& key) const override {
+    return prefix_length(key.ToStringView()) != 0;
+  }
+
+private:
+  /// Up to and including the second NUL, or 0 when there is none.
+  static size_t prefix_length(std::string_view key) {
+    auto first = key.find('\0');
+    if (first == std::string_view::npos)
+      return 0;
+    auto second = key.find('\0', first + 1);
+    return second == std::string_view::npos ? 0 : second + 1;
+  }
+};
+
+/// Reads in key order across entities. The journal has a prefix extractor, and RocksDB's
+/// prefix seek would otherwise end, or skip tables, at the first entity's prefix.
+rocksdb::ReadOptions total_order() {
+  rocksdb::ReadOptions ro;
+  ro.total_order_seek = true;
+  return ro;
+}
 
 /// Creates `dir` for the user alone (0700): it holds the admission HMAC key and the events'
 /// signing keys. An existing dir that group or others may use is tightened with a warning when
@@ -243,9 +278,11 @@ caf::expected<std::unique_ptr<store>> store::open(const store_options& opts,
   cf_opts.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table_opts));
   cf_opts.write_buffer_size = std::max<size_t>(opts.memtable_budget / 4, size_t{1} << 20);
   std::vector<rocksdb::ColumnFamilyDescriptor> families;
+  auto journal_opts = cf_opts;
+  journal_opts.prefix_extractor = std::make_shared<entity_prefix_transform>();
   families.emplace_back(rocksdb::kDefaultColumnFamilyName, cf_opts);
   for (auto* name : column_names)
-    families.emplace_back(name, cf_opts);
+    families.emplace_back(name, std::string_view{name} == "journal" ? journal_opts : cf_opts);
   // The memory env wants absolute paths; the name only tells databases apart.
   auto path = opts.dir.string();
   if (opts.mode == durability::none && !opts.dir.is_absolute())
@@ -343,8 +380,10 @@ caf::expected<entity_log> store::load(std::string_view kind, std::string_view en
 caf::error store::read_journal(std::string_view kind, std::string_view entity,
                                entity_log& log) const {
   auto prefix = entity_prefix(kind, entity);
-  std::unique_ptr<rocksdb::Iterator> it{
-      db_->NewIterator(rocksdb::ReadOptions{}, handle(column::journal))};
+  // One entity's records only: the prefix filters skip every table without them.
+  rocksdb::ReadOptions ro;
+  ro.prefix_same_as_start = true;
+  std::unique_ptr<rocksdb::Iterator> it{db_->NewIterator(ro, handle(column::journal))};
   uint64_t expected_seq = log.snapshot_seq + 1;
   for (it->Seek(journal_key(kind, entity, log.snapshot_seq + 1));
        it->Valid() && it->key().starts_with(prefix); it->Next()) {
@@ -382,7 +421,7 @@ caf::expected<std::vector<std::string>> store::entities(std::string_view kind) c
   std::vector<std::string> result;
   auto prefix = kind_prefix(kind);
   for (auto cf : {column::snapshot, column::journal}) {
-    std::unique_ptr<rocksdb::Iterator> it{db_->NewIterator(rocksdb::ReadOptions{}, handle(cf))};
+    std::unique_ptr<rocksdb::Iterator> it{db_->NewIterator(total_order(), handle(cf))};
     it->Seek(prefix);
     while (it->Valid() && it->key().starts_with(prefix)) {
       auto rest = it->key().ToStringView().substr(prefix.size());
@@ -403,8 +442,7 @@ caf::expected<std::vector<std::string>> store::entities(std::string_view kind) c
 
 caf::expected<size_t> store::verify() const {
   size_t checked = 0;
-  std::unique_ptr<rocksdb::Iterator> it{
-      db_->NewIterator(rocksdb::ReadOptions{}, handle(column::journal))};
+  std::unique_ptr<rocksdb::Iterator> it{db_->NewIterator(total_order(), handle(column::journal))};
   it->SeekToFirst();
   while (it->Valid()) {
     auto parts = parse_journal_key(it->key().ToStringView());
@@ -445,7 +483,7 @@ store::for_each(column cf, const std::function<bool(std::string_view, std::strin
 caf::expected<void>
 store::for_each(column cf, std::string_view prefix,
                 const std::function<bool(std::string_view, std::string_view)>& f) const {
-  std::unique_ptr<rocksdb::Iterator> it{db_->NewIterator(rocksdb::ReadOptions{}, handle(cf))};
+  std::unique_ptr<rocksdb::Iterator> it{db_->NewIterator(total_order(), handle(cf))};
   // An empty prefix may have no data at all: RocksDB's compare would pass memcmp a null.
   if (prefix.empty())
     it->SeekToFirst();
@@ -482,6 +520,13 @@ caf::expected<void> store::sync_wal() {
   auto st = db_->FlushWAL(true);
   if (!st.ok())
     return to_error(st, "syncing WAL");
+  return {};
+}
+
+caf::expected<void> store::flush() {
+  auto st = db_->Flush(rocksdb::FlushOptions{}, handles_);
+  if (!st.ok())
+    return to_error(st, "flushing memtables of " + opts_.dir.string());
   return {};
 }
 

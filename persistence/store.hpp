@@ -156,6 +156,9 @@ public:
   /// Flushes the WAL to disk (used at shutdown in `wal` mode).
   caf::expected<void> sync_wal();
 
+  /// Writes every memtable out to table files and waits for it (tests of reads from tables).
+  caf::expected<void> flush();
+
   /// Takes the database out of the read-only state a failed write left it in (RocksDB's
   /// `Resume`): the memtables, which hold exactly the writes that succeeded, are flushed and
   /// a new WAL is started, so a failed batch is never replayed. Fails, still read-only, while
