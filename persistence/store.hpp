@@ -159,6 +159,9 @@ public:
   /// Writes every memtable out to table files and waits for it (tests of reads from tables).
   caf::expected<void> flush();
 
+  /// Merges every column's tables into one sorted run and waits (tests of large tables).
+  caf::expected<void> compact();
+
   /// Takes the database out of the read-only state a failed write left it in (RocksDB's
   /// `Resume`): the memtables, which hold exactly the writes that succeeded, are flushed and
   /// a new WAL is started, so a failed batch is never replayed. Fails, still read-only, while
