@@ -7,11 +7,11 @@
 #include "domain/waiting_room.hpp"
 #include "persistence/store.hpp"
 #include "security/admission_token.hpp"
+#include "security/encoding.hpp"
 
 #include <caf/actor_system.hpp>
 #include <caf/typed_event_based_actor.hpp>
 #include <openssl/rand.h>
-#include <openssl/sha.h>
 #include <spdlog/spdlog.h>
 
 #include <optional>
@@ -29,8 +29,7 @@ std::string seed_key(std::string_view event) {
 } // namespace
 
 uint64_t fan_key(std::string_view id) {
-  unsigned char digest[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(id.data()), id.size(), digest);
+  auto digest = security::sha256(id);
   uint64_t key = 0;
   for (int i = 0; i < 8; ++i)
     key = (key << 8) | digest[i];

@@ -567,8 +567,7 @@ caf::expected<void> store::flush() {
 
 caf::expected<void> store::compact() {
   for (auto* h : handles_)
-    if (auto st = db_->CompactRange(rocksdb::CompactRangeOptions{}, h, nullptr, nullptr);
-        !st.ok())
+    if (auto st = db_->CompactRange(rocksdb::CompactRangeOptions{}, h, nullptr, nullptr); !st.ok())
       return to_error(st, "compacting " + opts_.dir.string());
   return {};
 }

@@ -291,9 +291,7 @@ private:
         send(sessions_[fan]);
         return;
       }
-      self
-          ->request(registry_, caf::infinite, atom::get_v, atom::session_v,
-                    crowd::account_of(fan))
+      self->request(registry_, caf::infinite, atom::get_v, atom::session_v, crowd::account_of(fan))
           .then(
               [this, fan, send](session_actor& s) {
                 sessions_[fan] = s;

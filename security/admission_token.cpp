@@ -84,11 +84,12 @@ std::optional<admission_claims> decode_payload(std::string_view in) {
 // -- HMAC-SHA256 --------------------------------------------------------------------------------
 
 bool hmac_sha256(const std::vector<uint8_t>& key, std::string_view data, mac_bytes& out) {
-  size_t out_size = 0;
-  auto* res = EVP_Q_mac(nullptr, "HMAC", nullptr, "SHA256", nullptr, key.data(), key.size(),
-                        reinterpret_cast<const unsigned char*>(data.data()), data.size(),
-                        out.data(), out.size(), &out_size);
-  return res != nullptr && out_size == out.size();
+  auto mac = security::hmac_sha256({reinterpret_cast<const char*>(key.data()), key.size()}, data);
+  if (!mac)
+    return false;
+  static_assert(std::tuple_size_v<mac_bytes> == std::tuple_size_v<sha256_digest>);
+  std::copy(mac->begin(), mac->end(), out.begin());
+  return true;
 }
 
 // Splits at '.'; fails unless there are exactly four parts.

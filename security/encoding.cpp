@@ -1,10 +1,11 @@
 #include "security/encoding.hpp"
 
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <openssl/rand.h>
-#include <openssl/sha.h>
 
 #include <algorithm>
+#include <memory>
 
 namespace seatgrab::security {
 
@@ -13,6 +14,16 @@ namespace {
 bool is_b64url_char(char c) {
   return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' ||
          c == '-';
+}
+
+/// SHA-256, fetched from the default provider once; never freed (it lives as long as the
+/// process, like OpenSSL's own tables).
+const EVP_MD* sha256_md() {
+  static const EVP_MD* md = [] {
+    auto* fetched = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+    return fetched != nullptr ? fetched : EVP_sha256();
+  }();
+  return md;
 }
 
 } // namespace
@@ -62,10 +73,34 @@ std::string hex_encode(std::string_view data) {
   return out;
 }
 
+sha256_digest sha256(std::string_view data) {
+  // One context per thread, reused: creating one per digest allocates.
+  thread_local std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx{EVP_MD_CTX_new(),
+                                                                           &EVP_MD_CTX_free};
+  sha256_digest out{};
+  unsigned int size = 0;
+  // These fail only when out of memory; a zero digest would then show in tests.
+  if (ctx == nullptr || EVP_DigestInit_ex2(ctx.get(), sha256_md(), nullptr) != 1 ||
+      EVP_DigestUpdate(ctx.get(), data.data(), data.size()) != 1 ||
+      EVP_DigestFinal_ex(ctx.get(), out.data(), &size) != 1)
+    out.fill(0);
+  return out;
+}
+
+std::optional<sha256_digest> hmac_sha256(std::string_view key, std::string_view data) {
+  sha256_digest out{};
+  unsigned int size = 0;
+  if (HMAC(sha256_md(), key.data(), static_cast<int>(key.size()),
+           reinterpret_cast<const unsigned char*>(data.data()), data.size(), out.data(),
+           &size) == nullptr ||
+      size != out.size())
+    return std::nullopt;
+  return out;
+}
+
 std::string sha256_hex(std::string_view data) {
-  unsigned char digest[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(), digest);
-  return hex_encode({reinterpret_cast<const char*>(digest), sizeof(digest)});
+  auto digest = sha256(data);
+  return hex_encode({reinterpret_cast<const char*>(digest.data()), digest.size()});
 }
 
 std::string random_hex(size_t n) {

@@ -309,7 +309,8 @@ TEST_CASE("a plain column is scanned whole or by prefix, in key order") {
   fs::remove_all(dir);
 }
 
-TEST_CASE("starting an entity that never wrote reads almost no data block of the journal's tables") {
+TEST_CASE(
+    "starting an entity that never wrote reads almost no data block of the journal's tables") {
   // Every fan's first request starts a session that looks for its journal: without prefix
   // filters each look read (and decompressed) a data block of every table file.
   auto dir = fresh_dir("prefix");
