@@ -320,6 +320,11 @@ caf::expected<std::unique_ptr<store>> store::open(const store_options& opts,
   auto path = opts.dir.string();
   if (opts.mode == durability::none && !opts.dir.is_absolute())
     path = "/" + path;
+  // RocksDB lists the directory before creating it, and logged a NotFound error for every
+  // in-memory store (each scenario run began with an alarming "[error] rocksdb" line).
+  if (result->mem_env_)
+    if (auto st = result->mem_env_->CreateDirIfMissing(path); !st.ok())
+      return to_error(st, "creating in-memory store " + path);
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   auto st = secondary.empty() ? rocksdb::DB::Open(db_opts, path, families, &handles, &result->db_)
                               : rocksdb::DB::OpenAsSecondary(db_opts, path, secondary.string(),

@@ -131,6 +131,8 @@ TEST_CASE("scenario run: a report in the directory; bad files and modes are refu
   auto& out = ran.second;
   CHECK_MESSAGE(code == 0, out);
   CHECK(contains(out, "scenario tiny (seed 3"));
+  // A run that went well logs no error (RocksDB's in-memory store used to log one at start).
+  CHECK_FALSE(contains(out, "[error]"));
   CHECK(fs::exists(dir / "report" / "report.json"));
   CHECK(fs::exists(dir / "report" / "report.html"));
   std::ofstream{dir / "bad.toml"} << "[population]\nfanz = 3\n";
