@@ -36,20 +36,43 @@ void append_n(pst::store& db, const std::string& entity, uint64_t n) {
   REQUIRE(db.write(ws, true));
 }
 
-// Overwrites one stored value behind the store's back, as a disk fault would.
-void clobber(const fs::path& dir, const std::string& key, const std::string& raw) {
+// Writes journal-column records with plain RocksDB options, behind the store's back: as a
+// disk fault would (`clobber`), or as an earlier release did (no prefix filters), and flushes
+// them into a table file.
+void write_raw(const fs::path& dir, const std::vector<std::pair<std::string, std::string>>& kvs) {
   rocksdb::Options opts;
+  opts.create_if_missing = true;
+  opts.create_missing_column_families = true;
   std::vector<rocksdb::ColumnFamilyDescriptor> families;
   for (auto* name : {"default", "journal", "snapshot", "idempotency", "meta", "holds"})
     families.emplace_back(name, rocksdb::ColumnFamilyOptions{});
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* db = nullptr;
   REQUIRE(rocksdb::DB::Open(opts, dir.string(), families, &handles, &db).ok());
-  REQUIRE(db->Put(rocksdb::WriteOptions{}, handles[1], key, raw).ok());
+  for (const auto& kv : kvs)
+    REQUIRE(db->Put(rocksdb::WriteOptions{}, handles[1], kv.first, kv.second).ok());
+  REQUIRE(db->Flush(rocksdb::FlushOptions{}, handles[1]).ok());
   for (auto* h : handles)
     REQUIRE(db->DestroyColumnFamilyHandle(h).ok());
   REQUIRE(db->Close().ok());
   delete db;
+}
+
+// Overwrites one stored value behind the store's back, as a disk fault would.
+void clobber(const fs::path& dir, const std::string& key, const std::string& raw) {
+  write_raw(dir, {{key, raw}});
+}
+
+constexpr size_t small_budget = size_t{4} << 20;
+
+// A store with 4 MB of memtables and `cache` bytes of block cache: tables pile up quickly.
+std::unique_ptr<pst::store> small_store(const fs::path& dir, size_t cache) {
+  pst::store_options opts{dir, pst::durability::wal};
+  opts.memtable_budget = small_budget;
+  opts.block_cache = cache;
+  auto db = pst::store::open(opts);
+  REQUIRE(db);
+  return std::move(*db);
 }
 
 std::pair<int, std::string> run_cli(const std::string& args) {
@@ -247,11 +270,8 @@ TEST_CASE("wal and fsync modes keep data across reopen") {
 
 TEST_CASE("the store's memory stays within its budgets while tables pile up and are read") {
   auto dir = fresh_dir("memory");
-  pst::store_options opts{dir, pst::durability::wal};
-  opts.memtable_budget = size_t{4} << 20;
-  opts.block_cache = size_t{1} << 20;
-  auto db = pst::store::open(opts);
-  REQUIRE(db);
+  const size_t cache = size_t{1} << 20;
+  auto db = small_store(dir, cache);
   // 24 MB in all: several flushes of every memtable, and a table file for each.
   const std::string value(600, 'v');
   uint64_t max_memtables = 0;
@@ -259,27 +279,27 @@ TEST_CASE("the store's memory stays within its budgets while tables pile up and 
     pst::write_set ws;
     for (int i = 0; i < 1000; ++i)
       ws.put(pst::column::idempotency, "key-" + std::to_string(batch * 1000 + i), value);
-    REQUIRE((*db)->write(ws, false));
-    max_memtables = std::max(max_memtables, (*db)->memory().memtables);
+    REQUIRE(db->write(ws, false));
+    max_memtables = std::max(max_memtables, db->memory().memtables);
   }
   // Reads of keys that exist and (mostly filtered) ones that do not.
   for (int i = 0; i < 40'000; i += 7) {
-    auto hit = (*db)->get(pst::column::idempotency, "key-" + std::to_string(i));
+    auto hit = db->get(pst::column::idempotency, "key-" + std::to_string(i));
     REQUIRE(hit);
     CHECK(hit->has_value());
-    auto miss = (*db)->get(pst::column::idempotency, "absent-" + std::to_string(i));
+    auto miss = db->get(pst::column::idempotency, "absent-" + std::to_string(i));
     REQUIRE(miss);
     CHECK_FALSE(miss->has_value());
   }
-  auto m = (*db)->memory();
+  auto m = db->memory();
   MESSAGE("memtables peak " << max_memtables << " B, block cache " << m.block_cache
                             << " B, table readers " << m.table_readers << " B");
   // Flushes run in the background, so a memtable or two may be in flight past the budget.
-  CHECK(max_memtables <= 2 * opts.memtable_budget);
-  CHECK(m.block_cache <= opts.block_cache + opts.block_cache / 10);
+  CHECK(max_memtables <= 2 * small_budget);
+  CHECK(m.block_cache <= cache + cache / 10);
   // Index and filter blocks are in the cache, not beside it growing with every table file.
   CHECK(m.table_readers < 64 * 1024);
-  db->reset();
+  db.reset();
   fs::remove_all(dir);
 }
 
@@ -314,19 +334,15 @@ TEST_CASE(
   // Every fan's first request starts a session that looks for its journal: without prefix
   // filters each look read (and decompressed) a data block of every table file.
   auto dir = fresh_dir("prefix");
-  pst::store_options opts{dir, pst::durability::wal};
-  opts.memtable_budget = size_t{4} << 20;
-  opts.block_cache = size_t{64} << 10;
-  auto db = pst::store::open(opts);
-  REQUIRE(db);
+  auto db = small_store(dir, size_t{64} << 10);
   const std::string event(300, 'e');
   for (int batch = 0; batch < 40; ++batch) {
     pst::write_set ws;
     for (int i = 0; i < 1000; ++i)
       ws.append("session", "fan-" + std::to_string(batch * 1000 + i), 1, event);
-    REQUIRE((*db)->write(ws, false));
+    REQUIRE(db->write(ws, false));
   }
-  REQUIRE((*db)->flush());
+  REQUIRE(db->flush());
   auto data_blocks = [] {
     const auto* p = rocksdb::get_perf_context();
     return p->block_read_count + p->block_cache_hit_count - p->index_block_read_count -
@@ -337,22 +353,22 @@ TEST_CASE(
   rocksdb::get_perf_context()->Reset();
   for (int i = 0; i < 1000; ++i) {
     // Between the names that wrote, as a new fan's account is.
-    auto log = (*db)->load("session", "fan-" + std::to_string(i * 37) + "-new");
+    auto log = db->load("session", "fan-" + std::to_string(i * 37) + "-new");
     REQUIRE(log);
     CHECK(log->last_seq() == 0);
   }
   auto absent = data_blocks();
   // Once merged into one large table with a filter larger than the whole cache, a look reads
   // a filter partition, not the table's whole filter.
-  REQUIRE((*db)->compact());
+  REQUIRE(db->compact());
   rocksdb::get_perf_context()->Reset();
   for (int i = 0; i < 1000; ++i)
-    REQUIRE((*db)->load("session", "fan-" + std::to_string(i * 37) + "-new"));
+    REQUIRE(db->load("session", "fan-" + std::to_string(i * 37) + "-new"));
   auto bytes_per_look = rocksdb::get_perf_context()->block_read_byte / 1000;
   // Those that did write are still found, and listing and verifying still see every entity.
   rocksdb::get_perf_context()->Reset();
   for (int i = 0; i < 40'000; i += 97) {
-    auto log = (*db)->load("session", "fan-" + std::to_string(i));
+    auto log = db->load("session", "fan-" + std::to_string(i));
     REQUIRE(log);
     REQUIRE(log->tail.size() == 1);
     CHECK(log->tail[0].second == event);
@@ -366,13 +382,13 @@ TEST_CASE(
   // The filters' false positives (about 1 % per table) only: 5,328 blocks without them.
   CHECK(absent <= 100);
   CHECK(present >= 413);
-  auto ids = (*db)->entities("session");
+  auto ids = db->entities("session");
   REQUIRE(ids);
   CHECK(ids->size() == 40'000);
-  auto checked = (*db)->verify();
+  auto checked = db->verify();
   REQUIRE(checked);
   CHECK(*checked == 40'000);
-  db->reset();
+  db.reset();
   fs::remove_all(dir);
 }
 
@@ -418,28 +434,12 @@ TEST_CASE("a data dir whose tables were written before the prefix filters reads 
   // Tables written by earlier releases have no prefix filter and an unpartitioned index;
   // RocksDB reads those without the filter, and new tables get both.
   auto dir = fresh_dir("upgrade");
-  {
-    rocksdb::Options opts;
-    opts.create_if_missing = true;
-    opts.create_missing_column_families = true;
-    std::vector<rocksdb::ColumnFamilyDescriptor> families;
-    for (auto* name : {"default", "journal", "snapshot", "idempotency", "meta", "holds"})
-      families.emplace_back(name, rocksdb::ColumnFamilyOptions{});
-    std::vector<rocksdb::ColumnFamilyHandle*> handles;
-    rocksdb::DB* raw = nullptr;
-    REQUIRE(rocksdb::DB::Open(opts, dir.string(), families, &handles, &raw).ok());
-    for (int i = 0; i < 500; ++i)
-      for (uint64_t seq = 1; seq <= 2; ++seq)
-        REQUIRE(raw->Put(rocksdb::WriteOptions{}, handles[1],
-                         pst::journal_key("session", "old-" + std::to_string(i), seq),
-                         pst::seal("event-" + std::to_string(seq)))
-                    .ok());
-    REQUIRE(raw->Flush(rocksdb::FlushOptions{}, handles[1]).ok());
-    for (auto* h : handles)
-      REQUIRE(raw->DestroyColumnFamilyHandle(h).ok());
-    REQUIRE(raw->Close().ok());
-    delete raw;
-  }
+  std::vector<std::pair<std::string, std::string>> old_records;
+  for (int i = 0; i < 500; ++i)
+    for (uint64_t seq = 1; seq <= 2; ++seq)
+      old_records.emplace_back(pst::journal_key("session", "old-" + std::to_string(i), seq),
+                               pst::seal("event-" + std::to_string(seq)));
+  write_raw(dir, old_records);
   auto db = pst::store::open({dir, pst::durability::fsync});
   REQUIRE_MESSAGE(db, render(db.error()));
   append_n(**db, "new", 3);
