@@ -52,14 +52,6 @@ private:
   }
 };
 
-/// Reads in key order across entities. The journal has a prefix extractor, and RocksDB's
-/// prefix seek would otherwise end, or skip tables, at the first entity's prefix.
-rocksdb::ReadOptions total_order() {
-  rocksdb::ReadOptions ro;
-  ro.total_order_seek = true;
-  return ro;
-}
-
 /// The first key after every key starting with `prefix`, or empty when there is none.
 std::string prefix_end(std::string_view prefix) {
   std::string end{prefix};
@@ -70,9 +62,11 @@ std::string prefix_end(std::string_view prefix) {
   return end;
 }
 
-/// Reads the keys starting with `prefix` in key order. The bound stops RocksDB at the prefix's
-/// end: without it, a seek past the last live key walked every deletion after it (the holds
-/// column erases each note, and a fan's first session scanned hundreds of thousands).
+/// Reads the keys starting with `prefix` (all keys if empty) in key order, across entities:
+/// total order, or the journal's prefix extractor would end the scan, or skip tables, at the
+/// first entity's prefix. The bound stops RocksDB at the prefix's end: without it, a seek past the
+/// last live key walked every deletion after it (the holds column erases each note, and a fan's
+/// first session scanned hundreds of thousands).
 struct prefix_read {
   explicit prefix_read(std::string_view prefix) : end{prefix_end(prefix)}, bound{end} {
     options.total_order_seek = true;
@@ -481,7 +475,8 @@ caf::expected<std::vector<std::string>> store::entities(std::string_view kind) c
 
 caf::expected<size_t> store::verify() const {
   size_t checked = 0;
-  std::unique_ptr<rocksdb::Iterator> it{db_->NewIterator(total_order(), handle(column::journal))};
+  prefix_read whole{{}};
+  std::unique_ptr<rocksdb::Iterator> it{db_->NewIterator(whole.options, handle(column::journal))};
   it->SeekToFirst();
   while (it->Valid()) {
     auto parts = parse_journal_key(it->key().ToStringView());
