@@ -180,8 +180,13 @@ int64_t waiting_room_state::accrued(time_point now) const {
   return std::min(cap, budget_ + rate * std::min(elapsed, cfg_.tick.count() + window_ms));
 }
 
-bool waiting_room_state::abandoned(const fan& f, time_point now) const {
-  return to_ms(now) - f.last_seen_ms >= cfg_.abandon_after.count();
+bool waiting_room_state::abandoned(uint32_t ticket, time_point now) const {
+  return to_ms(now) - board_->last_seen(ticket) >= cfg_.abandon_after.count();
+}
+
+void waiting_room_state::set_state(uint32_t ticket, fan_state s) {
+  fans_[ticket - 1].state = s;
+  board_->set_state(ticket, s);
 }
 
 // -- fan operations -----------------------------------------------------------
@@ -192,8 +197,7 @@ caf::expected<join_outcome> waiting_room_state::join(uint64_t account, uint64_t 
     return fail(ec::invalid_argument, "account and device hashes must be non-zero");
   if (auto known = accounts_.find(account); known != 0) {
     // Same account: one place, whatever became of it.
-    auto& f = fans_[known - 1];
-    f.last_seen_ms = std::max(f.last_seen_ms, to_ms(now));
+    board_->mark_seen(known, to_ms(now));
     return join_outcome{known, std::nullopt};
   }
   // A device's place belongs to the account that joined with it: handing it to another
@@ -213,10 +217,9 @@ caf::expected<join_outcome> waiting_room_state::join(uint64_t account, uint64_t 
 }
 
 caf::error waiting_room_state::seen(uint64_t ticket, time_point now) {
-  auto* f = find(ticket);
-  if (f == nullptr)
+  if (find(ticket) == nullptr)
     return fail(ec::unknown_ticket, ticket_text(ticket));
-  f->last_seen_ms = std::max(f->last_seen_ms, to_ms(now));
+  board_->mark_seen(static_cast<uint32_t>(ticket), to_ms(now));
   return {};
 }
 
@@ -292,7 +295,7 @@ std::optional<pb::waiting_room_event> waiting_room_state::tick(time_point now) {
       const auto& f = fans_[ticket - 1];
       if (f.state != fan_state::waiting)
         continue; // left while waiting: the place is passed for free
-      if (abandoned(f, now)) {
+      if (abandoned(ticket, now)) {
         t->add_skipped(ticket);
         continue;
       }
@@ -346,8 +349,8 @@ caf::expected<pb::waiting_room_event> waiting_room_state::set_rate(uint32_t per_
 }
 
 void waiting_room_state::mark_all_seen(time_point now) {
-  for (auto& f : fans_)
-    f.last_seen_ms = std::max(f.last_seen_ms, to_ms(now));
+  for (uint32_t t = 1; t <= fans_.size(); ++t)
+    board_->mark_seen(t, to_ms(now));
 }
 
 // -- apply --------------------------------------------------------------------
@@ -404,12 +407,12 @@ caf::error waiting_room_state::apply_joined(const pb::waiting_room_joined& ev, i
   auto ticket = static_cast<uint32_t>(ev.ticket());
   fan f;
   f.device = ev.device();
-  f.last_seen_ms = at;
+  fans_.push_back(f);
+  board_->add(ev.account(), at);
   if (counters_.opened) {
     by_place_.push_back(ticket);
-    f.place = static_cast<uint32_t>(by_place_.size());
+    board_->set_place(ticket, static_cast<uint32_t>(by_place_.size()));
   }
-  fans_.push_back(f);
   accounts_.insert(ev.account(), ticket);
   devices_.insert(ev.device(), ticket);
   ++counters_.joined;
@@ -429,7 +432,7 @@ caf::error waiting_room_state::apply_opened(const pb::waiting_room_opened& ev, i
     pre = shuffle_order(pre, seed_);
   by_place_.assign(pre.begin(), pre.end());
   for (uint32_t p = 0; p < by_place_.size(); ++p)
-    fans_[by_place_[p] - 1].place = p + 1;
+    board_->set_place(by_place_[p], p + 1);
   counters_.opened = true;
   opened_at_ms_ = at;
   last_tick_ms_ = at;
@@ -472,18 +475,18 @@ caf::error waiting_room_state::apply_tick(const pb::waiting_room_tick& ev, int64
     return corrupt("tick admits beyond max_active_shoppers");
   // Apply.
   for (auto ticket : ev.expired()) {
-    fans_[ticket - 1].state = fan_state::expired;
+    set_state(ticket, fan_state::expired);
     --counters_.active_now;
     ++counters_.expired;
   }
   for (auto ticket : ev.admitted()) {
+    set_state(ticket, fan_state::admitted);
     auto& f = fans_[ticket - 1];
-    f.state = fan_state::admitted;
     f.admitted_at_ms = at;
     f.was_admitted = true;
   }
   for (auto ticket : ev.skipped())
-    fans_[ticket - 1].state = fan_state::skipped;
+    set_state(ticket, fan_state::skipped);
   auto admitted = static_cast<uint64_t>(ev.admitted_size());
   auto skipped = static_cast<uint64_t>(ev.skipped_size());
   counters_.active_now += admitted;
@@ -517,7 +520,7 @@ caf::error waiting_room_state::apply_done(const pb::waiting_room_done& ev) {
     return corrupt("done for " + ticket_text(ev.ticket()) + " which is " +
                    std::string{to_string(f->state)});
   }
-  f->state = fan_state::done;
+  set_state(static_cast<uint32_t>(ev.ticket()), fan_state::done);
   ++counters_.done;
   advance_expiry_cursor();
   return {};
@@ -561,15 +564,12 @@ caf::expected<ticket_status> waiting_room_state::status(uint64_t ticket, time_po
   }
   if (f->state != fan_state::waiting)
     return st;
-  if (!counters_.opened) {
-    auto until = std::max<int64_t>(0, to_ms(cfg_.opens_at) - to_ms(now));
-    st.eta_s = static_cast<uint64_t>((until + 999) / 1000);
-    return st;
-  }
-  st.position = f->place - passed_;
-  auto eta = static_cast<double>(st.position) / admission_rate(now);
-  st.eta_s = static_cast<uint64_t>(std::ceil(eta));
-  return st;
+  return waiting_status(board_->place(static_cast<uint32_t>(ticket)), board_head(now), now);
+}
+
+queue_head waiting_room_state::board_head(time_point now) const {
+  return {static_cast<uint32_t>(fans_.size()), passed_, counters_.opened, cfg_.opens_at,
+          admission_rate(now)};
 }
 
 std::optional<uint64_t> waiting_room_state::ticket_of_account(uint64_t account) const {
@@ -602,7 +602,7 @@ std::optional<std::string> waiting_room_state::revealed_seed() const {
 
 size_t waiting_room_state::memory_bytes() const {
   return fans_.capacity() * sizeof(fan) + by_place_.capacity() * sizeof(uint32_t) +
-         accounts_.bytes() + devices_.bytes() +
+         board_->memory_bytes() + accounts_.bytes() + devices_.bytes() +
          window_.size() * sizeof(std::pair<int64_t, uint32_t>);
 }
 

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "domain/event_sourced.hpp"
+#include "domain/queue_board.hpp"
 #include "messages/waiting_room.pb.h"
 
 #include <caf/error.hpp>
@@ -67,33 +68,8 @@ std::vector<uint64_t> shuffle_order(std::span<const uint64_t> tickets,
 /// Lower-case hex SHA-256 of `seed`: the commitment published before opening.
 std::string seed_commitment_of(const waiting_room_seed& seed);
 
-/// Where a fan stands.
-enum class fan_state : uint8_t {
-  waiting,  ///< in the pre-queue or the queue
-  admitted, ///< may shop until `admission_expires_at`
-  expired,  ///< the admission's time ran out
-  skipped,  ///< not seen for `abandon_after` when their turn came
-  done,     ///< left (waiting or admitted) or checked out
-};
-
 /// "waiting", "admitted", "expired", "skipped" or "done".
 std::string_view to_string(fan_state x) noexcept;
-
-/// What a fan's poll returns.
-struct ticket_status {
-  fan_state state = fan_state::waiting;
-  /// Waiting fans after opening: 1 = next to be admitted. 0 for every other state, and for
-  /// pre-queue fans before opening (their place is drawn at opening).
-  uint64_t position = 0;
-  /// Waiting fans: seconds until admission, rounded up: `position / rate` with the rate
-  /// measured over the last minute of ticks (the configured rate before any admission, or when
-  /// none happened in the last minute, e.g. while paused). Before opening: seconds until
-  /// `opens_at` only (the place is not known yet). 0 for other states.
-  uint64_t eta_s = 0;
-  std::optional<time_point> admitted_at;          ///< admitted, expired, done after admission
-  std::optional<time_point> admission_expires_at; ///< likewise: admitted_at + admission_ttl
-  friend bool operator==(const ticket_status&, const ticket_status&) = default;
-};
 
 /// Result of `join`.
 struct join_outcome {
@@ -130,10 +106,14 @@ struct waiting_room_counters {
 /// `mark_all_seen(restart time)` so nobody is skipped for the downtime) and the pacer's
 /// accrual on ticks that change nothing (the next journaled tick records the budget).
 ///
-/// Memory: 24 bytes per fan record + 4 for its place + one slot (16 bytes) in each of two flat
-/// hash indexes (account, device) kept 35..70% full, i.e. 23..46 bytes per index: 74..120
-/// bytes per fan, up to ~150 with vector growth slack. `memory_bytes()` adds up the capacities.
-/// Strings are never stored per fan.
+/// The room keeps its `queue_board` up to date as it applies events: the board holds each
+/// fan's account key, place, state and last-seen mark, so that polls of waiting fans can be
+/// answered from it on any thread (see `board_head` for what the owner publishes).
+///
+/// Memory: 24 bytes per fan record + 4 for its place in the order + 24 in the board + one slot
+/// (16 bytes) in each of two flat hash indexes (account, device) kept 35..70% full, i.e. 23..46
+/// bytes per index: 98..144 bytes per fan, up to ~190 with growth slack. `memory_bytes()` adds
+/// up the capacities. Strings are never stored per fan.
 ///
 /// `apply` and `version()` come from `event_sourced`; `apply` also rejects an unknown ticket,
 /// an admission out of queue order or a bad seed.
@@ -141,6 +121,12 @@ class waiting_room_state : public event_sourced<waiting_room_state, pb::waiting_
 public:
   /// A closed room at version 0; fails with `ec::invalid_input` if `validate(cfg)` does.
   static caf::expected<waiting_room_state> make(waiting_room_config cfg, waiting_room_seed seed);
+
+  // Moves only: a copy would share the board.
+  waiting_room_state(waiting_room_state&&) = default;
+  waiting_room_state& operator=(waiting_room_state&&) = default;
+  waiting_room_state(const waiting_room_state&) = delete;
+  waiting_room_state& operator=(const waiting_room_state&) = delete;
 
   // -- fan operations -----------------------------------------------------------
 
@@ -228,6 +214,15 @@ public:
   /// Rough heap footprint of the state in bytes (see the class comment).
   size_t memory_bytes() const;
 
+  // -- the published board --------------------------------------------------------
+
+  /// The board this room keeps; its owner shares it with the threads that answer polls.
+  const std::shared_ptr<queue_board>& board() const noexcept { return board_; }
+
+  /// What the board's head says at `now` of the state applied so far; the owner publishes it
+  /// once that state is durable.
+  queue_head board_head(time_point now) const;
+
 private:
   static constexpr int64_t units_per_admission = 60'000; // budget unit: 1/(per-min × ms)
 
@@ -251,11 +246,10 @@ private:
     int bits_ = 0;
   };
 
+  // The place and the last-seen mark live in the board.
   struct fan {
-    uint64_t device = 0; // the hash it joined with: admission tokens are bound to it
-    int64_t last_seen_ms = 0;
+    uint64_t device = 0;        // the hash it joined with: admission tokens are bound to it
     int64_t admitted_at_ms = 0; // valid once admitted
-    uint32_t place = 0;         // 1-based; 0 while in the pre-queue before opening
     fan_state state = fan_state::waiting;
     bool was_admitted = false; // done after admission (vs. left while waiting)
   };
@@ -273,7 +267,9 @@ private:
   caf::expected<pb::waiting_room_event> finish(uint64_t ticket, bool checkout, time_point now);
   /// Budget after accruing up to `now`, capped at one tick's quota plus a fraction.
   int64_t accrued(time_point now) const;
-  bool abandoned(const fan& f, time_point now) const;
+  bool abandoned(uint32_t ticket, time_point now) const;
+  /// Sets the state of `ticket` in the record and the board.
+  void set_state(uint32_t ticket, fan_state s);
 
   caf::error apply_joined(const pb::waiting_room_joined& ev, int64_t at);
   caf::error apply_opened(const pb::waiting_room_opened& ev, int64_t at);
@@ -298,6 +294,7 @@ private:
   int64_t opened_at_ms_ = 0;
   std::deque<std::pair<int64_t, uint32_t>> window_; // (tick at, admitted) over the last minute
   waiting_room_counters counters_;
+  std::shared_ptr<queue_board> board_ = std::make_shared<queue_board>();
 };
 
 } // namespace seatgrab::domain

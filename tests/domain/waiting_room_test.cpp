@@ -559,7 +559,7 @@ TEST_CASE("waiting room: replaying the events rebuilds the same room") {
     CHECK(h.events[150].has_opened());
     CHECK(code_of(other.apply(h.events[150])) == ec::storage_corruption);
     // A tick admitting a fan who is not at the head of the queue.
-    auto bad = replayed;
+    auto bad = std::move(replayed); // moves only: a copy would share the board
     uint64_t far = 0;
     for (uint64_t k = 0; k < 5; ++k) {
       auto j = bad.join(50'000 + k, 60'000 + k, t0 + 241s);
