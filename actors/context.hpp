@@ -1,5 +1,6 @@
 #pragma once
 
+#include "domain/queue_board.hpp"
 #include "domain/section_state.hpp"
 
 #include <caf/actor_clock.hpp>
@@ -59,6 +60,8 @@ struct actor_context {
   uint32_t snapshot_every = 1000;
   /// How long an actor waits for another actor on the same node.
   std::chrono::seconds call_timeout{10};
+  /// The boards the node's waiting rooms publish, for polls answered without a message.
+  std::shared_ptr<domain::queue_boards> boards = std::make_shared<domain::queue_boards>();
 };
 
 using context_ptr = std::shared_ptr<const actor_context>;

@@ -51,6 +51,9 @@ struct waiting_room_actor_state {
   context_ptr ctx;
   std::optional<domain::waiting_room_state> room;
   std::optional<journal_client> journal;
+  /// The room's board, shared with the node's pollers; its head is published once durable.
+  std::shared_ptr<domain::queue_board> board;
+  domain::queue_head head; // the last one handed to the journal for publishing
 
   static inline const char* name = "waiting_room";
 };
@@ -69,8 +72,22 @@ domain::waiting_room_config room_config(const event_info& ev) {
   return cfg;
 }
 
+// Polls read the board's head: a new one is published once what it says is durable.
+void publish_when_durable(self_ptr self) {
+  auto& st = self->state;
+  auto head = st.room->board_head(now(self));
+  if (head == st.head)
+    return;
+  st.head = head;
+  st.journal->then([board = st.board, head](const caf::error& err) {
+    if (!err)
+      board->publish(head);
+  });
+}
+
 void journal(self_ptr self, const pb::waiting_room_event& ev) {
   journal_event(self, journal_kind, self->state.event.id, ev);
+  publish_when_durable(self);
 }
 
 // Journals an operator's or fan's change and acknowledges it once durable.
@@ -117,16 +134,27 @@ caf::error recover(self_ptr self) {
     return room.error();
   room->mark_all_seen(now(self));
   st.room.emplace(std::move(*room));
+  st.board = st.room->board();
+  publish_when_durable(self); // the seed, on a first start, is still being written
+  st.ctx->boards->put(st.event.id, st.board);
+  self->attach_functor([boards = st.ctx->boards, id = st.event.id, board = st.board.get()] {
+    boards->erase(id, board);
+  });
   return {};
 }
 
-queue_status to_status(self_ptr self, uint64_t ticket, const domain::ticket_status& ts,
-                       const std::string& account, uint64_t device) {
+queue_status to_status(uint64_t ticket, const domain::ticket_status& ts) {
   queue_status out;
   out.ticket = ticket;
   out.state = std::string{domain::to_string(ts.state)};
   out.position = ts.position;
   out.eta_s = ts.eta_s;
+  return out;
+}
+
+queue_status to_status(self_ptr self, uint64_t ticket, const domain::ticket_status& ts,
+                       const std::string& account, uint64_t device) {
+  auto out = to_status(ticket, ts);
   if (ts.state == domain::fan_state::admitted && ts.admission_expires_at) {
     out.admission_expires_at_ms = to_ms(*ts.admission_expires_at);
     auto token = security::issue(
@@ -246,11 +274,31 @@ waiting_room_actor::behavior_type waiting_room(self_ptr self, event_info event, 
         }
         if (auto ev = room.tick(t))
           journal(self, *ev);
+        publish_when_durable(self); // the ETA's rate moves with time
         self->delayed_send(self, room.config().tick, atom::tick_v);
       });
 }
 
 } // namespace
+
+std::optional<caf::expected<queue_status>> poll_board(const actor_context& ctx,
+                                                      caf::actor_system& sys,
+                                                      const std::string& event, uint64_t ticket,
+                                                      const std::string& account) {
+  auto board = ctx.boards->find(event);
+  if (!board)
+    return std::nullopt;
+  domain::ticket_status ts;
+  switch (board->poll(ticket, fan_key(account), ctx.clock.now(sys.clock()), ts)) {
+  case domain::queue_board::answer::waiting:
+    return to_status(ticket, ts);
+  case domain::queue_board::answer::not_yours:
+    return caf::make_error(ec::unknown_ticket, "no ticket " + std::to_string(ticket));
+  case domain::queue_board::answer::ask_room:
+    break;
+  }
+  return std::nullopt;
+}
 
 waiting_room_actor spawn_waiting_room(caf::actor_system& sys, event_info event, context_ptr ctx) {
   return sys.spawn(waiting_room, std::move(event), std::move(ctx));

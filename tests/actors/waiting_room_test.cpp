@@ -1,10 +1,16 @@
 #include "actors/waiting_room.hpp"
+#include "persistence/group_commit.hpp"
+#include "persistence/store.hpp"
+#include "tests/persistence/fault_fs.hpp"
 #include "tests/support/node_fixture.hpp"
+#include "tests/support/test_system.hpp"
 
+#include <caf/scoped_actor.hpp>
 #include <doctest/doctest.h>
 #include <openssl/sha.h>
 
 #include <filesystem>
+#include <unistd.h>
 
 using namespace std::chrono_literals;
 using seatgrab::atom::get_v;
@@ -223,5 +229,65 @@ TEST_CASE("after a restart mid-queue, order and admitted set are the same") {
   }
   CHECK(admitted == 3);
   CHECK(node.call<sg::queue_info>(*room, get_v, info_v)->seed_commitment == commitment);
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("polls of waiting fans are answered from the room's board, which shows only what is "
+          "durable") {
+  namespace pst = sg::persistence;
+  auto dir = std::filesystem::temp_directory_path() /
+             ("seatgrab-queue-board-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  sg::test::fault_env fe;
+  auto db = pst::store::open({dir, pst::durability::fsync, fe.env.get()});
+  REQUIRE(db);
+  {
+    pst::group_commit writer{**db, false, std::chrono::hours{1}};
+    sg::test::test_system ts;
+    auto ctx = std::make_shared<sg::actors::actor_context>(sg::actors::actor_context{
+        db->get(), &writer, sg::actors::wall_clock{ts.sys().clock().now(), sg::test::test_epoch},
+        nullptr});
+    auto ev = queued_event();
+    auto room = sg::actors::spawn_waiting_room(ts.sys(), ev, ctx);
+    ts.run();
+    auto board = ctx->boards->find(ev.id);
+    REQUIRE(board);
+    caf::scoped_actor self{ts.sys()};
+    auto join_of = [&](const std::string& fan) {
+      caf::expected<sg::queue_status> out{caf::make_error(sg::ec::unavailable, "no reply")};
+      auto req = self->request(room, caf::infinite, join_v, "acct-" + fan, "dev-" + fan);
+      ts.run();
+      req.receive([&](sg::queue_status& st) { out = std::move(st); },
+                  [&](caf::error& err) { out = std::move(err); });
+      return out;
+    };
+    REQUIRE(join_of("1"));
+    // The room's own answer and the board's are the same; someone else's ticket is refused.
+    auto polled = sg::actors::poll_board(*ctx, ts.sys(), ev.id, 1, "acct-1");
+    REQUIRE(polled);
+    REQUIRE(*polled);
+    CHECK((*polled)->ticket == 1);
+    CHECK((*polled)->state == "waiting");
+    CHECK((*polled)->eta_s == 60);
+    auto theirs = sg::actors::poll_board(*ctx, ts.sys(), ev.id, 1, "acct-2");
+    REQUIRE(theirs);
+    REQUIRE_FALSE(*theirs);
+    CHECK(theirs->error() == sg::ec::unknown_ticket);
+    CHECK_FALSE(sg::actors::poll_board(*ctx, ts.sys(), "other-event", 1, "acct-1"));
+    // The disk fills: the second join fails, and its ticket never shows on the board.
+    fe.sw->fail_append = true;
+    auto second = join_of("2");
+    REQUIRE_FALSE(second);
+    CHECK(second.error() == sg::ec::storage_full);
+    CHECK(board->published().tickets == 1);
+    sg::domain::ticket_status st;
+    CHECK(board->poll(2, sg::actors::fan_key("acct-2"), sg::test::test_epoch, st) ==
+          sg::domain::queue_board::answer::ask_room);
+    // The room stopped on the failed write; its board left with it.
+    CHECK(ctx->boards->find(ev.id) == nullptr);
+    CHECK_FALSE(sg::actors::poll_board(*ctx, ts.sys(), ev.id, 1, "acct-1"));
+    fe.sw->fail_append = false;
+  }
+  db->reset();
   std::filesystem::remove_all(dir);
 }
