@@ -55,6 +55,13 @@ std::string request_metrics::exposition(const persistence::group_commit_stats& j
     }
   }
   out += hist;
+  out += "# HELP seatgrab_queue_polls_total Queue-status polls, by what answered them: the "
+         "board a waiting room publishes, or the room.\n"
+         "# TYPE seatgrab_queue_polls_total counter\n"
+         "seatgrab_queue_polls_total{answered_by=\"board\"} " +
+         std::to_string(board_polls_.load(std::memory_order_relaxed)) +
+         "\nseatgrab_queue_polls_total{answered_by=\"room\"} " +
+         std::to_string(room_polls_.load(std::memory_order_relaxed)) + "\n";
   out += "# TYPE seatgrab_journal_batches_total counter\nseatgrab_journal_batches_total " +
          std::to_string(js.batches) + "\n";
   out += "# TYPE seatgrab_journal_writes_total counter\nseatgrab_journal_writes_total " +

@@ -6,6 +6,7 @@
 #include "http/server.hpp"
 #include "persistence/group_commit.hpp"
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <iterator>
@@ -21,6 +22,11 @@ public:
   /// Counts one answer of `route` ("METHOD /pattern" or "unmatched") with `status` that took
   /// `took`.
   void observe(const std::string& route, unsigned status, std::chrono::steady_clock::duration took);
+
+  /// Counts one queue-status poll, answered from the room's board or by the room itself.
+  void queue_poll(bool from_board) {
+    (from_board ? board_polls_ : room_polls_).fetch_add(1, std::memory_order_relaxed);
+  }
 
   /// The text exposition: requests and answer times, the journal writer's counters `journal`,
   /// the open connections of `srv` (if any), then `actor_part` (the per-event lines).
@@ -42,6 +48,8 @@ private:
 
   mutable std::mutex mtx_;
   std::map<std::string, route_stats> stats_;
+  std::atomic<uint64_t> board_polls_{0};
+  std::atomic<uint64_t> room_polls_{0};
 };
 
 } // namespace seatgrab::http

@@ -1,6 +1,8 @@
 // Routes of the waiting room: the proof-of-work challenge, joining the queue, the fan's place
 // and its event stream.
 
+#include "actors/waiting_room.hpp"
+#include "cluster/node.hpp"
 #include "http/bridge.hpp"
 #include "http/codec.hpp"
 #include "http/context.hpp"
@@ -76,14 +78,20 @@ std::optional<uint64_t> ticket_number(const std::string& text) {
   return n;
 }
 
-/// The fan's queue status for event `params[0]`, if `params[1]` is their ticket. Asks the
-/// event's waiting room directly (it knows whose ticket it is): a poll costs no session.
+/// The fan's queue status for event `params[0]`, if `params[1]` is their ticket. A waiting
+/// fan's is read from the board the room publishes on this node; otherwise the event's waiting
+/// room answers (it knows whose ticket it is): a poll costs no session.
 void my_queue_status(const context_ptr& ctx, const call& c, std::function<void(queue_status&)> k) {
   ctx->auth.authenticate(c.ex, [ctx, c, k](auth_info who) {
     auto ex = c.ex;
     auto ticket = ticket_number(c.params[1]);
     if (!ticket)
       return ex->respond(problem(404, "unknown_ticket", "not your queue ticket"));
+    auto answered =
+        actors::poll_board(*ctx->node.context(), ctx->sys, c.params[0], *ticket, who.account);
+    ctx->metrics.queue_poll(answered.has_value());
+    if (answered)
+      return or_problem<queue_status>(ex, k)(std::move(*answered));
     ctx->find.room(c.params[0], or_problem<waiting_room_actor>(ex, [ctx, ex, who, ticket,
                                                                     k](waiting_room_actor& room) {
                      ask<queue_status>(ctx->sys, room, or_problem<queue_status>(ex, k), atom::get_v,
@@ -119,23 +127,29 @@ void queue_stream(const context_ptr& ctx, const call& c) {
             a->quit();
             return;
           }
-          ctx->find.room_from(a, event_id, [=](waiting_room_actor& room) {
-            a->request(room, call_timeout, atom::get_v, first.ticket, account)
-                .then(
-                    [=](queue_status& st) {
-                      auto now_json = dump(queue_json(st));
-                      if (now_json != *last) {
-                        *last = now_json;
-                        stream->send("event: status\nid: " + std::to_string(++*seq) +
-                                     "\ndata: " + now_json + "\n\n");
-                        *quiet = steady::now();
-                      } else if (steady::now() - *quiet >= ctx->opts.heartbeat) {
-                        stream->send(": heartbeat\n\n");
-                        *quiet = steady::now();
-                      }
-                    },
-                    [](caf::error&) {});
-          });
+          auto show = [=](queue_status& st) {
+            auto now_json = dump(queue_json(st));
+            if (now_json != *last) {
+              *last = now_json;
+              stream->send("event: status\nid: " + std::to_string(++*seq) + "\ndata: " + now_json +
+                           "\n\n");
+              *quiet = steady::now();
+            } else if (steady::now() - *quiet >= ctx->opts.heartbeat) {
+              stream->send(": heartbeat\n\n");
+              *quiet = steady::now();
+            }
+          };
+          // From the board while the fan waits; the room once it has more to say.
+          auto answered =
+              actors::poll_board(*ctx->node.context(), ctx->sys, event_id, first.ticket, account);
+          if (answered && *answered) {
+            show(**answered);
+          } else if (!answered) {
+            ctx->find.room_from(a, event_id, [=](waiting_room_actor& room) {
+              a->request(room, call_timeout, atom::get_v, first.ticket, account)
+                  .then(show, [](caf::error&) {});
+            });
+          }
           a->delayed_send(a, std::chrono::seconds{1}, atom::tick_v);
         }};
       });

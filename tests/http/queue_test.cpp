@@ -45,3 +45,46 @@ TEST_CASE("a device holding a place refuses a second account, which gets no admi
   REQUIRE_MESSAGE(own.result_int() == 201, own.body());
   CHECK(body_of(own)["ticket"] != ticket);
 }
+
+TEST_CASE("a waiting fan's poll is answered from the room's board, an admitted fan's by the room") {
+  sg::test::edge_fixture edge;
+  edge.add_event("later", json{{"opens_at", "2099-01-01T00:00:00Z"}});
+  edge.add_event();
+  auto c = edge.client();
+  auto alice = edge.fan("alice@example.com", c);
+  auto bob = edge.fan("bob@example.com", c);
+  auto polls = [&c](const std::string& by) {
+    auto text = c.request("GET", "/metrics").body();
+    auto key = "seatgrab_queue_polls_total{answered_by=\"" + by + "\"} ";
+    auto at = text.find(key);
+    REQUIRE_MESSAGE(at != std::string::npos, key);
+    return std::stoull(text.substr(at + key.size()));
+  };
+  auto joined =
+      c.with_token(alice, "POST", "/v1/events/later/queue", json{{"device", "alice-phone"}}.dump());
+  REQUIRE(joined.result_int() == 201);
+  auto place = "/v1/events/later/queue/" + std::to_string(body_of(joined)["ticket"].get<int>());
+  auto waiting = body_of(c.with_token(alice, "GET", place));
+  CHECK(waiting["state"] == "waiting");
+  CHECK(waiting["position"] == 0);
+  CHECK(waiting["eta_s"].get<uint64_t>() > 1'000'000); // until 2099
+  CHECK(polls("board") == 1);
+  CHECK(polls("room") == 0);
+  // Someone else's ticket: refused from the board, as the room would.
+  auto theirs = c.with_token(bob, "GET", place);
+  CHECK(theirs.result_int() == 404);
+  CHECK(body_of(theirs)["code"] == "unknown_ticket");
+  CHECK(polls("board") == 2);
+  // An admission comes with a token that only the room issues.
+  edge.admitted(alice, c, "gig", "alice-phone");
+  auto board_before = polls("board");
+  auto room_before = polls("room");
+  auto mine = body_of(
+      c.with_token(alice, "POST", "/v1/events/gig/queue", json{{"device", "alice-phone"}}.dump()));
+  auto admitted = body_of(c.with_token(
+      alice, "GET", "/v1/events/gig/queue/" + std::to_string(mine["ticket"].get<int>())));
+  CHECK(admitted["state"] == "admitted");
+  CHECK_FALSE(admitted["admission_token"].get<std::string>().empty());
+  CHECK(polls("board") == board_before);
+  CHECK(polls("room") == room_before + 1);
+}
