@@ -34,7 +34,8 @@ struct section_load {
   uint32_t sold = 0;
 };
 
-/// How the fans reach a node. Each call answers through its callback exactly once.
+/// How the fans reach a node. Each call answers through its callback exactly once, possibly
+/// before it returns.
 class fan_api {
 public:
   template <class T>

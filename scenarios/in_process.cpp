@@ -1,3 +1,4 @@
+#include "actors/waiting_room.hpp"
 #include "cluster/catalog.hpp"
 #include "cluster/registry.hpp"
 #include "domain/payment.hpp"
@@ -118,6 +119,9 @@ public:
 
   domain::time_point now() { return ctx_->clock.now(sys_.clock()); }
 
+  caf::actor_system& sys() { return sys_; }
+  const actors::actor_context& context() const { return *ctx_; }
+
   catalog_actor catalog() const { return catalog_; }
   registry_actor registry() const { return registry_; }
   persistence::store& db() { return *db_; }
@@ -199,9 +203,9 @@ private:
 /// every reply arrives within the same `run` of the scheduler, on this thread.
 class actor_fans : public fan_api {
 public:
-  actor_fans(lanes& lanes, registry_actor registry, std::string event_id, waiting_room_actor room,
+  actor_fans(sim_node& node, lanes& lanes, std::string event_id, waiting_room_actor room,
              event_actor event, box_office_actor office, size_t fans)
-      : lanes_(lanes), registry_(std::move(registry)), event_id_(std::move(event_id)),
+      : node_(node), lanes_(lanes), registry_(node.registry()), event_id_(std::move(event_id)),
         room_(std::move(room)), event_(std::move(event)), office_(std::move(office)),
         sessions_(fans), tickets_(fans, 0) {}
 
@@ -214,12 +218,19 @@ public:
     ask_session(fan, std::move(keep), atom::join_v, event_id_, "dev-" + crowd::account_of(fan));
   }
 
-  /// As the edge polls: the room directly, once the fan has a ticket.
+  /// As the edge polls, once the fan has a ticket: the room's board while the fan waits
+  /// (answered at once), the room itself when the board cannot answer.
   void status(uint32_t fan, callback<queue_status> k) override {
-    if (tickets_[fan] == 0)
+    if (tickets_[fan] == 0) {
       ask_session(fan, std::move(k), atom::get_v, atom::queue_v, event_id_);
+      return;
+    }
+    auto account = crowd::account_of(fan);
+    if (auto answered =
+            actors::poll_board(node_.context(), node_.sys(), event_id_, tickets_[fan], account))
+      k(std::move(*answered));
     else
-      ask(fan, room_, std::move(k), atom::get_v, tickets_[fan], crowd::account_of(fan));
+      ask(fan, room_, std::move(k), atom::get_v, tickets_[fan], std::move(account));
   }
 
   void hold(uint32_t fan, const std::string& section, uint32_t quantity,
@@ -301,6 +312,7 @@ private:
     });
   }
 
+  sim_node& node_;
   lanes& lanes_;
   registry_actor registry_;
   std::string event_id_;
@@ -392,7 +404,7 @@ caf::expected<run_result> run_in_process(const scenario& s, const run_options& o
 
   // 256 lanes: a few hundred requests pending in each at the stadium's peak.
   lanes fan_lanes{256, [&](auto f) { return node.spawn(std::move(f)); }};
-  actor_fans api{fan_lanes, node.registry(), event_id, *room, *event, *office, s.fans};
+  actor_fans api{node, fan_lanes, event_id, *room, *event, *office, s.fans};
   auto driver = node.spawn([&](caf::event_based_actor*) -> caf::behavior {
     return {[&](uint32_t t) { fans.tick(t, api); }};
   });
