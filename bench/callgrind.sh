@@ -7,7 +7,8 @@
 #   baseline  GET of an unknown route (404): server, router and problem+json, no actors
 #   seatmap   GET /v1/events/cg/seatmap?section=101 (the bench event's map, which its set-up
 #             read once, so the edge has a snapshot; refreshes run behind it and count too)
-#   poll      GET /v1/events/E/queue/TICKET, a waiting fan's queue status
+#   poll      GET /v1/events/cg-wait/queue/TICKET, a waiting fan's queue status
+#   polladm   the same for an admitted fan of cg (the room answers, with an admission token)
 #   hold      POST /v1/events/E/holds, a durable hold of another free seat each (fsync)
 # Usage: bench/callgrind.sh [N]   (default 2000; SEATGRAB_BIN picks another build; installs
 # valgrind if missing). Also writes the profiles to $CALLGRIND_OUT (default bench/callgrind.out)
@@ -37,17 +38,18 @@ fans=40
 # Under valgrind the node is ~50 times slower: creating the event can outlast the edge's 10 s
 # (503); it goes on regardless, and a retry finds it (409).
 for attempt in 1 2 3 4 5 6; do
-  python3 bench/http/setup.py $api bench $fans "$dir/holds.txt" cg "$dir/fans.txt" >/dev/null \
+  python3 bench/http/setup.py $api bench $fans "$dir/holds.txt" cg "$dir/fans.txt" \
+    "$dir/waiting.txt" >/dev/null \
     2>"$dir/setup.log" && break
   [ $attempt = 6 ] && { cat "$dir/setup.log"; exit 1; }
   sleep 10
 done
 echo "bench/callgrind.sh: $n requests a kind over 8 connections, durability=fsync, $(basename "$bin") $(git rev-parse --short HEAD 2>/dev/null || true)"
 printf "%-9s %14s %10s  %s\n" kind instructions "per req" answers
-phase() { # name kind arg
+phase() { # name kind arg [event]
   callgrind_control -z $pid >/dev/null 2>&1
   local answers
-  answers=$(python3 bench/http/fixed.py 127.0.0.1:$port cg "$n" 8 "$2" "$3")
+  answers=$(python3 bench/http/fixed.py 127.0.0.1:$port "${4:-cg}" "$n" 8 "$2" "$3")
   callgrind_control -d "$1" $pid >/dev/null 2>&1
   local f
   f=$(ls -t "$dir"/cg.$pid.* | head -1)
@@ -58,5 +60,6 @@ phase() { # name kind arg
 }
 phase baseline get /v1/bench-baseline-404
 phase seatmap get "/v1/events/cg/seatmap?section=101"
-phase poll poll "$dir/fans.txt"
+phase poll poll "$dir/waiting.txt" cg-wait
+phase polladm poll "$dir/fans.txt"
 phase hold hold "$dir/holds.txt"

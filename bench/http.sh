@@ -4,8 +4,9 @@
 #   baseline  GET of an unknown route (404): server, router and problem+json, no actors
 #   seatmap   GET /v1/events/stadium-tour/seatmap?section=101 (cached per version, 24 KB)
 #   seatmapgz the same with Accept-Encoding: gzip, as browsers send it (1.4 KB)
-#   poll      GET /v1/events/benchN/queue/TICKET, a fan's queue status (authenticated; the
-#             fans of bench/http/setup.py in turn, bench/http/poll.lua)
+#   poll      GET /v1/events/benchN-wait/queue/TICKET, a waiting fan's queue status
+#             (authenticated; the waiting fans of bench/http/setup.py in turn, bench/http/poll.lua)
+#   polladm   the same for admitted fans of benchN (the room answers, with an admission token)
 #   holds     POST /v1/events/benchN/holds, each a durable hold of another free seat (fsync);
 #             3 s runs on a fresh event each, so the 50,000 seats do not run out (2xx/s counts)
 # Usage: bench/http.sh [DURATION_S]   (needs build/app/seatgrab; installs wrk if missing)
@@ -27,7 +28,9 @@ run() { # name connections url [script | "gzip"]
   local out
   if [ "${4:-}" = gzip ]; then
     out=$(wrk -t2 -c"$2" -d"${duration}s" --latency -H 'Accept-Encoding: gzip' "$3")
-  elif [ "${4:-}" = poll ]; then
+  elif [ "${4:-}" = poll ]; then # waiting fans
+    out=$(FANS_FILE="$dir/waiting-$2.txt" EVENT="bench$2-wait" wrk -t2 -c"$2" -d"${duration}s" --latency -s bench/http/poll.lua "$3")
+  elif [ "${4:-}" = polladm ]; then # admitted fans: the room answers, with a token
     out=$(FANS_FILE="$dir/fans-$2.txt" EVENT="bench$2" wrk -t2 -c"$2" -d"${duration}s" --latency -s bench/http/poll.lua "$3")
   elif [ -n "${4:-}" ]; then
     out=$(WRK_THREADS=2 HOLDS_FILE="$dir/holds-$2.txt" EVENT="bench$2" wrk -t2 -c"$2" -d"${duration}s" --latency -s "$4" "$3")
@@ -52,11 +55,12 @@ for c in 100 1000; do
 done
 # A fresh event per run, so every hold is for a free seat (50,000 of them; runs are short).
 for c in 100 1000; do
-  python3 bench/http/setup.py "http://127.0.0.1:$port" bench 500 "$dir/holds-$c.txt" "bench$c" "$dir/fans-$c.txt" >/dev/null
+  python3 bench/http/setup.py "http://127.0.0.1:$port" bench 500 "$dir/holds-$c.txt" "bench$c" "$dir/fans-$c.txt" "$dir/waiting-$c.txt" >/dev/null
   run poll $c "http://127.0.0.1:$port" poll
+  run polladm $c "http://127.0.0.1:$port" polladm
   duration=3 run holds $c "http://127.0.0.1:$port" bench/http/holds.lua
 done
 for c in 100 1000; do
-  awk -v b="$(cat "$dir/baseline-$c.rps")" -v s="$(cat "$dir/seatmap-$c.rps")" -v g="$(cat "$dir/seatmapgz-$c.rps")" -v p="$(cat "$dir/poll-$c.rps")" -v h="$(cat "$dir/holds-$c.rps")" -v c=$c \
-    'BEGIN { printf "ratios c=%s: seatmap/baseline %.2f, seatmap gzip/baseline %.2f, poll/baseline %.2f, holds/baseline %.2f\n", c, s/b, g/b, p/b, h/b }'
+  awk -v b="$(cat "$dir/baseline-$c.rps")" -v s="$(cat "$dir/seatmap-$c.rps")" -v g="$(cat "$dir/seatmapgz-$c.rps")" -v p="$(cat "$dir/poll-$c.rps")" -v a="$(cat "$dir/polladm-$c.rps")" -v h="$(cat "$dir/holds-$c.rps")" -v c=$c \
+    'BEGIN { printf "ratios c=%s: seatmap/baseline %.2f, seatmap gzip/baseline %.2f, poll (waiting)/baseline %.2f, poll (admitted)/baseline %.2f, holds/baseline %.2f\n", c, s/b, g/b, p/b, a/b, h/b }'
 done

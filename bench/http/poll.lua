@@ -1,5 +1,6 @@
--- wrk script: a waiting fan's queue-status poll, GET /v1/events/EVENT/queue/TICKET with the
--- fan's bearer token, the fans of $FANS_FILE ("token ticket" lines, from setup.py) in turn.
+-- wrk script: a fan's queue-status poll, GET /v1/events/EVENT/queue/TICKET with the fan's
+-- bearer token, the fans of $FANS_FILE ("token ticket" lines, from setup.py) in turn: waiting
+-- fans of EVENT-wait, or admitted fans of EVENT.
 local fans = {}
 local next_fan = 1
 local event = os.getenv("EVENT")

@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Creates event EVENT on the demo stadium and N fans, each admitted, and writes "token
 admission seat" lines (every seat once) for holds.lua; with FANS_OUT also "token ticket" lines,
-a fan each, for queue polls. Usage: setup.py URL ADMIN FANS OUT EVENT [FANS_OUT]"""
+a fan each, for polls of admitted fans; with WAITING_OUT the same fans also join the queue of
+EVENT-wait, which admits one fan a minute, and "token ticket" lines of the waiting ones go there.
+Usage: setup.py URL ADMIN FANS OUT EVENT [FANS_OUT [WAITING_OUT]]"""
 import json, sys, threading, time, urllib.request
 
 url, admin, fans, out, event = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4], sys.argv[5]
@@ -18,11 +20,14 @@ def call(method, path, body=None, token=None):
     except urllib.error.HTTPError as e:
         return e.code, json.loads(e.read() or b"{}")
 
-status, _ = call("POST", "/v1/admin/events", {
-    "id": event, "venue_id": "stadium", "name": "Bench", "opens_at": "2020-01-01T00:00:00Z",
-    "admission_per_min": 1000000, "max_active_shoppers": 1000000, "queue_mode": "fifo",
-    "max_tickets_per_account": 100, "max_seats_per_hold": 8}, admin)
-assert status in (201, 409), status
+def add_event(event_id, per_min):
+    status, _ = call("POST", "/v1/admin/events", {
+        "id": event_id, "venue_id": "stadium", "name": "Bench", "opens_at": "2020-01-01T00:00:00Z",
+        "admission_per_min": per_min, "max_active_shoppers": per_min, "queue_mode": "fifo",
+        "max_tickets_per_account": 100, "max_seats_per_hold": 8}, admin)
+    assert status in (201, 409), status
+
+add_event(event, 1000000)
 _, seatmap = call("GET", f"/v1/events/{event}/seatmap")
 seats = [s["id"] for sec in seatmap["sections"] for s in sec["seats"]]
 
@@ -57,4 +62,13 @@ if len(sys.argv) > 6:
     with open(sys.argv[6], "w") as f:
         for i in range(fans):
             f.write(f"{tokens[i]} {tickets[i]}\n")
+if len(sys.argv) > 7:
+    add_event(event + "-wait", 1)
+    waiting = []
+    for i in range(fans):
+        _, q = call("POST", f"/v1/events/{event}-wait/queue", {"device": f"d{i}"}, tokens[i])
+        if q.get("state") == "waiting":
+            waiting.append(f"{tokens[i]} {q['ticket']}\n")
+    with open(sys.argv[7], "w") as f:
+        f.writelines(waiting)
 print(f"{fans} fans admitted, {len(seats)} seats")
