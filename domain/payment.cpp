@@ -4,9 +4,6 @@
 #include "messages/ec.hpp"
 #include "security/encoding.hpp"
 
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
-
 #include <algorithm>
 
 namespace seatgrab::domain {
@@ -106,15 +103,11 @@ constexpr std::string_view token_prefix = "tok_";
 // -- card tokens --------------------------------------------------------------
 
 std::string card_fingerprint(std::string_view card, std::string_view key) {
-  unsigned char mac[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
   // An empty key is still a key to HMAC (tests); nodes always pass their own.
-  static const unsigned char no_key = 0;
-  const auto* k = key.empty() ? &no_key : reinterpret_cast<const unsigned char*>(key.data());
-  if (HMAC(EVP_sha256(), k, static_cast<int>(key.size()),
-           reinterpret_cast<const unsigned char*>(card.data()), card.size(), mac, &len) == nullptr)
+  auto mac = security::hmac_sha256(key, card);
+  if (!mac)
     return {};
-  return security::hex_encode({reinterpret_cast<const char*>(mac), len});
+  return security::hex_encode({reinterpret_cast<const char*>(mac->data()), mac->size()});
 }
 
 caf::expected<card_token> tokenize_card(std::string_view card, std::string_view key) {

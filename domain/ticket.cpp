@@ -5,7 +5,6 @@
 #include "security/encoding.hpp"
 
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
 #include <openssl/rand.h>
 
 #include <algorithm>
@@ -55,11 +54,10 @@ void put_field(std::string& out, std::string_view field) {
 
 bool hmac_sha256(const uint8_t* key, size_t key_size, std::string_view data,
                  std::array<uint8_t, 32>& out) {
-  size_t out_size = 0;
-  auto* res = EVP_Q_mac(nullptr, "HMAC", nullptr, "SHA256", nullptr, key, key_size,
-                        reinterpret_cast<const unsigned char*>(data.data()), data.size(),
-                        out.data(), out.size(), &out_size);
-  return res != nullptr && out_size == out.size();
+  auto mac = security::hmac_sha256({reinterpret_cast<const char*>(key), key_size}, data);
+  if (mac)
+    out = *mac;
+  return mac.has_value();
 }
 
 bool valid_ticket_id(std::string_view id) {

@@ -27,7 +27,8 @@ using sha256_digest = std::array<unsigned char, 32>;
 /// the stadium run); these fetch it once per process.
 sha256_digest sha256(std::string_view data);
 
-/// HMAC-SHA256 of `data` under `key`; nullopt only if OpenSSL fails.
+/// HMAC-SHA256 of `data` under `key`; nullopt only if OpenSSL fails. Without a fetch per call,
+/// unlike OpenSSL's one-shot `HMAC()`.
 std::optional<sha256_digest> hmac_sha256(std::string_view key, std::string_view data);
 
 /// Lower-case hex of the SHA-256 digest of `data` (64 digits).

@@ -3,7 +3,6 @@
 #include "security/encoding.hpp"
 
 #include <openssl/crypto.h>
-#include <openssl/hmac.h>
 #include <openssl/rand.h>
 #include <openssl/sha.h>
 
@@ -50,11 +49,11 @@ proof_of_work::~proof_of_work() {
 }
 
 std::string proof_of_work::sign(std::string_view payload) const {
-  unsigned char mac[EVP_MAX_MD_SIZE];
-  unsigned len = 0;
-  HMAC(EVP_sha256(), key_, sizeof(key_), reinterpret_cast<const unsigned char*>(payload.data()),
-       payload.size(), mac, &len);
-  return sha256_hex(std::string_view{reinterpret_cast<const char*>(mac), len}).substr(0, 32);
+  auto mac = hmac_sha256({reinterpret_cast<const char*>(key_), sizeof(key_)}, payload);
+  if (!mac)
+    return "-"; // matches no token's signature (hex)
+  return sha256_hex(std::string_view{reinterpret_cast<const char*>(mac->data()), mac->size()})
+      .substr(0, 32);
 }
 
 pow_challenge proof_of_work::issue(std::string_view event_id, int64_t now_ms) const {
