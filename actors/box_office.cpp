@@ -1,5 +1,6 @@
 #include "actors/box_office.hpp"
 
+#include "actors/box_office_state.hpp"
 #include "actors/clock.hpp"
 #include "actors/journal_client.hpp"
 #include "actors/replay.hpp"
@@ -19,37 +20,9 @@
 
 namespace seatgrab::actors {
 
-using order_promise = caf::typed_response_promise<order_info>;
-
-struct box_office_state {
-  box_office_state() = default; // see tests/support/test_system.hpp for why
-
-  std::string entity;
-  context_ptr ctx;
-  event_info info;
-  resolver_ptr resolver; // finds the event actor, also after it restarted
-  box_office_options opts;
-  std::optional<domain::checkout_state> orders;
-  std::optional<domain::simulated_gateway> gateway;
-  std::optional<domain::ticket_registry> tickets;
-  std::optional<journal_client> journal;
-  std::optional<security::ed25519_key> key;
-  std::optional<domain::rotation_key> rotation;
-  /// Requesters waiting for an order to become final, by order id.
-  std::map<std::string, std::vector<order_promise>, std::less<>> waiting;
-  /// Orders with a step in flight (a request to the event actor or a retry timer).
-  std::set<std::string, std::less<>> busy;
-  /// Refunded tickets whose seats are being put back on sale.
-  std::set<std::string, std::less<>> releasing;
-  uint32_t writes = 0;
-  bool crashed = false;
-
-  static inline const char* name = "box_office";
-};
-
 namespace {
 
-using self_ptr = box_office_actor::stateful_pointer<box_office_state>;
+using self_ptr = box_office_self;
 
 const std::string checkout_kind = "checkout";
 const std::string payment_kind = "payment";
@@ -84,86 +57,6 @@ bool journal(self_ptr self, const std::optional<pb::checkout_event>& order_ev,
     return false;
   }
   return true;
-}
-
-std::string status_of(const domain::ticket_view& t) {
-  return t.refunded ? "refunded" : t.used ? "used" : "valid";
-}
-
-/// The ticket as its owner sees it, with its code at `t` (valid tickets only).
-caf::expected<ticket_info> info_of(self_ptr self, const domain::ticket_view& v,
-                                   domain::time_point t) {
-  auto& st = self->state;
-  ticket_info x{v.ticket_id, v.event_id, v.order_id,         v.seat_id,    v.owner,
-                v.version,   v.price,    to_ms(v.issued_at), status_of(v), std::string{}};
-  if (x.status == "valid") {
-    auto code =
-        domain::make_code(*st.key, v.payload(), st.rotation ? &*st.rotation : nullptr, to_ms(t));
-    if (!code)
-      return code.error();
-    x.code = std::move(*code);
-  }
-  return x;
-}
-
-caf::expected<order_info> order_of(self_ptr self, const domain::order_view& o,
-                                   domain::time_point t) {
-  order_info x;
-  x.id = o.order_id;
-  x.event = o.event_id;
-  x.hold_id = o.hold_id;
-  x.total = o.total;
-  x.currency = o.currency;
-  x.created_at_ms = to_ms(o.created_at);
-  switch (o.step) {
-  case domain::checkout_step::completed:
-    x.state = "completed";
-    break;
-  case domain::checkout_step::failed:
-    x.state = "failed";
-    x.failure = std::string{to_string(o.failure)};
-    break;
-  default:
-    x.state = "pending";
-  }
-  for (const auto& it : o.tickets) {
-    auto v = self->state.tickets->find(it.ticket_id);
-    if (!v)
-      continue; // cannot happen: tickets are issued in the write that completes the order
-    auto info = info_of(self, *v, t);
-    if (!info)
-      return info.error();
-    x.tickets.push_back(std::move(*info));
-  }
-  return x;
-}
-
-/// Answers everyone waiting for `order_id` once its final step is durable.
-void answer(self_ptr self, const std::string& order_id) {
-  auto& st = self->state;
-  auto found = st.waiting.find(order_id);
-  if (found == st.waiting.end())
-    return;
-  auto promises = std::move(found->second);
-  st.waiting.erase(found);
-  auto order = st.orders->find(order_id);
-  if (!order)
-    return;
-  auto result = order_of(self, *order, now(self));
-  auto failure = order->failure;
-  st.journal->then([promises = std::move(promises), result = std::move(result), failure,
-                    order_id](const caf::error& err) mutable {
-    for (auto& rp : promises) {
-      if (err)
-        rp.deliver(err);
-      else if (failure != ec::none)
-        rp.deliver(caf::make_error(failure, "order " + order_id + " failed"));
-      else if (!result)
-        rp.deliver(result.error());
-      else
-        rp.deliver(*result);
-    }
-  });
 }
 
 void retry_later(self_ptr self, const std::string& order_id) {
@@ -501,6 +394,8 @@ box_office_actor::behavior_type box_office(self_ptr self, event_info info, resol
         add_counter(out, "open_orders", static_cast<int64_t>(st.orders->pending().size()));
         add_counter(out, "tickets", static_cast<int64_t>(st.tickets->size()));
       },
+      [=](atom::ticket, const std::string& order_id, std::vector<std::string>& codes,
+          caf::error& err) { take_codes(self, order_id, codes, err); },
       [=](atom::confirm, std::string& key, std::string& account, std::string& hold_id,
           std::vector<std::string>& sections, std::vector<std::string>& seat_ids,
           std::vector<int64_t>& prices, std::string& payment_method) -> caf::result<order_info> {

@@ -127,6 +127,9 @@ using box_office_actor = caf::typed_actor<
     caf::replies_to<atom::get, atom::count, std::string>::with<uint32_t>,
     /// Timer (self-message): run the next action of order (id) again.
     caf::reacts_to<atom::tick, std::string>,
+    /// The ticket codes of order (id), signed off the box office (see actors/ticket_signer.hpp),
+    /// in the order of its valid tickets, or the error that stopped the signing.
+    caf::reacts_to<atom::ticket, std::string, std::vector<std::string>, caf::error>,
     /// Timer (self-message): put the seats of refunded tickets back on sale again.
     caf::reacts_to<atom::tick, atom::refund>>::extend_with<status_client_actor, journaling_actor>;
 

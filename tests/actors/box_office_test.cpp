@@ -544,3 +544,32 @@ TEST_CASE("a retry with the key of a transfer or refund made before a restart ge
   // One refund of the B-1-1 ticket's 500 in the payment ledger.
   CHECK(payments(s.node).find("p1")->refunded_minor == 500);
 }
+
+TEST_CASE("codes for an order the box office is not answering change nothing") {
+  sg::test::node_fixture node;
+  node.add_small_event();
+  // Codes nobody asked for: before the order exists, and for an order id never made.
+  caf::anon_send(node.box_office("gig"), sg::atom::ticket_v, std::string{"o1"},
+                 std::vector<std::string>{"forged-1", "forged-2"}, caf::error{});
+  caf::anon_send(node.box_office("gig"), sg::atom::ticket_v, std::string{"o9"},
+                 std::vector<std::string>{"forged"}, caf::error{});
+  node.ts().run();
+  hold(node);
+  auto out = checkout(node, "k1", approve);
+  REQUIRE(out.size() == 1);
+  REQUIRE_MESSAGE(!out[0].err, sg::render(out[0].err));
+  REQUIRE(out[0].codes.size() == 2);
+  // The codes signed off the box office are the ones its gate keys verify.
+  auto gate = gate_of(node);
+  for (const auto& code : out[0].codes) {
+    CHECK(code.rfind("forged", 0) == std::string::npos);
+    CHECK(gate.check(code, epoch_ms) == sg::domain::scan_result::valid);
+  }
+  // And the same as a later read of the order signs on the box office itself.
+  auto order = node.call<sg::order_info>(node.box_office("gig"), sg::atom::get_v, sg::atom::order_v,
+                                         std::string{"o1"}, std::string{"alice"});
+  REQUIRE(order);
+  REQUIRE(order->tickets.size() == 2);
+  CHECK(order->tickets[0].code == out[0].codes[0]);
+  CHECK(order->tickets[1].code == out[0].codes[1]);
+}
