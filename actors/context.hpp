@@ -1,5 +1,7 @@
 #pragma once
 
+#include "actors/published.hpp"
+#include "domain/event_holds.hpp"
 #include "domain/queue_board.hpp"
 #include "domain/section_state.hpp"
 
@@ -61,7 +63,12 @@ struct actor_context {
   /// How long an actor waits for another actor on the same node.
   std::chrono::seconds call_timeout{10};
   /// The boards the node's waiting rooms publish, for polls answered without a message.
-  std::shared_ptr<domain::queue_boards> boards = std::make_shared<domain::queue_boards>();
+  std::shared_ptr<published<domain::queue_board>> boards =
+      std::make_shared<published<domain::queue_board>>();
+  /// The rules of holds the node's event actors publish, for sessions that place holds in
+  /// the sections themselves.
+  std::shared_ptr<published<const domain::event_holds>> hold_rules =
+      std::make_shared<published<const domain::event_holds>>();
 };
 
 using context_ptr = std::shared_ptr<const actor_context>;

@@ -1,6 +1,6 @@
 #include "actors/event.hpp"
 
-#include "actors/gather.hpp"
+#include "actors/hold_placement.hpp"
 #include "actors/journal_client.hpp"
 #include "actors/status.hpp"
 #include "domain/event_holds.hpp"
@@ -19,8 +19,10 @@ struct event_actor_state {
   event_actor_state() = default; // see tests/support/test_system.hpp for why
 
   event_info info;
-  std::optional<domain::event_holds> holds; // seats by section, the rules of holds across them
-  resolver_ptr resolver;                    // finds the sections
+  /// Seats by section, the rules of holds across them; published for the node's sessions.
+  std::shared_ptr<const domain::event_holds> holds;
+  uint64_t holds_placed = 0; // holds sent to this actor (sessions on the node place their own)
+  resolver_ptr resolver;     // finds the sections
   context_ptr ctx;
 
   static inline const char* name = "event";
@@ -30,34 +32,12 @@ namespace {
 
 using self_ptr = event_actor::stateful_pointer<event_actor_state>;
 
-// Runs `f(section_actor)` with the section's actor, from the resolver's cache or the registry.
-template <class F, class OnError>
-void with_section(self_ptr self, const std::string& section, F f, OnError on_error) {
-  auto& st = self->state;
-  st.resolver->with<section_actor>(self, st.ctx->call_timeout, std::move(f), std::move(on_error),
-                                   st.info.id, section);
-}
-
-// Sends `call(section_actor, i)` to the section of each request i (`sections[i]`; a section
-// may come more than once) in parallel, then calls `done` with everything that came back. `T`
-// is the reply type (`caf::unit_t` for void replies).
+// `fan_out_sections` (actors/hold_placement.hpp) to this event's sections.
 template <class T, class Call, class Done>
 void fan_out(self_ptr self, const std::vector<std::string>& sections, Call call, Done done) {
-  auto g = gather<T>::make(sections.size(), std::move(done));
-  for (size_t i = 0; i < sections.size(); ++i)
-    with_section(
-        self, sections[i], [=](section_actor hdl) { gather<T>::await(g, i, call(hdl, i)); },
-        [=](caf::error& err) { g->fail(i, err); });
-}
-
-// The sections of the requests that failed, in the order of their errors.
-template <class T>
-std::vector<std::string> failed_sections(const gathered<T>& g,
-                                         const std::vector<std::string>& sections) {
-  std::vector<std::string> out;
-  for (auto i : g.failed)
-    out.push_back(sections[i]);
-  return out;
+  auto& st = self->state;
+  fan_out_sections<T>(self, *st.resolver, st.ctx->call_timeout, st.info.id, sections,
+                      std::move(call), std::move(done));
 }
 
 event_actor::behavior_type event(self_ptr self, event_info info,
@@ -65,9 +45,11 @@ event_actor::behavior_type event(self_ptr self, event_info info,
                                  context_ptr ctx) {
   auto& st = self->state;
   st.info = std::move(info);
-  st.holds.emplace(std::move(venue), st.info.max_seats_per_hold);
+  st.holds =
+      std::make_shared<const domain::event_holds>(std::move(venue), st.info.max_seats_per_hold);
   st.resolver = std::move(resolver);
   st.ctx = std::move(ctx);
+  publish_while_alive(self, st.ctx->hold_rules, st.info.id, st.holds);
   // A section that stopped leaves the resolver's cache; the registry restarts it on demand.
   auto timeout = st.ctx->call_timeout;
   return behavior_with_status(
@@ -75,39 +57,16 @@ event_actor::behavior_type event(self_ptr self, event_info info,
       [self](actor_status& out) {
         const auto& st = self->state;
         add_counter(out, "sections", static_cast<int64_t>(st.holds->section_count()));
+        add_counter(out, "holds_placed", static_cast<int64_t>(st.holds_placed));
       },
       [=](atom::get, atom::info) { return self->state.info; },
       [=](atom::hold, hold_request& req) -> caf::result<hold_receipt> {
-        auto parts = self->state.holds->split(req);
-        if (!parts)
-          return parts.error();
-        std::vector<std::string> sections;
-        for (const auto& part : *parts)
-          sections.push_back(part.section);
+        auto& st = self->state;
+        ++st.holds_placed;
         auto rp = self->make_response_promise<hold_receipt>();
-        fan_out<hold_part>(
-            self, sections,
-            [=, parts = std::move(*parts)](section_actor hdl, size_t i) {
-              return self->request(hdl, timeout, atom::hold_v, parts[i]);
-            },
-            [=](gathered<hold_part>& g) mutable {
-              auto decision = self->state.holds->decide_hold(req, std::move(g.results), g.errors,
-                                                             failed_sections(g, sections));
-              // All or nothing: give back what was taken. A release that fails leaves a hold
-              // that still lapses by itself.
-              fan_out<caf::unit_t>(
-                  self, decision.release_in,
-                  [=](section_actor hdl, size_t) {
-                    return self->request(hdl, timeout, atom::release_v, req.hold_id, req.holder);
-                  },
-                  [=](gathered<caf::unit_t>& undo) {
-                    for (const auto& err : undo.errors)
-                      if (err != ec::hold_not_found)
-                        spdlog::warn("compensating release of {} failed: {}", req.hold_id,
-                                     render(err));
-                  });
-              deliver_expected(rp, std::move(decision.reply));
-            });
+        place_hold_across(
+            self, *st.resolver, timeout, st.holds, st.info.id, std::move(req),
+            [rp](caf::expected<hold_receipt> x) mutable { deliver_expected(rp, std::move(x)); });
         return rp;
       },
       [=](atom::release, std::string& hold_id, std::string& holder,

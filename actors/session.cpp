@@ -1,6 +1,7 @@
 #include "actors/session.hpp"
 
 #include "actors/clock.hpp"
+#include "actors/hold_placement.hpp"
 #include "actors/journal_client.hpp"
 #include "actors/replay.hpp"
 #include "actors/status.hpp"
@@ -112,7 +113,33 @@ void finish_hold(self_ptr self, hold_promise& rp, T&& result) {
   next_hold(self);
 }
 
-/// Asks the event's sections for the seats and records the hold.
+/// Records the hold the sections placed (`receipt`) and answers the fan.
+void record_hold(self_ptr self, const std::shared_ptr<pending_hold>& job, hold_receipt& receipt) {
+  auto& st = self->state;
+  domain::session_hold h{receipt.hold_id,
+                         job->event_id,
+                         {},
+                         domain::time_point{std::chrono::milliseconds{receipt.expires_at_ms}},
+                         job->key};
+  for (const auto& part : receipt.parts)
+    for (const auto& s : part.seats)
+      h.seats.push_back(domain::session_seat{part.section, s.seat, s.price});
+  auto ev = st.session->held(std::move(h), now(self));
+  if (!ev) {
+    // The sections hold seats the session cannot record: let them expire.
+    spdlog::error("session {}: {}", st.account, render(ev.error()));
+    finish_hold(self, job->rp, ev.error());
+    return;
+  }
+  // The one durable round of a hold was the sections' write, which noted the hold for this
+  // session too: the fan has it now. This record follows without a wait; should a crash take
+  // it, the next start finds the hold in the notes (recover_hold).
+  journal(self, *ev);
+  finish_hold(self, job->rp, std::move(receipt));
+}
+
+/// Asks the event's sections for the seats and records the hold: itself when the event's
+/// rules of holds are published on this node, else through the event actor.
 void place_hold(self_ptr self, std::shared_ptr<pending_hold> job, event_actor ev) {
   auto& st = self->state;
   auto suffix = job->key.empty() ? random_suffix() : key_suffix(job->key);
@@ -123,33 +150,20 @@ void place_hold(self_ptr self, std::shared_ptr<pending_hold> job, event_actor ev
   job->req.hold_id = st.session->hold_id_prefix() + suffix;
   job->req.holder = st.account;
   job->req.key = job->key;
+  auto placed = [self, job](caf::expected<hold_receipt> x) {
+    if (x)
+      record_hold(self, job, *x);
+    else
+      finish_hold(self, job->rp, std::move(x.error()));
+  };
+  if (auto rules = st.ctx->hold_rules->find(job->event_id)) {
+    place_hold_across(self, *st.resolver, st.ctx->call_timeout, std::move(rules), job->event_id,
+                      job->req, std::move(placed));
+    return;
+  }
   self->request(ev, st.ctx->call_timeout, atom::hold_v, job->req)
-      .then(
-          [self, job](hold_receipt& receipt) {
-            auto& st = self->state;
-            domain::session_hold h{
-                receipt.hold_id,
-                job->event_id,
-                {},
-                domain::time_point{std::chrono::milliseconds{receipt.expires_at_ms}},
-                job->key};
-            for (const auto& part : receipt.parts)
-              for (const auto& s : part.seats)
-                h.seats.push_back(domain::session_seat{part.section, s.seat, s.price});
-            auto ev = st.session->held(std::move(h), now(self));
-            if (!ev) {
-              // The sections hold seats the session cannot record: let them expire.
-              spdlog::error("session {}: {}", st.account, render(ev.error()));
-              finish_hold(self, job->rp, ev.error());
-              return;
-            }
-            // The one durable round of a hold was the sections' write, which noted the hold for
-            // this session too: the fan has it now. This record follows without a wait; should
-            // a crash take it, the next start finds the hold in the notes (recover_hold).
-            journal(self, *ev);
-            finish_hold(self, job->rp, std::move(receipt));
-          },
-          [self, job](caf::error& err) { finish_hold(self, job->rp, std::move(err)); });
+      .then([placed](hold_receipt& receipt) mutable { placed(std::move(receipt)); },
+            [placed](caf::error& err) mutable { placed(std::move(err)); });
 }
 
 /// How long a session counts on the box office's count of the account's tickets: holds in

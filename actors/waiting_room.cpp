@@ -136,10 +136,7 @@ caf::error recover(self_ptr self) {
   st.room.emplace(std::move(*room));
   st.board = st.room->board();
   publish_when_durable(self); // the seed, on a first start, is still being written
-  st.ctx->boards->put(st.event.id, st.board);
-  self->attach_functor([boards = st.ctx->boards, id = st.event.id, board = st.board.get()] {
-    boards->erase(id, board);
-  });
+  publish_while_alive(self, st.ctx->boards, st.event.id, st.board);
   return {};
 }
 

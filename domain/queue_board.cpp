@@ -104,21 +104,4 @@ size_t queue_board::memory_bytes() const noexcept {
   return bytes;
 }
 
-void queue_boards::put(const std::string& event, std::shared_ptr<queue_board> board) {
-  std::unique_lock guard{mtx_};
-  boards_[event] = std::move(board);
-}
-
-void queue_boards::erase(const std::string& event, const queue_board* board) {
-  std::unique_lock guard{mtx_};
-  if (auto i = boards_.find(event); i != boards_.end() && i->second.get() == board)
-    boards_.erase(i);
-}
-
-std::shared_ptr<queue_board> queue_boards::find(const std::string& event) const {
-  std::shared_lock guard{mtx_};
-  auto i = boards_.find(event);
-  return i == boards_.end() ? nullptr : i->second;
-}
-
 } // namespace seatgrab::domain

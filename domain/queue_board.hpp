@@ -12,9 +12,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
-#include <shared_mutex>
 #include <string>
-#include <unordered_map>
 
 namespace seatgrab::domain {
 
@@ -134,24 +132,6 @@ private:
   uint32_t count_ = 0; // the room's thread only
   mutable std::mutex head_mtx_;
   queue_head head_;
-};
-
-/// A node's boards by event id, one per live waiting room: the room puts its board when it
-/// starts and takes it back when it stops. As many entries as rooms on the node.
-class queue_boards {
-public:
-  void put(const std::string& event, std::shared_ptr<queue_board> board);
-
-  /// Removes the board of `event` if it is still `board` (a room that started again put its
-  /// own).
-  void erase(const std::string& event, const queue_board* board);
-
-  /// The board of `event`, or null.
-  std::shared_ptr<queue_board> find(const std::string& event) const;
-
-private:
-  mutable std::shared_mutex mtx_;
-  std::unordered_map<std::string, std::shared_ptr<queue_board>> boards_;
 };
 
 } // namespace seatgrab::domain

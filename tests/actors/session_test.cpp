@@ -378,3 +378,32 @@ TEST_CASE("a refunded ticket stops counting toward the limit within the count's 
   auto again = hold(node, "fan", {"A-1-2"}, token);
   CHECK_MESSAGE(again, sg::render(again));
 }
+
+TEST_CASE("a session places its holds in the sections itself while the event's rules are "
+          "published on its node, and through the event actor otherwise") {
+  sg::test::node_fixture node;
+  add_event(node);
+  auto token = admitted(node, "fan");
+  auto placed_by_event = [&node] {
+    auto st = node.call<sg::actor_status>(node.event("gig"), sg::atom::status_v);
+    REQUIRE(st);
+    return st->counter("holds_placed");
+  };
+  REQUIRE(node.ctx()->hold_rules->find("gig"));
+  // Two sections, all or nothing: one seat taken makes the whole hold fail, nothing kept.
+  auto both = hold(node, "fan", {"A-1-1", "B-1-1"}, token);
+  REQUIRE_MESSAGE(both, sg::render(both));
+  CHECK(both->parts.size() == 2);
+  auto taken = hold(node, "fan", {"A-1-2", "B-1-1"}, token);
+  REQUIRE_FALSE(taken);
+  CHECK(taken.error() == sg::ec::seat_taken);
+  CHECK(status(node, "A-1-2") == sg::seat_state::free);
+  CHECK(placed_by_event() == 0);
+  // Without the rules (the event lives on another node): the event actor places it.
+  auto rules = node.ctx()->hold_rules->find("gig");
+  node.ctx()->hold_rules->erase("gig", rules.get());
+  auto one = hold(node, "fan", {"A-1-2"}, token);
+  REQUIRE_MESSAGE(one, sg::render(one));
+  CHECK(status(node, "A-1-2") == sg::seat_state::held);
+  CHECK(placed_by_event() == 1);
+}

@@ -143,16 +143,3 @@ TEST_CASE("queue board: slots keep their values across the chunk boundaries") {
   CHECK(board.memory_bytes() >= n * 24);
   CHECK(board.memory_bytes() < 2 * n * 24 + 1024 * 24);
 }
-
-TEST_CASE("queue boards: a room that started again keeps its board when the old one stops") {
-  queue_boards boards;
-  auto old_board = std::make_shared<queue_board>();
-  auto new_board = std::make_shared<queue_board>();
-  boards.put("ev", old_board);
-  boards.put("ev", new_board);
-  boards.erase("ev", old_board.get());
-  CHECK(boards.find("ev") == new_board);
-  boards.erase("ev", new_board.get());
-  CHECK(boards.find("ev") == nullptr);
-  CHECK(boards.find("other") == nullptr);
-}
