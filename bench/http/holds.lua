@@ -1,5 +1,6 @@
 -- wrk script: durable hold POSTs, each for another seat, spread over many fans' sessions.
--- Reads "token admission seat" lines from $HOLDS_FILE; each wrk thread takes its own slice.
+-- Reads "token admission seat [event]" lines from $HOLDS_FILE (the event defaults to $EVENT);
+-- each wrk thread takes its own slice.
 local lines = {}
 local next_line = 1
 local counter = 0
@@ -17,8 +18,8 @@ function init(args)
   local i = 0
   for line in io.lines(path) do
     if i % threads == slice - 1 then
-      local token, admission, seat = line:match("(%S+) (%S+) (%S+)")
-      lines[#lines + 1] = {token, admission, seat}
+      local token, admission, seat, ev = line:match("(%S+) (%S+) (%S+)%s*(%S*)")
+      lines[#lines + 1] = {token, admission, seat, ev ~= "" and ev or event}
     end
     i = i + 1
   end
@@ -33,7 +34,7 @@ function request()
     ["X-Admission-Token"] = l[2],
     ["Content-Type"] = "application/json",
   }
-  return wrk.format("POST", "/v1/events/" .. event .. "/holds", headers, '{"seats":["' .. l[3] .. '"]}')
+  return wrk.format("POST", "/v1/events/" .. l[4] .. "/holds", headers, '{"seats":["' .. l[3] .. '"]}')
 end
 
 local statuses = {}

@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
-"""Creates event EVENT on the demo stadium and N fans, each admitted, and writes "token
-admission seat" lines (every seat once) for holds.lua; with FANS_OUT also "token ticket" lines,
+"""Creates event EVENT on the demo stadium (and EVENTS_PER_RUN - 1 more) and N fans, each
+admitted, and writes "token admission seat event" lines (every seat of each event once) for
+holds.lua; with FANS_OUT also "token ticket" lines,
 a fan each, for polls of admitted fans; with WAITING_OUT the same fans also join the queue of
 EVENT-wait, which admits one fan a minute, and "token ticket" lines of the waiting ones go there.
 Usage: setup.py URL ADMIN FANS OUT EVENT [FANS_OUT [WAITING_OUT]]"""
-import json, sys, threading, time, urllib.request
+import json, os, sys, threading, time, urllib.request
 
 url, admin, fans, out, event = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4], sys.argv[5]
 
@@ -27,37 +28,53 @@ def add_event(event_id, per_min):
         "max_tickets_per_account": 100, "max_seats_per_hold": 8}, admin)
     assert status in (201, 409), status
 
-add_event(event, 1000000)
+# EVENTS_PER_RUN events (EVENT, EVENT-2, ...) so that a run of holds does not sell out the
+# 50,000 seats of one: a run that did would count the sell-out, not the holds.
+events = [event] + [f"{event}-{k}" for k in range(2, int(os.environ.get("EVENTS_PER_RUN", "1")) + 1)]
+for e in events:
+    add_event(e, 1000000)
 _, seatmap = call("GET", f"/v1/events/{event}/seatmap")
 seats = [s["id"] for sec in seatmap["sections"] for s in sec["seats"]]
 
 tokens = [None] * fans
-tickets = [None] * fans
 def register(k):
     for i in range(k, fans, 16):
         creds = {"email": f"bench{i}@example.com", "password": "correct horse"}
         call("POST", "/v1/accounts", creds)
         _, s = call("POST", "/v1/sessions", creds)
         tokens[i] = s["token"]
-        _, q = call("POST", f"/v1/events/{event}/queue", {"device": f"d{i}"}, tokens[i])
-        tickets[i] = q["ticket"]
 threads = [threading.Thread(target=register, args=(k,)) for k in range(16)]
 [t.start() for t in threads]; [t.join() for t in threads]
-admissions = [None] * fans
-while None in admissions:
-    time.sleep(1)  # the pacer admits once a second
-    for i in range(fans):
-        if admissions[i] is None:
-            _, st = call("GET", f"/v1/events/{event}/queue/{tickets[i]}", token=tokens[i])
-            admissions[i] = st.get("admission_token")
+
+def admitted_in(e):
+    """Every fan joins the queue of e; returns (tickets, admission tokens) once all are in."""
+    tickets = [None] * fans
+    def join(k):
+        for i in range(k, fans, 16):
+            _, q = call("POST", f"/v1/events/{e}/queue", {"device": f"d{i}"}, tokens[i])
+            tickets[i] = q["ticket"]
+    threads = [threading.Thread(target=join, args=(k,)) for k in range(16)]
+    [t.start() for t in threads]; [t.join() for t in threads]
+    admissions = [None] * fans
+    while None in admissions:
+        time.sleep(1)  # the pacer admits once a second
+        for i in range(fans):
+            if admissions[i] is None:
+                _, st = call("GET", f"/v1/events/{e}/queue/{tickets[i]}", token=tokens[i])
+                admissions[i] = st.get("admission_token")
+    return tickets, admissions
+
+per_event = {e: admitted_in(e) for e in events}
+tickets = per_event[event][0]
 per_fan = (len(seats) + fans - 1) // fans
 with open(out, "w") as f:
-    # Interleave fans so that consecutive requests go to different sessions.
+    # Interleave fans (and events) so that consecutive requests go to different sessions.
     for k in range(per_fan):
         for i in range(fans):
             n = i * per_fan + k
             if n < len(seats) and k < 100:
-                f.write(f"{tokens[i]} {admissions[i]} {seats[n]}\n")
+                for e in events:
+                    f.write(f"{tokens[i]} {per_event[e][1][i]} {seats[n]} {e}\n")
 if len(sys.argv) > 6:
     with open(sys.argv[6], "w") as f:
         for i in range(fans):
@@ -71,4 +88,4 @@ if len(sys.argv) > 7:
             waiting.append(f"{tokens[i]} {q['ticket']}\n")
     with open(sys.argv[7], "w") as f:
         f.writelines(waiting)
-print(f"{fans} fans admitted, {len(seats)} seats")
+print(f"{fans} fans admitted, {len(seats)} seats in each of {len(events)} events")
