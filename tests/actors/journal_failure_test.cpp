@@ -7,8 +7,7 @@
 #include "messages/ec.hpp"
 #include "persistence/group_commit.hpp"
 #include "persistence/store.hpp"
-#include "tests/persistence/fault_fs.hpp"
-#include "tests/support/test_system.hpp"
+#include "tests/support/faulty_node.hpp"
 
 #include <caf/scoped_actor.hpp>
 #include <caf/send.hpp>
@@ -48,17 +47,12 @@ caf::error outcome(Req& req) {
 } // namespace
 
 TEST_CASE("a failed journal write stops the section; nothing it did after is journaled") {
-  auto dir = std::filesystem::temp_directory_path() /
-             ("seatgrab-journal-failure-" + std::to_string(::getpid()));
-  std::filesystem::remove_all(dir);
-  sg::test::fault_env fe;
-  auto db = pst::store::open({dir, pst::durability::fsync, fe.env.get()});
-  REQUIRE(db);
+  sg::test::faulty_node node{"seatgrab-journal-failure"};
+  auto& ts = node.ts;
+  auto& fe = node.fe;
+  auto& writer = node.writer;
+  const auto& ctx = node.ctx;
   {
-    pst::group_commit writer{**db, false, std::chrono::hours{1}};
-    sg::test::test_system ts;
-    auto ctx = std::make_shared<sg::actors::actor_context>(sg::actors::actor_context{
-        db->get(), &writer, sg::actors::wall_clock{ts.sys().clock().now(), {}}, nullptr});
     auto sec = sg::actors::spawn_section(ts.sys(), four_seats(), ctx);
     ts.run();
     caf::scoped_actor self{ts.sys()};
@@ -79,7 +73,7 @@ TEST_CASE("a failed journal write stops the section; nothing it did after is jou
     CHECK(sg::ec_of(outcome(second)) == sg::ec::storage_full);
     CHECK(outcome(third));
     // The journal holds exactly the first hold, with no gap: it loads.
-    auto log = (*db)->load("section", "ev/s");
+    auto log = node.db->load("section", "ev/s");
     REQUIRE(log);
     CHECK(log->last_seq() == 1);
 
@@ -92,13 +86,11 @@ TEST_CASE("a failed journal write stops the section; nothing it did after is jou
     auto taken = self->request(again, caf::infinite, hold_v, hold_of("h5", "A1"));
     ts.run();
     CHECK(sg::ec_of(outcome(taken)) == sg::ec::seat_taken);
-    log = (*db)->load("section", "ev/s");
+    log = node.db->load("section", "ev/s");
     REQUIRE(log);
     CHECK(log->last_seq() == 2);
     caf::anon_send_exit(again, caf::exit_reason::user_shutdown);
     caf::anon_send_exit(sec, caf::exit_reason::user_shutdown);
     ts.run();
   }
-  db->reset();
-  std::filesystem::remove_all(dir);
 }

@@ -1,9 +1,6 @@
 #include "actors/waiting_room.hpp"
-#include "persistence/group_commit.hpp"
-#include "persistence/store.hpp"
-#include "tests/persistence/fault_fs.hpp"
+#include "tests/support/faulty_node.hpp"
 #include "tests/support/node_fixture.hpp"
-#include "tests/support/test_system.hpp"
 
 #include <caf/scoped_actor.hpp>
 #include <doctest/doctest.h>
@@ -234,19 +231,11 @@ TEST_CASE("after a restart mid-queue, order and admitted set are the same") {
 
 TEST_CASE("polls of waiting fans are answered from the room's board, which shows only what is "
           "durable") {
-  namespace pst = sg::persistence;
-  auto dir = std::filesystem::temp_directory_path() /
-             ("seatgrab-queue-board-" + std::to_string(::getpid()));
-  std::filesystem::remove_all(dir);
-  sg::test::fault_env fe;
-  auto db = pst::store::open({dir, pst::durability::fsync, fe.env.get()});
-  REQUIRE(db);
+  sg::test::faulty_node node{"seatgrab-queue-board", sg::test::test_epoch};
+  auto& ts = node.ts;
+  auto& fe = node.fe;
+  const auto& ctx = node.ctx;
   {
-    pst::group_commit writer{**db, false, std::chrono::hours{1}};
-    sg::test::test_system ts;
-    auto ctx = std::make_shared<sg::actors::actor_context>(sg::actors::actor_context{
-        db->get(), &writer, sg::actors::wall_clock{ts.sys().clock().now(), sg::test::test_epoch},
-        nullptr});
     auto ev = queued_event();
     auto room = sg::actors::spawn_waiting_room(ts.sys(), ev, ctx);
     ts.run();
@@ -288,6 +277,4 @@ TEST_CASE("polls of waiting fans are answered from the room's board, which shows
     CHECK_FALSE(sg::actors::poll_board(*ctx, ts.sys(), ev.id, 1, "acct-1"));
     fe.sw->fail_append = false;
   }
-  db->reset();
-  std::filesystem::remove_all(dir);
 }
