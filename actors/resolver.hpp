@@ -6,6 +6,7 @@
 // empties it (when it sees the actor's down message), so an entry never outlives its actor's
 // registration.
 
+#include "actors/lanes.hpp"
 #include "messages/interfaces.hpp"
 
 #include <caf/actor.hpp>
@@ -140,15 +141,15 @@ public:
   };
 
   /// From a thread that is not an actor (the edge): calls `k` at once, on the caller's thread,
-  /// on a hit; on a miss a tiny actor asks the registry and calls `k` on a CAF worker.
+  /// on a hit; on a miss a bridge lane asks the registry and calls `k` on a CAF worker.
   template <class Handle, class... Ids>
-  void ask(caf::actor_system& sys, caf::timespan timeout,
-           std::function<void(caf::expected<Handle>)> k, Ids... ids) const {
+  void ask(lanes& via, caf::timespan timeout, std::function<void(caf::expected<Handle>)> k,
+           Ids... ids) const {
     if (auto hdl = cached<Handle>(ids...)) {
       k(std::move(hdl));
       return;
     }
-    sys.spawn([reg = registry(), timeout, k = std::move(k), ids...](caf::event_based_actor* self) {
+    via.post([reg = registry(), timeout, k = std::move(k), ids...](caf::event_based_actor* self) {
       self->request(reg, timeout, atom::get_v, lookup<Handle>::what, ids...)
           .then([k](Handle& hdl) { k(std::move(hdl)); },
                 [k](caf::error& err) { k(std::move(err)); });

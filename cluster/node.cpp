@@ -21,6 +21,10 @@ namespace {
 
 constexpr const char* admission_key_id = "k1";
 
+// Bridge lanes of the edge: at 1,000 calls in flight each lane has ~16 pending, short enough
+// for CAF 0.17's per-actor linear searches (actors/lanes.hpp).
+constexpr size_t bridge_lanes = 64;
+
 // A node secret (32 random bytes) from the meta column, made and stored on first start.
 caf::expected<std::vector<uint8_t>> load_secret(persistence::store& db, const std::string& key) {
   auto stored = db.get(persistence::column::meta, key);
@@ -90,11 +94,13 @@ node::node(std::unique_ptr<persistence::store> db, std::shared_ptr<const securit
   ctx->card_key = std::move(card_key);
   ctx_ = std::move(ctx);
   resolver_ = std::make_shared<actors::resolver>();
+  lanes_ = std::make_unique<actors::lanes>(sys_, bridge_lanes);
   registry_ = spawn_registry(sys_, ctx_, resolver_, opts.actors);
   catalog_ = spawn_catalog(sys_, ctx_, registry_);
 }
 
 node::~node() {
+  lanes_->stop();
   caf::anon_send_exit(catalog_, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(registry_, caf::exit_reason::user_shutdown);
   catalog_ = nullptr;

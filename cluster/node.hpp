@@ -47,6 +47,8 @@ public:
   registry_actor registry() const { return registry_; }
   /// The registry's answers, cached: what the edge and the actors look actors up with.
   actors::resolver& resolver() { return *resolver_; }
+  /// The node's bridge actors, for threads that are not actors (the edge) to ask actors.
+  actors::lanes& lanes() { return *lanes_; }
   /// What the node's actors share (store, journal writer, clock, keys).
   actors::context_ptr context() const { return ctx_; }
   persistence::store& db() { return *db_; }
@@ -76,6 +78,7 @@ private:
   caf::actor_system sys_;
   actors::context_ptr ctx_;
   actors::resolver_ptr resolver_;
+  std::unique_ptr<actors::lanes> lanes_;
   registry_actor registry_;
   catalog_actor catalog_;
 };

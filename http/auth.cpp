@@ -51,9 +51,8 @@ struct authenticator::token_cache {
   }
 };
 
-authenticator::authenticator(caf::actor_system& sys, accounts_actor accounts,
-                             std::string admin_token)
-    : sys_(sys), accounts_(std::move(accounts)), admin_token_(std::move(admin_token)),
+authenticator::authenticator(actors::lanes& lanes, accounts_actor accounts, std::string admin_token)
+    : lanes_(lanes), accounts_(std::move(accounts)), admin_token_(std::move(admin_token)),
       cache_(std::make_shared<token_cache>()) {
   // nop
 }
@@ -74,7 +73,7 @@ void authenticator::authenticate(const std::shared_ptr<exchange>& ex,
     return;
   }
   ask<auth_info>(
-      sys_, accounts_,
+      lanes_, accounts_,
       [cache = cache_, ex, token = *token, k = std::move(k)](caf::expected<auth_info> who) {
         if (!who)
           return ex->respond(problem(who.error()));

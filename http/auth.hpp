@@ -3,10 +3,9 @@
 // Who is calling: a session's bearer token (checked by the account registry, answers cached a
 // few seconds) or the operator's admin token.
 
+#include "actors/lanes.hpp"
 #include "http/server.hpp"
 #include "messages/interfaces.hpp"
-
-#include <caf/actor_system.hpp>
 
 #include <chrono>
 #include <functional>
@@ -23,7 +22,7 @@ public:
   static constexpr auto cache_ttl = std::chrono::seconds{10};
 
   /// Sessions are checked with `accounts`; `admin_token` (empty: none) is the operator's.
-  authenticator(caf::actor_system& sys, accounts_actor accounts, std::string admin_token);
+  authenticator(actors::lanes& lanes, accounts_actor accounts, std::string admin_token);
 
   /// Runs `k` with the caller's identity, or answers 401 (or the registry's error).
   void authenticate(const std::shared_ptr<exchange>& ex, std::function<void(auth_info)> k) const;
@@ -37,7 +36,7 @@ public:
 private:
   struct token_cache;
 
-  caf::actor_system& sys_;
+  actors::lanes& lanes_;
   accounts_actor accounts_;
   std::string admin_token_;
   /// Shared with the registry's pending answers.

@@ -1,11 +1,13 @@
 #pragma once
 
-// From an I/O thread to the actors without blocking anyone: each call spawns a tiny actor that
-// sends one request and hands the answer (or error) to a continuation, on a CAF worker. The
-// continuation must not block either; it answers the HTTP exchange, which posts the write to
-// the connection's own I/O strand.
+// From an I/O thread to the actors without blocking anyone: each call is a job on one of the
+// node's long-lived bridge actors (actors/lanes.hpp), which sends one request and hands the
+// answer (or error) to a continuation, on a CAF worker. The continuation must not block
+// either; it answers the HTTP exchange, which posts the write to the connection's own I/O
+// strand.
 
-#include <caf/actor_system.hpp>
+#include "actors/lanes.hpp"
+
 #include <caf/event_based_actor.hpp>
 #include <caf/expected.hpp>
 
@@ -19,12 +21,12 @@ namespace seatgrab::http {
 /// How long the edge waits for an actor; beyond it the client gets 503 with Retry-After.
 inline constexpr std::chrono::seconds call_timeout{10};
 
-/// Sends `xs...` to `dest` and calls `k` with the reply of type `T` (void for none) or the
-/// error.
+/// Sends `xs...` to `dest` from a lane and calls `k` with the reply of type `T` (void for none) or
+/// the error.
 template <class T, class Handle, class... Ts>
-void ask(caf::actor_system& sys, const Handle& dest, std::function<void(caf::expected<T>)> k,
+void ask(actors::lanes& lanes, const Handle& dest, std::function<void(caf::expected<T>)> k,
          Ts... xs) {
-  sys.spawn([dest, k = std::move(k), xs...](caf::event_based_actor* self) mutable {
+  lanes.post([dest, k = std::move(k), xs...](caf::event_based_actor* self) mutable {
     auto req = self->request(dest, call_timeout, std::move(xs)...);
     if constexpr (std::is_void_v<T>)
       req.then([k]() { k(caf::expected<void>{}); },

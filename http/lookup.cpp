@@ -10,7 +10,8 @@
 namespace seatgrab::http {
 
 lookup::lookup(cluster::node& node)
-    : sys_(&node.sys()), resolver_(&node.resolver()), catalog_(node.catalog()) {
+    : sys_(&node.sys()), lanes_(&node.lanes()), resolver_(&node.resolver()),
+      catalog_(node.catalog()) {
   auto acc = node.call<accounts_actor>(node.registry(), atom::get_v, atom::accounts_v);
   if (acc)
     accounts_ = *acc;
@@ -19,22 +20,22 @@ lookup::lookup(cluster::node& node)
 }
 
 void lookup::event(const std::string& id, std::function<void(caf::expected<event_actor>)> k) const {
-  resolver_->ask<event_actor>(*sys_, call_timeout, std::move(k), id);
+  resolver_->ask<event_actor>(*lanes_, call_timeout, std::move(k), id);
 }
 
 void lookup::room(const std::string& id,
                   std::function<void(caf::expected<waiting_room_actor>)> k) const {
-  resolver_->ask<waiting_room_actor>(*sys_, call_timeout, std::move(k), id);
+  resolver_->ask<waiting_room_actor>(*lanes_, call_timeout, std::move(k), id);
 }
 
 void lookup::office(const std::string& id,
                     std::function<void(caf::expected<box_office_actor>)> k) const {
-  resolver_->ask<box_office_actor>(*sys_, call_timeout, std::move(k), id);
+  resolver_->ask<box_office_actor>(*lanes_, call_timeout, std::move(k), id);
 }
 
 void lookup::session(const std::string& account,
                      std::function<void(caf::expected<session_actor>)> k) const {
-  resolver_->ask<session_actor>(*sys_, call_timeout, std::move(k), account);
+  resolver_->ask<session_actor>(*lanes_, call_timeout, std::move(k), account);
 }
 
 void lookup::room_from(caf::event_based_actor* self, const std::string& event_id,
@@ -44,17 +45,17 @@ void lookup::room_from(caf::event_based_actor* self, const std::string& event_id
 }
 
 void lookup::events(std::function<void(caf::expected<std::vector<event_info>>)> k) const {
-  ask<std::vector<event_info>>(*sys_, catalog_, std::move(k), atom::get_v, atom::events_v);
+  ask<std::vector<event_info>>(*lanes_, catalog_, std::move(k), atom::get_v, atom::events_v);
 }
 
 void lookup::add_venue(std::string venue_json,
                        std::function<void(caf::expected<std::string>)> k) const {
-  ask<std::string>(*sys_, catalog_, std::move(k), atom::put_v, atom::venue_v,
+  ask<std::string>(*lanes_, catalog_, std::move(k), atom::put_v, atom::venue_v,
                    std::move(venue_json));
 }
 
 void lookup::add_event(event_info ev, std::function<void(caf::expected<std::string>)> k) const {
-  ask<std::string>(*sys_, catalog_, std::move(k), atom::put_v, std::move(ev));
+  ask<std::string>(*lanes_, catalog_, std::move(k), atom::put_v, std::move(ev));
 }
 
 } // namespace seatgrab::http

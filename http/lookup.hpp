@@ -20,6 +20,7 @@ class node;
 } // namespace seatgrab::cluster
 
 namespace seatgrab::actors {
+class lanes;
 class resolver;
 } // namespace seatgrab::actors
 
@@ -36,6 +37,9 @@ public:
 
   /// The actor system every request goes through.
   caf::actor_system& sys() const { return *sys_; }
+
+  /// The node's bridge actors: every call from the edge is a job on one of them.
+  actors::lanes& lanes() const { return *lanes_; }
 
   /// The account registry (sign-up, log-in, sessions, accounts by email).
   const accounts_actor& accounts() const { return accounts_; }
@@ -69,6 +73,7 @@ public:
 
 private:
   caf::actor_system* sys_;
+  actors::lanes* lanes_;
   actors::resolver* resolver_;
   catalog_actor catalog_;
   accounts_actor accounts_;

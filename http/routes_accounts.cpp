@@ -40,7 +40,7 @@ void sign_up(const context_ptr& ctx, const call& c) {
     return;
   auto& [email, password] = *cred;
   auto ex = c.ex;
-  ask<account_summary>(ctx->sys, ctx->find.accounts(),
+  ask<account_summary>(ctx->find.lanes(), ctx->find.accounts(),
                        or_problem<account_summary>(
                            ex,
                            [ex](account_summary& a) {
@@ -72,7 +72,7 @@ void log_in(const context_ptr& ctx, const call& c) {
   auto& [email, password] = *cred;
   auto ex = c.ex;
   ask<login_grant>(
-      ctx->sys, ctx->find.accounts(),
+      ctx->find.lanes(), ctx->find.accounts(),
       [ex](caf::expected<login_grant> g) {
         if (!g)
           return ex->respond(login_problem(g.error()));
@@ -89,7 +89,7 @@ void log_out(const context_ptr& ctx, const call& c) {
   if (!token)
     return c.ex->respond(problem(401, "unauthenticated", "send Authorization: Bearer <token>"));
   ctx->auth.forget(*token);
-  ask<void>(ctx->sys, ctx->find.accounts(), reply_empty(c.ex), atom::logout_v, *token);
+  ask<void>(ctx->find.lanes(), ctx->find.accounts(), reply_empty(c.ex), atom::logout_v, *token);
 }
 
 } // namespace

@@ -87,7 +87,7 @@ void room_command(const context_ptr& ctx, const call& c, Atom what) {
     auto ex = c.ex;
     ctx->find.room(c.params[0],
                    or_problem<waiting_room_actor>(ex, [ctx, ex, what](waiting_room_actor& room) {
-                     ask<void>(ctx->sys, room, reply_empty(ex), what);
+                     ask<void>(ctx->find.lanes(), room, reply_empty(ex), what);
                    }));
   });
 }
@@ -136,7 +136,7 @@ void with_queue_infos(const context_ptr& ctx, std::vector<event_info> events, re
       if (!room)
         return finish(i, std::nullopt);
       ask<queue_info>(
-          ctx->sys, *room,
+          ctx->find.lanes(), *room,
           [finish, i](caf::expected<queue_info> q) {
             finish(i, q ? std::optional<queue_info>{std::move(*q)} : std::nullopt);
           },

@@ -50,7 +50,7 @@ void hold(const context_ptr& ctx, const call& c) {
     ctx->find.session(
         who.account,
         or_problem<session_actor>(ex, [ctx, ex, event_id, req, token, key](session_actor& s) {
-          ask<hold_receipt>(ctx->sys, s,
+          ask<hold_receipt>(ctx->find.lanes(), s,
                             or_problem<hold_receipt>(ex,
                                                      [ex](hold_receipt& r) {
                                                        auto res = json_response(201, hold_json(r));
@@ -73,7 +73,7 @@ void release(const context_ptr& ctx, const call& c) {
     auto hold_id = c.params[0];
     ctx->find.session(who.account,
                       or_problem<session_actor>(ex, [ctx, ex, hold_id](session_actor& s) {
-                        ask<void>(ctx->sys, s, reply_empty(ex), atom::release_v, hold_id);
+                        ask<void>(ctx->find.lanes(), s, reply_empty(ex), atom::release_v, hold_id);
                       }));
   });
 }
@@ -98,7 +98,7 @@ void checkout(const context_ptr& ctx, const call& c) {
     auto hold_id = c.params[0];
     ctx->find.session(
         who.account, or_problem<session_actor>(ex, [ctx, ex, hold_id, card, key](session_actor& s) {
-          ask<order_info>(ctx->sys, s, reply_json<order_info>(ex, 201, &order_json),
+          ask<order_info>(ctx->find.lanes(), s, reply_json<order_info>(ex, 201, &order_json),
                           atom::confirm_v, hold_id, card, key);
         }));
   });
@@ -109,8 +109,9 @@ void order(const context_ptr& ctx, const call& c) {
   auto ex = c.ex;
   with_owned(ctx, c, false,
              [ctx, ex](auth_info who, std::string, std::string id, box_office_actor& office) {
-               ask<order_info>(ctx->sys, office, reply_json<order_info>(ex, 200, &order_json),
-                               atom::get_v, atom::order_v, id, who.account);
+               ask<order_info>(ctx->find.lanes(), office,
+                               reply_json<order_info>(ex, 200, &order_json), atom::get_v,
+                               atom::order_v, id, who.account);
              });
 }
 

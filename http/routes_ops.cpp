@@ -126,7 +126,7 @@ void metrics(const context_ptr& ctx, const call& c) {
             if (!hdl)
               return finish({});
             ask<std::vector<section_demand>>(
-                ctx->sys, *hdl,
+                ctx->find.lanes(), *hdl,
                 [finish, id](caf::expected<std::vector<section_demand>> d) {
                   finish(d ? demand_lines(id, *d) : std::string{});
                 },
@@ -136,7 +136,7 @@ void metrics(const context_ptr& ctx, const call& c) {
             if (!room)
               return finish({});
             ask<queue_info>(
-                ctx->sys, *room,
+                ctx->find.lanes(), *room,
                 [finish, id](caf::expected<queue_info> q) {
                   finish(q ? queue_lines(id, *q) : std::string{});
                 },

@@ -63,7 +63,7 @@ void join_queue(const context_ptr& ctx, const call& c) {
     auto event_id = c.params[0];
     ctx->find.session(
         who.account, or_problem<session_actor>(ex, [ctx, ex, event_id, device](session_actor& s) {
-          ask<queue_status>(ctx->sys, s, reply_json<queue_status>(ex, 201, &queue_json),
+          ask<queue_status>(ctx->find.lanes(), s, reply_json<queue_status>(ex, 201, &queue_json),
                             atom::join_v, event_id, device);
         }));
   });
@@ -94,8 +94,8 @@ void my_queue_status(const context_ptr& ctx, const call& c, std::function<void(q
       return or_problem<queue_status>(ex, k)(std::move(*answered));
     ctx->find.room(c.params[0], or_problem<waiting_room_actor>(ex, [ctx, ex, who, ticket,
                                                                     k](waiting_room_actor& room) {
-                     ask<queue_status>(ctx->sys, room, or_problem<queue_status>(ex, k), atom::get_v,
-                                       *ticket, who.account);
+                     ask<queue_status>(ctx->find.lanes(), room, or_problem<queue_status>(ex, k),
+                                       atom::get_v, *ticket, who.account);
                    }));
   });
 }
@@ -107,52 +107,71 @@ void queue_status_route(const context_ptr& ctx, const call& c) {
                   [ex](queue_status& st) { ex->respond(json_response(200, queue_json(st))); });
 }
 
+/// One fan's queue stream, polled once a second from a bridge lane (no actor of its own).
+struct queue_watch {
+  context_ptr ctx;
+  std::shared_ptr<event_stream> stream;
+  std::string event_id;
+  std::string account;
+  uint64_t ticket = 0;
+  size_t lane = 0;
+  uint64_t seq = 1;
+  std::string last; // the JSON last sent
+  steady::time_point quiet = steady::now();
+
+  /// Sends `st` if it changed, else a heartbeat once the stream was quiet long enough.
+  void show(const queue_status& st) {
+    auto now_json = dump(queue_json(st));
+    if (now_json != last) {
+      last = now_json;
+      stream->send("event: status\nid: " + std::to_string(++seq) + "\ndata: " + now_json + "\n\n");
+      quiet = steady::now();
+    } else if (steady::now() - quiet >= ctx->opts.heartbeat) {
+      stream->send(": heartbeat\n\n");
+      quiet = steady::now();
+    }
+  }
+};
+
+void queue_tick(const std::shared_ptr<queue_watch>& w, caf::event_based_actor* a) {
+  auto& ctx = w->ctx;
+  if (!w->stream->open() || ctx->stopping) {
+    w->stream->close();
+    return;
+  }
+  // From the board while the fan waits; the room once it has more to say.
+  auto answered =
+      actors::poll_board(*ctx->node.context(), ctx->sys, w->event_id, w->ticket, w->account);
+  if (answered && *answered) {
+    w->show(**answered);
+  } else if (!answered) {
+    ctx->find.room_from(a, w->event_id, [a, w](waiting_room_actor& room) {
+      a->request(room, call_timeout, atom::get_v, w->ticket, w->account)
+          .then([w](queue_status& st) { w->show(st); }, [](caf::error&) {});
+    });
+  }
+  ctx->find.lanes().post_after(w->lane, std::chrono::seconds{1},
+                               [w](caf::event_based_actor* a) { queue_tick(w, a); });
+}
+
 // GET /v1/events/{id}/queue/{ticket}/stream (Server-Sent Events)
 void queue_stream(const context_ptr& ctx, const call& c) {
   auto ex = c.ex;
   ctx->auth.authenticate(c.ex, [ctx, c, ex](auth_info who) {
-    // Check ownership once, then poll the session for changes.
+    // Check ownership once, then poll the board (or the room) for changes.
     my_queue_status(ctx, c, [ctx, ex, who, event_id = c.params[0]](queue_status& first) {
-      auto stream = ex->open_stream(stream_head());
-      auto seq = std::make_shared<uint64_t>(1);
-      stream->send("event: status\nid: 1\ndata: " + dump(queue_json(first)) + "\n\n");
-      auto last = std::make_shared<std::string>(dump(queue_json(first)));
-      auto account = who.account;
-      ctx->sys.spawn([ctx, stream, seq, last, account, event_id, first](caf::event_based_actor* a) {
-        auto quiet = std::make_shared<steady::time_point>(steady::now());
-        a->delayed_send(a, std::chrono::seconds{1}, atom::tick_v);
-        return caf::behavior{[=](atom::tick) {
-          if (!stream->open() || ctx->stopping) {
-            stream->close();
-            a->quit();
-            return;
-          }
-          auto show = [=](queue_status& st) {
-            auto now_json = dump(queue_json(st));
-            if (now_json != *last) {
-              *last = now_json;
-              stream->send("event: status\nid: " + std::to_string(++*seq) + "\ndata: " + now_json +
-                           "\n\n");
-              *quiet = steady::now();
-            } else if (steady::now() - *quiet >= ctx->opts.heartbeat) {
-              stream->send(": heartbeat\n\n");
-              *quiet = steady::now();
-            }
-          };
-          // From the board while the fan waits; the room once it has more to say.
-          auto answered =
-              actors::poll_board(*ctx->node.context(), ctx->sys, event_id, first.ticket, account);
-          if (answered && *answered) {
-            show(**answered);
-          } else if (!answered) {
-            ctx->find.room_from(a, event_id, [=](waiting_room_actor& room) {
-              a->request(room, call_timeout, atom::get_v, first.ticket, account)
-                  .then(show, [](caf::error&) {});
-            });
-          }
-          a->delayed_send(a, std::chrono::seconds{1}, atom::tick_v);
-        }};
-      });
+      auto& lanes = ctx->find.lanes();
+      auto w = std::make_shared<queue_watch>();
+      w->ctx = ctx;
+      w->stream = ex->open_stream(stream_head());
+      w->event_id = event_id;
+      w->account = who.account;
+      w->ticket = first.ticket;
+      w->lane = lanes.pick();
+      w->last = dump(queue_json(first));
+      w->stream->send("event: status\nid: 1\ndata: " + w->last + "\n\n");
+      lanes.post_after(w->lane, std::chrono::seconds{1},
+                       [w](caf::event_based_actor* a) { queue_tick(w, a); });
     });
   });
 }

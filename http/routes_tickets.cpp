@@ -55,7 +55,7 @@ void tickets(const context_ptr& ctx, const call& c) {
           if (!office)
             return finish({}, office.error());
           ask<std::vector<ticket_info>>(
-              ctx->sys, *office,
+              ctx->find.lanes(), *office,
               [finish](caf::expected<std::vector<ticket_info>> ts) {
                 if (!ts)
                   return finish({}, ts.error());
@@ -73,8 +73,9 @@ void ticket(const context_ptr& ctx, const call& c) {
   auto ex = c.ex;
   with_owned(ctx, c, false,
              [ctx, ex](auth_info who, std::string, std::string id, box_office_actor& office) {
-               ask<ticket_info>(ctx->sys, office, reply_json<ticket_info>(ex, 200, &ticket_json),
-                                atom::get_v, atom::ticket_v, id, who.account);
+               ask<ticket_info>(ctx->find.lanes(), office,
+                                reply_json<ticket_info>(ex, 200, &ticket_json), atom::get_v,
+                                atom::ticket_v, id, who.account);
              });
 }
 
@@ -98,7 +99,7 @@ void ticket_qr(const context_ptr& ctx, const call& c) {
   with_owned(ctx, c, false,
              [ctx, ex](auth_info who, std::string, std::string id, box_office_actor& office) {
                ask<ticket_info>(
-                   ctx->sys, office,
+                   ctx->find.lanes(), office,
                    or_problem<ticket_info>(ex, [ex](ticket_info& t) { answer_qr(ex, t); }),
                    atom::get_v, atom::ticket_v, id, who.account);
              });
@@ -118,7 +119,7 @@ void transfer(const context_ptr& ctx, const call& c) {
                  return c.ex->respond(*f.problem());
                auto ex = c.ex;
                ask<account_summary>(
-                   ctx->sys, ctx->find.accounts(),
+                   ctx->find.lanes(), ctx->find.accounts(),
                    [ctx, ex, who, id, office](caf::expected<account_summary> target) {
                      if (!target && ec_of(target.error()) != ec::not_found)
                        return ex->respond(problem(target.error()));
@@ -129,7 +130,7 @@ void transfer(const context_ptr& ctx, const call& c) {
                      auto to_self = target->id == who.account;
                      auto answer = reply_json<ticket_info>(ex, 200, &ticket_json);
                      ask<ticket_info>(
-                         ctx->sys, office,
+                         ctx->find.lanes(), office,
                          [ex, to_self, answer](caf::expected<ticket_info> r) {
                            if (!r && to_self && ec_of(r.error()) == ec::invalid_argument)
                              return ex->respond(field_problem("to", "the ticket is yours already"));
@@ -146,8 +147,9 @@ void refund(const context_ptr& ctx, const call& c) {
   auto ex = c.ex;
   with_owned(ctx, c, true,
              [ctx, ex](auth_info who, std::string, std::string id, box_office_actor& office) {
-               ask<ticket_info>(ctx->sys, office, reply_json<ticket_info>(ex, 200, &ticket_json),
-                                atom::refund_v, id, who.account, who.is_operator, request_key(ex));
+               ask<ticket_info>(ctx->find.lanes(), office,
+                                reply_json<ticket_info>(ex, 200, &ticket_json), atom::refund_v, id,
+                                who.account, who.is_operator, request_key(ex));
              });
 }
 
@@ -170,8 +172,8 @@ void scan(const context_ptr& ctx, const call& c) {
     ctx->find.office(payload->event_id, [ctx, ex, code](caf::expected<box_office_actor> office) {
       if (!office) // an unknown event: not one of our tickets
         return ex->respond(json_response(200, {{"result", "invalid"}}));
-      ask<scan_info>(ctx->sys, *office, reply_json<scan_info>(ex, 200, &scan_json), atom::scan_v,
-                     code);
+      ask<scan_info>(ctx->find.lanes(), *office, reply_json<scan_info>(ex, 200, &scan_json),
+                     atom::scan_v, code);
     });
   });
 }

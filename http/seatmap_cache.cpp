@@ -202,7 +202,7 @@ void seatmap_cache::get_cached(const std::shared_ptr<event_cache>& cache,
     if (!ev)
       return done(nullptr, ev.error());
     ask<event_map>(
-        self->find_.sys(), *ev,
+        self->find_.lanes(), *ev,
         [done](caf::expected<event_map> m) {
           if (!m)
             return done(nullptr, m.error());
@@ -214,43 +214,44 @@ void seatmap_cache::get_cached(const std::shared_ptr<event_cache>& cache,
 
 void seatmap_cache::watch(const std::string& event_id, std::shared_ptr<event_stream> stream,
                           std::shared_ptr<const seatmap_snapshot> first) {
-  struct watch_state {
-    std::mutex mtx;
-    std::shared_ptr<const seatmap_snapshot> last;
-    steady::time_point quiet = steady::now();
-  };
   auto w = std::make_shared<watch_state>();
   w->last = std::move(first);
-  auto self = shared_from_this();
-  find_.sys().spawn([self, event_id, stream, w](caf::event_based_actor* a) {
-    auto interval = self->interval_;
-    a->delayed_send(a, interval, atom::tick_v);
-    return caf::behavior{[=](atom::tick) {
-      if (!stream->open() || self->stopping_) {
-        stream->close();
-        a->quit();
-        return;
-      }
-      // Streams of one event share the snapshot: at most one refresh per half interval.
-      self->get(event_id, interval / 2,
-                [stream, w, self](std::shared_ptr<const seatmap_snapshot> snap, caf::error) {
-                  std::lock_guard lock{w->mtx};
-                  if (snap && snap->map.version != w->last->map.version) {
-                    auto delta = seatmap_delta(w->last->map, snap->map);
-                    stream->send(
-                        "event: delta\nid: " + std::to_string(snap->map.version) + "\ndata: " +
-                        dump(json{{"version", snap->map.version}, {"seats", std::move(delta)}}) +
-                        "\n\n");
-                    w->last = snap;
-                    w->quiet = steady::now();
-                  } else if (steady::now() - w->quiet >= self->heartbeat_) {
-                    stream->send(": heartbeat\n\n");
-                    w->quiet = steady::now();
-                  }
-                });
-      a->delayed_send(a, interval, atom::tick_v);
-    }};
-  });
+  w->event_id = event_id;
+  w->stream = std::move(stream);
+  w->lane = find_.lanes().pick();
+  tick_later(shared_from_this(), std::move(w));
+}
+
+void seatmap_cache::tick_later(std::shared_ptr<seatmap_cache> self,
+                               std::shared_ptr<watch_state> w) {
+  auto& lanes = self->find_.lanes();
+  auto lane = w->lane;
+  auto interval = self->interval_;
+  lanes.post_after(
+      lane, interval, [self = std::move(self), w = std::move(w)](caf::event_based_actor*) {
+        if (!w->stream->open() || self->stopping_) {
+          w->stream->close();
+          return;
+        }
+        // Streams of one event share the snapshot: at most one refresh per half interval.
+        self->get(w->event_id, self->interval_ / 2,
+                  [w, self](std::shared_ptr<const seatmap_snapshot> snap, caf::error) {
+                    std::lock_guard lock{w->mtx};
+                    if (snap && snap->map.version != w->last->map.version) {
+                      auto delta = seatmap_delta(w->last->map, snap->map);
+                      w->stream->send(
+                          "event: delta\nid: " + std::to_string(snap->map.version) + "\ndata: " +
+                          dump(json{{"version", snap->map.version}, {"seats", std::move(delta)}}) +
+                          "\n\n");
+                      w->last = snap;
+                      w->quiet = steady::now();
+                    } else if (steady::now() - w->quiet >= self->heartbeat_) {
+                      w->stream->send(": heartbeat\n\n");
+                      w->quiet = steady::now();
+                    }
+                  });
+        tick_later(self, w);
+      });
 }
 
 } // namespace seatgrab::http

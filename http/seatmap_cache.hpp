@@ -84,6 +84,19 @@ public:
 private:
   struct event_cache;
 
+  /// One stream's watch: what its client has, polled from a bridge lane.
+  struct watch_state {
+    std::mutex mtx; // the snapshot's answer may come on another thread than the tick
+    std::shared_ptr<const seatmap_snapshot> last;
+    std::chrono::steady_clock::time_point quiet = std::chrono::steady_clock::now();
+    std::string event_id;
+    std::shared_ptr<event_stream> stream;
+    size_t lane = 0;
+  };
+
+  /// The next tick of `w`, an interval from now.
+  static void tick_later(std::shared_ptr<seatmap_cache> self, std::shared_ptr<watch_state> w);
+
   /// The entry of `event_id`, if any.
   std::shared_ptr<event_cache> find_cache(const std::string& event_id);
 

@@ -1,3 +1,4 @@
+#include "actors/lanes.hpp"
 #include "actors/waiting_room.hpp"
 #include "cluster/catalog.hpp"
 #include "cluster/registry.hpp"
@@ -153,57 +154,11 @@ caf::expected<domain::venue> venue_of(const scenario& s, const std::filesystem::
   return domain::parse_venue(buf.str(), path.string());
 }
 
-/// Actors that make the fans' requests. CAF 0.17 keeps an actor's pending requests in a flat
-/// vector searched from the front: one actor asking for all the fans (thousands pending at a
-/// time) spent a third of the stadium run finding the handler of each answer. A fan's
-/// requests go through the lane of its number instead. Everything runs on the test
-/// coordinator's one thread, so the lanes' job queues need no lock.
-class lanes {
-public:
-  using job = std::function<void(caf::event_based_actor*)>;
-
-  template <class Spawn>
-  lanes(size_t n, Spawn spawn) {
-    for (size_t i = 0; i < n; ++i) {
-      auto q = std::make_shared<std::vector<job>>();
-      queues_.push_back(q);
-      actors_.push_back(spawn([q](caf::event_based_actor* self) -> caf::behavior {
-        return {[self, q](atom::tick) {
-          // Jobs queued while these run wait for the next tick: the one sent when they came.
-          auto due = std::exchange(*q, {});
-          for (auto& f : due)
-            f(self);
-        }};
-      }));
-    }
-  }
-
-  lanes(const lanes&) = delete;
-  lanes& operator=(const lanes&) = delete;
-
-  ~lanes() {
-    for (const auto& a : actors_)
-      caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
-  }
-
-  /// Runs `f` in lane `i % size()`.
-  void post(size_t i, job f) {
-    auto& q = *queues_[i % queues_.size()];
-    if (q.empty())
-      caf::anon_send(actors_[i % queues_.size()], atom::tick_v);
-    q.push_back(std::move(f));
-  }
-
-private:
-  std::vector<std::shared_ptr<std::vector<job>>> queues_;
-  std::vector<caf::actor> actors_;
-};
-
 /// The fans' calls as requests of actors on the test coordinator (a lane per group of fans):
 /// every reply arrives within the same `run` of the scheduler, on this thread.
 class actor_fans : public fan_api {
 public:
-  actor_fans(sim_node& node, lanes& lanes, std::string event_id, waiting_room_actor room,
+  actor_fans(sim_node& node, actors::lanes& lanes, std::string event_id, waiting_room_actor room,
              event_actor event, box_office_actor office, size_t fans)
       : node_(node), lanes_(lanes), registry_(node.registry()), event_id_(std::move(event_id)),
         room_(std::move(room)), event_(std::move(event)), office_(std::move(office)),
@@ -313,7 +268,7 @@ private:
   }
 
   sim_node& node_;
-  lanes& lanes_;
+  actors::lanes& lanes_;
   registry_actor registry_;
   std::string event_id_;
   waiting_room_actor room_;
@@ -402,8 +357,10 @@ caf::expected<run_result> run_in_process(const scenario& s, const run_options& o
   if (!office)
     return office.error();
 
-  // 256 lanes: a few hundred requests pending in each at the stadium's peak.
-  lanes fan_lanes{256, [&](auto f) { return node.spawn(std::move(f)); }};
+  // A fan's calls go through the lane of its number (actors/lanes.hpp); 256 lanes keep a few
+  // hundred requests pending in each at the stadium's peak.
+  actors::lanes fan_lanes{node.sys(), 256};
+  node.run();
   actor_fans api{node, fan_lanes, event_id, *room, *event, *office, s.fans};
   auto driver = node.spawn([&](caf::event_based_actor*) -> caf::behavior {
     return {[&](uint32_t t) { fans.tick(t, api); }};

@@ -19,7 +19,7 @@ template <class Handle, class... Ids>
 std::optional<caf::expected<Handle>> ask(sg::test::node_fixture& node, Ids... ids) {
   auto answer = std::make_shared<std::optional<caf::expected<Handle>>>();
   node.resolver().ask<Handle>(
-      node.ts().sys(), std::chrono::seconds{10},
+      node.lanes(), std::chrono::seconds{10},
       [answer](caf::expected<Handle> x) { *answer = std::move(x); }, ids...);
   return *answer;
 }

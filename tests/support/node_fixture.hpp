@@ -77,10 +77,12 @@ public:
     resolver_ = std::make_shared<actors::resolver>();
     registry_ = cluster::spawn_registry(ts_.sys(), ctx_, resolver_, std::move(opts));
     catalog_ = cluster::spawn_catalog(ts_.sys(), ctx_, registry_);
+    lanes_ = std::make_unique<actors::lanes>(ts_.sys(), 4);
     ts_.run();
   }
 
   ~node_fixture() {
+    lanes_->stop();
     caf::anon_send_exit(catalog_, caf::exit_reason::user_shutdown);
     caf::anon_send_exit(registry_, caf::exit_reason::user_shutdown);
     ts_.run();
@@ -172,6 +174,8 @@ public:
   catalog_actor catalog() { return catalog_; }
   registry_actor registry() { return registry_; }
   actors::resolver& resolver() { return *resolver_; }
+  /// Bridge lanes, as the node's edge has (actors/lanes.hpp).
+  actors::lanes& lanes() { return *lanes_; }
   persistence::store& db() { return *db_; }
   const security::key_ring& keys() { return *keys_; }
   actors::context_ptr ctx() const { return ctx_; }
@@ -190,6 +194,7 @@ private:
   std::shared_ptr<const security::key_ring> keys_;
   actors::context_ptr ctx_;
   actors::resolver_ptr resolver_;
+  std::unique_ptr<actors::lanes> lanes_;
   registry_actor registry_;
   catalog_actor catalog_;
 };
