@@ -1,13 +1,17 @@
 #pragma once
 
-// Placement: which node owns an entity. One member for now; a later issue replaces the
-// single-member placement with rendezvous hashing over the cluster's members.
+// Placement: which node owns an entity. A cluster of one owns everything (single_member);
+// a cluster of several ranks its members per entity by rendezvous hashing (rendezvous), so that
+// every node computes the same owner without asking anyone, and a member that leaves moves
+// only its own entities.
 
 #include "actors/resolver.hpp"
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace seatgrab::cluster {
 
@@ -41,6 +45,32 @@ public:
   const node_id& self() const override { return self_; }
 
 private:
+  node_id self_;
+};
+
+/// Rendezvous (highest random weight) hashing over a static member list: the owner of an
+/// entity is the member with the highest `weight(member, placement key)`. An event's waiting
+/// room, event actor and box office share the event id as their key, so they live together;
+/// a section's key is "event/section", so one event's sections spread over the members.
+class rendezvous : public placement {
+public:
+  /// `members` (at least one, no duplicates) in any order; `self` must be one of them.
+  rendezvous(std::vector<node_id> members, node_id self);
+
+  node_id owner(actors::actor_kind kind, std::string_view id) const override;
+
+  const node_id& self() const override { return self_; }
+
+  /// Every member, best first: the owner, then the node a backup would go to (DESIGN §9's
+  /// next step), and so on.
+  std::vector<node_id> ranked(std::string_view id) const;
+
+  /// The weight of `member` for `id`: 64 bits of FNV-1a over both, finished by a SplitMix64
+  /// step. Fixed forever: a change would move every entity to another node's data dir.
+  static uint64_t weight(std::string_view member, std::string_view id);
+
+private:
+  std::vector<node_id> members_;
   node_id self_;
 };
 
