@@ -5,14 +5,22 @@
 #include "persistence/store.hpp"
 #include "security/admission_token.hpp"
 
+#include <caf/io/middleman.hpp>
 #include <caf/send.hpp>
 #include <spdlog/spdlog.h>
 
 namespace seatgrab::cluster {
 
-node::config::config(size_t threads) {
+node::config::config(size_t threads, bool remoting) {
   if (threads > 0)
     set("scheduler.max-threads", threads);
+  if (remoting) {
+    load<caf::io::middleman>();
+    // Off by default in CAF 0.17: without them a frozen peer is never noticed. A member that
+    // stops answering is dropped within 3 s, so its entities answer 503 well within 5 s.
+    set("middleman.heartbeat-interval", caf::timespan{std::chrono::milliseconds{500}});
+    set("middleman.connection-timeout", caf::timespan{std::chrono::seconds{3}});
+  }
   set("logger.verbosity", caf::atom("quiet"));
   register_types(*this);
 }
@@ -78,6 +86,12 @@ caf::expected<std::unique_ptr<node>> node::start(const node_options& opts) {
     return caf::make_error(ec::storage_corruption,
                            "data dir " + opts.data_dir.string() +
                                ": the catalog does not load: " + render(events.error()));
+  if (opts.cluster && opts.cluster->members.size() > 1) {
+    auto peering = start_peering(n.sys(), *opts.cluster, n.registry(), opts.peering);
+    if (!peering)
+      return peering.error();
+    n.peering_ = std::move(*peering);
+  }
   return result;
 }
 
@@ -87,7 +101,7 @@ node::node(std::unique_ptr<persistence::store> db, std::shared_ptr<const securit
       // Memory-only writes are cheaper on the caller's thread than handed to a writer thread.
       writer_(std::make_unique<persistence::group_commit>(*db_, opts.durability !=
                                                                     persistence::durability::none)),
-      cfg_(opts.threads), sys_(cfg_) {
+      cfg_(opts.threads, opts.cluster && opts.cluster->members.size() > 1), sys_(cfg_) {
   auto ctx = std::make_shared<actors::actor_context>(actors::actor_context{
       db_.get(), writer_.get(), actors::wall_clock{sys_.clock().now(), opts.wall_origin},
       std::move(keys)});
@@ -95,12 +109,17 @@ node::node(std::unique_ptr<persistence::store> db, std::shared_ptr<const securit
   ctx_ = std::move(ctx);
   resolver_ = std::make_shared<actors::resolver>();
   lanes_ = std::make_unique<actors::lanes>(sys_, bridge_lanes);
-  registry_ = spawn_registry(sys_, ctx_, resolver_, opts.actors);
+  placement_ptr placement = std::make_shared<single_member>();
+  if (opts.cluster)
+    placement = std::make_shared<rendezvous>(opts.cluster->names(), opts.cluster->me().name);
+  registry_ = spawn_registry(sys_, ctx_, resolver_, opts.actors, std::move(placement));
   catalog_ = spawn_catalog(sys_, ctx_, registry_);
 }
 
 node::~node() {
   lanes_->stop();
+  if (peering_)
+    caf::anon_send_exit(peering_, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(catalog_, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(registry_, caf::exit_reason::user_shutdown);
   catalog_ = nullptr;

@@ -3,6 +3,8 @@
 #include "actors/context.hpp"
 #include "actors/resolver.hpp"
 #include "cluster/catalog.hpp"
+#include "cluster/membership.hpp"
+#include "cluster/peering.hpp"
 #include "cluster/registry.hpp"
 #include "messages/ec.hpp"
 #include "persistence/durability.hpp"
@@ -13,6 +15,7 @@
 
 #include <filesystem>
 #include <memory>
+#include <optional>
 
 namespace seatgrab::persistence {
 class store;
@@ -27,6 +30,9 @@ struct node_options {
   size_t threads = 0;             ///< CAF worker threads; 0 = one per core
   domain::time_point wall_origin; ///< wall time "now" at start, read once by the caller
   registry_options actors;        ///< payment provider and box office settings
+  /// The cluster file's members and which one this node is; none: a cluster of one.
+  std::optional<membership> cluster{};
+  peering_options peering{}; ///< how members reconnect
 };
 
 /// One SeatGrab node: its database, the journal writer thread, the actor system on the real
@@ -66,7 +72,8 @@ public:
 
 private:
   struct config : caf::actor_system_config {
-    explicit config(size_t threads);
+    /// With `remoting`, CAF's middleman with heartbeats (a silent peer is dropped).
+    config(size_t threads, bool remoting);
   };
 
   node(std::unique_ptr<persistence::store> db, std::shared_ptr<const security::key_ring> keys,
@@ -81,6 +88,7 @@ private:
   std::unique_ptr<actors::lanes> lanes_;
   registry_actor registry_;
   catalog_actor catalog_;
+  caf::actor peering_; // none in a cluster of one
 };
 
 } // namespace seatgrab::cluster

@@ -40,7 +40,8 @@ struct registry_state {
   std::map<std::string, domain::section_config> section_configs; // by section entity id
   std::map<key, caf::actor> placed;                              // the live actors
   std::map<caf::actor_addr, key> keys;                           // down messages name the actor
-  std::set<caf::actor_addr> children; // every actor it linked, to tell exits apart
+  std::set<caf::actor_addr> children;      // every actor it linked, to tell exits apart
+  std::map<std::string, caf::actor> peers; // connected members' registries, by member name
 
   static inline const char* name = "registry";
 };
@@ -156,10 +157,29 @@ caf::expected<caf::actor> place(self_ptr self, actor_kind kind, const std::strin
   return hdl;
 }
 
-/// Answers a lookup with the typed handle of (kind of `Handle`, id).
-template <class Handle>
-caf::result<Handle> answer(self_ptr self, const std::string& id) {
-  auto hdl = place(self, actors::lookup<Handle>::kind, id);
+/// A lookup of what member `owner` places goes to its registry, which answers the requester
+/// itself; an unconnected owner is `unavailable` (the edge says 503 with Retry-After).
+template <class Handle, class... Ts>
+caf::result<Handle> forward(self_ptr self, actor_kind kind, const std::string& id, Ts&&... xs) {
+  auto& st = self->state;
+  auto owner = st.placement->owner(kind, id);
+  auto i = st.peers.find(owner);
+  if (i == st.peers.end())
+    return caf::make_error(ec::unavailable, std::string{actors::to_string(kind)} + " " + id +
+                                                " lives on node " + owner +
+                                                ", which is not connected");
+  return self->delegate(caf::actor_cast<registry_actor>(i->second), atom::get_v,
+                        std::forward<Ts>(xs)...);
+}
+
+/// Answers a lookup with the typed handle of (kind of `Handle`, id): placed here, or asked of
+/// its owner (`xs` are the lookup's arguments after `get`).
+template <class Handle, class... Ts>
+caf::result<Handle> answer(self_ptr self, const std::string& id, Ts&&... xs) {
+  constexpr auto kind = actors::lookup<Handle>::kind;
+  if (!self->state.placement->local(kind, id))
+    return forward<Handle>(self, kind, id, actors::lookup<Handle>::what, std::forward<Ts>(xs)...);
+  auto hdl = place(self, kind, id);
   if (!hdl)
     return hdl.error();
   return caf::actor_cast<Handle>(*hdl);
@@ -170,6 +190,12 @@ caf::result<Handle> answer(self_ptr self, const std::string& id) {
 /// a failed journal write while writes are suspended (the writer logs that once).
 void on_down(self_ptr self, const caf::down_msg& msg) {
   auto& st = self->state;
+  for (auto p = st.peers.begin(); p != st.peers.end(); ++p)
+    if (p->second.address() == msg.source) {
+      spdlog::warn("cluster member {} is down: {}", p->first, render(msg.reason));
+      st.peers.erase(p);
+      return;
+    }
   auto i = st.keys.find(msg.source);
   if (i == st.keys.end())
     return;
@@ -198,12 +224,20 @@ caf::error activate_event(self_ptr self, const event_info& info, const std::stri
                                  std::move(cfg));
     st.events.emplace(info.id, event_spec{info, std::move(venue)});
   }
-  for (const auto& sec : st.events.at(info.id).venue->sections)
-    if (auto hdl = place(self, actor_kind::section, domain::section_entity(info.id, sec.id)); !hdl)
+  // Each member activates what it owns; the others' lookups come to it.
+  for (const auto& sec : st.events.at(info.id).venue->sections) {
+    auto entity = domain::section_entity(info.id, sec.id);
+    if (!st.placement->local(actor_kind::section, entity))
+      continue;
+    if (auto hdl = place(self, actor_kind::section, entity); !hdl)
       return hdl.error();
-  for (auto kind : {actor_kind::event, actor_kind::waiting_room, actor_kind::box_office})
+  }
+  for (auto kind : {actor_kind::event, actor_kind::waiting_room, actor_kind::box_office}) {
+    if (!st.placement->local(kind, info.id))
+      continue;
     if (auto hdl = place(self, kind, info.id); !hdl)
       return hdl.error();
+  }
   return {};
 }
 
@@ -215,7 +249,9 @@ registry_actor::behavior_type registry(self_ptr self, actors::context_ptr ctx,
   st.resolver = std::move(resolver);
   st.opts = std::move(opts);
   st.placement = std::move(placement);
-  if (auto accounts = place(self, actor_kind::accounts, actors::entity_id()); !accounts) {
+  if (!st.placement->local(actor_kind::accounts, actors::entity_id())) {
+    // Another member keeps the accounts (until they are placed by e-mail).
+  } else if (auto accounts = place(self, actor_kind::accounts, actors::entity_id()); !accounts) {
     spdlog::error("registry cannot start the account registry: {}", render(accounts.error()));
     self->quit(accounts.error());
   }
@@ -239,14 +275,16 @@ registry_actor::behavior_type registry(self_ptr self, actors::context_ptr ctx,
           return err;
         return caf::unit;
       },
-      [=](atom::get, atom::event, std::string& id) { return answer<event_actor>(self, id); },
-      [=](atom::get, atom::queue, std::string& id) { return answer<waiting_room_actor>(self, id); },
+      [=](atom::get, atom::event, std::string& id) { return answer<event_actor>(self, id, id); },
+      [=](atom::get, atom::queue, std::string& id) {
+        return answer<waiting_room_actor>(self, id, id);
+      },
       [=](atom::get, atom::accounts) { return answer<accounts_actor>(self, actors::entity_id()); },
       [=](atom::get, atom::session, std::string& account) {
-        return answer<session_actor>(self, account);
+        return answer<session_actor>(self, account, account);
       },
       [=](atom::get, atom::box_office, std::string& id) {
-        return answer<box_office_actor>(self, id);
+        return answer<box_office_actor>(self, id, id);
       },
       [=](atom::get, atom::section, std::string& event_id,
           std::string& section_id) -> caf::result<section_actor> {
@@ -257,7 +295,15 @@ registry_actor::behavior_type registry(self_ptr self, actors::context_ptr ctx,
             return unknown_event(event_id);
           return caf::make_error(ec::unknown_section, section_id);
         }
-        return answer<section_actor>(self, entity);
+        return answer<section_actor>(self, entity, event_id, section_id);
+      },
+      [=](atom::join, std::string& member, caf::actor& peer) {
+        auto& st = self->state;
+        if (member == st.placement->self() || !peer)
+          return;
+        self->monitor(peer);
+        spdlog::info("cluster member {} is connected", member);
+        st.peers[member] = std::move(peer);
       },
       actors::status_handler(
           self, actors::actor_identity{"registry", "node"},
@@ -265,6 +311,7 @@ registry_actor::behavior_type registry(self_ptr self, actors::context_ptr ctx,
             const auto& st = self->state;
             actors::add_counter(out, "events", static_cast<int64_t>(st.events.size()));
             actors::add_counter(out, "live_actors", static_cast<int64_t>(st.placed.size()));
+            actors::add_counter(out, "peers_up", static_cast<int64_t>(st.peers.size()));
             actors::add_counter(out, "resolver_hits", static_cast<int64_t>(st.resolver->hits()));
             actors::add_counter(out, "resolver_misses",
                                 static_cast<int64_t>(st.resolver->misses()));

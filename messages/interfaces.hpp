@@ -216,7 +216,9 @@ using registry_actor = caf::typed_actor<
     /// The box office of event (id).
     caf::replies_to<atom::get, atom::box_office, std::string>::with<box_office_actor>,
     /// The actor of section (event id, section id).
-    caf::replies_to<atom::get, atom::section, std::string,
-                    std::string>::with<section_actor>>::extend_with<status_client_actor>;
+    caf::replies_to<atom::get, atom::section, std::string, std::string>::with<section_actor>,
+    /// The registry (an untyped handle of this type) of cluster member (name) is connected:
+    /// lookups of what that member owns go to it until it goes down.
+    caf::reacts_to<atom::join, std::string, caf::actor>>::extend_with<status_client_actor>;
 
 } // namespace seatgrab
