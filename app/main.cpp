@@ -37,7 +37,19 @@ int main(int argc, char** argv) {
   seatgrab::app::serve_options serve_opts;
   auto* serve = app.add_subcommand("serve", "Run a node");
   serve->add_option("--data-dir", serve_opts.data_dir, "Database directory")->capture_default_str();
-  serve->add_option("--listen", serve_opts.listen, "HTTP address HOST:PORT")->capture_default_str();
+  auto* listen = serve->add_option("--listen", serve_opts.listen, "HTTP address HOST:PORT")
+                     ->capture_default_str();
+  auto* cluster_file =
+      serve->add_option("--cluster", serve_opts.cluster,
+                        "Cluster file: one [[node]] per member (name, cluster, http)");
+  auto* node_name =
+      serve->add_option("--node", serve_opts.node, "This node's name in the --cluster file");
+  serve
+      ->add_option("--cluster-secret-file", serve_opts.cluster_secret_file,
+                   "The members' shared secret (32+ characters, the same file on each; 0600)")
+      ->needs(cluster_file);
+  cluster_file->needs(node_name);
+  node_name->needs(cluster_file);
   auto* admin_token = serve->add_option(
       "--admin-token", serve_opts.admin_token,
       "Operator bearer token (shown by ps: prefer --admin-token-file or SEATGRAB_ADMIN_TOKEN)");
@@ -183,6 +195,7 @@ int main(int argc, char** argv) {
     return seatgrab::app::venue_validate(venue_file);
   if (serve->parsed()) {
     serve_opts.durability = *seatgrab::persistence::parse_durability(durability);
+    serve_opts.listen_given = listen->count() > 0;
     return seatgrab::app::serve(serve_opts);
   }
   return 0;

@@ -52,11 +52,11 @@ caf::error load_demo(cluster::node& node, domain::time_point now) {
   return {};
 }
 
-/// The admin token in `file`: its content without trailing whitespace. Fails naming the file
-/// if it cannot be read, is empty or is larger than a token can be.
-caf::expected<std::string> read_token_file(const std::filesystem::path& file) {
-  auto fail = [&file](const std::string& why) {
-    return caf::make_error(ec::invalid_input, "--admin-token-file " + file.string() + ": " + why);
+/// The secret in `file` (given by `flag`): its content without trailing whitespace. Fails
+/// naming the flag and file if it cannot be read, is empty or is larger than 4096 bytes.
+caf::expected<std::string> read_secret_file(const char* flag, const std::filesystem::path& file) {
+  auto fail = [flag, &file](const std::string& why) {
+    return caf::make_error(ec::invalid_input, std::string{flag} + " " + file.string() + ": " + why);
   };
   int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0)
@@ -79,7 +79,7 @@ caf::expected<std::string> read_token_file(const std::filesystem::path& file) {
   if (token.empty())
     return fail("the file is empty");
   if (shared)
-    spdlog::warn("--admin-token-file {} is readable by group or others", file.string());
+    spdlog::warn("{} {} is readable by group or others", flag, file.string());
   return token;
 }
 
@@ -126,7 +126,7 @@ int serve(serve_options opts) {
   // process creates is for the user alone.
   ::umask(077);
   if (!opts.admin_token_file.empty()) {
-    auto token = read_token_file(opts.admin_token_file);
+    auto token = read_secret_file("--admin-token-file", opts.admin_token_file);
     if (!token) {
       spdlog::error("{}", render(token.error()));
       return 1;
@@ -134,6 +134,41 @@ int serve(serve_options opts) {
     opts.admin_token = std::move(*token);
   } else if (const char* env = std::getenv(admin_token_env); opts.admin_token.empty() && env) {
     opts.admin_token = env;
+  }
+  // A bad cluster file fails here, before the data dir is touched.
+  std::optional<cluster::membership> members;
+  std::string cluster_secret;
+  if (!opts.cluster.empty()) {
+    auto m = cluster::load_membership(opts.cluster, opts.node);
+    if (!m) {
+      spdlog::error("{}", render(m.error()));
+      return 1;
+    }
+    if (!opts.listen_given)
+      opts.listen = cluster::to_string(m->me().http);
+    if (m->members.size() > 1) {
+      // Members must agree on the keys of admission tokens and card hashes.
+      if (opts.cluster_secret_file.empty()) {
+        spdlog::error("--cluster {}: a cluster of {} members needs --cluster-secret-file (the "
+                      "same file on every member)",
+                      opts.cluster.string(), m->members.size());
+        return 1;
+      }
+      auto secret = read_secret_file("--cluster-secret-file", opts.cluster_secret_file);
+      if (!secret) {
+        spdlog::error("{}", render(secret.error()));
+        return 1;
+      }
+      if (secret->size() < 32) {
+        spdlog::error("--cluster-secret-file {}: shorter than 32 characters",
+                      opts.cluster_secret_file.string());
+        return 1;
+      }
+      cluster_secret = std::move(*secret);
+    }
+    spdlog::info("cluster member {} of {} ({}), registry on {}", m->me().name, m->members.size(),
+                 opts.cluster.string(), cluster::to_string(m->me().cluster));
+    members = std::move(*m);
   }
   // Bad TLS files fail here, before the data dir is touched.
   std::shared_ptr<boost::asio::ssl::context> tls;
@@ -162,6 +197,8 @@ int serve(serve_options opts) {
       std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
   domain::time_point wall{now.time_since_epoch()};
   cluster::node_options node_opts{opts.data_dir, opts.durability, 0, wall, {}};
+  node_opts.cluster = std::move(members);
+  node_opts.cluster_secret = std::move(cluster_secret);
   auto& accounts = node_opts.actors.accounts;
   accounts.scrypt.n = uint64_t{1} << opts.scrypt_log2_n;
   // scrypt is CPU-bound: a thread per core uses them all, more would only queue in the kernel.
@@ -179,6 +216,22 @@ int serve(serve_options opts) {
     return 1;
   }
   auto& node = **started;
+  if (node_opts.cluster && node_opts.cluster->members.size() > 1) {
+    // The account registry is one actor on one member (until accounts are placed by e-mail);
+    // the edge needs its handle: wait for that member, at most a minute.
+    for (int attempt = 0;; ++attempt) {
+      auto acc = node.call<accounts_actor>(node.registry(), atom::get_v, atom::accounts_v);
+      if (acc)
+        break;
+      if (attempt == 300) {
+        spdlog::error("no account registry in the cluster: {}", render(acc.error()));
+        return 1;
+      }
+      if (attempt % 25 == 0)
+        spdlog::info("waiting for the account registry: {}", render(acc.error()));
+      std::this_thread::sleep_for(std::chrono::milliseconds{200}); // waiting on another process
+    }
+  }
   if (opts.demo) {
     if (auto err = load_demo(node, wall)) {
       spdlog::error("loading the demo: {}", render(err));

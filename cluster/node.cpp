@@ -4,6 +4,7 @@
 #include "persistence/group_commit.hpp"
 #include "persistence/store.hpp"
 #include "security/admission_token.hpp"
+#include "security/encoding.hpp"
 
 #include <caf/io/middleman.hpp>
 #include <caf/send.hpp>
@@ -33,8 +34,17 @@ constexpr const char* admission_key_id = "k1";
 // for CAF 0.17's per-actor linear searches (actors/lanes.hpp).
 constexpr size_t bridge_lanes = 64;
 
-// A node secret (32 random bytes) from the meta column, made and stored on first start.
-caf::expected<std::vector<uint8_t>> load_secret(persistence::store& db, const std::string& key) {
+// A node secret (32 random bytes) from the meta column, made and stored on first start; in a
+// cluster with a shared secret, derived from that instead (the same on every member).
+caf::expected<std::vector<uint8_t>> load_secret(persistence::store& db, const std::string& key,
+                                                const std::string& cluster_secret) {
+  if (!cluster_secret.empty()) {
+    auto derived = security::hmac_sha256(cluster_secret, "seatgrab " + key);
+    if (!derived)
+      return caf::make_error(ec::invalid_input,
+                             "deriving " + key + " from the cluster secret failed");
+    return std::vector<uint8_t>(derived->begin(), derived->end());
+  }
   auto stored = db.get(persistence::column::meta, key);
   if (!stored)
     return stored.error();
@@ -50,8 +60,8 @@ caf::expected<std::vector<uint8_t>> load_secret(persistence::store& db, const st
 
 // The admission-token key survives restarts (tokens stay valid); made on first start.
 caf::expected<std::shared_ptr<const security::key_ring>>
-load_admission_keys(persistence::store& db) {
-  auto secret = load_secret(db, std::string{"admission-key/"} + admission_key_id);
+load_admission_keys(persistence::store& db, const std::string& cluster_secret) {
+  auto secret = load_secret(db, std::string{"admission-key/"} + admission_key_id, cluster_secret);
   if (!secret)
     return secret.error();
   auto ring = std::make_shared<security::key_ring>();
@@ -70,11 +80,11 @@ caf::expected<std::unique_ptr<node>> node::start(const node_options& opts) {
   if (auto checked = (*db)->verify(); !checked)
     return caf::make_error(ec::storage_corruption,
                            "data dir " + opts.data_dir.string() + ": " + render(checked.error()));
-  auto keys = load_admission_keys(**db);
+  auto keys = load_admission_keys(**db, opts.cluster_secret);
   if (!keys)
     return keys.error();
   // The key of card-number hashes (velocity rules); kept like the admission key.
-  auto card_key = load_secret(**db, "card-key");
+  auto card_key = load_secret(**db, "card-key", opts.cluster_secret);
   if (!card_key)
     return card_key.error();
   std::unique_ptr<node> result{new node(std::move(*db), std::move(*keys),

@@ -33,6 +33,10 @@ struct node_options {
   /// The cluster file's members and which one this node is; none: a cluster of one.
   std::optional<membership> cluster{};
   peering_options peering{}; ///< how members reconnect
+  /// The members' shared secret (--cluster-secret-file): every member derives the same
+  /// admission-token and card-hash keys from it, so a token issued by the room on one member
+  /// is checked by a session on another. Empty: the keys are the data dir's own.
+  std::string cluster_secret{};
 };
 
 /// One SeatGrab node: its database, the journal writer thread, the actor system on the real

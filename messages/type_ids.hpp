@@ -29,6 +29,8 @@ CAF_ADD_TYPE_ID(seatgrab, (seatgrab::section_map))
 CAF_ADD_TYPE_ID(seatgrab, (seatgrab::event_map))
 CAF_ADD_TYPE_ID(seatgrab, (seatgrab::section_demand))
 CAF_ADD_TYPE_ID(seatgrab, (seatgrab::event_info))
+/// Seat prices of a checkout: they cross nodes, so the vector needs an id of its own.
+CAF_ADD_TYPE_ID(seatgrab, (std::vector<int64_t>))
 CAF_ADD_TYPE_ID(seatgrab, (std::vector<seatgrab::event_info>))
 CAF_ADD_TYPE_ID(seatgrab, (std::vector<seatgrab::section_demand>))
 CAF_ADD_TYPE_ID(seatgrab, (seatgrab::queue_status))

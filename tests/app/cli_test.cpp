@@ -219,3 +219,49 @@ TEST_CASE("the admin token from SEATGRAB_ADMIN_TOKEN or --admin-token-file") {
   CHECK_MESSAGE(contains(out, dir.string()), out);
   fs::remove_all(dir);
 }
+
+TEST_CASE("serve --cluster refuses a bad cluster file before touching the data dir") {
+  auto dir = fs::temp_directory_path() / "seatgrab-cli-cluster";
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  auto data = dir / "data";
+  auto file = dir / "cluster.toml";
+  auto write = [&file](const std::string& text) { std::ofstream{file} << text; };
+  auto serve = [&](const std::string& extra) {
+    return run("serve --data-dir " + data.string() + " --cluster " + file.string() + " " + extra);
+  };
+  const std::string two = "[[node]]\nname = \"a\"\ncluster = \"127.0.0.1:7101\"\n"
+                          "http = \"127.0.0.1:8101\"\n[[node]]\nname = \"b\"\n"
+                          "cluster = \"127.0.0.1:7101\"\nhttp = \"127.0.0.1:8102\"\n";
+  write(two);
+  // A port used twice: the file, the entry and the key.
+  auto ran = serve("--node a");
+  auto& code = ran.first; // named, not bound: doctest's macros capture them
+  auto& out = ran.second;
+  CHECK(code != 0);
+  CHECK_MESSAGE(contains(out, file.string() + ": node[2] (\"b\").cluster \"127.0.0.1:7101\" is "
+                                              "already node[1] (\"a\").cluster"),
+                out);
+  // A node the file does not name.
+  write("[[node]]\nname = \"a\"\ncluster = \"127.0.0.1:7101\"\nhttp = \"127.0.0.1:8101\"\n");
+  std::tie(code, out) = serve("--node z");
+  CHECK(code != 0);
+  CHECK_MESSAGE(contains(out, "has no node named \"z\""), out);
+  // A key the format does not have.
+  write("[[node]]\nname = \"a\"\ncluster = \"127.0.0.1:7101\"\nhttp = \"127.0.0.1:8101\"\n"
+        "weight = 2\n");
+  std::tie(code, out) = serve("--node a");
+  CHECK(code != 0);
+  CHECK_MESSAGE(contains(out, "node[1].weight is not a known key"), out);
+  // --node without --cluster, and a cluster of two without the shared secret.
+  std::tie(code, out) = run("serve --data-dir " + data.string() + " --node a");
+  CHECK(code != 0);
+  CHECK_MESSAGE(contains(out, "--cluster"), out);
+  write(two.substr(0, two.rfind("cluster")) +
+        "cluster = \"127.0.0.1:7102\"\nhttp = \"127.0.0.1:8102\"\n");
+  std::tie(code, out) = serve("--node a");
+  CHECK(code != 0);
+  CHECK_MESSAGE(contains(out, "needs --cluster-secret-file"), out);
+  CHECK_FALSE(fs::exists(data)); // refused before the data dir was made
+  fs::remove_all(dir);
+}
