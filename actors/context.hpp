@@ -60,7 +60,9 @@ struct actor_context {
   /// A section writes a snapshot with every n-th event (n at least its seat count), so
   /// recovery replays at most that many events.
   uint32_t snapshot_every = 1000;
-  /// How long an actor waits for another actor on the same node.
+  /// How long an actor waits for another actor. In a cluster of several, 4 s: a request in
+  /// flight to a member that dies gets no answer in CAF 0.17, so its timeout is what turns it
+  /// into `unavailable` (503) within the 5 s the edge promises.
   std::chrono::seconds call_timeout{10};
   /// The boards the node's waiting rooms publish, for polls answered without a message.
   std::shared_ptr<published<domain::queue_board>> boards =

@@ -116,6 +116,8 @@ node::node(std::unique_ptr<persistence::store> db, std::shared_ptr<const securit
       db_.get(), writer_.get(), actors::wall_clock{sys_.clock().now(), opts.wall_origin},
       std::move(keys)});
   ctx->card_key = std::move(card_key);
+  if (opts.cluster && opts.cluster->members.size() > 1)
+    ctx->call_timeout = std::chrono::seconds{4};
   ctx_ = std::move(ctx);
   resolver_ = std::make_shared<actors::resolver>();
   lanes_ = std::make_unique<actors::lanes>(sys_, bridge_lanes);

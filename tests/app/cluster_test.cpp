@@ -1,0 +1,122 @@
+// `seatgrab serve --cluster`: three member processes on loopback, each with its own data dir.
+// A fan signs up, logs in, queues, polls, holds and checks out, each step through another
+// member; when the member that owns the event freezes or is killed (-9), the others answer its
+// requests with 503 and Retry-After within 5 s, and keep answering what they own.
+
+#include "tests/support/http_client.hpp"
+#include "tests/support/server_process.hpp"
+
+#include <boost/asio/ip/tcp.hpp>
+#include <doctest/doctest.h>
+#include <nlohmann/json.hpp>
+
+#include <csignal>
+#include <filesystem>
+#include <fstream>
+#include <future>
+#include <map>
+#include <memory>
+
+namespace fs = std::filesystem;
+using json = nlohmann::json;
+using seatgrab::test::http_client;
+using seatgrab::test::server_process;
+
+namespace {
+
+uint16_t free_port() {
+  boost::asio::io_context ioc;
+  boost::asio::ip::tcp::acceptor acc{ioc, {boost::asio::ip::make_address("127.0.0.1"), 0}};
+  return acc.local_endpoint().port();
+}
+
+json body(const seatgrab::test::http_response& r) {
+  return json::parse(r.body(), nullptr, false);
+}
+
+} // namespace
+
+TEST_CASE("a fan buys through three members; the event's member dies and the others say 503") {
+  auto dir = fs::temp_directory_path() / "seatgrab-cluster-test";
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  auto file = dir / "cluster.toml";
+  {
+    std::ofstream out{file};
+    for (const char* n : {"a", "b", "c"})
+      out << "[[node]]\nname = \"" << n << "\"\ncluster = \"127.0.0.1:" << free_port()
+          << "\"\nhttp = \"127.0.0.1:" << free_port() << "\"\n";
+  }
+  auto secret = dir / "secret";
+  std::ofstream{secret} << "0123456789abcdef0123456789abcdef\n";
+  fs::permissions(secret, fs::perms::owner_read | fs::perms::owner_write);
+  // Started together: each waits for the member that keeps the accounts before it listens.
+  std::map<std::string, std::future<std::unique_ptr<server_process>>> starting;
+  for (std::string n : {"a", "b", "c"})
+    starting[n] = std::async(std::launch::async, [&, n] {
+      return std::make_unique<server_process>(
+          SEATGRAB_BIN, dir / n, "tok",
+          std::vector<std::string>{"--cluster", file.string(), "--node", n, "--cluster-secret-file",
+                                   secret.string(), "--demo"});
+    });
+  std::map<std::string, std::unique_ptr<server_process>> node;
+  for (auto& [n, f] : starting)
+    node[n] = f.get();
+  http_client a{node["a"]->port}, b{node["b"]->port}, c{node["c"]->port};
+
+  auto signed_up = b.request("POST", "/v1/accounts",
+                             R"({"email":"fan@example.com","password":"correct horse"})");
+  REQUIRE_MESSAGE(signed_up.result_int() == 201, signed_up.body());
+  auto login = a.request("POST", "/v1/sessions",
+                         R"({"email":"fan@example.com","password":"correct horse"})");
+  REQUIRE_MESSAGE(login.result_int() == 201, login.body());
+  auto token = body(login)["token"].get<std::string>();
+  auto joined =
+      c.with_token(token, "POST", "/v1/events/stadium-tour/queue", R"({"device":"laptop"})");
+  REQUIRE_MESSAGE(joined.result_int() == 201, joined.body());
+  auto ticket = std::to_string(body(joined)["ticket"].get<uint64_t>());
+  std::string admission;
+  for (int i = 0; i < 100 && admission.empty(); ++i) { // the pacer admits each second
+    auto polled = b.with_token(token, "GET", "/v1/events/stadium-tour/queue/" + ticket);
+    REQUIRE_MESSAGE(polled.result_int() == 200, polled.body());
+    admission = body(polled).value("admission_token", "");
+    if (admission.empty())
+      std::this_thread::sleep_for(std::chrono::milliseconds{100}); // a live process's pacer
+  }
+  REQUIRE_FALSE(admission.empty());
+  auto held = a.with_token(token, "POST", "/v1/events/stadium-tour/holds",
+                           R"({"section":"101","quantity":2})", {{"X-Admission-Token", admission}});
+  REQUIRE_MESSAGE(held.result_int() == 201, held.body());
+  auto hold_id = body(held)["id"].get<std::string>();
+  auto paid = c.with_token(token, "POST", "/v1/holds/" + hold_id + "/checkout",
+                           R"({"card":"4242424242424242"})", {{"Idempotency-Key", "pay-1"}});
+  REQUIRE_MESSAGE(paid.result_int() == 201, paid.body());
+  CHECK(body(paid)["tickets"].size() == 2);
+
+  // The demo event lives on c (rendezvous over a, b, c; pinned in cluster/placement_test).
+  // Frozen first: its connections stay open, so only the timeouts can tell (a request in
+  // flight to it gets no answer), then killed.
+  a.set_timeout(std::chrono::seconds{10});
+  auto expect_503 = [&](const char* device) {
+    auto asked = std::chrono::steady_clock::now();
+    auto join = a.with_token(token, "POST", "/v1/events/stadium-tour/queue",
+                             std::string{R"({"device":")"} + device + "\"}");
+    CHECK_MESSAGE(join.result_int() == 503, join.body());
+    CHECK_FALSE(join[boost::beast::http::field::retry_after].empty());
+    CHECK(std::chrono::steady_clock::now() - asked < std::chrono::seconds{5});
+  };
+  ::kill(node["c"]->proc.pid, SIGSTOP);
+  expect_503("phone");
+  node["c"]->kill9();
+  expect_503("tablet");
+  // What the live members own still answers: the catalog, the account registry (on b), the
+  // fan's session (on a) with the tickets it bought.
+  CHECK(b.request("GET", "/v1/events").result_int() == 200);
+  auto other = a.request("POST", "/v1/accounts",
+                         R"({"email":"late@example.com","password":"correct horse"})");
+  CHECK_MESSAGE(other.result_int() == 201, other.body());
+  auto mine = b.with_token(token, "GET", "/v1/tickets");
+  CHECK_MESSAGE(mine.result_int() == 503, mine.body()); // tickets are the box office's: on c
+  node.clear();
+  fs::remove_all(dir);
+}
