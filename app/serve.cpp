@@ -147,6 +147,16 @@ int serve(serve_options opts) {
     if (!opts.listen_given)
       opts.listen = cluster::to_string(m->me().http);
     if (m->members.size() > 1) {
+      // The registry a member publishes hands out every actor of the node: without mutual TLS
+      // between members (not built yet) it must not be reachable from another host.
+      for (const auto& member : m->members)
+        if (!cluster::is_loopback(member.cluster.host)) {
+          spdlog::error("--cluster {}: node \"{}\" has cluster address {}: members talk "
+                        "without TLS for now, so only on loopback addresses (127.0.0.0/8, ::1, "
+                        "localhost)",
+                        opts.cluster.string(), member.name, cluster::to_string(member.cluster));
+          return 1;
+        }
       // Members must agree on the keys of admission tokens and card hashes.
       if (opts.cluster_secret_file.empty()) {
         spdlog::error("--cluster {}: a cluster of {} members needs --cluster-secret-file (the "

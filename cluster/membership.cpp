@@ -53,6 +53,17 @@ const char* read_endpoint(std::string_view text, endpoint& out) {
 
 } // namespace
 
+bool is_loopback(std::string_view host) {
+  if (host == "localhost" || host == "::1")
+    return true;
+  if (host.substr(0, 4) != "127.")
+    return false;
+  for (char c : host) // an IPv4 address, not a name that starts alike
+    if (c != '.' && (c < '0' || c > '9'))
+      return false;
+  return true;
+}
+
 std::string to_string(const endpoint& e) {
   auto host = e.host.find(':') != std::string::npos ? "[" + e.host + "]" : e.host;
   return host + ":" + std::to_string(e.port);

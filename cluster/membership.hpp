@@ -26,6 +26,9 @@ struct endpoint {
 /// Renders "host:port", bracketing an IPv6 host.
 std::string to_string(const endpoint& e);
 
+/// Whether `host` names this machine only (127.0.0.0/8, ::1, localhost).
+bool is_loopback(std::string_view host);
+
 /// Parses "host:port" (port 1-65535; an IPv6 host in brackets).
 caf::expected<endpoint> parse_endpoint(std::string_view text);
 

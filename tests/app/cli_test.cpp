@@ -262,6 +262,12 @@ TEST_CASE("serve --cluster refuses a bad cluster file before touching the data d
   std::tie(code, out) = serve("--node a");
   CHECK(code != 0);
   CHECK_MESSAGE(contains(out, "needs --cluster-secret-file"), out);
+  // Members talk without TLS for now: only on loopback.
+  write("[[node]]\nname = \"a\"\ncluster = \"127.0.0.1:7101\"\nhttp = \"127.0.0.1:8101\"\n"
+        "[[node]]\nname = \"b\"\ncluster = \"10.0.0.2:7101\"\nhttp = \"10.0.0.2:8101\"\n");
+  std::tie(code, out) = serve("--node a");
+  CHECK(code != 0);
+  CHECK_MESSAGE(contains(out, "node \"b\" has cluster address 10.0.0.2:7101"), out);
   CHECK_FALSE(fs::exists(data)); // refused before the data dir was made
   fs::remove_all(dir);
 }

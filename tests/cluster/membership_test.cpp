@@ -139,3 +139,14 @@ TEST_CASE("a cluster file that cannot be read names its path") {
   REQUIRE(ok);
   CHECK(ok->me().name == "c");
 }
+
+TEST_CASE("loopback hosts are told apart from the others") {
+  CHECK(sg::cluster::is_loopback("127.0.0.1"));
+  CHECK(sg::cluster::is_loopback("127.1.2.3"));
+  CHECK(sg::cluster::is_loopback("::1"));
+  CHECK(sg::cluster::is_loopback("localhost"));
+  CHECK_FALSE(sg::cluster::is_loopback("10.0.0.2"));
+  CHECK_FALSE(sg::cluster::is_loopback("127example.com"));
+  CHECK_FALSE(sg::cluster::is_loopback("127.evil.example"));
+  CHECK_FALSE(sg::cluster::is_loopback("db-1"));
+}
