@@ -51,10 +51,10 @@ TEST_CASE("entities spread evenly over three members") {
   for (int i = 0; i < n; ++i)
     ++count[p.owner(actor_kind::session, "acc-" + std::to_string(i))];
   REQUIRE(count.size() == 3);
-  for (const auto& [m, k] : count) {
-    INFO(m << " owns " << k);
-    CHECK(k > n / 3 * 0.95);
-    CHECK(k < n / 3 * 1.05);
+  for (const auto& entry : count) { // not bound: clang 14's doctest INFO captures names
+    INFO(entry.first << " owns " << entry.second);
+    CHECK(entry.second > n / 3 * 0.95);
+    CHECK(entry.second < n / 3 * 1.05);
   }
 }
 
