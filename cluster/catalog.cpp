@@ -24,6 +24,7 @@ struct catalog_state {
   std::optional<actors::journal_client> journal;
   std::map<std::string, std::pair<std::string, std::shared_ptr<const domain::venue>>> venues;
   std::map<std::string, event_info> events;
+  std::map<std::string, caf::actor> peers; // other members' catalogs, by member name
 
   static inline const char* name = "catalog";
 };
@@ -121,12 +122,42 @@ caf::error load_catalog(self_ptr self) {
   return {};
 }
 
+/// Sends venue `json` to member `name`'s catalog; a put it already has is answered at once.
+void send_venue(self_ptr self, const std::string& name, const caf::actor& peer,
+                const std::string& json) {
+  self->request(caf::actor_cast<catalog_actor>(peer), self->state.ctx->call_timeout, atom::put_v,
+                atom::venue_v, json)
+      .then([](const std::string&) {},
+            [name](caf::error& err) {
+              spdlog::warn("cluster member {}: venue not taken: {}", name, render(err));
+            });
+}
+
+/// Sends event `ev` to member `name`'s catalog (after its venue, in this sender's order).
+void send_event(self_ptr self, const std::string& name, const caf::actor& peer,
+                const event_info& ev) {
+  self->request(caf::actor_cast<catalog_actor>(peer), self->state.ctx->call_timeout, atom::put_v,
+                ev)
+      .then([](const std::string&) {},
+            [name, id = ev.id](caf::error& err) {
+              spdlog::warn("cluster member {}: event {} not taken: {}", name, id, render(err));
+            });
+}
+
 catalog_actor::behavior_type catalog(self_ptr self, actors::context_ptr ctx,
                                      registry_actor registry) {
   auto& st = self->state;
   st.ctx = std::move(ctx);
   st.registry = std::move(registry);
   st.journal.emplace(*st.ctx->journal);
+  self->set_down_handler([self](caf::down_msg& msg) {
+    auto& peers = self->state.peers;
+    for (auto i = peers.begin(); i != peers.end(); ++i)
+      if (i->second.address() == msg.source) {
+        peers.erase(i);
+        return;
+      }
+  });
   if (auto err = load_catalog(self)) {
     spdlog::error("catalog does not load: {}", render(err));
     self->quit(err);
@@ -155,6 +186,13 @@ catalog_actor::behavior_type catalog(self_ptr self, actors::context_ptr ctx,
         st.journal->write(std::move(ws), catalog_actor{self});
         st.venues.emplace(id,
                           std::pair{json, std::make_shared<const domain::venue>(std::move(*v))});
+        // Once durable here, the other members get it too (each forwards only what is new to
+        // it, so a write reaches every member and stops there).
+        st.journal->then([self, json](const caf::error& err) {
+          if (!err)
+            for (const auto& [name, peer] : self->state.peers)
+              send_venue(self, name, peer, json);
+        });
         return actors::reply_when_durable(self, *st.journal, id);
       },
       [=](atom::put, event_info& ev) -> caf::result<std::string> {
@@ -180,15 +218,30 @@ catalog_actor::behavior_type catalog(self_ptr self, actors::context_ptr ctx,
         activate(
             self, ev,
             [self, rp, id = ev.id]() mutable {
-              self->state.journal->then([rp, id](const caf::error& err) mutable {
-                if (err)
+              self->state.journal->then([self, rp, id](const caf::error& err) mutable {
+                if (err) {
                   rp.deliver(err);
-                else
-                  rp.deliver(id);
+                  return;
+                }
+                rp.deliver(id);
+                const auto& st = self->state;
+                for (const auto& [name, peer] : st.peers)
+                  send_event(self, name, peer, st.events.at(id));
               });
             },
             [rp](caf::error& err) mutable { rp.deliver(std::move(err)); });
         return rp;
+      },
+      [=](atom::join, std::string& member, caf::actor& peer) {
+        auto& st = self->state;
+        if (!peer)
+          return;
+        self->monitor(peer);
+        st.peers[member] = peer;
+        for (const auto& [id, venue] : st.venues)
+          send_venue(self, member, peer, venue.first);
+        for (const auto& [id, ev] : st.events)
+          send_event(self, member, peer, ev);
       },
       [=](atom::get, atom::events) {
         std::vector<event_info> result;

@@ -126,6 +126,7 @@ node::node(std::unique_ptr<persistence::store> db, std::shared_ptr<const securit
     placement = std::make_shared<rendezvous>(opts.cluster->names(), opts.cluster->me().name);
   registry_ = spawn_registry(sys_, ctx_, resolver_, opts.actors, std::move(placement));
   catalog_ = spawn_catalog(sys_, ctx_, registry_);
+  caf::anon_send(registry_, atom::put_v, atom::catalog_v, catalog_);
 }
 
 node::~node() {

@@ -42,6 +42,7 @@ struct registry_state {
   std::map<caf::actor_addr, key> keys;                           // down messages name the actor
   std::set<caf::actor_addr> children;      // every actor it linked, to tell exits apart
   std::map<std::string, caf::actor> peers; // connected members' registries, by member name
+  catalog_actor catalog;                   // this node's, handed to the members that connect
 
   static inline const char* name = "registry";
 };
@@ -303,7 +304,28 @@ registry_actor::behavior_type registry(self_ptr self, actors::context_ptr ctx,
           return;
         self->monitor(peer);
         spdlog::info("cluster member {} is connected", member);
-        st.peers[member] = std::move(peer);
+        st.peers[member] = peer;
+        // The catalogs meet: each sends the other what it has (operator writes made while
+        // one of them was down included).
+        self->request(caf::actor_cast<registry_actor>(peer), st.ctx->call_timeout, atom::get_v,
+                      atom::catalog_v)
+            .then(
+                [self, member](catalog_actor& remote) {
+                  if (self->state.catalog)
+                    self->send(self->state.catalog, atom::join_v, member,
+                               caf::actor_cast<caf::actor>(remote));
+                },
+                [member](caf::error& err) {
+                  spdlog::warn("cluster member {}: no catalog: {}", member, render(err));
+                });
+      },
+      [=](atom::put, atom::catalog, catalog_actor& catalog) {
+        self->state.catalog = std::move(catalog);
+      },
+      [=](atom::get, atom::catalog) -> caf::result<catalog_actor> {
+        if (!self->state.catalog)
+          return caf::make_error(ec::unavailable, "the catalog is not started yet");
+        return self->state.catalog;
       },
       actors::status_handler(
           self, actors::actor_identity{"registry", "node"},

@@ -195,8 +195,11 @@ using catalog_actor = caf::typed_actor<
     /// Add an event on a known venue; replies with its id once its actors are live.
     caf::replies_to<atom::put, event_info>::with<std::string>,
     /// Every event.
-    caf::replies_to<atom::get, atom::events>::with<std::vector<event_info>>>::
-    extend_with<status_client_actor, journaling_actor>;
+    caf::replies_to<atom::get, atom::events>::with<std::vector<event_info>>,
+    /// The catalog (an untyped handle of this type) of cluster member (name) is connected: it
+    /// gets every venue and event now, and each new one from then on.
+    caf::reacts_to<atom::join, std::string, caf::actor>>::extend_with<status_client_actor,
+                                                                      journaling_actor>;
 
 /// The node's placement registry: entity id -> owning node -> actor. It spawns each kind of
 /// actor from its journal on the first lookup, supervises it, and spawns it again on the next
@@ -219,6 +222,11 @@ using registry_actor = caf::typed_actor<
     caf::replies_to<atom::get, atom::section, std::string, std::string>::with<section_actor>,
     /// The registry (an untyped handle of this type) of cluster member (name) is connected:
     /// lookups of what that member owns go to it until it goes down.
-    caf::reacts_to<atom::join, std::string, caf::actor>>::extend_with<status_client_actor>;
+    caf::reacts_to<atom::join, std::string, caf::actor>,
+    /// This node's catalog, set once at start: connected members' registries ask for it.
+    caf::reacts_to<atom::put, atom::catalog, catalog_actor>,
+    /// This node's catalog (to another member's registry).
+    caf::replies_to<atom::get,
+                    atom::catalog>::with<catalog_actor>>::extend_with<status_client_actor>;
 
 } // namespace seatgrab

@@ -92,5 +92,7 @@ CAF_ADD_ATOM(seatgrab, seatgrab::atom, holds, "holds")
 CAF_ADD_ATOM(seatgrab, seatgrab::atom, open, "open")
 /// An operator asks an actor for its `actor_status`.
 CAF_ADD_ATOM(seatgrab, seatgrab::atom, status, "status")
+/// A node's catalog, as its registry hands it to another member's.
+CAF_ADD_ATOM(seatgrab, seatgrab::atom, catalog, "catalog")
 
 CAF_END_TYPE_ID_BLOCK(seatgrab)

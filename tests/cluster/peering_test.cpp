@@ -1,7 +1,8 @@
 // Two members of a cluster in one process, each with its own actor system, data dir and
-// RocksDB, connected over loopback by CAF's middleman (cluster/peering.hpp): a lookup on one
-// member of what the other owns is answered by the owner, the handle works across the nodes,
-// and once the owner is gone the lookup is `unavailable` within 5 s, never a guess.
+// RocksDB, connected over loopback by CAF's middleman (cluster/peering.hpp): an operator's
+// write to one member's catalog reaches the other (also one made while it was down), a lookup
+// on one member of what the other owns is answered by the owner, the handle works across the
+// nodes, and once the owner is gone the lookup is `unavailable` within 5 s, never a guess.
 
 #include "cluster/node.hpp"
 #include "cluster/placement.hpp"
@@ -57,18 +58,29 @@ int64_t peers_up(sg::cluster::node& n) {
   return st ? st->counter("peers_up") : -1;
 }
 
-/// Adds the small generated theatre and event "gig" to `n`'s catalog (every member has the
-/// catalog; replicating operator writes is not built yet).
-void add_gig(sg::cluster::node& n, const sg::domain::venue& v) {
+bool has_event(sg::cluster::node& n, const std::string& id) {
+  auto events =
+      n.call<std::vector<sg::event_info>>(n.catalog(), sg::atom::get_v, sg::atom::events_v);
+  if (!events)
+    return false;
+  for (const auto& ev : *events)
+    if (ev.id == id)
+      return true;
+  return false;
+}
+
+/// Adds the small generated theatre and event `id` to `n`'s catalog, from where it reaches
+/// every member's.
+void add_event(sg::cluster::node& n, const sg::domain::venue& v, const std::string& id) {
   auto venue_id =
       n.call<std::string>(n.catalog(), sg::atom::put_v, sg::atom::venue_v, sg::domain::to_json(v));
   REQUIRE_MESSAGE(venue_id, sg::render(venue_id));
   sg::event_info ev;
-  ev.id = "gig";
+  ev.id = id;
   ev.venue_id = *venue_id;
   ev.name = "The Gig";
-  auto id = n.call<std::string>(n.catalog(), sg::atom::put_v, ev);
-  REQUIRE_MESSAGE(id, sg::render(id));
+  auto added = n.call<std::string>(n.catalog(), sg::atom::put_v, ev);
+  REQUIRE_MESSAGE(added, sg::render(added));
 }
 
 } // namespace
@@ -81,8 +93,9 @@ TEST_CASE("a member answers lookups of what another owns through the owner, unti
   auto b = start(file, "b", root / "b");
   REQUIRE(sg::test::eventually([&] { return peers_up(*a) == 1 && peers_up(*b) == 1; }));
   auto venue = sg::domain::generate_theatre();
-  add_gig(*a, venue);
-  add_gig(*b, venue);
+  // An operator's write through one member reaches the other's catalog.
+  add_event(*a, venue, "gig");
+  REQUIRE(sg::test::eventually([&] { return has_event(*b, "gig"); }));
 
   // One section each member owns.
   sg::cluster::rendezvous placement{{"a", "b"}, "a"};
@@ -129,9 +142,12 @@ TEST_CASE("a member answers lookups of what another owns through the owner, unti
   CHECK(a->call<sg::section_actor>(a->registry(), sg::atom::get_v, sg::atom::section_v,
                                    std::string{"gig"}, on_a));
 
-  // b comes back on its data dir: a finds it again without a restart.
+  // An event added while b is down reaches b when it is back on its data dir; a finds b
+  // again without a restart.
+  add_event(*a, venue, "encore");
   b = start(file, "b", root / "b");
   REQUIRE(sg::test::eventually([&] { return peers_up(*a) == 1; }));
+  REQUIRE(sg::test::eventually([&] { return has_event(*b, "encore"); }));
   auto again = a->call<sg::section_actor>(a->registry(), sg::atom::get_v, sg::atom::section_v,
                                           std::string{"gig"}, on_b);
   REQUIRE_MESSAGE(again, sg::render(again));
