@@ -1,3 +1,4 @@
+#include "tests/support/cluster_file.hpp"
 #include "tests/support/http_client.hpp"
 #include "tests/support/process.hpp"
 #include "tests/support/server_process.hpp"
@@ -230,10 +231,9 @@ TEST_CASE("serve --cluster refuses a bad cluster file before touching the data d
   auto serve = [&](const std::string& extra) {
     return run("serve --data-dir " + data.string() + " --cluster " + file.string() + " " + extra);
   };
-  const std::string two = "[[node]]\nname = \"a\"\ncluster = \"127.0.0.1:7101\"\n"
-                          "http = \"127.0.0.1:8101\"\n[[node]]\nname = \"b\"\n"
-                          "cluster = \"127.0.0.1:7101\"\nhttp = \"127.0.0.1:8102\"\n";
-  write(two);
+  using seatgrab::test::cluster_member;
+  const auto a = cluster_member("a", 7101, 8101);
+  write(a + cluster_member("b", 7101, 8102));
   // A port used twice: the file, the entry and the key.
   auto ran = serve("--node a");
   auto& code = ran.first; // named, not bound: doctest's macros capture them
@@ -243,13 +243,12 @@ TEST_CASE("serve --cluster refuses a bad cluster file before touching the data d
                                               "already node[1] (\"a\").cluster"),
                 out);
   // A node the file does not name.
-  write("[[node]]\nname = \"a\"\ncluster = \"127.0.0.1:7101\"\nhttp = \"127.0.0.1:8101\"\n");
+  write(a);
   std::tie(code, out) = serve("--node z");
   CHECK(code != 0);
   CHECK_MESSAGE(contains(out, "has no node named \"z\""), out);
   // A key the format does not have.
-  write("[[node]]\nname = \"a\"\ncluster = \"127.0.0.1:7101\"\nhttp = \"127.0.0.1:8101\"\n"
-        "weight = 2\n");
+  write(a + "weight = 2\n");
   std::tie(code, out) = serve("--node a");
   CHECK(code != 0);
   CHECK_MESSAGE(contains(out, "node[1].weight is not a known key"), out);
@@ -257,14 +256,12 @@ TEST_CASE("serve --cluster refuses a bad cluster file before touching the data d
   std::tie(code, out) = run("serve --data-dir " + data.string() + " --node a");
   CHECK(code != 0);
   CHECK_MESSAGE(contains(out, "--cluster"), out);
-  write(two.substr(0, two.rfind("cluster")) +
-        "cluster = \"127.0.0.1:7102\"\nhttp = \"127.0.0.1:8102\"\n");
+  write(a + cluster_member("b", 7102, 8102));
   std::tie(code, out) = serve("--node a");
   CHECK(code != 0);
   CHECK_MESSAGE(contains(out, "needs --cluster-secret-file"), out);
   // Members talk without TLS for now: only on loopback.
-  write("[[node]]\nname = \"a\"\ncluster = \"127.0.0.1:7101\"\nhttp = \"127.0.0.1:8101\"\n"
-        "[[node]]\nname = \"b\"\ncluster = \"10.0.0.2:7101\"\nhttp = \"10.0.0.2:8101\"\n");
+  write(a + cluster_member("b", "10.0.0.2:7101", "10.0.0.2:8101"));
   std::tie(code, out) = serve("--node a");
   CHECK(code != 0);
   CHECK_MESSAGE(contains(out, "node \"b\" has cluster address 10.0.0.2:7101"), out);

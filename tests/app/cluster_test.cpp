@@ -3,10 +3,11 @@
 // member; when the member that owns the event freezes or is killed (-9), the others answer its
 // requests with 503 and Retry-After within 5 s, and keep answering what they own.
 
+#include "tests/support/cluster_file.hpp"
+#include "tests/support/eventually.hpp"
 #include "tests/support/http_client.hpp"
 #include "tests/support/server_process.hpp"
 
-#include <boost/asio/ip/tcp.hpp>
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
 
@@ -24,12 +25,6 @@ using seatgrab::test::server_process;
 
 namespace {
 
-uint16_t free_port() {
-  boost::asio::io_context ioc;
-  boost::asio::ip::tcp::acceptor acc{ioc, {boost::asio::ip::make_address("127.0.0.1"), 0}};
-  return acc.local_endpoint().port();
-}
-
 json body(const seatgrab::test::http_response& r) {
   return json::parse(r.body(), nullptr, false);
 }
@@ -44,8 +39,8 @@ TEST_CASE("a fan buys through three members; the event's member dies and the oth
   {
     std::ofstream out{file};
     for (const char* n : {"a", "b", "c"})
-      out << "[[node]]\nname = \"" << n << "\"\ncluster = \"127.0.0.1:" << free_port()
-          << "\"\nhttp = \"127.0.0.1:" << free_port() << "\"\n";
+      out << seatgrab::test::cluster_member(n, seatgrab::test::free_port(),
+                                            seatgrab::test::free_port());
   }
   auto secret = dir / "secret";
   std::ofstream{secret} << "0123456789abcdef0123456789abcdef\n";
@@ -76,13 +71,13 @@ TEST_CASE("a fan buys through three members; the event's member dies and the oth
   REQUIRE_MESSAGE(joined.result_int() == 201, joined.body());
   auto ticket = std::to_string(body(joined)["ticket"].get<uint64_t>());
   std::string admission;
-  for (int i = 0; i < 100 && admission.empty(); ++i) { // the pacer admits each second
+  // The pacer of a live process admits each second: wait on the poll's answer.
+  REQUIRE(seatgrab::test::eventually([&] {
     auto polled = b.with_token(token, "GET", "/v1/events/stadium-tour/queue/" + ticket);
     REQUIRE_MESSAGE(polled.result_int() == 200, polled.body());
     admission = body(polled).value("admission_token", "");
-    if (admission.empty())
-      std::this_thread::sleep_for(std::chrono::milliseconds{100}); // a live process's pacer
-  }
+    return !admission.empty();
+  }));
   REQUIRE_FALSE(admission.empty());
   auto held = a.with_token(token, "POST", "/v1/events/stadium-tour/holds",
                            R"({"section":"101","quantity":2})", {{"X-Admission-Token", admission}});
