@@ -2,6 +2,7 @@
 
 #include "actors/journal_client.hpp"
 #include "actors/status.hpp"
+#include "cluster/membership.hpp"
 #include "domain/event.hpp"
 #include "domain/venue.hpp"
 #include "messages/catalog.pb.h"
@@ -234,7 +235,9 @@ catalog_actor::behavior_type catalog(self_ptr self, actors::context_ptr ctx,
       },
       [=](atom::join, std::string& member, caf::actor& peer) {
         auto& st = self->state;
-        if (!peer)
+        // Joins come from this node's registry, which admits only the cluster's members; the
+        // map is bounded by the largest cluster all the same.
+        if (!peer || (!st.peers.contains(member) && st.peers.size() >= max_members))
           return;
         self->monitor(peer);
         st.peers[member] = peer;

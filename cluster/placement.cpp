@@ -46,6 +46,10 @@ node_id rendezvous::owner(actors::actor_kind, std::string_view id) const {
   return best != nullptr ? *best : self_;
 }
 
+bool rendezvous::is_member(const node_id& name) const {
+  return std::find(members_.begin(), members_.end(), name) != members_.end();
+}
+
 std::vector<node_id> rendezvous::ranked(std::string_view id) const {
   std::vector<std::pair<uint64_t, const node_id*>> ws;
   ws.reserve(members_.size());

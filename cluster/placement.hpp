@@ -29,6 +29,9 @@ public:
   /// This node's id.
   virtual const node_id& self() const = 0;
 
+  /// Whether `name` is a member of the cluster (what a peer's `join` names must be).
+  virtual bool is_member(const node_id& name) const = 0;
+
   /// Whether this node owns (kind, id).
   bool local(actors::actor_kind kind, std::string_view id) const {
     return owner(kind, id) == self();
@@ -43,6 +46,8 @@ public:
   node_id owner(actors::actor_kind kind, std::string_view id) const override;
 
   const node_id& self() const override { return self_; }
+
+  bool is_member(const node_id& name) const override { return name == self_; }
 
 private:
   node_id self_;
@@ -60,6 +65,8 @@ public:
   node_id owner(actors::actor_kind kind, std::string_view id) const override;
 
   const node_id& self() const override { return self_; }
+
+  bool is_member(const node_id& name) const override;
 
   /// Every member, best first: the owner, then the node a backup would go to (DESIGN §9's
   /// next step), and so on.

@@ -300,8 +300,11 @@ registry_actor::behavior_type registry(self_ptr self, actors::context_ptr ctx,
       },
       [=](atom::join, std::string& member, caf::actor& peer) {
         auto& st = self->state;
-        if (member == st.placement->self() || !peer)
+        // Only the cluster file's members: the map stays bounded by it.
+        if (member == st.placement->self() || !st.placement->is_member(member) || !peer) {
+          spdlog::warn("a join as \"{}\", not another member of the cluster, was ignored", member);
           return;
+        }
         self->monitor(peer);
         spdlog::info("cluster member {} is connected", member);
         st.peers[member] = peer;

@@ -10,9 +10,10 @@
 #include "domain/venue_generators.hpp"
 #include "domain/venue_json.hpp"
 #include "messages/ec.hpp"
+#include "tests/support/cluster_file.hpp"
 #include "tests/support/eventually.hpp"
 
-#include <boost/asio/ip/tcp.hpp>
+#include <caf/send.hpp>
 #include <doctest/doctest.h>
 
 #include <filesystem>
@@ -22,21 +23,8 @@ using sg::actors::actor_kind;
 
 namespace {
 
-/// A loopback port nobody listens on now (the kernel's pick for a socket bound to port 0).
-uint16_t free_port() {
-  boost::asio::io_context ioc;
-  boost::asio::ip::tcp::acceptor acc{ioc, {boost::asio::ip::make_address("127.0.0.1"), 0}};
-  return acc.local_endpoint().port();
-}
-
-std::string cluster_file(uint16_t a, uint16_t b) {
-  auto node = [](const char* name, uint16_t port) {
-    return std::string{"[[node]]\nname = \""} + name +
-           "\"\ncluster = \"127.0.0.1:" + std::to_string(port) +
-           "\"\nhttp = \"127.0.0.1:" + std::to_string(port + 1) + "\"\n";
-  };
-  return node("a", a) + node("b", b);
-}
+using sg::test::cluster_member;
+using sg::test::free_port;
 
 std::unique_ptr<sg::cluster::node> start(const std::string& file, const std::string& name,
                                          const std::filesystem::path& dir) {
@@ -88,10 +76,15 @@ void add_event(sg::cluster::node& n, const sg::domain::venue& v, const std::stri
 TEST_CASE("a member answers lookups of what another owns through the owner, until it is gone") {
   auto root = std::filesystem::temp_directory_path() / "seatgrab-peering-test";
   std::filesystem::remove_all(root);
-  auto file = cluster_file(free_port(), free_port());
+  auto file =
+      cluster_member("a", free_port(), free_port()) + cluster_member("b", free_port(), free_port());
   auto a = start(file, "a", root / "a");
   auto b = start(file, "b", root / "b");
   REQUIRE(sg::test::eventually([&] { return peers_up(*a) == 1 && peers_up(*b) == 1; }));
+  // A join that names no member of the cluster file is ignored (its map stays bounded).
+  caf::anon_send(a->registry(), sg::atom::join_v, std::string{"mallory"},
+                 caf::actor_cast<caf::actor>(b->registry()));
+  CHECK(peers_up(*a) == 1);
   auto venue = sg::domain::generate_theatre();
   // An operator's write through one member reaches the other's catalog.
   add_event(*a, venue, "gig");

@@ -42,6 +42,8 @@ TEST_CASE("a cluster of one owns everything") {
   CHECK(p.local(actor_kind::event, "x"));
   CHECK(p.local(actor_kind::section, sg::domain::section_entity("x", "101")));
   CHECK(p.ranked("x") == std::vector<sg::cluster::node_id>{"solo"});
+  CHECK(p.is_member("solo"));
+  CHECK_FALSE(p.is_member("mallory"));
 }
 
 TEST_CASE("entities spread evenly over three members") {
