@@ -87,6 +87,31 @@ event_actor::behavior_type event(self_ptr self, event_info info,
             });
         return rp;
       },
+      [=](atom::release, std::string& hold_id,
+          atom::admin) -> caf::result<std::vector<std::string>> {
+        // An operator names no sections: every section is asked, those without it say so.
+        auto rp = self->make_response_promise<std::vector<std::string>>();
+        fan_out<std::vector<std::string>>(
+            self, self->state.holds->sections(),
+            [=](section_actor hdl, size_t) {
+              return self->request(hdl, timeout, atom::release_v, hold_id, atom::admin_v);
+            },
+            [=](gathered<std::vector<std::string>>& g) mutable {
+              std::vector<std::string> freed;
+              for (auto& seats : g.results)
+                freed.insert(freed.end(), seats.begin(), seats.end());
+              for (auto& err : g.errors)
+                if (ec_of(err) != ec::hold_not_found) {
+                  rp.deliver(std::move(err)); // unknown outcome there: the operator retries
+                  return;
+                }
+              if (g.results.empty())
+                rp.deliver(caf::make_error(ec::hold_not_found, "hold " + hold_id));
+              else
+                rp.deliver(std::move(freed));
+            });
+        return rp;
+      },
       [=](atom::confirm, std::string& hold_id, std::string& holder, std::string& order_id,
           std::vector<std::string>& sections) -> caf::result<sale_receipt> {
         if (sections.empty())

@@ -24,6 +24,24 @@ const char* to_string(actor_kind kind) {
   return "actor";
 }
 
+const char* status_kind(actor_kind kind) {
+  switch (kind) {
+  case actor_kind::section:
+    return "section";
+  case actor_kind::event:
+    return "event";
+  case actor_kind::waiting_room:
+    return "queue";
+  case actor_kind::box_office:
+    return "box_office";
+  case actor_kind::session:
+    return "session";
+  case actor_kind::accounts:
+    return "accounts";
+  }
+  return "actor";
+}
+
 std::string entity_id() {
   return "registry"; // the account registry's journal entity
 }

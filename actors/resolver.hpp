@@ -33,6 +33,9 @@ enum class actor_kind : uint8_t { section, event, waiting_room, box_office, sess
 /// How a kind is named in logs ("box office").
 const char* to_string(actor_kind kind);
 
+/// How a kind is named in its actors' status and by the admin shell ("box_office").
+const char* status_kind(actor_kind kind);
+
 /// What the registry answers for one handle type: its kind and the atom of its lookup
 /// (`get <atom> ids...`).
 template <class Handle>

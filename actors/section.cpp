@@ -198,6 +198,19 @@ section_actor::behavior_type section(self_ptr self, domain::section_config cfg, 
         journal(self, ch->event, without_note(self, holder, hold_id));
         return ack_when_durable(self, *self->state.journal);
       },
+      [=](atom::release, std::string& hold_id,
+          atom::admin) -> caf::result<std::vector<std::string>> {
+        // An operator's release is the holder's release, journaled the same way.
+        auto& st = self->state;
+        auto hold = st.inv->find_hold(hold_id);
+        if (!hold)
+          return caf::make_error(ec::hold_not_found, "hold " + hold_id);
+        auto ch = st.inv->release(hold_id, hold->holder, now(self));
+        if (!ch)
+          return ch.error();
+        journal(self, ch->event, without_note(self, hold->holder, hold_id));
+        return reply_when_durable(self, *st.journal, std::move(ch->seat_ids));
+      },
       [=](atom::confirm, std::string& hold_id, std::string& holder,
           std::string& order_id) -> caf::result<sale_receipt> {
         auto& st = self->state;

@@ -1,5 +1,6 @@
 #include "cluster/node.hpp"
 
+#include "cluster/admin.hpp"
 #include "messages/system_config.hpp"
 #include "persistence/group_commit.hpp"
 #include "persistence/store.hpp"
@@ -96,7 +97,8 @@ caf::expected<std::unique_ptr<node>> node::start(const node_options& opts) {
     return caf::make_error(ec::storage_corruption,
                            "data dir " + opts.data_dir.string() +
                                ": the catalog does not load: " + render(events.error()));
-  if (opts.cluster && opts.cluster->members.size() > 1) {
+  if (opts.cluster) {
+    // Published even for a cluster of one: the admin shell connects to the cluster port.
     auto peering = start_peering(n.sys(), *opts.cluster, n.registry(), opts.peering);
     if (!peering)
       return peering.error();
@@ -111,7 +113,7 @@ node::node(std::unique_ptr<persistence::store> db, std::shared_ptr<const securit
       // Memory-only writes are cheaper on the caller's thread than handed to a writer thread.
       writer_(std::make_unique<persistence::group_commit>(*db_, opts.durability !=
                                                                     persistence::durability::none)),
-      cfg_(opts.threads, opts.cluster && opts.cluster->members.size() > 1), sys_(cfg_) {
+      cfg_(opts.threads, opts.cluster.has_value()), sys_(cfg_) {
   auto ctx = std::make_shared<actors::actor_context>(actors::actor_context{
       db_.get(), writer_.get(), actors::wall_clock{sys_.clock().now(), opts.wall_origin},
       std::move(keys)});
@@ -124,18 +126,30 @@ node::node(std::unique_ptr<persistence::store> db, std::shared_ptr<const securit
   placement_ptr placement = std::make_shared<single_member>();
   if (opts.cluster)
     placement = std::make_shared<rendezvous>(opts.cluster->names(), opts.cluster->me().name);
-  registry_ = spawn_registry(sys_, ctx_, resolver_, opts.actors, std::move(placement));
+  registry_ = spawn_registry(sys_, ctx_, resolver_, opts.actors, placement);
   catalog_ = spawn_catalog(sys_, ctx_, registry_);
   caf::anon_send(registry_, atom::put_v, atom::catalog_v, catalog_);
+  admin_options admin_opts{opts.admin_token,
+                           opts.cluster.value_or(membership{{member{"local", {}, {}}}}),
+                           std::move(placement)};
+  if (auto admin = spawn_admin(sys_, ctx_, registry_, catalog_, std::move(admin_opts))) {
+    admin_ = std::move(*admin);
+    caf::anon_send(registry_, atom::put_v, atom::admin_v, admin_);
+  } else {
+    spdlog::error("the admin actor does not start: {}", render(admin.error()));
+  }
 }
 
 node::~node() {
   lanes_->stop();
   if (peering_)
     caf::anon_send_exit(peering_, caf::exit_reason::user_shutdown);
+  if (admin_)
+    caf::anon_send_exit(admin_, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(catalog_, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(registry_, caf::exit_reason::user_shutdown);
   catalog_ = nullptr;
+  admin_ = nullptr;
   registry_ = nullptr;
   sys_.await_all_actors_done();
   writer_->close();

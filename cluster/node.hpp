@@ -37,6 +37,9 @@ struct node_options {
   /// admission-token and card-hash keys from it, so a token issued by the room on one member
   /// is checked by a session on another. Empty: the keys are the data dir's own.
   std::string cluster_secret{};
+  /// The operators' token (`--admin-token`): the admin shell's commands need it. Empty: the
+  /// admin actor refuses every command.
+  std::string admin_token{};
 };
 
 /// One SeatGrab node: its database, the journal writer thread, the actor system on the real
@@ -55,6 +58,8 @@ public:
   catalog_actor catalog() const { return catalog_; }
   /// Entity id -> actor; a lookup activates the actor if it is not running.
   registry_actor registry() const { return registry_; }
+  /// What the admin shell talks to.
+  admin_actor admin() const { return admin_; }
   /// The registry's answers, cached: what the edge and the actors look actors up with.
   actors::resolver& resolver() { return *resolver_; }
   /// The node's bridge actors, for threads that are not actors (the edge) to ask actors.
@@ -92,6 +97,7 @@ private:
   std::unique_ptr<actors::lanes> lanes_;
   registry_actor registry_;
   catalog_actor catalog_;
+  admin_actor admin_;
   caf::actor peering_; // none in a cluster of one
 };
 

@@ -1,6 +1,8 @@
 #include "cluster/registry.hpp"
 
+#include "actors/clock.hpp"
 #include "actors/event.hpp"
+#include "actors/gather.hpp"
 #include "actors/resolver.hpp"
 #include "actors/section.hpp"
 #include "actors/status.hpp"
@@ -40,9 +42,12 @@ struct registry_state {
   std::map<std::string, domain::section_config> section_configs; // by section entity id
   std::map<key, caf::actor> placed;                              // the live actors
   std::map<caf::actor_addr, key> keys;                           // down messages name the actor
-  std::set<caf::actor_addr> children;      // every actor it linked, to tell exits apart
-  std::map<std::string, caf::actor> peers; // connected members' registries, by member name
-  catalog_actor catalog;                   // this node's, handed to the members that connect
+  std::set<caf::actor_addr> children;          // every actor it linked, to tell exits apart
+  std::map<std::string, caf::actor> peers;     // connected members' registries, by member name
+  std::map<std::string, peer_state> peer_info; // every member that ever joined, by name
+  bool pinging = false;                        // the ping timer is armed
+  catalog_actor catalog;                       // this node's, handed to the members that connect
+  admin_actor admin;                           // this node's, handed to the admin shell
 
   static inline const char* name = "registry";
 };
@@ -169,6 +174,7 @@ caf::result<Handle> forward(self_ptr self, actor_kind kind, const std::string& i
     return caf::make_error(ec::unavailable, std::string{actors::to_string(kind)} + " " + id +
                                                 " lives on node " + owner +
                                                 ", which is not connected");
+  ++st.peer_info[owner].lookups_forwarded;
   return self->delegate(caf::actor_cast<registry_actor>(i->second), atom::get_v,
                         std::forward<Ts>(xs)...);
 }
@@ -194,6 +200,9 @@ void on_down(self_ptr self, const caf::down_msg& msg) {
   for (auto p = st.peers.begin(); p != st.peers.end(); ++p)
     if (p->second.address() == msg.source) {
       spdlog::warn("cluster member {} is down: {}", p->first, render(msg.reason));
+      auto& info = st.peer_info[p->first];
+      info.up = false;
+      info.since_ms = actors::to_ms(actors::now(self));
       st.peers.erase(p);
       return;
     }
@@ -209,6 +218,57 @@ void on_down(self_ptr self, const caf::down_msg& msg) {
   st.resolver->drop(kind, id);
   st.placed.erase(i->second);
   st.keys.erase(i);
+}
+
+// -- what the registry tells operators ------------------------------------------------------
+
+/// How often connected members are pinged (their round trip and actors for `nodes`).
+constexpr auto ping_interval = std::chrono::seconds{1};
+
+/// Pings every connected member with a status request: its answer is its last heartbeat.
+void ping_peers(self_ptr self) {
+  auto& st = self->state;
+  for (auto& [name, peer] : st.peers) {
+    auto sent = self->clock().now();
+    self->request(caf::actor_cast<status_client_actor>(peer), ping_interval * 2, atom::status_v)
+        .then(
+            [self, name = name, sent](actor_status& status) {
+              auto& info = self->state.peer_info[name];
+              info.last_seen_ms = actors::to_ms(actors::now(self));
+              info.rtt_us =
+                  std::chrono::duration_cast<std::chrono::microseconds>(self->clock().now() - sent)
+                      .count();
+              info.actors = status.counter("live_actors");
+              ++info.pings_ok;
+            },
+            [self, name = name](caf::error&) { ++self->state.peer_info[name].pings_failed; });
+  }
+  self->delayed_send(self, ping_interval, atom::tick_v);
+}
+
+/// The statuses of the actors placed here of `kind` (empty: all), at most `max_listed_actors`.
+caf::result<std::vector<actor_status>> list_actors(self_ptr self, const std::string& kind) {
+  std::vector<caf::actor> targets;
+  for (const auto& [k, hdl] : self->state.placed) {
+    if (!kind.empty() && kind != actors::status_kind(k.first))
+      continue;
+    if (targets.size() == max_listed_actors)
+      break;
+    targets.push_back(hdl);
+  }
+  auto rp = self->make_response_promise<std::vector<actor_status>>();
+  auto g = actors::gather<actor_status>::make(targets.size(),
+                                              [rp](actors::gathered<actor_status>& got) mutable {
+                                                // An actor that stopped meanwhile is left out; the
+                                                // registry forgets it on its down.
+                                                rp.deliver(std::move(got.results));
+                                              });
+  for (size_t i = 0; i < targets.size(); ++i)
+    actors::gather<actor_status>::await(
+        g, i,
+        self->request(caf::actor_cast<status_client_actor>(targets[i]),
+                      self->state.ctx->call_timeout, atom::status_v));
+  return rp;
 }
 
 /// Registers event `info` on `venue_json` and activates its actors: sections (which recover
@@ -308,6 +368,14 @@ registry_actor::behavior_type registry(self_ptr self, actors::context_ptr ctx,
         self->monitor(peer);
         spdlog::info("cluster member {} is connected", member);
         st.peers[member] = peer;
+        auto& info = st.peer_info[member];
+        info.name = member;
+        info.up = true;
+        info.since_ms = actors::to_ms(actors::now(self));
+        if (!st.pinging) {
+          st.pinging = true;
+          self->send(self, atom::tick_v);
+        }
         // The catalogs meet: each sends the other what it has (operator writes made while
         // one of them was down included).
         self->request(caf::actor_cast<registry_actor>(peer), st.ctx->call_timeout, atom::get_v,
@@ -330,6 +398,31 @@ registry_actor::behavior_type registry(self_ptr self, actors::context_ptr ctx,
           return caf::make_error(ec::unavailable, "the catalog is not started yet");
         return self->state.catalog;
       },
+      [=](atom::put, atom::admin, admin_actor& admin) { self->state.admin = std::move(admin); },
+      [=](atom::get, atom::admin) -> caf::result<admin_actor> {
+        if (!self->state.admin)
+          return caf::make_error(ec::unavailable, "the admin actor is not started yet");
+        return self->state.admin;
+      },
+      [=](atom::get, atom::admin, std::string& member) -> caf::result<admin_actor> {
+        auto& st = self->state;
+        if (member == st.placement->self())
+          return st.admin ? caf::result<admin_actor>{st.admin}
+                          : caf::make_error(ec::unavailable, "the admin actor is not started");
+        auto i = st.peers.find(member);
+        if (i == st.peers.end())
+          return caf::make_error(ec::unavailable, "member " + member + " is not connected");
+        return self->delegate(caf::actor_cast<registry_actor>(i->second), atom::get_v,
+                              atom::admin_v);
+      },
+      [=](atom::get, atom::actors, std::string& kind) { return list_actors(self, kind); },
+      [=](atom::get, atom::peers) {
+        std::vector<peer_state> out;
+        for (const auto& [name, info] : self->state.peer_info)
+          out.push_back(info);
+        return out;
+      },
+      [=](atom::tick) { ping_peers(self); },
       actors::status_handler(
           self, actors::actor_identity{"registry", "node"},
           [self](actor_status& out) {

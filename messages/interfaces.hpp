@@ -6,6 +6,7 @@
 // both are written once, in the actor kit: actors/status.hpp, actors/journal_client.hpp).
 
 #include "messages/accounts.hpp"
+#include "messages/admin.hpp"
 #include "messages/inventory.hpp"
 #include "messages/status.hpp"
 #include "messages/tickets.hpp"
@@ -38,6 +39,8 @@ using section_actor = caf::typed_actor<
     caf::replies_to<atom::extend, std::string, std::string>::with<hold_part>,
     /// Release hold (id, holder): its seats are free again.
     caf::replies_to<atom::release, std::string, std::string>::with<void>,
+    /// Operator: release hold (id) whoever holds it: the seats freed.
+    caf::replies_to<atom::release, std::string, atom::admin>::with<std::vector<std::string>>,
     /// Sell hold (id, holder) to order (id).
     caf::replies_to<atom::confirm, std::string, std::string, std::string>::with<sale_receipt>,
     /// Refund seat (id) of order (id): the seat is free again.
@@ -58,6 +61,9 @@ using event_actor = caf::typed_actor<
     caf::replies_to<atom::hold, hold_request>::with<hold_receipt>,
     /// Release hold (id, holder) in each of its sections.
     caf::replies_to<atom::release, std::string, std::string, std::vector<std::string>>::with<void>,
+    /// Operator: release hold (id) in every section that has it, whoever holds it: the seats
+    /// freed (`hold_not_found` if no section had it).
+    caf::replies_to<atom::release, std::string, atom::admin>::with<std::vector<std::string>>,
     /// Sell hold (id, holder) in each of its sections to order (id); all or nothing.
     caf::replies_to<atom::confirm, std::string, std::string, std::string,
                     std::vector<std::string>>::with<sale_receipt>,
@@ -201,6 +207,20 @@ using catalog_actor = caf::typed_actor<
     caf::reacts_to<atom::join, std::string, caf::actor>>::extend_with<status_client_actor,
                                                                       journaling_actor>;
 
+/// A node's admin actor: the operator's admin shell talks to it over CAF (cluster/admin.hpp).
+/// Every command is checked against the admin token; each that changes something, and each
+/// refused token, is written to the node's audit log before the answer.
+using admin_actor = caf::typed_actor<
+    /// Run a command line of the shell: its output (text, or JSON if asked).
+    caf::replies_to<atom::admin, admin_request>::with<std::string>,
+    /// This member's actors of kind (text; empty: every kind) with their status, for another
+    /// member's admin actor (admin token).
+    caf::replies_to<atom::get, atom::actors, std::string,
+                    std::string>::with<std::vector<actor_status>>,
+    /// This member's audit log, newest last (admin token).
+    caf::replies_to<atom::get, atom::audit, std::string>::with<std::vector<audit_record>>>::
+    extend_with<status_client_actor, journaling_actor>;
+
 /// The node's placement registry: entity id -> owning node -> actor. It spawns each kind of
 /// actor from its journal on the first lookup, supervises it, and spawns it again on the next
 /// lookup once it stopped (actors/resolver.hpp caches its answers).
@@ -226,7 +246,22 @@ using registry_actor = caf::typed_actor<
     /// This node's catalog, set once at start: connected members' registries ask for it.
     caf::reacts_to<atom::put, atom::catalog, catalog_actor>,
     /// This node's catalog (to another member's registry).
-    caf::replies_to<atom::get,
-                    atom::catalog>::with<catalog_actor>>::extend_with<status_client_actor>;
+    caf::replies_to<atom::get, atom::catalog>::with<catalog_actor>,
+    /// This node's admin actor, set once at start.
+    caf::reacts_to<atom::put, atom::admin, admin_actor>,
+    /// This node's admin actor (to the admin shell).
+    caf::replies_to<atom::get, atom::admin>::with<admin_actor>,
+    /// The admin actor of member (name), asked of its registry (`unavailable` while it is down).
+    caf::replies_to<atom::get, atom::admin, std::string>::with<admin_actor>,
+    /// The actors this member hosts of kind (text; empty: every kind), with their status (at
+    /// most `max_listed_actors`).
+    caf::replies_to<atom::get, atom::actors, std::string>::with<std::vector<actor_status>>,
+    /// What this member knows of each other member: up or down, its last ping, its lookups.
+    caf::replies_to<atom::get, atom::peers>::with<std::vector<peer_state>>,
+    /// Timer (self-message): ping every connected member.
+    caf::reacts_to<atom::tick>>::extend_with<status_client_actor>;
+
+/// The most actors one `(get, actors, kind)` lists.
+inline constexpr size_t max_listed_actors = 10'000;
 
 } // namespace seatgrab

@@ -20,6 +20,7 @@ void register_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<session_actor>("sg_session");
   cfg.add_message_type<catalog_actor>("sg_catalog");
   cfg.add_message_type<registry_actor>("sg_registry");
+  cfg.add_message_type<admin_actor>("sg_admin");
   cfg.add_error_category(caf::atom("seatgrab"),
                          [](uint8_t code, caf::atom_value, const caf::message& ctx) {
                            return render(caf::make_error(static_cast<ec>(code), ctx));

@@ -4,6 +4,7 @@
 // atom. Every node registers the same block (a type unknown to a peer arrives empty).
 
 #include "messages/accounts.hpp"
+#include "messages/admin.hpp"
 #include "messages/ec.hpp"
 #include "messages/inventory.hpp"
 #include "messages/queue.hpp"
@@ -47,6 +48,13 @@ CAF_ADD_TYPE_ID(seatgrab, (seatgrab::auth_info))
 CAF_ADD_TYPE_ID(seatgrab, (seatgrab::status_counter))
 CAF_ADD_TYPE_ID(seatgrab, (std::vector<seatgrab::status_counter>))
 CAF_ADD_TYPE_ID(seatgrab, (seatgrab::actor_status))
+CAF_ADD_TYPE_ID(seatgrab, (std::vector<seatgrab::actor_status>))
+CAF_ADD_TYPE_ID(seatgrab, (std::vector<std::string>))
+CAF_ADD_TYPE_ID(seatgrab, (seatgrab::admin_request))
+CAF_ADD_TYPE_ID(seatgrab, (seatgrab::peer_state))
+CAF_ADD_TYPE_ID(seatgrab, (std::vector<seatgrab::peer_state>))
+CAF_ADD_TYPE_ID(seatgrab, (seatgrab::audit_record))
+CAF_ADD_TYPE_ID(seatgrab, (std::vector<seatgrab::audit_record>))
 
 /// A journal write of the sender's became durable (or failed).
 CAF_ADD_ATOM(seatgrab, seatgrab::atom, durable, "durable")
@@ -94,5 +102,10 @@ CAF_ADD_ATOM(seatgrab, seatgrab::atom, open, "open")
 CAF_ADD_ATOM(seatgrab, seatgrab::atom, status, "status")
 /// A node's catalog, as its registry hands it to another member's.
 CAF_ADD_ATOM(seatgrab, seatgrab::atom, catalog, "catalog")
+/// The operator's admin shell, or an operator's action on an actor (checked by the admin token).
+CAF_ADD_ATOM(seatgrab, seatgrab::atom, admin, "admin")
+CAF_ADD_ATOM(seatgrab, seatgrab::atom, actors, "actors")
+CAF_ADD_ATOM(seatgrab, seatgrab::atom, peers, "peers")
+CAF_ADD_ATOM(seatgrab, seatgrab::atom, audit, "audit")
 
 CAF_END_TYPE_ID_BLOCK(seatgrab)
