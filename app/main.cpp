@@ -1,5 +1,6 @@
 // seatgrab: the command line. Flags are parsed here; the work happens in the libraries.
 
+#include "app/admin_cmd.hpp"
 #include "app/scenario_cmd.hpp"
 #include "app/serve.hpp"
 #include "app/venue_cmd.hpp"
@@ -138,6 +139,21 @@ int main(int argc, char** argv) {
       ->check(CLI::ExistingFile)
       ->capture_default_str();
 
+  seatgrab::app::admin_cmd_options admin_opts;
+  auto* admin = app.add_subcommand("admin", "The operator's shell, connected to a node");
+  admin->add_option("--connect", admin_opts.connect, "A node's cluster address HOST:PORT")
+      ->required();
+  auto* admin_shell_token = admin->add_option(
+      "--admin-token", admin_opts.admin_token,
+      "Operator token (shown by ps: prefer --admin-token-file or SEATGRAB_ADMIN_TOKEN)");
+  admin
+      ->add_option("--admin-token-file", admin_opts.admin_token_file,
+                   "File holding the operator token")
+      ->excludes(admin_shell_token);
+  admin->add_option("-c", admin_opts.command, "Run this one command and exit");
+  admin->add_flag("--json", admin_opts.json, "Answer in JSON");
+  admin->add_option("--as", admin_opts.who, "Your name in the audit log (default: $USER)");
+
   auto* scenario = app.add_subcommand("scenario", "Simulate an on-sale and verify it");
   scenario->require_subcommand(1);
   seatgrab::app::scenario_run_options scen;
@@ -187,6 +203,8 @@ int main(int argc, char** argv) {
 #endif
     return 0;
   }
+  if (admin->parsed())
+    return seatgrab::app::admin_shell(admin_opts);
   if (scenario_run->parsed())
     return seatgrab::app::scenario_run(scen);
   if (generate->parsed())

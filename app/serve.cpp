@@ -52,37 +52,6 @@ caf::error load_demo(cluster::node& node, domain::time_point now) {
   return {};
 }
 
-/// The secret in `file` (given by `flag`): its content without trailing whitespace. Fails
-/// naming the flag and file if it cannot be read, is empty or is larger than 4096 bytes.
-caf::expected<std::string> read_secret_file(const char* flag, const std::filesystem::path& file) {
-  auto fail = [flag, &file](const std::string& why) {
-    return caf::make_error(ec::invalid_input, std::string{flag} + " " + file.string() + ": " + why);
-  };
-  int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0)
-    return fail(std::strerror(errno));
-  std::string token;
-  char buf[512];
-  ssize_t n = 0;
-  while ((n = ::read(fd, buf, sizeof(buf))) > 0 && token.size() <= 4096)
-    token.append(buf, static_cast<size_t>(n));
-  auto read_errno = errno;
-  struct stat st {};
-  bool shared = ::fstat(fd, &st) == 0 && (st.st_mode & (S_IRWXG | S_IRWXO)) != 0;
-  ::close(fd);
-  if (n < 0)
-    return fail(std::strerror(read_errno));
-  if (token.size() > 4096)
-    return fail("larger than 4096 bytes");
-  while (!token.empty() && std::isspace(static_cast<unsigned char>(token.back())))
-    token.pop_back();
-  if (token.empty())
-    return fail("the file is empty");
-  if (shared)
-    spdlog::warn("{} {} is readable by group or others", flag, file.string());
-  return token;
-}
-
 /// Descriptors the node needs besides its connections: the journal's files, the actors'
 /// threads and pipes, the listening socket, the log.
 constexpr size_t fd_reserve = 256;
@@ -120,6 +89,35 @@ caf::error fit_descriptor_limit(size_t& max_connections) {
 }
 
 } // namespace
+
+caf::expected<std::string> read_secret_file(const char* flag, const std::filesystem::path& file) {
+  auto fail = [flag, &file](const std::string& why) {
+    return caf::make_error(ec::invalid_input, std::string{flag} + " " + file.string() + ": " + why);
+  };
+  int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return fail(std::strerror(errno));
+  std::string token;
+  char buf[512];
+  ssize_t n = 0;
+  while ((n = ::read(fd, buf, sizeof(buf))) > 0 && token.size() <= 4096)
+    token.append(buf, static_cast<size_t>(n));
+  auto read_errno = errno;
+  struct stat st {};
+  bool shared = ::fstat(fd, &st) == 0 && (st.st_mode & (S_IRWXG | S_IRWXO)) != 0;
+  ::close(fd);
+  if (n < 0)
+    return fail(std::strerror(read_errno));
+  if (token.size() > 4096)
+    return fail("larger than 4096 bytes");
+  while (!token.empty() && std::isspace(static_cast<unsigned char>(token.back())))
+    token.pop_back();
+  if (token.empty())
+    return fail("the file is empty");
+  if (shared)
+    spdlog::warn("{} {} is readable by group or others", flag, file.string());
+  return token;
+}
 
 int serve(serve_options opts) {
   // The data dir holds the admission HMAC key and the events' signing keys: everything this
@@ -209,6 +207,7 @@ int serve(serve_options opts) {
   cluster::node_options node_opts{opts.data_dir, opts.durability, 0, wall, {}};
   node_opts.cluster = std::move(members);
   node_opts.cluster_secret = std::move(cluster_secret);
+  node_opts.admin_token = opts.admin_token;
   auto& accounts = node_opts.actors.accounts;
   accounts.scrypt.n = uint64_t{1} << opts.scrypt_log2_n;
   // scrypt is CPU-bound: a thread per core uses them all, more would only queue in the kernel.

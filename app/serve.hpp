@@ -2,6 +2,8 @@
 
 #include "persistence/durability.hpp"
 
+#include <caf/expected.hpp>
+
 #include <filesystem>
 #include <string>
 
@@ -43,6 +45,11 @@ struct serve_options {
 /// The name of the environment variable that gives the admin token when neither
 /// --admin-token nor --admin-token-file does.
 inline constexpr const char* admin_token_env = "SEATGRAB_ADMIN_TOKEN";
+
+/// The secret in `file` (given by `flag`): its content without trailing whitespace. Fails
+/// naming the flag and file if it cannot be read, is empty or is larger than 4096 bytes; warns
+/// if group or others may read it.
+caf::expected<std::string> read_secret_file(const char* flag, const std::filesystem::path& file);
 
 /// Runs a node until SIGINT/SIGTERM. Returns the process exit code. Files it creates are
 /// private to the user (umask 077): the data dir holds signing keys.

@@ -3,10 +3,10 @@
 // member; when the member that owns the event freezes or is killed (-9), the others answer its
 // requests with 503 and Retry-After within 5 s, and keep answering what they own.
 
-#include "tests/support/cluster_file.hpp"
+#include "tests/support/cluster_processes.hpp"
 #include "tests/support/eventually.hpp"
+#include "tests/support/fan_flow.hpp"
 #include "tests/support/http_client.hpp"
-#include "tests/support/server_process.hpp"
 
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
@@ -32,53 +32,12 @@ json body(const seatgrab::test::http_response& r) {
 } // namespace
 
 TEST_CASE("a fan buys through three members; the event's member dies and the others say 503") {
-  auto dir = fs::temp_directory_path() / "seatgrab-cluster-test";
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  auto file = dir / "cluster.toml";
-  {
-    std::ofstream out{file};
-    for (const char* n : {"a", "b", "c"})
-      out << seatgrab::test::cluster_member(n, seatgrab::test::free_port(),
-                                            seatgrab::test::free_port());
-  }
-  auto secret = dir / "secret";
-  std::ofstream{secret} << "0123456789abcdef0123456789abcdef\n";
-  fs::permissions(secret, fs::perms::owner_read | fs::perms::owner_write);
-  // Started together: each waits for the member that keeps the accounts before it listens.
-  std::map<std::string, std::future<std::unique_ptr<server_process>>> starting;
-  for (std::string n : {"a", "b", "c"})
-    starting[n] = std::async(std::launch::async, [&, n] {
-      return std::make_unique<server_process>(
-          SEATGRAB_BIN, dir / n, "tok",
-          std::vector<std::string>{"--cluster", file.string(), "--node", n, "--cluster-secret-file",
-                                   secret.string(), "--demo"});
-    });
-  std::map<std::string, std::unique_ptr<server_process>> node;
-  for (auto& [n, f] : starting)
-    node[n] = f.get();
-  http_client a{node["a"]->port}, b{node["b"]->port}, c{node["c"]->port};
+  seatgrab::test::cluster_processes node{{"a", "b", "c"}};
+  http_client a{node["a"].port}, b{node["b"].port}, c{node["c"].port};
 
-  auto signed_up = b.request("POST", "/v1/accounts",
-                             R"({"email":"fan@example.com","password":"correct horse"})");
-  REQUIRE_MESSAGE(signed_up.result_int() == 201, signed_up.body());
-  auto login = a.request("POST", "/v1/sessions",
-                         R"({"email":"fan@example.com","password":"correct horse"})");
-  REQUIRE_MESSAGE(login.result_int() == 201, login.body());
-  auto token = body(login)["token"].get<std::string>();
-  auto joined =
-      c.with_token(token, "POST", "/v1/events/stadium-tour/queue", R"({"device":"laptop"})");
-  REQUIRE_MESSAGE(joined.result_int() == 201, joined.body());
-  auto ticket = std::to_string(body(joined)["ticket"].get<uint64_t>());
-  std::string admission;
-  // The pacer of a live process admits each second: wait on the poll's answer.
-  REQUIRE(seatgrab::test::eventually([&] {
-    auto polled = b.with_token(token, "GET", "/v1/events/stadium-tour/queue/" + ticket);
-    REQUIRE_MESSAGE(polled.result_int() == 200, polled.body());
-    admission = body(polled).value("admission_token", "");
-    return !admission.empty();
-  }));
-  REQUIRE_FALSE(admission.empty());
+  auto fan = seatgrab::test::admit_fan(b, a, c, b, "fan@example.com", "laptop", "stadium-tour");
+  auto token = fan.token;
+  auto admission = fan.admission;
   auto held = a.with_token(token, "POST", "/v1/events/stadium-tour/holds",
                            R"({"section":"101","quantity":2})", {{"X-Admission-Token", admission}});
   REQUIRE_MESSAGE(held.result_int() == 201, held.body());
@@ -100,9 +59,9 @@ TEST_CASE("a fan buys through three members; the event's member dies and the oth
     CHECK_FALSE(join[boost::beast::http::field::retry_after].empty());
     CHECK(std::chrono::steady_clock::now() - asked < std::chrono::seconds{5});
   };
-  ::kill(node["c"]->proc.pid, SIGSTOP);
+  ::kill(node["c"].proc.pid, SIGSTOP);
   expect_503("phone");
-  node["c"]->kill9();
+  node["c"].kill9();
   expect_503("tablet");
   // What the live members own still answers: the catalog, the account registry (on b), the
   // fan's session (on a) with the tickets it bought.
@@ -112,6 +71,4 @@ TEST_CASE("a fan buys through three members; the event's member dies and the oth
   CHECK_MESSAGE(other.result_int() == 201, other.body());
   auto mine = b.with_token(token, "GET", "/v1/tickets");
   CHECK_MESSAGE(mine.result_int() == 503, mine.body()); // tickets are the box office's: on c
-  node.clear();
-  fs::remove_all(dir);
 }
