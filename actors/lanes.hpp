@@ -11,6 +11,8 @@
 // spends its time finding the handler of each answer. Calls spread over many lanes keep
 // each lane's list short.
 
+#include "actors/call_stats.hpp"
+
 #include <atomic>
 #include <chrono>
 #include <cstddef>
@@ -64,6 +66,9 @@ public:
   /// Times a lane was woken (at most once per job; fewer when jobs queue up while it works).
   uint64_t wakeups() const { return wakeups_.load(std::memory_order_relaxed); }
 
+  /// How the calls made from the lanes went (http/bridge.hpp records them).
+  call_stats& calls() { return calls_; }
+
   /// The lanes exit; jobs not yet run, and answers not yet in, are dropped. Idempotent; must
   /// come before the actor system awaits its actors.
   void stop();
@@ -74,6 +79,7 @@ private:
   std::atomic<size_t> next_{0};
   std::atomic<uint64_t> posted_{0};
   std::atomic<uint64_t> wakeups_{0};
+  call_stats calls_;
 };
 
 } // namespace seatgrab::actors

@@ -26,14 +26,35 @@ inline constexpr std::chrono::seconds call_timeout{10};
 template <class T, class Handle, class... Ts>
 void ask(actors::lanes& lanes, const Handle& dest, std::function<void(caf::expected<T>)> k,
          Ts... xs) {
-  lanes.post([dest, k = std::move(k), xs...](caf::event_based_actor* self) mutable {
+  auto* stats = &lanes.calls();
+  lanes.post([stats, dest, k = std::move(k), xs...](caf::event_based_actor* self) mutable {
+    // Timed and counted by where the actor lives: this node, or one hop away.
+    auto remote = dest && dest->node() != self->node();
+    auto sent = std::chrono::steady_clock::now();
+    auto done = [stats, remote, sent](bool failure) {
+      stats->observe(remote, std::chrono::steady_clock::now() - sent, failure);
+    };
     auto req = self->request(dest, call_timeout, std::move(xs)...);
     if constexpr (std::is_void_v<T>)
-      req.then([k]() { k(caf::expected<void>{}); },
-               [k](caf::error& err) { k(caf::expected<void>{std::move(err)}); });
+      req.then(
+          [k, done]() {
+            done(false);
+            k(caf::expected<void>{});
+          },
+          [k, done](caf::error& err) {
+            done(true);
+            k(caf::expected<void>{std::move(err)});
+          });
     else
-      req.then([k](T& x) { k(caf::expected<T>{std::move(x)}); },
-               [k](caf::error& err) { k(caf::expected<T>{std::move(err)}); });
+      req.then(
+          [k, done](T& x) {
+            done(false);
+            k(caf::expected<T>{std::move(x)});
+          },
+          [k, done](caf::error& err) {
+            done(true);
+            k(caf::expected<T>{std::move(err)});
+          });
   });
 }
 

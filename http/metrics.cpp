@@ -102,4 +102,66 @@ std::string request_metrics::exposition(const persistence::group_commit_stats& j
   return out;
 }
 
+std::string call_lines(const actors::call_stats& calls) {
+  std::string out =
+      "# HELP seatgrab_actor_calls_total Calls of the edge to actors, by where the actor lives.\n"
+      "# TYPE seatgrab_actor_calls_total counter\n"
+      "# HELP seatgrab_actor_call_errors_total Calls answered with an error or not at all.\n"
+      "# TYPE seatgrab_actor_call_errors_total counter\n"
+      "# HELP seatgrab_actor_call_seconds Answer times of the edge's calls to actors.\n"
+      "# TYPE seatgrab_actor_call_seconds histogram\n";
+  for (auto [where, side] : {std::pair{"local", &calls.local()}, {"remote", &calls.remote()}}) {
+    auto l = std::string{"{where=\""} + where + "\"}";
+    auto count = side->count.load(std::memory_order_relaxed);
+    out += "seatgrab_actor_calls_total" + l + " " + std::to_string(count) + "\n";
+    out += "seatgrab_actor_call_errors_total" + l + " " +
+           std::to_string(side->failed.load(std::memory_order_relaxed)) + "\n";
+    uint64_t cumulative = 0;
+    for (size_t b = 0; b <= actors::call_stats::bounds.size(); ++b) {
+      cumulative += side->buckets[b].load(std::memory_order_relaxed);
+      auto le = b < actors::call_stats::bounds.size() ? fmt_double(actors::call_stats::bounds[b])
+                                                      : std::string{"+Inf"};
+      out += std::string{"seatgrab_actor_call_seconds_bucket{where=\""} + where + "\",le=\"" + le +
+             "\"} " + std::to_string(cumulative) + "\n";
+    }
+    out += "seatgrab_actor_call_seconds_sum" + l + " " +
+           fmt_double(static_cast<double>(side->sum_ns.load(std::memory_order_relaxed)) / 1e9) +
+           "\nseatgrab_actor_call_seconds_count" + l + " " + std::to_string(count) + "\n";
+  }
+  return out;
+}
+
+std::string peer_lines(const std::vector<peer_state>& peers) {
+  if (peers.empty())
+    return {};
+  std::string out =
+      "# HELP seatgrab_cluster_peer_up Whether the member is connected (1) or not (0).\n"
+      "# TYPE seatgrab_cluster_peer_up gauge\n"
+      "# HELP seatgrab_cluster_peer_last_heartbeat_seconds When it last answered a ping (Unix "
+      "time).\n"
+      "# TYPE seatgrab_cluster_peer_last_heartbeat_seconds gauge\n"
+      "# HELP seatgrab_cluster_peer_rtt_seconds Round trip of its last ping.\n"
+      "# TYPE seatgrab_cluster_peer_rtt_seconds gauge\n"
+      "# HELP seatgrab_cluster_peer_pings_total Pings sent to it, by outcome.\n"
+      "# TYPE seatgrab_cluster_peer_pings_total counter\n"
+      "# HELP seatgrab_cluster_lookups_forwarded_total Lookups of its entities sent to it.\n"
+      "# TYPE seatgrab_cluster_lookups_forwarded_total counter\n";
+  for (const auto& p : peers) {
+    auto l = "{peer=\"" + p.name + "\"}";
+    out += "seatgrab_cluster_peer_up" + l + " " + (p.up ? "1" : "0") + "\n";
+    out += "seatgrab_cluster_peer_last_heartbeat_seconds" + l + " " +
+           fmt_double(static_cast<double>(p.last_seen_ms) / 1000) + "\n";
+    if (p.rtt_us >= 0)
+      out += "seatgrab_cluster_peer_rtt_seconds" + l + " " +
+             fmt_double(static_cast<double>(p.rtt_us) / 1e6) + "\n";
+    out += "seatgrab_cluster_peer_pings_total{peer=\"" + p.name + "\",outcome=\"ok\"} " +
+           std::to_string(p.pings_ok) + "\n";
+    out += "seatgrab_cluster_peer_pings_total{peer=\"" + p.name + "\",outcome=\"failed\"} " +
+           std::to_string(p.pings_failed) + "\n";
+    out += "seatgrab_cluster_lookups_forwarded_total" + l + " " +
+           std::to_string(p.lookups_forwarded) + "\n";
+  }
+  return out;
+}
+
 } // namespace seatgrab::http

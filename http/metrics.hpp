@@ -3,7 +3,9 @@
 // The edge's Prometheus metrics: answers counted by route and status, answer times as
 // histograms, and the text exposition of `GET /metrics`.
 
+#include "actors/call_stats.hpp"
 #include "http/server.hpp"
+#include "messages/admin.hpp"
 #include "persistence/group_commit.hpp"
 
 #include <atomic>
@@ -51,5 +53,13 @@ private:
   std::atomic<uint64_t> board_polls_{0};
   std::atomic<uint64_t> room_polls_{0};
 };
+
+/// The exposition of the calls the edge made to actors, by where the actor lives (`local`, or
+/// `remote`: one hop to another member).
+std::string call_lines(const actors::call_stats& calls);
+
+/// The exposition of what this member knows of each other member (up, last heartbeat, ping
+/// round trip, pings and lookups forwarded).
+std::string peer_lines(const std::vector<peer_state>& peers);
 
 } // namespace seatgrab::http

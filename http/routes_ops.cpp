@@ -111,15 +111,20 @@ void metrics(const context_ptr& ctx, const call& c) {
           size_t pending = 0;
         };
         auto g = std::make_shared<gather>();
-        g->pending = events.size() * 2;
+        g->pending = events.size() * 2 + 1;
         auto finish = [ctx, ex, g](std::string part) {
           std::lock_guard lock{g->mtx};
           g->text += part;
           if (--g->pending == 0)
             ex->respond(metrics_response(ctx, g->text));
         };
-        if (events.empty())
-          return ex->respond(metrics_response(ctx, {}));
+        // The calls' figures, then what this member knows of the others.
+        ask<std::vector<peer_state>>(
+            ctx->find.lanes(), ctx->node.registry(),
+            [ctx, finish](caf::expected<std::vector<peer_state>> peers) {
+              finish(call_lines(ctx->find.lanes().calls()) + (peers ? peer_lines(*peers) : ""));
+            },
+            atom::get_v, atom::peers_v);
         for (const auto& ev : events) {
           auto id = ev.id;
           ctx->find.event(id, [ctx, finish, id](caf::expected<event_actor> hdl) {

@@ -131,6 +131,13 @@ TEST_CASE("the admin shell inspects and steers a cluster of three members") {
   CHECK(log[2]["ok"] == false);
   CHECK(log[2]["outcome"] == "refused: wrong admin token");
 
+  // Each member's /metrics: its peers, and the calls its edge made to other members.
+  auto metrics = a.request("GET", "/metrics").body();
+  CHECK(metrics.find("seatgrab_cluster_peer_up{peer=\"b\"} 1") != std::string::npos);
+  CHECK(metrics.find("seatgrab_cluster_peer_up{peer=\"c\"} 1") != std::string::npos);
+  CHECK(metrics.find("seatgrab_cluster_peer_rtt_seconds{peer=\"b\"}") != std::string::npos);
+  CHECK(metrics.find("seatgrab_actor_calls_total{where=\"remote\"} 0") == std::string::npos);
+
   // kill -9 of b: `nodes` through a shows it down within 5 s; the others stay up.
   cluster["b"].kill9();
   auto killed = std::chrono::steady_clock::now();
@@ -145,4 +152,6 @@ TEST_CASE("the admin shell inspects and steers a cluster of three members") {
   auto [rc2, out2] = admin(cluster, "a", "inspect section " + entity);
   CHECK(rc2 == 1);
   CHECK(out2.find("unavailable") != std::string::npos);
+  CHECK(a.request("GET", "/metrics").body().find("seatgrab_cluster_peer_up{peer=\"b\"} 0") !=
+        std::string::npos);
 }

@@ -439,6 +439,8 @@ TEST_CASE("/metrics reports requests, latency, inventory, queue and journal in P
         "seatgrab_http_request_seconds_bucket{route=\"POST /v1/events/{id}/holds\",le=\"+Inf\"} 1",
         "seatgrab_holds_total{event=\"gig\"} 1", "seatgrab_seats{event=\"gig\",status=\"held\"} 1",
         "seatgrab_queue_admitted_total{event=\"gig\"} 1", "seatgrab_journal_batches_total",
-        "seatgrab_journal_sync_seconds_total", "# TYPE seatgrab_http_request_seconds histogram"})
+        "seatgrab_journal_sync_seconds_total", "# TYPE seatgrab_http_request_seconds histogram",
+        "seatgrab_actor_calls_total{where=\"remote\"} 0",
+        "seatgrab_actor_call_seconds_bucket{where=\"local\",le=\"+Inf\"}"})
     CHECK_MESSAGE(text.find(line) != std::string::npos, line);
 }

@@ -35,6 +35,14 @@ TEST_CASE("a hundred edge calls spawn no actor and all get their answers") {
   CHECK(answers.front() == 0);
   CHECK(answers.back() == 198);
   CHECK(lanes.wakeups() == 4); // one per lane: the calls queued while it was idle
+  // Counted and timed as calls to this node's actors; none went to another member.
+  CHECK(lanes.calls().local().count == 100);
+  CHECK(lanes.calls().local().failed == 0);
+  CHECK(lanes.calls().remote().count == 0);
+  uint64_t in_buckets = 0;
+  for (const auto& b : lanes.calls().local().buckets)
+    in_buckets += b;
+  CHECK(in_buckets == 100);
 }
 
 TEST_CASE("an edge call to an actor that is gone gets the error") {
@@ -50,4 +58,5 @@ TEST_CASE("an edge call to an actor that is gone gets the error") {
   ts.run();
   REQUIRE(got);
   CHECK_FALSE(*got);
+  CHECK(lanes.calls().local().failed == 1);
 }
