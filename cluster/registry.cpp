@@ -43,6 +43,7 @@ struct registry_state {
   std::map<key, caf::actor> placed;                              // the live actors
   std::map<caf::actor_addr, key> keys;                           // down messages name the actor
   std::set<caf::actor_addr> children;          // every actor it linked, to tell exits apart
+  std::map<key, caf::actor_addr> remote;       // other members' actors in the resolver's cache
   std::map<std::string, caf::actor> peers;     // connected members' registries, by member name
   std::map<std::string, peer_state> peer_info; // every member that ever joined, by name
   bool pinging = false;                        // the ping timer is armed
@@ -163,6 +164,21 @@ caf::expected<caf::actor> place(self_ptr self, actor_kind kind, const std::strin
   return hdl;
 }
 
+/// Caches `hdl`, the actor of (kind, id) on another member, and monitors it: when it stops, or
+/// its member goes, it leaves the cache and the next lookup asks the owner again.
+template <class Handle>
+void cache_remote(self_ptr self, actor_kind kind, const std::string& id, const Handle& hdl) {
+  auto& st = self->state;
+  auto k = registry_state::key{kind, id};
+  if (!hdl || st.remote.contains(k))
+    return;
+  auto remote = caf::actor_cast<caf::actor>(hdl);
+  self->monitor(remote);
+  st.remote.emplace(k, remote.address());
+  st.keys.emplace(remote.address(), k);
+  st.resolver->put(kind, id, remote);
+}
+
 /// A lookup of what member `owner` places goes to its registry, which answers the requester
 /// itself; an unconnected owner is `unavailable` (the edge says 503 with Retry-After).
 template <class Handle, class... Ts>
@@ -175,8 +191,20 @@ caf::result<Handle> forward(self_ptr self, actor_kind kind, const std::string& i
                                                 " lives on node " + owner +
                                                 ", which is not connected");
   ++st.peer_info[owner].lookups_forwarded;
-  return self->delegate(caf::actor_cast<registry_actor>(i->second), atom::get_v,
-                        std::forward<Ts>(xs)...);
+  if (kind == actor_kind::session) // sessions passivate when idle: asked anew every time
+    return self->delegate(caf::actor_cast<registry_actor>(i->second), atom::get_v,
+                          std::forward<Ts>(xs)...);
+  // Long-lived actors of other members are cached like local ones (cache_remote).
+  auto rp = self->make_response_promise<Handle>();
+  self->request(caf::actor_cast<registry_actor>(i->second), st.ctx->call_timeout, atom::get_v,
+                std::forward<Ts>(xs)...)
+      .then(
+          [self, rp, kind, id](Handle& hdl) mutable {
+            cache_remote(self, kind, id, hdl);
+            rp.deliver(std::move(hdl));
+          },
+          [rp](caf::error& err) mutable { rp.deliver(std::move(err)); });
+  return rp;
 }
 
 /// Answers a lookup with the typed handle of (kind of `Handle`, id): placed here, or asked of
@@ -210,6 +238,15 @@ void on_down(self_ptr self, const caf::down_msg& msg) {
   if (i == st.keys.end())
     return;
   auto [kind, id] = i->second;
+  if (auto r = st.remote.find(i->second); r != st.remote.end() && r->second == msg.source) {
+    // Another member's actor (or the member) went: ask its owner again next time.
+    spdlog::debug("{} {} on another member is gone: {}", actors::to_string(kind), id,
+                  render(msg.reason));
+    st.resolver->drop(kind, id);
+    st.remote.erase(r);
+    st.keys.erase(i);
+    return;
+  }
   auto cause = ec_of(msg.reason);
   if (cause == ec::storage_full || cause == ec::storage_io)
     spdlog::debug("{} {} stopped: {}", actors::to_string(kind), id, render(msg.reason));
@@ -376,6 +413,18 @@ registry_actor::behavior_type registry(self_ptr self, actors::context_ptr ctx,
           st.pinging = true;
           self->send(self, atom::tick_v);
         }
+        // The edge checks every token with the account registry: if this member keeps it,
+        // have it cached before the first request needs it.
+        if (st.placement->owner(actor_kind::accounts, actors::entity_id()) == member)
+          self->request(caf::actor_cast<registry_actor>(peer), st.ctx->call_timeout, atom::get_v,
+                        atom::accounts_v)
+              .then(
+                  [self](accounts_actor& hdl) {
+                    cache_remote(self, actor_kind::accounts, actors::entity_id(), hdl);
+                  },
+                  [member](caf::error& err) {
+                    spdlog::warn("cluster member {}: no account registry: {}", member, render(err));
+                  });
         // The catalogs meet: each sends the other what it has (operator writes made while
         // one of them was down included).
         self->request(caf::actor_cast<registry_actor>(peer), st.ctx->call_timeout, atom::get_v,

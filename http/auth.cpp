@@ -1,6 +1,7 @@
 #include "http/auth.hpp"
 
 #include "http/bridge.hpp"
+#include "http/lookup.hpp"
 #include "http/problem.hpp"
 #include "http/request.hpp"
 
@@ -51,8 +52,8 @@ struct authenticator::token_cache {
   }
 };
 
-authenticator::authenticator(actors::lanes& lanes, accounts_actor accounts, std::string admin_token)
-    : lanes_(lanes), accounts_(std::move(accounts)), admin_token_(std::move(admin_token)),
+authenticator::authenticator(actors::lanes& lanes, const lookup& find, std::string admin_token)
+    : lanes_(lanes), find_(find), admin_token_(std::move(admin_token)),
       cache_(std::make_shared<token_cache>()) {
   // nop
 }
@@ -73,7 +74,7 @@ void authenticator::authenticate(const std::shared_ptr<exchange>& ex,
     return;
   }
   ask<auth_info>(
-      lanes_, accounts_,
+      lanes_, find_.accounts(),
       [cache = cache_, ex, token = *token, k = std::move(k)](caf::expected<auth_info> who) {
         if (!who)
           return ex->respond(problem(who.error()));

@@ -16,13 +16,15 @@
 namespace seatgrab::http {
 
 /// Authenticates requests. Thread-safe; cheap to share.
+class lookup;
+
 class authenticator {
 public:
   /// How long an answer of the account registry is reused (never past the session's end).
   static constexpr auto cache_ttl = std::chrono::seconds{10};
 
   /// Sessions are checked with `accounts`; `admin_token` (empty: none) is the operator's.
-  authenticator(actors::lanes& lanes, accounts_actor accounts, std::string admin_token);
+  authenticator(actors::lanes& lanes, const lookup& find, std::string admin_token);
 
   /// Runs `k` with the caller's identity, or answers 401 (or the registry's error).
   void authenticate(const std::shared_ptr<exchange>& ex, std::function<void(auth_info)> k) const;
@@ -37,7 +39,7 @@ private:
   struct token_cache;
 
   actors::lanes& lanes_;
-  accounts_actor accounts_;
+  const lookup& find_; // the account registry, wherever it is now
   std::string admin_token_;
   /// Shared with the registry's pending answers.
   std::shared_ptr<token_cache> cache_;

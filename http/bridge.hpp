@@ -7,6 +7,7 @@
 // strand.
 
 #include "actors/lanes.hpp"
+#include "messages/ec.hpp"
 
 #include <caf/event_based_actor.hpp>
 #include <caf/expected.hpp>
@@ -26,6 +27,10 @@ inline constexpr std::chrono::seconds call_timeout{10};
 template <class T, class Handle, class... Ts>
 void ask(actors::lanes& lanes, const Handle& dest, std::function<void(caf::expected<T>)> k,
          Ts... xs) {
+  if (!dest) { // e.g. the account registry while its member is away
+    k(caf::make_error(ec::unavailable, "the actor is not reachable now"));
+    return;
+  }
   auto* stats = &lanes.calls();
   lanes.post([stats, dest, k = std::move(k), xs...](caf::event_based_actor* self) mutable {
     // Timed and counted by where the actor lives: this node, or one hop away.

@@ -12,8 +12,7 @@
 namespace seatgrab::http {
 
 context::context(cluster::node& n, api_options o)
-    : node(n), sys(n.sys()), opts(std::move(o)), find(n),
-      auth(n.lanes(), find.accounts(), opts.admin_token),
+    : node(n), sys(n.sys()), opts(std::move(o)), find(n), auth(n.lanes(), find, opts.admin_token),
       seatmaps(std::make_shared<seatmap_cache>(find, opts.stream_interval, opts.heartbeat)),
       limiter(opts.rate_per_s, opts.burst), pow(opts.pow_difficulty),
       idem(std::make_shared<idempotency>(

@@ -12,11 +12,18 @@ namespace seatgrab::http {
 lookup::lookup(cluster::node& node)
     : sys_(&node.sys()), lanes_(&node.lanes()), resolver_(&node.resolver()),
       catalog_(node.catalog()) {
+  // Cached now, so the first sign-up does not wait for it.
   auto acc = node.call<accounts_actor>(node.registry(), atom::get_v, atom::accounts_v);
-  if (acc)
-    accounts_ = *acc;
-  else
+  if (!acc)
     spdlog::error("no account registry: {}", render(acc.error()));
+}
+
+accounts_actor lookup::accounts() const {
+  if (auto hdl = resolver_->cached<accounts_actor>())
+    return hdl;
+  // Its member went (or restarted): asking the registry caches the new one once it is back.
+  resolver_->ask<accounts_actor>(*lanes_, call_timeout, [](caf::expected<accounts_actor>) {});
+  return {};
 }
 
 void lookup::event(const std::string& id, std::function<void(caf::expected<event_actor>)> k) const {

@@ -41,8 +41,10 @@ public:
   /// The node's bridge actors: every call from the edge is a job on one of them.
   actors::lanes& lanes() const { return *lanes_; }
 
-  /// The account registry (sign-up, log-in, sessions, accounts by email).
-  const accounts_actor& accounts() const { return accounts_; }
+  /// The account registry (sign-up, log-in, sessions, accounts by email), from the resolver's
+  /// cache. While the member that keeps it is away there is none (an invalid handle: edge calls
+  /// to it answer 503), and it is asked for again.
+  accounts_actor accounts() const;
 
   /// The actor of event `id`.
   void event(const std::string& id, std::function<void(caf::expected<event_actor>)> k) const;
@@ -76,7 +78,6 @@ private:
   actors::lanes* lanes_;
   actors::resolver* resolver_;
   catalog_actor catalog_;
-  accounts_actor accounts_;
 };
 
 } // namespace seatgrab::http

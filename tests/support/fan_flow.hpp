@@ -17,6 +17,7 @@ namespace seatgrab::test {
 struct admitted_fan {
   std::string token;
   std::string admission;
+  std::string account; ///< the account id sign-up gave
 };
 
 /// Signs `email` up through `signup`, logs in through `login`, joins the queue of `event` from
@@ -33,7 +34,8 @@ inline admitted_fan admit_fan(http_client& signup, http_client& login, http_clie
   REQUIRE_MESSAGE(signed_up.result_int() == 201, signed_up.body());
   auto logged_in = login.request("POST", "/v1/sessions", credentials);
   REQUIRE_MESSAGE(logged_in.result_int() == 201, logged_in.body());
-  admitted_fan fan{parse(logged_in)["token"].get<std::string>(), ""};
+  admitted_fan fan{parse(logged_in)["token"].get<std::string>(), "",
+                   parse(signed_up)["id"].get<std::string>()};
   auto joined = join.with_token(fan.token, "POST", "/v1/events/" + event + "/queue",
                                 R"({"device":")" + device + "\"}");
   REQUIRE_MESSAGE(joined.result_int() == 201, joined.body());
