@@ -30,4 +30,6 @@ for n in $names; do
   http=$(awk -v n="$n" '/^name/ {cur=$3; gsub(/"/, "", cur)} /^http/ && cur==n {gsub(/"/, "", $3); print $3}' "$file")
   echo "node $n: http://$http/v1/events"
 done
+first=$(sed -n 's/^cluster *= *"\(.*\)"/\1/p' "$file" | head -1)
+echo "admin shell: SEATGRAB_ADMIN_TOKEN=$token ./build/app/seatgrab admin --connect $first"
 wait
