@@ -191,10 +191,8 @@ caf::result<Handle> forward(self_ptr self, actor_kind kind, const std::string& i
                                                 " lives on node " + owner +
                                                 ", which is not connected");
   ++st.peer_info[owner].lookups_forwarded;
-  if (kind == actor_kind::session) // sessions passivate when idle: asked anew every time
-    return self->delegate(caf::actor_cast<registry_actor>(i->second), atom::get_v,
-                          std::forward<Ts>(xs)...);
-  // Long-lived actors of other members are cached like local ones (cache_remote).
+  // Other members' actors are cached like local ones (cache_remote): a session that
+  // passivates there leaves the cache here through its down message, as a local one does.
   auto rp = self->make_response_promise<Handle>();
   self->request(caf::actor_cast<registry_actor>(i->second), st.ctx->call_timeout, atom::get_v,
                 std::forward<Ts>(xs)...)

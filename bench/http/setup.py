@@ -4,6 +4,7 @@ admitted, and writes "token admission seat event" lines (every seat of each even
 holds.lua; with FANS_OUT also "token ticket" lines,
 a fan each, for polls of admitted fans; with WAITING_OUT the same fans also join the queue of
 EVENT-wait, which admits one fan a minute, and "token ticket" lines of the waiting ones go there.
+With ACCOUNTS_OUT also "token account" lines, a fan each.
 Usage: setup.py URL ADMIN FANS OUT EVENT [FANS_OUT [WAITING_OUT]]"""
 import json, os, sys, threading, time, urllib.request
 
@@ -37,10 +38,12 @@ _, seatmap = call("GET", f"/v1/events/{event}/seatmap")
 seats = [s["id"] for sec in seatmap["sections"] for s in sec["seats"]]
 
 tokens = [None] * fans
+accounts = [None] * fans
 def register(k):
     for i in range(k, fans, 16):
         creds = {"email": f"bench{i}@example.com", "password": "correct horse"}
-        call("POST", "/v1/accounts", creds)
+        _, a = call("POST", "/v1/accounts", creds)
+        accounts[i] = a.get("id")
         _, s = call("POST", "/v1/sessions", creds)
         tokens[i] = s["token"]
 threads = [threading.Thread(target=register, args=(k,)) for k in range(16)]
@@ -88,4 +91,8 @@ if len(sys.argv) > 7:
             waiting.append(f"{tokens[i]} {q['ticket']}\n")
     with open(sys.argv[7], "w") as f:
         f.writelines(waiting)
+if os.environ.get("ACCOUNTS_OUT"):  # "token account" per fan (where its session lives)
+    with open(os.environ["ACCOUNTS_OUT"], "w") as f:
+        for i in range(fans):
+            f.write(f"{tokens[i]} {accounts[i]}\n")
 print(f"{fans} fans admitted, {len(seats)} seats in each of {len(events)} events")
