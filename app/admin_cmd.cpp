@@ -9,6 +9,8 @@
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
 #include <caf/io/middleman.hpp>
+#include <caf/openssl/manager.hpp>
+#include <caf/openssl/remote_actor.hpp>
 #include <caf/scoped_actor.hpp>
 #include <nlohmann/json.hpp>
 
@@ -28,8 +30,14 @@ namespace {
 constexpr auto reply_timeout = std::chrono::seconds{20};
 
 struct shell_config : caf::actor_system_config {
-  shell_config() {
+  explicit shell_config(const admin_cmd_options& opts) {
     load<caf::io::middleman>();
+    if (!opts.tls_ca.empty()) {
+      load<caf::openssl::manager>();
+      openssl_certificate = opts.tls_cert;
+      openssl_key = opts.tls_key;
+      openssl_cafile = opts.tls_ca;
+    }
     set("logger.verbosity", caf::atom("quiet"));
     register_types(*this);
   }
@@ -201,9 +209,11 @@ int admin_shell(const admin_cmd_options& opts) {
     who = user ? user : "operator";
   }
   std::optional<cluster::endpoint> target{std::move(*where)};
-  shell_config cfg;
+  shell_config cfg{opts};
   caf::actor_system sys{cfg};
-  auto registry = sys.middleman().remote_actor<registry_actor>(target->host, target->port);
+  auto registry = opts.tls_ca.empty()
+                      ? sys.middleman().remote_actor<registry_actor>(target->host, target->port)
+                      : caf::openssl::remote_actor<registry_actor>(sys, target->host, target->port);
   if (!registry)
     return fail("cannot connect to " + opts.connect + ": " + sys.render(registry.error()), 2);
   caf::expected<admin_actor> admin{caf::make_error(ec::unavailable, "no reply")};

@@ -13,6 +13,7 @@ struct admin_cmd_options {
   std::string command;                    ///< -c: one command, then exit
   bool json = false;                      ///< --json
   std::string who;                        ///< --as: the name in the audit log (default: $USER)
+  std::string tls_cert, tls_key, tls_ca;  ///< mutual TLS with a cluster that has --tls-ca
 };
 
 /// Runs one command (-c) or the interactive shell. Exit status: 0 done, 1 the command failed

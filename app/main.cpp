@@ -65,6 +65,12 @@ int main(int argc, char** argv) {
                                     "HTTPS: PEM private key (with --tls-cert)");
   tls_cert->needs(tls_key);
   tls_key->needs(tls_cert);
+  serve
+      ->add_option("--tls-ca", serve_opts.tls_ca,
+                   "With --cluster: mutual TLS between members and with the admin shell; "
+                   "PEM CA whose certificates alone are accepted (with --tls-cert/--tls-key)")
+      ->needs(tls_cert)
+      ->needs(cluster_file);
   std::string durability = "fsync";
   serve->add_option("--durability", durability, "fsync (default) | wal | none")
       ->check(CLI::IsMember(durabilities, CLI::ignore_case));
@@ -153,6 +159,15 @@ int main(int argc, char** argv) {
   admin->add_option("-c", admin_opts.command, "Run this one command and exit");
   admin->add_flag("--json", admin_opts.json, "Answer in JSON");
   admin->add_option("--as", admin_opts.who, "Your name in the audit log (default: $USER)");
+  auto* shell_cert = admin->add_option("--tls-cert", admin_opts.tls_cert,
+                                       "Mutual TLS: the operator's PEM certificate");
+  auto* shell_key =
+      admin->add_option("--tls-key", admin_opts.tls_key, "Mutual TLS: the certificate's key");
+  auto* shell_ca =
+      admin->add_option("--tls-ca", admin_opts.tls_ca, "Mutual TLS: the cluster's PEM CA");
+  shell_cert->needs(shell_key)->needs(shell_ca);
+  shell_key->needs(shell_cert);
+  shell_ca->needs(shell_cert);
 
   auto* scenario = app.add_subcommand("scenario", "Simulate an on-sale and verify it");
   scenario->require_subcommand(1);

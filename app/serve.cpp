@@ -144,17 +144,18 @@ int serve(serve_options opts) {
     }
     if (!opts.listen_given)
       opts.listen = cluster::to_string(m->me().http);
-    if (m->members.size() > 1) {
-      // The registry a member publishes hands out every actor of the node: without mutual TLS
-      // between members (not built yet) it must not be reachable from another host.
+    // The registry a member publishes hands out every actor of the node: without mutual TLS
+    // (--tls-ca) it must not be reachable from another host.
+    if (opts.tls_ca.empty())
       for (const auto& member : m->members)
         if (!cluster::is_loopback(member.cluster.host)) {
-          spdlog::error("--cluster {}: node \"{}\" has cluster address {}: members talk "
-                        "without TLS for now, so only on loopback addresses (127.0.0.0/8, ::1, "
-                        "localhost)",
+          spdlog::error("--cluster {}: node \"{}\" has cluster address {}: without --tls-ca "
+                        "(mutual TLS) members talk only on loopback addresses (127.0.0.0/8, "
+                        "::1, localhost)",
                         opts.cluster.string(), member.name, cluster::to_string(member.cluster));
           return 1;
         }
+    if (m->members.size() > 1) {
       // Members must agree on the keys of admission tokens and card hashes.
       if (opts.cluster_secret_file.empty()) {
         spdlog::error("--cluster {}: a cluster of {} members needs --cluster-secret-file (the "
@@ -179,6 +180,10 @@ int serve(serve_options opts) {
     members = std::move(*m);
   }
   // Bad TLS files fail here, before the data dir is touched.
+  if (!opts.tls_ca.empty() && !std::ifstream{opts.tls_ca}) {
+    spdlog::error("--tls-ca {}: cannot be read", opts.tls_ca.string());
+    return 1;
+  }
   std::shared_ptr<boost::asio::ssl::context> tls;
   if (http::tls_files files{opts.tls_cert, opts.tls_key}; files.enabled()) {
     std::string error;
@@ -208,6 +213,8 @@ int serve(serve_options opts) {
   node_opts.cluster = std::move(members);
   node_opts.cluster_secret = std::move(cluster_secret);
   node_opts.admin_token = opts.admin_token;
+  if (!opts.tls_ca.empty())
+    node_opts.cluster_tls = {opts.tls_cert.string(), opts.tls_key.string(), opts.tls_ca.string()};
   auto& accounts = node_opts.actors.accounts;
   accounts.scrypt.n = uint64_t{1} << opts.scrypt_log2_n;
   // scrypt is CPU-bound: a thread per core uses them all, more would only queue in the kernel.

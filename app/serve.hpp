@@ -35,8 +35,11 @@ struct serve_options {
   double login_rate_email = 0.2;  ///< log-ins per second per e-mail; 0 (or --rate-limit 0) = none
   std::filesystem::path tls_cert; ///< --tls-cert: PEM chain; with --tls-key the edge is HTTPS
   std::filesystem::path tls_key;  ///< --tls-key: PEM private key (keep it 0600)
-  std::filesystem::path cluster;  ///< --cluster: the cluster file (DESIGN §9); empty: one node
-  std::string node;               ///< --node: this node's name in the cluster file
+  /// --tls-ca: the cluster's CA; with --cluster, members (and the admin shell) talk mutual TLS,
+  /// each presenting --tls-cert and accepting only certificates of this CA.
+  std::filesystem::path tls_ca;
+  std::filesystem::path cluster; ///< --cluster: the cluster file (DESIGN §9); empty: one node
+  std::string node;              ///< --node: this node's name in the cluster file
   /// --cluster-secret-file: the members' shared secret (admission-token and card-hash keys)
   std::filesystem::path cluster_secret_file;
   bool listen_given = false; ///< --listen was given: it overrides the member's http address

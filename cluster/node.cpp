@@ -8,16 +8,25 @@
 #include "security/encoding.hpp"
 
 #include <caf/io/middleman.hpp>
+#include <caf/openssl/manager.hpp>
 #include <caf/send.hpp>
 #include <spdlog/spdlog.h>
 
 namespace seatgrab::cluster {
 
-node::config::config(size_t threads, bool remoting) {
+node::config::config(size_t threads, bool remoting, const node_options& opts) {
   if (threads > 0)
     set("scheduler.max-threads", threads);
   if (remoting) {
     load<caf::io::middleman>();
+    if (!opts.cluster_tls.ca.empty()) {
+      // With a certificate, a key and a CA, CAF's OpenSSL module verifies every peer's
+      // certificate against the CA and presents ours: mutual TLS.
+      load<caf::openssl::manager>();
+      openssl_certificate = opts.cluster_tls.cert;
+      openssl_key = opts.cluster_tls.key;
+      openssl_cafile = opts.cluster_tls.ca;
+    }
     // Off by default in CAF 0.17: without them a frozen peer is never noticed. A member that
     // stops answering is dropped within 3 s, so its entities answer 503 well within 5 s.
     set("middleman.heartbeat-interval", caf::timespan{std::chrono::milliseconds{500}});
@@ -99,7 +108,9 @@ caf::expected<std::unique_ptr<node>> node::start(const node_options& opts) {
                                ": the catalog does not load: " + render(events.error()));
   if (opts.cluster) {
     // Published even for a cluster of one: the admin shell connects to the cluster port.
-    auto peering = start_peering(n.sys(), *opts.cluster, n.registry(), opts.peering);
+    auto peering_opts = opts.peering;
+    peering_opts.tls = !opts.cluster_tls.ca.empty();
+    auto peering = start_peering(n.sys(), *opts.cluster, n.registry(), peering_opts);
     if (!peering)
       return peering.error();
     n.peering_ = std::move(*peering);
@@ -113,7 +124,7 @@ node::node(std::unique_ptr<persistence::store> db, std::shared_ptr<const securit
       // Memory-only writes are cheaper on the caller's thread than handed to a writer thread.
       writer_(std::make_unique<persistence::group_commit>(*db_, opts.durability !=
                                                                     persistence::durability::none)),
-      cfg_(opts.threads, opts.cluster.has_value()), sys_(cfg_) {
+      cfg_(opts.threads, opts.cluster.has_value(), opts), sys_(cfg_) {
   auto ctx = std::make_shared<actors::actor_context>(actors::actor_context{
       db_.get(), writer_.get(), actors::wall_clock{sys_.clock().now(), opts.wall_origin},
       std::move(keys)});

@@ -40,6 +40,11 @@ struct node_options {
   /// The operators' token (`--admin-token`): the admin shell's commands need it. Empty: the
   /// admin actor refuses every command.
   std::string admin_token{};
+  /// Mutual TLS between members (and with the admin shell): this node's certificate chain and
+  /// key, and the cluster's CA whose certificates alone are accepted. All empty: plain TCP.
+  struct {
+    std::string cert, key, ca;
+  } cluster_tls{};
 };
 
 /// One SeatGrab node: its database, the journal writer thread, the actor system on the real
@@ -82,7 +87,7 @@ public:
 private:
   struct config : caf::actor_system_config {
     /// With `remoting`, CAF's middleman with heartbeats (a silent peer is dropped).
-    config(size_t threads, bool remoting);
+    config(size_t threads, bool remoting, const node_options& opts);
   };
 
   node(std::unique_ptr<persistence::store> db, std::shared_ptr<const security::key_ring> keys,

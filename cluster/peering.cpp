@@ -6,6 +6,8 @@
 #include <caf/actor_system.hpp>
 #include <caf/event_based_actor.hpp>
 #include <caf/io/middleman.hpp>
+#include <caf/openssl/manager.hpp>
+#include <caf/openssl/publish.hpp>
 #include <caf/send.hpp>
 #include <spdlog/spdlog.h>
 
@@ -36,7 +38,8 @@ void retry(caf::event_based_actor* self, std::map<std::string, peer>& peers,
 void connect(caf::event_based_actor* self, std::shared_ptr<std::map<std::string, peer>> peers,
              registry_actor registry, peering_options opts, const std::string& name) {
   const auto& address = peers->at(name).address;
-  auto mm = self->home_system().middleman().actor_handle();
+  auto& sys = self->home_system();
+  auto mm = opts.tls ? sys.openssl_manager().actor_handle() : sys.middleman().actor_handle();
   self->request(mm, opts.connect_timeout, caf::connect_atom::value, address.host, address.port)
       .then(
           [=](const caf::node_id&, caf::strong_actor_ptr& ptr, const std::set<std::string>&) {
@@ -64,7 +67,8 @@ caf::expected<caf::actor> start_peering(caf::actor_system& sys, const membership
                                         registry_actor registry, peering_options opts) {
   const auto& me = members.me();
   auto published =
-      sys.middleman().publish(registry, me.cluster.port, me.cluster.host.c_str(), true);
+      opts.tls ? caf::openssl::publish(registry, me.cluster.port, me.cluster.host.c_str(), true)
+               : sys.middleman().publish(registry, me.cluster.port, me.cluster.host.c_str(), true);
   if (!published)
     return caf::make_error(ec::unavailable, "cannot publish the registry on " +
                                                 to_string(me.cluster) + ": " +

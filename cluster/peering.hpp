@@ -23,6 +23,9 @@ struct peering_options {
   std::chrono::milliseconds retry_max{2'000};
   /// How long one connection attempt may take.
   std::chrono::seconds connect_timeout{3};
+  /// Mutual TLS (CAF's OpenSSL module, loaded and configured by the node): publish and connect
+  /// through it, so that only holders of a certificate of the cluster's CA are members.
+  bool tls = false;
 };
 
 /// Publishes `registry` on `members.me().cluster` (the port reused after a restart) and starts

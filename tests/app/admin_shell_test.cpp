@@ -18,24 +18,6 @@ using seatgrab::test::http_client;
 
 namespace {
 
-/// `seatgrab admin --json -c COMMAND` through member `via`: exit code and output.
-std::pair<int, std::string> admin(seatgrab::test::cluster_processes& cluster,
-                                  const std::string& via, const std::string& command,
-                                  const std::string& token = "tok") {
-  return seatgrab::test::run_command(std::string{SEATGRAB_BIN} + " admin --connect " +
-                                     cluster.cluster_address(via) + " --admin-token " + token +
-                                     " --as tester --json -c '" + command + "' 2>&1");
-}
-
-json admin_json(seatgrab::test::cluster_processes& cluster, const std::string& via,
-                const std::string& command) {
-  auto [rc, out] = admin(cluster, via, command);
-  REQUIRE_MESSAGE(rc == 0, command << ": " << out);
-  auto j = json::parse(out, nullptr, false);
-  REQUIRE_MESSAGE(!j.is_discarded(), out);
-  return j;
-}
-
 /// Member `name`'s row of `nodes`.
 json node_row(const json& nodes, const std::string& name) {
   for (const auto& r : nodes)
@@ -64,7 +46,7 @@ TEST_CASE("the admin shell inspects and steers a cluster of three members") {
 
   // Every member is up, seen from any of them.
   REQUIRE(seatgrab::test::eventually([&] {
-    auto nodes = admin_json(cluster, "a", "nodes");
+    auto nodes = cluster.admin_json("a", "nodes");
     for (const char* n : {"a", "b", "c"})
       if (node_row(nodes, n)["state"] != "up" || node_row(nodes, n)["actors"] < 0)
         return false;
@@ -73,7 +55,7 @@ TEST_CASE("the admin shell inspects and steers a cluster of three members") {
 
   // A section that lives on b, inspected through a, agrees with every edge's seat map, before
   // and after a fan holds two of its seats.
-  auto on_b = admin_json(cluster, "a", "actors section --node b")["actors"];
+  auto on_b = cluster.admin_json("a", "actors section --node b")["actors"];
   REQUIRE_FALSE(on_b.empty());
   auto entity = on_b[0]["id"].get<std::string>(); // "stadium-tour/<section>"
   auto section = entity.substr(entity.find('/') + 1);
@@ -82,7 +64,7 @@ TEST_CASE("the admin shell inspects and steers a cluster of three members") {
                            R"({"section":")" + section + R"(","quantity":2})",
                            {{"X-Admission-Token", fan.admission}});
   REQUIRE_MESSAGE(held.result_int() == 201, held.body());
-  auto inspected = admin_json(cluster, "a", "inspect section " + entity);
+  auto inspected = cluster.admin_json("a", "inspect section " + entity);
   CHECK(inspected["node"] == "b");
   CHECK(inspected["counters"]["held"] == 2);
   for (auto* edge : {&a, &b, &c})
@@ -92,9 +74,9 @@ TEST_CASE("the admin shell inspects and steers a cluster of three members") {
     }));
 
   // The queue (on c) paused through b: a fan who joins now is not admitted until it resumes.
-  auto paused = admin_json(cluster, "b", "queue stadium-tour pause");
+  auto paused = cluster.admin_json("b", "queue stadium-tour pause");
   CHECK(paused["outcome"] == "queue stadium-tour paused");
-  CHECK(admin_json(cluster, "a", "inspect queue stadium-tour")["counters"]["paused"] == 1);
+  CHECK(cluster.admin_json("a", "inspect queue stadium-tour")["counters"]["paused"] == 1);
   auto creds = R"({"email":"late@example.com","password":"correct horse"})";
   REQUIRE(a.request("POST", "/v1/accounts", creds).result_int() == 201);
   auto login = a.request("POST", "/v1/sessions", creds);
@@ -109,17 +91,17 @@ TEST_CASE("the admin shell inspects and steers a cluster of three members") {
   };
   // The pacer runs every second: three rounds go by without an admission.
   CHECK_FALSE(seatgrab::test::eventually(admitted, std::chrono::seconds{3}));
-  admin_json(cluster, "c", "queue stadium-tour resume");
+  cluster.admin_json("c", "queue stadium-tour resume");
   CHECK(seatgrab::test::eventually(admitted));
 
   // A wrong token is refused, changes nothing, and is logged.
-  auto [rc, out] = admin(cluster, "a", "queue stadium-tour pause", "not-the-token");
-  CHECK(rc == 1);
-  CHECK(out.find("unauthenticated") != std::string::npos);
-  CHECK(admin_json(cluster, "c", "inspect queue stadium-tour")["counters"]["paused"] == 0);
+  auto refused = cluster.admin("a", "queue stadium-tour pause", "not-the-token");
+  CHECK(refused.first == 1);
+  CHECK(refused.second.find("unauthenticated") != std::string::npos);
+  CHECK(cluster.admin_json("c", "inspect queue stadium-tour")["counters"]["paused"] == 0);
 
   // The audit log of every member, by time, through any of them.
-  auto log = admin_json(cluster, "c", "audit")["entries"];
+  auto log = cluster.admin_json("c", "audit")["entries"];
   REQUIRE(log.size() == 3);
   CHECK(log[0]["node"] == "b");
   CHECK(log[0]["command"] == "queue stadium-tour pause");
@@ -142,16 +124,16 @@ TEST_CASE("the admin shell inspects and steers a cluster of three members") {
   cluster["b"].kill9();
   auto killed = std::chrono::steady_clock::now();
   CHECK(seatgrab::test::eventually(
-      [&] { return node_row(admin_json(cluster, "a", "nodes"), "b")["state"] == "down"; },
+      [&] { return node_row(cluster.admin_json("a", "nodes"), "b")["state"] == "down"; },
       std::chrono::seconds{5}));
   CHECK(std::chrono::steady_clock::now() - killed < std::chrono::seconds{5});
-  auto nodes = admin_json(cluster, "a", "nodes");
+  auto nodes = cluster.admin_json("a", "nodes");
   CHECK(node_row(nodes, "c")["state"] == "up");
   // What b hosted is unavailable; `actors` says b did not answer.
-  CHECK(admin_json(cluster, "a", "actors event")["unreachable"] == json::array({"b"}));
-  auto [rc2, out2] = admin(cluster, "a", "inspect section " + entity);
-  CHECK(rc2 == 1);
-  CHECK(out2.find("unavailable") != std::string::npos);
+  CHECK(cluster.admin_json("a", "actors event")["unreachable"] == json::array({"b"}));
+  auto gone = cluster.admin("a", "inspect section " + entity);
+  CHECK(gone.first == 1);
+  CHECK(gone.second.find("unavailable") != std::string::npos);
   CHECK(a.request("GET", "/metrics").body().find("seatgrab_cluster_peer_up{peer=\"b\"} 0") !=
         std::string::npos);
 }

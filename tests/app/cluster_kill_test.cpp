@@ -24,20 +24,11 @@ namespace {
 
 const std::vector<std::string> members{"a", "b", "c"};
 
-json admin_json(seatgrab::test::cluster_processes& cluster, const std::string& via,
-                const std::string& command) {
-  auto [rc, out] = seatgrab::test::run_command(
-      std::string{SEATGRAB_BIN} + " admin --connect " + cluster.cluster_address(via) +
-      " --admin-token tok --json -c '" + command + "' 2>&1");
-  REQUIRE_MESSAGE(rc == 0, command << ": " << out);
-  return json::parse(out);
-}
-
 /// Where each actor of `kind` lives: id -> member.
 std::map<std::string, std::string> placed(seatgrab::test::cluster_processes& cluster,
                                           const std::string& kind) {
   std::map<std::string, std::string> out;
-  auto listed = admin_json(cluster, "a", "actors " + kind);
+  auto listed = cluster.admin_json("a", "actors " + kind);
   REQUIRE_MESSAGE(listed["unreachable"].empty(), listed.dump());
   for (const auto& a : listed["actors"])
     out[a["id"].get<std::string>()] = a["node"].get<std::string>();
@@ -70,8 +61,8 @@ TEST_CASE("kill -9 cycles of a member mid-sale: 503 meanwhile, nothing acknowled
         "fan" + std::to_string(i) + "@example.com", "dev" + std::to_string(i), "stadium-tour"));
   auto sections = placed(cluster, "section"); // "stadium-tour/101" -> member
   auto sessions = placed(cluster, "session");
-  auto event_home = admin_json(cluster, "a", "inspect event stadium-tour")["node"];
-  auto accounts_home = admin_json(cluster, "a", "inspect accounts registry")["node"];
+  auto event_home = cluster.admin_json("a", "inspect event stadium-tour")["node"];
+  auto accounts_home = cluster.admin_json("a", "inspect accounts registry")["node"];
   auto home_of = [&](const seatgrab::test::admitted_fan& f) { return sessions.at(f.account); };
 
   std::map<std::string, std::string> acknowledged; // seat -> "held" or "sold"
@@ -157,7 +148,7 @@ TEST_CASE("kill -9 cycles of a member mid-sale: 503 meanwhile, nothing acknowled
     cluster.restart(victim);
     edge[victim] = std::make_unique<http_client>(cluster[victim].port); // a new port
     REQUIRE(seatgrab::test::eventually([&] {
-      auto nodes = admin_json(cluster, live[0], "nodes");
+      auto nodes = cluster.admin_json(live[0], "nodes");
       for (const auto& r : nodes)
         if (r["state"] != "up")
           return false;
@@ -165,9 +156,11 @@ TEST_CASE("kill -9 cycles of a member mid-sale: 503 meanwhile, nothing acknowled
     }));
     // Every acknowledged seat, through every edge, as it was acknowledged.
     for (const auto& m : members)
-      for (const auto& [seat, state] : acknowledged) {
+      for (const auto& entry : acknowledged) {
+        const auto& seat = entry.first; // no structured binding: clang 14, doctest messages
+        const auto& state = entry.second;
         std::string seen;
-        auto shows = [&, seat = seat, state = state] {
+        auto shows = [&] {
           auto r = edge[m]->request("GET", "/v1/events/stadium-tour/seatmap?section=" +
                                                seat_section[seat]);
           if (r.result_int() != 200)

@@ -23,14 +23,16 @@ std::string refusal(const words& w) {
 } // namespace
 
 TEST_CASE("reading commands parse, and change nothing") {
-  for (auto [w, verb] :
-       {std::pair{words{"nodes"}, admin_verb::nodes},
-        std::pair{words{"events"}, admin_verb::events}, std::pair{words{"help"}, admin_verb::help},
-        std::pair{words{"top"}, admin_verb::top},
-        std::pair{words{"audit", "20"}, admin_verb::audit}}) {
-    auto c = parse_admin_command(w);
+  const std::vector<std::pair<words, admin_verb>> reading{
+      {words{"nodes"}, admin_verb::nodes},
+      {words{"events"}, admin_verb::events},
+      {words{"help"}, admin_verb::help},
+      {words{"top"}, admin_verb::top},
+      {words{"audit", "20"}, admin_verb::audit}};
+  for (const auto& x : reading) {
+    auto c = parse_admin_command(x.first);
     REQUIRE(c);
-    CHECK(c->verb == verb);
+    CHECK(c->verb == x.second);
     CHECK_FALSE(c->changes());
   }
   auto a = parse_admin_command({"actors", "section", "--node", "b"});
