@@ -22,6 +22,12 @@ namespace seatgrab::http {
 /// How long the edge waits for an actor; beyond it the client gets 503 with Retry-After.
 inline constexpr std::chrono::seconds call_timeout{10};
 
+/// The same for an actor on another member. A message sent in the moment between a member's
+/// death and its connection's teardown is lost without an error, so only the timeout answers:
+/// it must come within the 5 s promised for a dead member's entities, yet after the 4 s the
+/// actors themselves wait for another member (`actor_context::call_timeout`).
+inline constexpr std::chrono::milliseconds remote_call_timeout{4'500};
+
 /// Sends `xs...` to `dest` from a lane and calls `k` with the reply of type `T` (void for none) or
 /// the error.
 template <class T, class Handle, class... Ts>
@@ -39,7 +45,9 @@ void ask(actors::lanes& lanes, const Handle& dest, std::function<void(caf::expec
     auto done = [stats, remote, sent](bool failure) {
       stats->observe(remote, std::chrono::steady_clock::now() - sent, failure);
     };
-    auto req = self->request(dest, call_timeout, std::move(xs)...);
+    auto req = self->request(
+        dest, remote ? caf::timespan{remote_call_timeout} : caf::timespan{call_timeout},
+        std::move(xs)...);
     if constexpr (std::is_void_v<T>)
       req.then(
           [k, done]() {
