@@ -47,7 +47,9 @@ caf::error load_demo(cluster::node& node, domain::time_point now) {
   ev.name = "Stadium Tour (demo)";
   ev.opens_at_ms = now.time_since_epoch().count(); // on sale at once
   ev.refunds_until_ms = (now + std::chrono::hours{24 * 30}).time_since_epoch().count();
-  if (auto id = node.call<std::string>(node.catalog(), atom::put_v, ev); !id)
+  // In a cluster another member may have made it meanwhile: the demo event is made once.
+  if (auto id = node.call<std::string>(node.catalog(), atom::put_v, ev);
+      !id && ec_of(id.error()) != ec::already_exists)
     return id.error();
   return {};
 }
