@@ -16,8 +16,9 @@ run_suite() {
   cmake -S . -B "$dir" -G Ninja -DSEATGRAB_WERROR=ON "$@" >/dev/null
   cmake --build "$dir" -j "$jobs"
   # The stress targets (label "stress") run too: they are seeded and print the seed. The
-  # minutes-long stadium scenario (label "full-scale") does not: `ctest -L full-scale`.
-  ctest --test-dir "$dir" --output-on-failure -j 1 -LE full-scale
+  # minutes-long stadium scenario (label "full-scale") does not: `ctest -L full-scale`; nor
+  # does work in progress (label "wip": the cluster's mutual TLS), `ctest -L wip`.
+  ctest --test-dir "$dir" --output-on-failure -j 1 -LE 'full-scale|wip'
 }
 
 echo "== build + tests (RelWithDebInfo, -Werror)"
