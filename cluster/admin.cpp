@@ -408,10 +408,7 @@ caf::result<std::string> on_command(self_ptr self, admin_request& req) {
   run(self, *cmd, req.token, req.json,
       [self, rp, who, line, changes](caf::expected<std::string> out) mutable {
         if (!changes) {
-          if (out)
-            rp.deliver(std::move(*out));
-          else
-            rp.deliver(std::move(out.error()));
+          actors::deliver_expected(rp, std::move(out));
           return;
         }
         auto outcome = out ? *out : render(out.error());
@@ -421,10 +418,8 @@ caf::result<std::string> on_command(self_ptr self, admin_request& req) {
               [rp, out = std::move(out)](const caf::error& err) mutable {
                 if (err)
                   rp.deliver(err);
-                else if (out)
-                  rp.deliver(std::move(*out));
                 else
-                  rp.deliver(std::move(out.error()));
+                  actors::deliver_expected(rp, std::move(out));
               });
       });
   return rp;

@@ -7,6 +7,7 @@
 #include "tests/support/eventually.hpp"
 #include "tests/support/fan_flow.hpp"
 #include "tests/support/http_client.hpp"
+#include "tests/support/seed.hpp"
 
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
@@ -35,16 +36,10 @@ std::map<std::string, std::string> placed(seatgrab::test::cluster_processes& clu
   return out;
 }
 
-uint64_t seed_from_env() {
-  if (const char* s = std::getenv("SEATGRAB_SEED"))
-    return std::strtoull(s, nullptr, 10);
-  return std::random_device{}();
-}
-
 } // namespace
 
 TEST_CASE("kill -9 cycles of a member mid-sale: 503 meanwhile, nothing acknowledged lost") {
-  auto seed = seed_from_env();
+  auto seed = seatgrab::test::seed_from_env();
   MESSAGE("seed " << seed << " (SEATGRAB_SEED=" << seed << " repeats this run)");
   std::mt19937_64 rng{seed};
   seatgrab::test::cluster_processes cluster{members};

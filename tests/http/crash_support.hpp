@@ -7,6 +7,7 @@
 #include "persistence/store.hpp"
 #include "scenarios/verify.hpp"
 #include "tests/http/edge_fixture.hpp"
+#include "tests/support/seed.hpp"
 #include "tests/support/server_process.hpp"
 
 #include <doctest/doctest.h>
@@ -25,8 +26,7 @@ namespace seatgrab::test::crash {
 
 /// `SEATGRAB_SEED` if set, else a fresh one (the tests print it).
 inline uint64_t seed() {
-  const char* env = std::getenv("SEATGRAB_SEED");
-  return env != nullptr ? std::strtoull(env, nullptr, 10) : std::random_device{}();
+  return seed_from_env();
 }
 
 /// The environment variable `name` as a number, or `fallback`.

@@ -3,6 +3,7 @@
 // clients share a bounded pool of connections (descriptors are counted), and an exception in
 // any thread is a test failure, not the end of the test binary.
 #include "tests/http/edge_fixture.hpp"
+#include "tests/support/seed.hpp"
 
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
@@ -95,16 +96,10 @@ private:
   std::atomic<size_t> peak_{0};
 };
 
-uint64_t seed_from_env() {
-  if (const char* s = std::getenv("SEATGRAB_SEED"))
-    return std::strtoull(s, nullptr, 10);
-  return std::random_device{}();
-}
-
 } // namespace
 
 TEST_CASE("1,000 clients racing over HTTP for the same 100 seats never hold one twice") {
-  auto seed = seed_from_env();
+  auto seed = seatgrab::test::seed_from_env();
   CAPTURE(seed); // rerun with SEATGRAB_SEED=<seed>
   constexpr int clients = 1000;
   constexpr int workers = 20;      // connections while setting up
