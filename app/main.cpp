@@ -176,13 +176,16 @@ int main(int argc, char** argv) {
   scenario_run->add_option("file", scen.file, "Scenario TOML file")
       ->required()
       ->check(CLI::ExistingFile);
-  scenario_run->add_option("--target", scen.target, "Run against a node over HTTP (URL)");
+  scenario_run->add_option("--target", scen.targets,
+                           "Run against a node over HTTP (URL); repeated: a cluster's edges, "
+                           "the fans spread over them");
   scenario_run->add_option("--seed", scen.seed, "Seed of the population")->capture_default_str();
   scenario_run->add_option("--report", scen.report, "Directory for report.json/html");
   scenario_run->add_option("--admin-token", scen.admin_token,
                            "With --target: the node's operator token (puts the event on sale)");
-  scenario_run->add_option("--data-dir", scen.data_dir,
-                           "With --target: the node's data directory, to verify its journals");
+  scenario_run->add_option("--data-dir", scen.data_dirs,
+                           "With --target: the node's data directory, to verify its journals; "
+                           "repeated: every member's, verified as one");
   scenario_run->add_flag("--quiet", scen.quiet, "No progress line");
 
   auto* venue = app.add_subcommand("venue", "Generate or check venue files");

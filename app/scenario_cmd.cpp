@@ -27,7 +27,7 @@ int scenario_run(const scenario_run_options& opts) {
     std::cerr << "seatgrab scenario run: " << render(s.error()) << "\n";
     return 2;
   }
-  if (opts.target.empty() && (!opts.admin_token.empty() || !opts.data_dir.empty())) {
+  if (opts.targets.empty() && (!opts.admin_token.empty() || !opts.data_dirs.empty())) {
     std::cerr << "seatgrab scenario run: --admin-token and --data-dir need --target\n";
     return 2;
   }
@@ -47,9 +47,10 @@ int scenario_run(const scenario_run_options& opts) {
                    static_cast<unsigned long long>(x.errors));
     };
   auto started = std::chrono::steady_clock::now();
-  auto r = opts.target.empty()
-               ? scenarios::run_in_process(*s, run)
-               : scenarios::run_over_http(*s, run, {opts.target, opts.admin_token, opts.data_dir});
+  auto r =
+      opts.targets.empty()
+          ? scenarios::run_in_process(*s, run)
+          : scenarios::run_over_http(*s, run, {opts.targets, opts.admin_token, opts.data_dirs});
   if (!opts.quiet)
     std::cerr << "\n";
   if (!r) {

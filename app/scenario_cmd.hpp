@@ -3,14 +3,17 @@
 #include <cstdint>
 #include <filesystem>
 #include <string>
+#include <vector>
 
 namespace seatgrab::app {
 
 struct scenario_run_options {
   std::filesystem::path file;
-  std::string target;             ///< http://host:port: run against a node over HTTP
-  std::string admin_token;        ///< the target's operator token
-  std::filesystem::path data_dir; ///< the target's data directory: verify its journals
+  /// http://host:port: run against a node over HTTP; several: a cluster's edges, fans spread
+  std::vector<std::string> targets;
+  std::string admin_token; ///< the targets' operator token
+  /// The targets' data directories (every member's, for a cluster): verify their journals
+  std::vector<std::filesystem::path> data_dirs;
   uint64_t seed = 1;
   std::filesystem::path report; ///< empty: no files, only the summary
   bool quiet = false;           ///< no progress line

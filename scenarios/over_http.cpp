@@ -14,6 +14,7 @@
 #include <chrono>
 #include <cmath>
 #include <map>
+#include <memory>
 #include <optional>
 #include <sstream>
 
@@ -83,8 +84,10 @@ ticket_info ticket_of(const json& j) {
 /// The fans' calls as HTTP requests. A fan signs up and logs in when it arrives.
 class http_fans : public fan_api {
 public:
-  http_fans(http_client& client, std::string event_id, std::string run_id, size_t fans)
-      : client_(client), event_id_(std::move(event_id)), run_id_(std::move(run_id)), fans_(fans) {}
+  /// Fan `i` talks to edge `i % edges.size()` for everything it does.
+  http_fans(const std::vector<std::unique_ptr<http_client>>& edges, std::string event_id,
+            std::string run_id, size_t fans)
+      : edges_(edges), event_id_(std::move(event_id)), run_id_(std::move(run_id)), fans_(fans) {}
 
   std::string email_of(uint32_t fan) const {
     return crowd::account_of(fan) + "." + run_id_ + "@fans.test";
@@ -94,10 +97,10 @@ public:
     if (!fans_[fan].bearer.empty())
       return join_queue(fan, std::move(k));
     json creds{{"email", email_of(fan)}, {"password", "scenario-" + run_id_}};
-    client_.send({"POST", "/v1/accounts", creds.dump()}, [this, fan, k, creds](http_reply r) {
+    edge(fan).send({"POST", "/v1/accounts", creds.dump()}, [this, fan, k, creds](http_reply r) {
       if (r.status != 201 && ec_of(error_of(r)) != ec::already_exists)
         return k(error_of(r));
-      client_.send({"POST", "/v1/sessions", creds.dump()}, [this, fan, k](http_reply r) {
+      edge(fan).send({"POST", "/v1/sessions", creds.dump()}, [this, fan, k](http_reply r) {
         auto token = parse<std::string>(
             r, 201, [](const json& j) { return j.at("token").get<std::string>(); });
         if (!token)
@@ -111,7 +114,7 @@ public:
   void status(uint32_t fan, callback<queue_status> k) override {
     http_call c{"GET", "/v1/events/" + event_id_ + "/queue/" + std::to_string(fans_[fan].ticket)};
     c.bearer = fans_[fan].bearer;
-    client_.send(std::move(c), [k](http_reply r) { k(parse<queue_status>(r, 200, status_of)); });
+    edge(fan).send(std::move(c), [k](http_reply r) { k(parse<queue_status>(r, 200, status_of)); });
   }
 
   void hold(uint32_t fan, const std::string& section, uint32_t quantity,
@@ -122,7 +125,7 @@ public:
     c.bearer = fans_[fan].bearer;
     c.admission_token = admission_token;
     c.idempotency_key = run_id_ + "-" + key;
-    client_.send(std::move(c), [k](http_reply r) {
+    edge(fan).send(std::move(c), [k](http_reply r) {
       k(parse<hold_receipt>(r, 201, [](const json& j) {
         hold_receipt h;
         h.hold_id = j.at("id").get<std::string>();
@@ -138,7 +141,7 @@ public:
     http_call c{"POST", "/v1/holds/" + hold_id + "/checkout", json{{"card", card}}.dump()};
     c.bearer = fans_[fan].bearer;
     c.idempotency_key = run_id_ + "-" + key;
-    client_.send(std::move(c), [k](http_reply r) {
+    edge(fan).send(std::move(c), [k](http_reply r) {
       k(parse<order_info>(r, 201, [](const json& j) {
         order_info o;
         o.id = j.at("order_id").get<std::string>();
@@ -153,7 +156,7 @@ public:
     http_call c{"POST", "/v1/tickets/" + ticket_id + "/refund"};
     c.bearer = fans_[fan].bearer;
     c.idempotency_key = run_id_ + "-refund-" + ticket_id;
-    client_.send(std::move(c), [k](http_reply r) { k(parse<ticket_info>(r, 200, ticket_of)); });
+    edge(fan).send(std::move(c), [k](http_reply r) { k(parse<ticket_info>(r, 200, ticket_of)); });
   }
 
   void transfer(uint32_t fan, const std::string& ticket_id, uint32_t to,
@@ -162,7 +165,7 @@ public:
                 json{{"to", email_of(to)}}.dump()};
     c.bearer = fans_[fan].bearer;
     c.idempotency_key = run_id_ + "-transfer-" + ticket_id;
-    client_.send(std::move(c), [k](http_reply r) { k(parse<ticket_info>(r, 200, ticket_of)); });
+    edge(fan).send(std::move(c), [k](http_reply r) { k(parse<ticket_info>(r, 200, ticket_of)); });
   }
 
   void load(callback<std::vector<section_load>> k) override {
@@ -175,7 +178,8 @@ public:
     loaded_at_ = now;
     http_call c{"GET", "/v1/events/" + event_id_ + "/seatmap"};
     c.if_none_match = etag_;
-    client_.send(std::move(c), [this, k](http_reply r) {
+    // Each edge in turn: every member serves the map.
+    edges_[loads_++ % edges_.size()]->send(std::move(c), [this, k](http_reply r) {
       loading_ = false;
       if (r.status == 304)
         return k(load_);
@@ -209,7 +213,7 @@ private:
     http_call c{"POST", "/v1/events/" + event_id_ + "/queue",
                 json{{"device", "dev-" + crowd::account_of(fan)}}.dump()};
     c.bearer = fans_[fan].bearer;
-    client_.send(std::move(c), [this, fan, k](http_reply r) {
+    edge(fan).send(std::move(c), [this, fan, k](http_reply r) {
       auto st = parse<queue_status>(r, 201, status_of);
       if (!st && r.status == 200)
         st = parse<queue_status>(r, 200, status_of); // joined before: the same place
@@ -219,7 +223,10 @@ private:
     });
   }
 
-  http_client& client_;
+  http_client& edge(uint32_t fan) const { return *edges_[fan % edges_.size()]; }
+
+  const std::vector<std::unique_ptr<http_client>>& edges_;
+  size_t loads_ = 0;
   std::string event_id_;
   std::string run_id_;
   std::vector<fan_state> fans_;
@@ -280,24 +287,37 @@ int64_t unix_ms() {
       .count();
 }
 
+uint64_t throttled(const std::vector<std::unique_ptr<http_client>>& clients) {
+  uint64_t n = 0;
+  for (const auto& c : clients)
+    n += c->throttled();
+  return n;
+}
+
 } // namespace
 
 caf::expected<run_result> run_over_http(const scenario& s, const run_options& opts,
                                         const http_options& http) {
-  // http://host:port
-  const std::string prefix = "http://";
-  if (!http.target.starts_with(prefix))
-    return caf::make_error(ec::invalid_input,
-                           "--target must look like http://host:port, not " + http.target);
-  auto hostport = http.target.substr(prefix.size());
-  if (auto slash = hostport.find('/'); slash != std::string::npos)
-    hostport.resize(slash);
-  auto colon = hostport.rfind(':');
-  auto host = colon == std::string::npos ? hostport : hostport.substr(0, colon);
-  auto port = colon == std::string::npos ? std::string{"80"} : hostport.substr(colon + 1);
-  if (host.empty() || port.empty())
-    return caf::make_error(ec::invalid_input,
-                           "--target must look like http://host:port, not " + http.target);
+  if (http.targets.empty())
+    return caf::make_error(ec::invalid_input, "--target is needed for a run over HTTP");
+  // http://host:port, one per edge
+  std::vector<std::pair<std::string, std::string>> edges; // host, port
+  for (const auto& target : http.targets) {
+    const std::string prefix = "http://";
+    auto bad = caf::make_error(ec::invalid_input,
+                               "--target must look like http://host:port, not " + target);
+    if (!target.starts_with(prefix))
+      return bad;
+    auto hostport = target.substr(prefix.size());
+    if (auto slash = hostport.find('/'); slash != std::string::npos)
+      hostport.resize(slash);
+    auto colon = hostport.rfind(':');
+    auto host = colon == std::string::npos ? hostport : hostport.substr(0, colon);
+    auto port = colon == std::string::npos ? std::string{"80"} : hostport.substr(colon + 1);
+    if (host.empty() || port.empty())
+      return bad;
+    edges.emplace_back(std::move(host), std::move(port));
+  }
   if (http.admin_token.empty())
     return caf::make_error(ec::invalid_input,
                            "--admin-token is needed with --target (to put the event on sale)");
@@ -306,7 +326,11 @@ caf::expected<run_result> run_over_http(const scenario& s, const run_options& op
     return venue.error();
 
   asio::io_context io;
-  http_client client{io, host, port, s.connections};
+  std::vector<std::unique_ptr<http_client>> clients;
+  for (const auto& [host, port] : edges)
+    clients.push_back(std::make_unique<http_client>(io, host, port, s.connections));
+  // The operator's calls and the queue's counters go through the first edge.
+  auto& client = *clients.front();
   auto admin = [&](std::string target, std::string body) {
     http_call c{"POST", std::move(target), std::move(body)};
     c.bearer = http.admin_token;
@@ -336,13 +360,31 @@ caf::expected<run_result> run_over_http(const scenario& s, const run_options& op
   auto e = admin("/v1/admin/events", body.dump());
   if (e.status != 201)
     return caf::make_error(ec::unavailable, "adding the event: " + render(error_of(e)));
+  // The catalog reaches the other members a moment later: the sale starts once every edge
+  // knows the event.
+  for (size_t i = 1; i < clients.size(); ++i) {
+    http_reply known;
+    for (int attempt = 0; attempt < 100 && known.status != 200; ++attempt) {
+      if (attempt > 0) {
+        io.restart();
+        io.run_for(std::chrono::milliseconds{100});
+      }
+      known = call(io, *clients[i], {"GET", "/v1/events/" + ev.id});
+    }
+    if (known.status != 200)
+      return caf::make_error(ec::unavailable, "the event never reached " + http.targets[i] + ": " +
+                                                  render(error_of(known)));
+  }
 
   run_result r;
   r.scenario = s.name;
   r.seed = opts.seed;
   r.timed = true;
   std::ostringstream mode;
-  mode << "http " << http.target << ", time scale " << s.time_scale << ", event " << ev.id;
+  mode << "http";
+  for (const auto& target : http.targets)
+    mode << " " << target;
+  mode << ", time scale " << s.time_scale << ", event " << ev.id;
   r.mode = mode.str();
   auto venue_doc = json::parse(*venue);
   std::vector<std::string> sections;
@@ -357,7 +399,7 @@ caf::expected<run_result> run_over_http(const scenario& s, const run_options& op
   fans.measure_with([started] {
     return std::chrono::duration<double, std::milli>(steady::now() - started).count();
   });
-  http_fans api{client, ev.id, run_id, s.fans};
+  http_fans api{clients, ev.id, run_id, s.fans};
   auto tick =
       std::chrono::duration_cast<steady::duration>(std::chrono::duration<double>(s.time_scale));
   auto last_progress = steady::now();
@@ -388,7 +430,7 @@ caf::expected<run_result> run_over_http(const scenario& s, const run_options& op
       io.restart();
       io.run_until(next);
     }
-    sample x{t, 0, 0, fans.sold_now(), client.throttled(), fans.counts().errors};
+    sample x{t, 0, 0, fans.sold_now(), throttled(clients), fans.counts().errors};
     if (queue) {
       x.waiting = queue->value("waiting", uint64_t{0});
       x.admitted = queue->value("admitted", uint64_t{0});
@@ -407,53 +449,82 @@ caf::expected<run_result> run_over_http(const scenario& s, const run_options& op
   run_until(
       io, [&] { return fans.in_flight() == 0; }, std::chrono::seconds{30});
   fans.finish();
-  r.requests = client.answered();
-  r.throttled = client.throttled();
+  r.requests = 0;
+  for (const auto& c : clients)
+    r.requests += c->answered();
+  r.throttled = throttled(clients);
   auto summarize = [](const latencies& l) {
     return latency_summary{l.ms.size(), l.percentile(50), l.percentile(95), l.percentile(99)};
   };
   r.hold_ms = summarize(fans.hold_latency());
   r.checkout_ms = summarize(fans.checkout_latency());
 
-  // What the node's seat map says, against the fans' book. The map is cached for a moment and a
-  // refunded seat is put back on sale just after the refund's answer: a few tries for it to
-  // settle, then whatever differs is a broken promise.
+  // What each edge's seat map says, against the fans' book and against each other. The map is
+  // cached for a moment and a refunded seat is put back on sale just after the refund's answer:
+  // a few tries for it to settle, then whatever differs is a broken promise.
   std::vector<std::string> differences;
   for (int attempt = 0; attempt < 15; ++attempt) {
     if (attempt > 0) {
       io.restart();
       io.run_for(std::chrono::milliseconds{200});
     }
-    auto map = call(io, client, {"GET", "/v1/events/" + ev.id + "/seatmap"});
-    auto status = parse<std::map<std::string, std::string>>(map, 200, [](const json& j) {
-      std::map<std::string, std::string> result;
-      for (const auto& sec : j.at("sections"))
-        for (const auto& seat : sec.at("seats"))
-          result.emplace(seat.at("id").get<std::string>(), seat.at("status").get<std::string>());
-      return result;
-    });
-    if (!status)
-      return caf::make_error(ec::unavailable, "reading the seat map: " + render(status.error()));
-    differences = compare_book(*status, fans.owners());
+    differences.clear();
+    std::optional<std::map<std::string, std::string>> first;
+    for (size_t i = 0; i < clients.size(); ++i) {
+      auto map = call(io, *clients[i], {"GET", "/v1/events/" + ev.id + "/seatmap"});
+      auto status = parse<std::map<std::string, std::string>>(map, 200, [](const json& j) {
+        std::map<std::string, std::string> result;
+        for (const auto& sec : j.at("sections"))
+          for (const auto& seat : sec.at("seats"))
+            result.emplace(seat.at("id").get<std::string>(), seat.at("status").get<std::string>());
+        return result;
+      });
+      if (!status)
+        return caf::make_error(ec::unavailable, "reading the seat map through " + http.targets[i] +
+                                                    ": " + render(status.error()));
+      for (auto& d : compare_book(*status, fans.owners()))
+        differences.push_back(http.targets[i] + ": " + d);
+      if (!first)
+        first = std::move(*status);
+      else if (*first != *status)
+        differences.push_back("the seat map through " + http.targets[i] +
+                              " differs from the one through " + http.targets.front());
+    }
     if (differences.empty())
       break;
   }
   r.violations.insert(r.violations.end(), differences.begin(), differences.end());
 
-  if (!http.data_dir.empty()) {
-    // The journals, read beside the running node.
-    auto secondary = std::filesystem::temp_directory_path() / ("seatgrab-verify-" + run_id);
-    auto db = persistence::store::open_secondary(http.data_dir, secondary);
-    if (!db)
-      return caf::make_error(ec::unavailable, "reading the journals of " + http.data_dir.string() +
-                                                  ": " + render(db.error()));
+  if (!http.data_dirs.empty()) {
+    // The journals, read beside the running members: one secondary instance per data dir.
+    std::vector<std::unique_ptr<persistence::store>> stores;
+    std::vector<std::filesystem::path> secondaries;
+    auto cleanup = [&] {
+      stores.clear();
+      std::error_code ignored;
+      for (const auto& dir : secondaries)
+        std::filesystem::remove_all(dir, ignored);
+    };
+    for (const auto& dir : http.data_dirs) {
+      secondaries.push_back(
+          std::filesystem::temp_directory_path() /
+          ("seatgrab-verify-" + run_id + "-" + std::to_string(secondaries.size())));
+      auto db = persistence::store::open_secondary(dir, secondaries.back());
+      if (!db) {
+        cleanup();
+        return caf::make_error(ec::unavailable, "reading the journals of " + dir.string() + ": " +
+                                                    render(db.error()));
+      }
+      stores.push_back(std::move(*db));
+    }
+    std::vector<const persistence::store*> dbs;
+    for (const auto& db : stores)
+      dbs.push_back(db.get());
     // Holds that ran out more than two seconds ago must have ended by now.
     r.journals_checked = true;
-    r.checked = verify(**db, {unix_ms() - 2000, true, true, published});
-    db->reset();
-    std::error_code ignored;
-    std::filesystem::remove_all(secondary, ignored);
-    // The node may hold other events: compare this event's sales only.
+    r.checked = verify(dbs, {unix_ms() - 2000, true, true, published});
+    cleanup();
+    // The nodes may hold other events: compare this event's sales only.
     r.checked.seats_sold = 0;
     for (const auto& [key, order] : r.checked.sold)
       r.checked.seats_sold += key.starts_with(ev.id + "|");

@@ -93,11 +93,12 @@ struct run_options {
 caf::expected<run_result> run_in_process(const scenario& s, const run_options& opts);
 
 struct http_options {
-  std::string target; ///< "http://host:port"
+  /// "http://host:port" of each edge; fan i talks to edge i mod n, the operator to the first.
+  std::vector<std::string> targets;
   std::string admin_token;
-  /// The node's data directory: if set, `verify` reads its journals after the run (through a
-  /// RocksDB secondary instance, so the node may keep running).
-  std::filesystem::path data_dir;
+  /// The members' data directories: if set, `verify` reads their journals after the run as one
+  /// record (through RocksDB secondary instances, so the members may keep running).
+  std::vector<std::filesystem::path> data_dirs;
 };
 
 caf::expected<run_result> run_over_http(const scenario& s, const run_options& opts,

@@ -1,7 +1,8 @@
 #pragma once
 
-// The independent verifier of an on-sale: it reads the journals of a node's store and replays
-// them with its own small models (no domain state class), checking the promises:
+// The independent verifier of an on-sale: it reads the journals of a node's store (or of every
+// member's, for a cluster) and replays them with its own small models (no domain state class),
+// checking the promises:
 // - no seat is held while not free, or sold twice, or sold without a live hold;
 // - no hold is sold or extended at or after its expiry, and none outlives it at the end;
 //   each expiry is recomputed from the event's hold_ttl_s (and max_hold_total_s);
@@ -56,6 +57,11 @@ struct verdict {
 
 /// Checks every event's journals in `db`.
 verdict verify(const persistence::store& db, const verify_options& opts = {});
+
+/// Checks the journals of a cluster's members, one store each, as one record: each entity's
+/// journal is read from the member that owns it, and an entity journaled by two members (two
+/// owners) is a violation.
+verdict verify(const std::vector<const persistence::store*>& dbs, const verify_options& opts = {});
 
 /// The admission order of a shuffled pre-queue, computed from the revealed seed as published
 /// (SHA-256 Fisher–Yates), written here a second time on purpose.

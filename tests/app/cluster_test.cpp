@@ -72,3 +72,33 @@ TEST_CASE("a fan buys through three members; the event's member dies and the oth
   auto mine = b.with_token(token, "GET", "/v1/tickets");
   CHECK_MESSAGE(mine.result_int() == 503, mine.body()); // tickets are the box office's: on c
 }
+
+TEST_CASE("theatre-small over HTTP with its fans spread over three edges, verified from the "
+          "three data dirs") {
+  seatgrab::test::cluster_processes node{{"a", "b", "c"}};
+  seatgrab::test::temp_dir out{"seatgrab-cluster-scenario-"};
+  std::string cmd = std::string{SEATGRAB_BIN} + " scenario run " + SEATGRAB_SOURCE_DIR +
+                    "/scenarios/theatre-small.toml --seed 11 --quiet --admin-token tok --report " +
+                    (out / "report").string();
+  for (const auto* name : {"a", "b", "c"})
+    cmd += " --target http://127.0.0.1:" + std::to_string(node[name].port) + " --data-dir " +
+           node.data_dir(name).string();
+  auto run = seatgrab::test::run_command(cmd + " 2>&1");
+  INFO(run.second);
+  CHECK(run.first == 0);
+  std::ifstream in{out / "report" / "report.json"};
+  auto report = json::parse(in, nullptr, false);
+  REQUIRE(report.is_object());
+  CHECK(report["ok"] == true);
+  CHECK(report["verifier"]["violations"].empty());
+  CHECK(report["violations"].empty()); // the book and all three seat maps agree
+  CHECK(report["fans"]["errors"] == 0);
+  CHECK(report["fans"]["joined"] == 600);
+  // Read from the three stores as one record (tests/scenarios/verify_test.cpp shows the parts).
+  CHECK(report["verifier"]["seats_sold"].get<uint64_t>() >= 485);
+  CHECK(report["verifier"]["tickets_valid"] == report["verifier"]["seats_sold"]);
+  CHECK(report["verifier"]["admissions"].get<uint64_t>() >= report["fans"]["admitted"]);
+  for (const auto* name : {"a", "b", "c"})
+    CHECK(report["mode"].get<std::string>().find(std::to_string(node[name].port)) !=
+          std::string::npos);
+}

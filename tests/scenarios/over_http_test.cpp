@@ -40,7 +40,7 @@ TEST_CASE("theatre-small over HTTP against a running node keeps every promise") 
   opts.seed = 3;
   opts.venue_dir = scenario_dir;
   auto r = sg::scenarios::run_over_http(
-      *s, opts, {"http://127.0.0.1:" + std::to_string(node.port), admin, dir});
+      *s, opts, {{"http://127.0.0.1:" + std::to_string(node.port)}, admin, {dir}});
   REQUIRE_MESSAGE(r, sg::render(r));
   INFO(r->summary());
   CHECK(r->ok());
@@ -99,7 +99,7 @@ connections = 8
   opts.seed = 5;
   opts.venue_dir = dir;
   auto r = sg::scenarios::run_over_http(
-      *s, opts, {"http://127.0.0.1:" + std::to_string(node.port), admin, dir / "data"});
+      *s, opts, {{"http://127.0.0.1:" + std::to_string(node.port)}, admin, {dir / "data"}});
   REQUIRE_MESSAGE(r, sg::render(r));
   INFO(r->summary());
   CHECK(r->throttled > 0);
@@ -115,11 +115,18 @@ TEST_CASE("bad targets are refused before anything is sent") {
   REQUIRE(s);
   sg::scenarios::run_options opts;
   opts.venue_dir = scenario_dir;
-  auto r = sg::scenarios::run_over_http(*s, opts, {"ftp://somewhere", admin, {}});
+  auto r = sg::scenarios::run_over_http(*s, opts, {{"ftp://somewhere"}, admin, {}});
   REQUIRE_FALSE(r);
   CHECK(sg::render(r.error()).find("--target must look like http://host:port") !=
         std::string::npos);
-  r = sg::scenarios::run_over_http(*s, opts, {"http://127.0.0.1:1", "", {}});
+  // Every edge is checked, not only the first.
+  r = sg::scenarios::run_over_http(*s, opts, {{"http://127.0.0.1:1", "edge-b:8080"}, admin, {}});
+  REQUIRE_FALSE(r);
+  CHECK(sg::render(r.error()).find("not edge-b:8080") != std::string::npos);
+  r = sg::scenarios::run_over_http(*s, opts, {{}, admin, {}});
+  REQUIRE_FALSE(r);
+  CHECK(sg::render(r.error()).find("--target is needed") != std::string::npos);
+  r = sg::scenarios::run_over_http(*s, opts, {{"http://127.0.0.1:1"}, "", {}});
   REQUIRE_FALSE(r);
   CHECK(sg::render(r.error()).find("--admin-token") != std::string::npos);
 }
