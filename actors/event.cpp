@@ -112,6 +112,21 @@ event_actor::behavior_type event(self_ptr self, event_info info,
             });
         return rp;
       },
+      [=](atom::close) -> caf::result<void> {
+        // Every section, each journaling its own close; any failure is the operator's retry
+        // (closing is idempotent section by section).
+        auto rp = self->make_response_promise<void>();
+        fan_out<caf::unit_t>(
+            self, self->state.holds->sections(),
+            [=](section_actor hdl, size_t) { return self->request(hdl, timeout, atom::close_v); },
+            [=](gathered<caf::unit_t>& g) mutable {
+              if (!g.errors.empty())
+                rp.deliver(std::move(g.errors.front()));
+              else
+                deliver_void(rp);
+            });
+        return rp;
+      },
       [=](atom::confirm, std::string& hold_id, std::string& holder, std::string& order_id,
           std::vector<std::string>& sections) -> caf::result<sale_receipt> {
         if (sections.empty())

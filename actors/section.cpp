@@ -155,6 +155,7 @@ void figures(const domain::section_state& inv, actor_status& st) {
   add_counter(st, "live_holds", static_cast<int64_t>(inv.holds().size()));
   auto next = inv.next_expiry();
   add_counter(st, "next_expiry_ms", next ? to_ms(*next) : 0);
+  add_counter(st, "closed", inv.closed() ? 1 : 0);
 }
 
 section_actor::behavior_type section(self_ptr self, domain::section_config cfg, context_ptr ctx) {
@@ -210,6 +211,13 @@ section_actor::behavior_type section(self_ptr self, domain::section_config cfg, 
           return ch.error();
         journal(self, ch->event, without_note(self, hold->holder, hold_id));
         return reply_when_durable(self, *st.journal, std::move(ch->seat_ids));
+      },
+      [=](atom::close) -> caf::result<void> {
+        auto ev = self->state.inv->close(now(self));
+        if (ev)
+          journal(self, *ev);
+        // Closed before: answered once what was journaled is on disk, like the first time.
+        return ack_when_durable(self, *self->state.journal);
       },
       [=](atom::confirm, std::string& hold_id, std::string& holder,
           std::string& order_id) -> caf::result<sale_receipt> {

@@ -187,6 +187,7 @@ waiting_room_actor::behavior_type waiting_room(self_ptr self, event_info event, 
           add_counter(out, "admitted", static_cast<int64_t>(c.admitted));
           add_counter(out, "rate_per_min", c.rate_per_min);
           add_counter(out, "paused", c.paused ? 1 : 0);
+          add_counter(out, "closed", c.closed ? 1 : 0);
         }
       },
       [=](atom::join, std::string& account, std::string& device) -> caf::result<queue_status> {
@@ -241,6 +242,12 @@ waiting_room_actor::behavior_type waiting_room(self_ptr self, event_info event, 
       [=](atom::rate, uint32_t per_min) -> caf::result<void> {
         return journaled(self, self->state.room->set_rate(per_min, now(self)));
       },
+      [=](atom::close) -> caf::result<void> {
+        if (auto ev = self->state.room->close(now(self)))
+          journal(self, *ev);
+        // Closed before: acknowledged once that is durable, like the first time.
+        return ack_when_durable(self, *self->state.journal);
+      },
       [=](atom::get, atom::info) -> caf::result<queue_info> {
         const auto& room = *self->state.room;
         const auto& c = room.counters();
@@ -250,6 +257,7 @@ waiting_room_actor::behavior_type waiting_room(self_ptr self, event_info event, 
         info.revealed_seed = room.revealed_seed().value_or("");
         info.opened = c.opened;
         info.paused = c.paused;
+        info.closed = c.closed;
         info.admission_per_min = c.rate_per_min;
         info.joined = c.joined;
         info.waiting = c.queue_length;

@@ -110,6 +110,9 @@ std::vector<std::string> choices(const std::vector<std::string>& words) {
     return n == 1 ? ids_of("events")
                   : (n == 2 ? std::vector<std::string>{"open", "pause", "resume", "rate"}
                             : std::vector<std::string>{});
+  if (verb == "event")
+    return n == 1 ? ids_of("events")
+                  : (n == 2 ? std::vector<std::string>{"close"} : std::vector<std::string>{});
   if (verb == "hold")
     return n == 1 ? std::vector<std::string>{"release"}
                   : (n == 2 ? ids_of("events")
@@ -168,7 +171,8 @@ int interactive(session& s, bool json) {
       std::cout << *out << std::flush;
     else
       std::cerr << message_of(out.error()) << '\n';
-    if (!out || line.rfind("queue", 0) == 0 || line.rfind("hold", 0) == 0)
+    if (!out || line.rfind("queue", 0) == 0 || line.rfind("hold", 0) == 0 ||
+        line.rfind("event ", 0) == 0)
       id_cache.clear(); // things changed: ask again
   }
   if (!hist.empty()) {

@@ -319,6 +319,29 @@ void run_hold_release(self_ptr self, const admin_command& c, bool json, reply_fn
           [=](caf::error& err) { reply(err); });
 }
 
+/// Ends an event's sale: its waiting room, then every section (each step idempotent, so a
+/// failure part way is retried by running the command again).
+void run_event_close(self_ptr self, const admin_command& c, bool json, reply_fn reply) {
+  auto timeout = self->state.ctx->call_timeout;
+  auto fail = [=](caf::error& err) { reply(err); };
+  auto close_sections = [=]() {
+    self->request(self->state.registry, timeout, atom::get_v, atom::event_v, c.event)
+        .then(
+            [=](event_actor& ev) {
+              // The event asks its sections, which may take their own call timeout.
+              self->request(ev, timeout * 2, atom::close_v)
+                  .then([=]() { reply(render_done("event " + c.event + " closed", json)); }, fail);
+            },
+            fail);
+  };
+  self->request(self->state.registry, timeout, atom::get_v, atom::queue_v, c.event)
+      .then(
+          [=](waiting_room_actor& room) {
+            self->request(room, timeout, atom::close_v).then(close_sections, fail);
+          },
+          fail);
+}
+
 /// Runs a checked command; `reply` gets its output or error.
 void run(self_ptr self, const admin_command& c, const std::string& token, bool json,
          reply_fn reply) {
@@ -358,6 +381,9 @@ void run(self_ptr self, const admin_command& c, const std::string& token, bool j
     return;
   case admin_verb::hold_release:
     run_hold_release(self, c, json, std::move(reply));
+    return;
+  case admin_verb::event_close:
+    run_event_close(self, c, json, std::move(reply));
     return;
   default:
     run_queue(self, c, json, std::move(reply));

@@ -23,6 +23,7 @@ constexpr const char* actors_usage = "actors [KIND] [--node NAME]";
 constexpr const char* inspect_usage = "inspect KIND ID";
 constexpr const char* queue_usage = "queue EVENT open|pause|resume|rate N";
 constexpr const char* hold_usage = "hold release EVENT HOLD_ID --reason TEXT";
+constexpr const char* event_usage = "event EVENT close";
 
 bool known_kind(const std::string& k) {
   const auto& all = admin_kinds();
@@ -115,6 +116,7 @@ bool admin_command::changes() const noexcept {
   case admin_verb::queue_resume:
   case admin_verb::queue_rate:
   case admin_verb::hold_release:
+  case admin_verb::event_close:
     return true;
   default:
     return false;
@@ -128,8 +130,8 @@ const std::vector<std::string>& admin_kinds() {
 }
 
 const std::vector<std::string>& admin_verbs() {
-  static const std::vector<std::string> all{"help", "nodes", "events", "actors", "inspect",
-                                            "top",  "queue", "hold",   "audit"};
+  static const std::vector<std::string> all{"help",    "nodes", "events", "event", "actors",
+                                            "inspect", "top",   "queue",  "hold",  "audit"};
   return all;
 }
 
@@ -168,6 +170,15 @@ caf::expected<admin_command> parse_admin_command(const std::vector<std::string>&
     return parse_queue(w);
   if (verb == "hold")
     return parse_hold(w);
+  if (verb == "event") {
+    if (w.size() != 3 || w[2] != "close")
+      return usage(w.size() < 3 ? "event needs an event id and an action"
+                                : "unknown event action \"" + w[2] + "\"",
+                   event_usage);
+    auto c = command(admin_verb::event_close);
+    c.event = w[1];
+    return c;
+  }
   return caf::make_error(ec::invalid_argument, "unknown command \"" + verb + "\"; try help");
 }
 
@@ -237,6 +248,8 @@ const std::string& admin_help() {
       "top [N]                                 the busiest actors, by mailbox and by version\n"
       "queue EVENT open|pause|resume|rate N    control an event's waiting room\n"
       "hold release EVENT HOLD_ID --reason T   release a fan's hold\n"
+      "event EVENT close                       end the sale (final): no joins, admissions or\n"
+      "                                        new holds; holds placed may still be paid\n"
       "audit [N]                               what operators changed, on every member\n"
       "help                                    this list\n";
   return text;

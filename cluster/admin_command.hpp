@@ -26,6 +26,7 @@ enum class admin_verb {
   queue_resume, ///< admit again
   queue_rate,   ///< admissions per minute
   hold_release, ///< release a fan's hold, with a reason
+  event_close,  ///< end an event's sale: no joins, admissions or new holds
 };
 
 /// One parsed command.
@@ -34,7 +35,7 @@ struct admin_command {
   std::string kind;    ///< actors, inspect: the actor kind (actors: may be empty)
   std::string id;      ///< inspect: the actor's id; hold release: the hold id
   std::string node;    ///< actors: --node (empty: every member)
-  std::string event;   ///< queue, hold release: the event id
+  std::string event;   ///< queue, hold release, event close: the event id
   std::string reason;  ///< hold release: --reason
   uint32_t number = 0; ///< queue rate: admissions per minute; top, audit: lines (0: default)
 

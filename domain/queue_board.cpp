@@ -7,6 +7,10 @@ namespace seatgrab::domain {
 
 ticket_status waiting_status(uint32_t place, const queue_head& head, time_point now) {
   ticket_status st;
+  if (head.closed) {
+    st.state = fan_state::closed;
+    return st;
+  }
   if (!head.opened) {
     auto until = std::max<int64_t>(0, (head.opens_at - now).count());
     st.eta_s = static_cast<uint64_t>((until + 999) / 1000);

@@ -26,6 +26,7 @@ enum class fan_state : uint8_t {
   expired,  ///< the admission's time ran out
   skipped,  ///< not seen for `abandon_after` when their turn came
   done,     ///< left (waiting or admitted) or checked out
+  closed,   ///< still waiting when the operator ended the sale: never admitted (not stored)
 };
 
 /// What a fan's poll returns.
@@ -49,6 +50,7 @@ struct queue_head {
   uint32_t tickets = 0;  ///< tickets 1..tickets were issued
   uint32_t passed = 0;   ///< places the pacer went by
   bool opened = false;   ///< places are drawn
+  bool closed = false;   ///< the sale is over: the waiting are `closed`
   time_point opens_at{}; ///< when the room opens
   double rate_per_s = 1; ///< admissions per second, for ETAs (> 0)
   friend bool operator==(const queue_head&, const queue_head&) = default;

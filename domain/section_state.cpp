@@ -190,6 +190,7 @@ caf::expected<section_state> section_state::from_snapshot(section_config cfg,
   st.counters_.held_now = held_seats;
   st.counters_.sold_now = static_cast<uint32_t>(snap.sold_order_size());
   st.counters_.free_now = static_cast<uint32_t>(n) - held_seats - st.counters_.sold_now;
+  st.closed_ = snap.closed();
   st.restore_version(snap.version());
   return made;
 }
@@ -209,6 +210,8 @@ caf::expected<hold_outcome> section_state::hold(std::string hold_id, std::string
       return fail(ec::invalid_argument, "hold id " + quoted(hold_id) + " is in use");
     return retry(*h, now);
   }
+  if (closed_)
+    return fail(ec::sale_not_open, "the sale is closed in section " + quoted(cfg_.section_id));
   if (seat_ids.empty())
     return fail(ec::invalid_argument, "a hold needs at least one seat");
   if (seat_ids.size() > cfg_.max_seats_per_hold)
@@ -247,6 +250,8 @@ caf::expected<hold_outcome> section_state::hold_best(std::string hold_id, std::s
       return fail(ec::invalid_argument, "hold id " + quoted(hold_id) + " is in use");
     return retry(*h, now);
   }
+  if (closed_)
+    return fail(ec::sale_not_open, "the sale is closed in section " + quoted(cfg_.section_id));
   if (quantity == 0)
     return fail(ec::invalid_argument, "quantity must be at least 1");
   if (quantity > cfg_.max_seats_per_hold)
@@ -282,6 +287,16 @@ caf::expected<hold_outcome> section_state::extend(std::string_view hold_id, std:
   if (auto err = apply(ev))
     return err;
   return hold_outcome{*find_hold(hold_id), std::move(ev)};
+}
+
+std::optional<pb::section_event> section_state::close(time_point now) {
+  if (closed_)
+    return std::nullopt;
+  auto ev = next_event(now);
+  ev.mutable_closed();
+  if (auto err = apply(ev))
+    return std::nullopt; // cannot fail: closing has no precondition
+  return ev;
 }
 
 caf::expected<change> section_state::release(std::string_view hold_id, std::string_view holder,

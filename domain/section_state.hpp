@@ -173,6 +173,11 @@ public:
   /// seat belongs to another order).
   caf::expected<change> refund(std::string_view seat_id, std::string_view order_id, time_point now);
 
+  /// Ends the sale in this section: new holds are refused with `sale_not_open` (retries of a
+  /// live hold are still answered); live holds may still be extended and sold until they end,
+  /// and refunds go on. Final. Closing a closed section changes nothing: none.
+  std::optional<pb::section_event> close(time_point now);
+
   /// The whole state, for `from_snapshot`. Logically equal states give equal snapshots.
   pb::section_snapshot snapshot() const;
 
@@ -205,6 +210,9 @@ public:
   std::optional<time_point> next_expiry() const;
 
   const section_counters& counters() const noexcept { return counters_; }
+
+  /// The sale is over here (`close`).
+  bool closed() const noexcept { return closed_; }
 
 private:
   static constexpr uint32_t npos = UINT32_MAX;
@@ -252,6 +260,7 @@ private:
   caf::error apply_freed(std::string_view hold_id, std::optional<uint64_t> generation);
   caf::error apply_sold(const pb::hold_sold& ev);
   caf::error apply_refunded(const pb::seat_refunded& ev);
+  caf::error apply_closed();
   void free_hold(uint32_t slot);
   uint32_t new_hold_slot();
   uint32_t new_order_slot(std::string order_id);
@@ -268,6 +277,7 @@ private:
   std::vector<order_rec> orders_;
   std::vector<uint32_t> free_orders_;
   section_counters counters_;
+  bool closed_ = false;
 };
 
 } // namespace seatgrab::domain

@@ -32,6 +32,7 @@ std::span<const section_state::kind_handler> section_state::handlers() {
        }},
       {ev_t::kSold, [](st_t& st, const ev_t& ev) { return st.apply_sold(ev.sold()); }},
       {ev_t::kRefunded, [](st_t& st, const ev_t& ev) { return st.apply_refunded(ev.refunded()); }},
+      {ev_t::kClosed, [](st_t& st, const ev_t&) { return st.apply_closed(); }},
   };
   return table;
 }
@@ -146,6 +147,13 @@ caf::error section_state::apply_refunded(const pb::seat_refunded& ev) {
   return {};
 }
 
+caf::error section_state::apply_closed() {
+  if (closed_)
+    return corrupt("closed: the section is closed already");
+  closed_ = true;
+  return {};
+}
+
 // -- snapshot -----------------------------------------------------------------
 
 pb::section_snapshot section_state::snapshot() const {
@@ -153,6 +161,7 @@ pb::section_snapshot section_state::snapshot() const {
   snap.set_event_id(cfg_.event_id);
   snap.set_section_id(cfg_.section_id);
   snap.set_version(version());
+  snap.set_closed(closed_);
   std::string status(seats_.size(), '\0');
   // Orders are numbered by first appearance in seat order, so equal states give equal bytes.
   std::map<std::string_view, uint32_t> order_numbers;

@@ -102,6 +102,8 @@ std::string_view to_string(fan_state x) noexcept {
     return "skipped";
   case fan_state::done:
     return "done";
+  case fan_state::closed:
+    return "closed";
   }
   return "unknown";
 }
@@ -202,6 +204,8 @@ caf::expected<join_outcome> waiting_room_state::join(uint64_t account, uint64_t 
   }
   // A device's place belongs to the account that joined with it: handing it to another
   // account would let several accounts shop on one place, or take over someone else's.
+  if (counters_.closed)
+    return fail(ec::sale_not_open, "the sale of " + quoted(cfg_.event_id) + " is closed");
   if (devices_.find(device) != 0)
     return fail(ec::device_in_use, "this device already holds a place for another account");
   if (fans_.size() >= UINT32_MAX - 1)
@@ -253,6 +257,8 @@ caf::expected<pb::waiting_room_event> waiting_room_state::checked_out(uint64_t t
 // -- room operations ----------------------------------------------------------
 
 caf::expected<pb::waiting_room_event> waiting_room_state::open(time_point now, bool early) {
+  if (counters_.closed)
+    return fail(ec::sale_not_open, "the sale of " + quoted(cfg_.event_id) + " is closed");
   if (counters_.opened)
     return fail(ec::invalid_argument, "the waiting room is already open");
   if (now < cfg_.opens_at && !early)
@@ -284,7 +290,7 @@ std::optional<pb::waiting_room_event> waiting_room_state::tick(time_point now) {
     ++freed;
   }
   auto budget = budget_;
-  if (!counters_.paused) {
+  if (!counters_.paused && !counters_.closed) {
     // (2) + (3): admit at the head while budget and slots allow.
     budget = accrued(now);
     auto active = counters_.active_now - freed;
@@ -323,6 +329,16 @@ caf::expected<pb::waiting_room_event> waiting_room_state::pause(time_point now) 
   ev.mutable_paused();
   if (auto err = apply(ev))
     return err;
+  return ev;
+}
+
+std::optional<pb::waiting_room_event> waiting_room_state::close(time_point now) {
+  if (counters_.closed)
+    return std::nullopt;
+  auto ev = next_event(now);
+  ev.mutable_closed();
+  if (auto err = apply(ev))
+    return std::nullopt; // cannot happen: closing has no precondition
   return ev;
 }
 
@@ -366,6 +382,7 @@ std::span<const waiting_room_state::kind_handler> waiting_room_state::handlers()
       {ev_t::kTick, [](st_t& st, const ev_t& ev) { return st.apply_tick(ev.tick(), ev.at_ms()); }},
       {ev_t::kDone, [](st_t& st, const ev_t& ev) { return st.apply_done(ev.done()); }},
       {ev_t::kPaused, [](st_t& st, const ev_t&) { return st.apply_paused(); }},
+      {ev_t::kClosed, [](st_t& st, const ev_t&) { return st.apply_closed(); }},
       {ev_t::kResumed, [](st_t& st, const ev_t& ev) { return st.apply_resumed(ev.at_ms()); }},
       {ev_t::kRateChanged,
        [](st_t& st, const ev_t& ev) { return st.apply_rate_changed(ev.rate_changed()); }},
@@ -377,6 +394,13 @@ caf::error waiting_room_state::apply_paused() {
   if (counters_.paused)
     return corrupt("paused twice");
   counters_.paused = true;
+  return {};
+}
+
+caf::error waiting_room_state::apply_closed() {
+  if (counters_.closed)
+    return corrupt("closed twice");
+  counters_.closed = true;
   return {};
 }
 
@@ -451,6 +475,8 @@ caf::error waiting_room_state::apply_tick(const pb::waiting_room_tick& ev, int64
   }
   if (counters_.paused && ev.admitted_size() > 0)
     return corrupt("tick admits while paused");
+  if (counters_.closed && ev.admitted_size() > 0)
+    return corrupt("tick admits after the sale closed");
   // Admitted and skipped tickets must be the waiting fans at the head, in place order; fans
   // who left while waiting are passed in between.
   auto p = passed_;
@@ -568,7 +594,11 @@ caf::expected<ticket_status> waiting_room_state::status(uint64_t ticket, time_po
 }
 
 queue_head waiting_room_state::board_head(time_point now) const {
-  return {static_cast<uint32_t>(fans_.size()), passed_, counters_.opened, cfg_.opens_at,
+  return {static_cast<uint32_t>(fans_.size()),
+          passed_,
+          counters_.opened,
+          counters_.closed,
+          cfg_.opens_at,
           admission_rate(now)};
 }
 

@@ -89,6 +89,7 @@ struct waiting_room_counters {
   uint64_t queue_length = 0; ///< waiting right now (pre-queue included)
   bool opened = false;
   bool paused = false;
+  bool closed = false;       ///< the sale is over
   uint32_t rate_per_min = 0; ///< current pacer rate
   friend bool operator==(const waiting_room_counters&, const waiting_room_counters&) = default;
 };
@@ -176,6 +177,11 @@ public:
   /// Sets the pacer rate, effective from the next tick. Errors: `invalid_argument` (outside
   /// 1..1,000,000).
   caf::expected<pb::waiting_room_event> set_rate(uint32_t per_min, time_point now);
+
+  /// Ends the sale: new joins are refused with `sale_not_open` (a joined account still gets
+  /// its place back), nobody more is admitted, waiting fans' status is `closed`; admissions
+  /// already granted run their course. Final. Closing a closed room changes nothing: none.
+  std::optional<pb::waiting_room_event> close(time_point now);
 
   /// After recovery: every fan counts as seen at `now` (polls are not journaled).
   void mark_all_seen(time_point now);
@@ -276,6 +282,7 @@ private:
   caf::error apply_tick(const pb::waiting_room_tick& ev, int64_t at);
   caf::error apply_done(const pb::waiting_room_done& ev);
   caf::error apply_paused();
+  caf::error apply_closed();
   caf::error apply_resumed(int64_t at);
   caf::error apply_rate_changed(const pb::waiting_room_rate_changed& ev);
   void advance_expiry_cursor();

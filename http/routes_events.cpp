@@ -104,6 +104,29 @@ void resume_event(const context_ptr& ctx, const call& c) {
   room_command(ctx, c, atom::resume_v);
 }
 
+// POST /v1/admin/events/{id}/close: the sale ends. The waiting room first (no joins, nobody
+// more admitted), then every section (no new holds); both are idempotent, so a failure part way
+// is retried by the operator.
+void close_event(const context_ptr& ctx, const call& c) {
+  ctx->auth.operator_only(c.ex, [ctx, c](auto&&) {
+    auto ex = c.ex;
+    auto id = c.params[0];
+    ctx->find.room(
+        id, or_problem<waiting_room_actor>(ex, [ctx, ex, id](waiting_room_actor& room) {
+          ask<void>(ctx->find.lanes(), room,
+                    std::function<void(caf::expected<void>)>{[ctx, ex, id](caf::expected<void> r) {
+                      if (!r)
+                        return ex->respond(problem(r.error()));
+                      ctx->find.event(id, or_problem<event_actor>(ex, [ctx, ex](event_actor& ev) {
+                                        ask<void>(ctx->find.lanes(), ev, reply_empty(ex),
+                                                  atom::close_v);
+                                      }));
+                    }},
+                    atom::close_v);
+        }));
+  });
+}
+
 // -- events -------------------------------------------------------------------------------
 
 using queue_infos = std::vector<std::optional<queue_info>>;
@@ -262,6 +285,7 @@ const std::vector<route_spec>& event_routes() {
       {v::post, "/v1/admin/events/{id}/open", &open_event, key_scope::none},
       {v::post, "/v1/admin/events/{id}/pause", &pause_event, key_scope::none},
       {v::post, "/v1/admin/events/{id}/resume", &resume_event, key_scope::none},
+      {v::post, "/v1/admin/events/{id}/close", &close_event, key_scope::none},
       {v::get, "/v1/events", &list_events, key_scope::none},
       {v::get, "/v1/events/{id}", &event_detail, key_scope::none},
       {v::get, "/v1/events/{id}/seatmap", &seatmap, key_scope::none},

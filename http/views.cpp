@@ -18,7 +18,7 @@ std::optional<std::pair<std::string, std::string>> split_public_id(std::string_v
 json event_json(const event_info& ev, const std::optional<queue_info>& q) {
   std::string state = "scheduled";
   if (q)
-    state = q->paused ? "paused" : q->opened ? "on_sale" : "scheduled";
+    state = q->closed ? "closed" : q->paused ? "paused" : q->opened ? "on_sale" : "scheduled";
   json j{{"id", ev.id},
          {"venue_id", ev.venue_id},
          {"name", ev.name},

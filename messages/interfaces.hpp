@@ -41,6 +41,9 @@ using section_actor = caf::typed_actor<
     caf::replies_to<atom::release, std::string, std::string>::with<void>,
     /// Operator: release hold (id) whoever holds it: the seats freed.
     caf::replies_to<atom::release, std::string, atom::admin>::with<std::vector<std::string>>,
+    /// Operator: end the sale here: new holds refused, live holds may still be sold (closed
+    /// already: done).
+    caf::replies_to<atom::close>::with<void>,
     /// Sell hold (id, holder) to order (id).
     caf::replies_to<atom::confirm, std::string, std::string, std::string>::with<sale_receipt>,
     /// Refund seat (id) of order (id): the seat is free again.
@@ -64,6 +67,8 @@ using event_actor = caf::typed_actor<
     /// Operator: release hold (id) in every section that has it, whoever holds it: the seats
     /// freed (`hold_not_found` if no section had it).
     caf::replies_to<atom::release, std::string, atom::admin>::with<std::vector<std::string>>,
+    /// Operator: end the sale in every section of the event (see the section's `close`).
+    caf::replies_to<atom::close>::with<void>,
     /// Sell hold (id, holder) in each of its sections to order (id); all or nothing.
     caf::replies_to<atom::confirm, std::string, std::string, std::string,
                     std::vector<std::string>>::with<sale_receipt>,
@@ -93,6 +98,9 @@ using waiting_room_actor = caf::typed_actor<
     caf::replies_to<atom::resume>::with<void>,
     /// Operator: admissions per minute.
     caf::replies_to<atom::rate, uint32_t>::with<void>,
+    /// Operator: end the sale: no joins, no admissions; the waiting are told (closed already:
+    /// done).
+    caf::replies_to<atom::close>::with<void>,
     /// Public facts: seed commitment, revealed seed, counters.
     caf::replies_to<atom::get, atom::info>::with<queue_info>,
     /// Pacer (self-message): open if due, expire, admit.

@@ -25,6 +25,7 @@ struct queue_info {
   std::string revealed_seed;   ///< hex seed, empty until the sale opens
   bool opened = false;
   bool paused = false;
+  bool closed = false; ///< the operator ended the sale
   uint32_t admission_per_min = 0;
   uint64_t joined = 0;
   uint64_t waiting = 0;
@@ -41,8 +42,8 @@ typename Inspector::result_type inspect(Inspector& f, queue_status& x) {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, queue_info& x) {
-  return f(x.event, x.seed_commitment, x.revealed_seed, x.opened, x.paused, x.admission_per_min,
-           x.joined, x.waiting, x.admitted, x.active, x.skipped, x.expired);
+  return f(x.event, x.seed_commitment, x.revealed_seed, x.opened, x.paused, x.closed,
+           x.admission_per_min, x.joined, x.waiting, x.admitted, x.active, x.skipped, x.expired);
 }
 
 } // namespace seatgrab

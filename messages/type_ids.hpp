@@ -107,5 +107,7 @@ CAF_ADD_ATOM(seatgrab, seatgrab::atom, admin, "admin")
 CAF_ADD_ATOM(seatgrab, seatgrab::atom, actors, "actors")
 CAF_ADD_ATOM(seatgrab, seatgrab::atom, peers, "peers")
 CAF_ADD_ATOM(seatgrab, seatgrab::atom, audit, "audit")
+/// An operator ends an event's sale.
+CAF_ADD_ATOM(seatgrab, seatgrab::atom, close, "close")
 
 CAF_END_TYPE_ID_BLOCK(seatgrab)

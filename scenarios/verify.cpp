@@ -156,12 +156,15 @@ struct checker {
       if (!load("section", entity, events))
         continue;
       std::map<std::string, hold_model> holds; // live holds of the section
+      bool closed = false;                     // the operator ended the sale here
       for (const auto& [seq, ev] : events) {
         auto bad = [&, seq = seq](const std::string& what) {
           violation("section", entity, seq, what);
         };
         if (ev.has_held()) {
           const auto& x = ev.held();
+          if (closed)
+            bad("hold " + x.hold_id() + " placed after the sale closed");
           hold_model h{event, {}, x.expires_at_ms(), ev.at_ms()};
           for (const auto& seat : x.seat_ids()) {
             auto key = seat_key(event, seat);
@@ -235,6 +238,10 @@ struct checker {
             continue;
           }
           sold.erase(s);
+        } else if (ev.has_closed()) {
+          if (closed)
+            bad("closed twice");
+          closed = true;
         } else {
           bad("event without a kind");
         }
@@ -434,12 +441,19 @@ struct checker {
       std::vector<uint64_t> order; // the queue as the promise defines it
       std::vector<uint64_t> pre;   // joined before opening
       bool opened = false;
+      bool closed = false;       // the operator ended the sale: nobody more joins or is let in
       std::set<uint64_t> left;   // gave up their place while waiting
       std::set<uint64_t> passed; // admitted or skipped
       size_t next = 0;           // position in `order` of the next fan to pass
       for (const auto& [seq, ev] : events) {
         if (ev.has_joined()) {
+          if (closed)
+            violation("queue", event, seq,
+                      "ticket " + std::to_string(ev.joined().ticket()) +
+                          " joined after the sale closed");
           (opened ? order : pre).push_back(ev.joined().ticket());
+        } else if (ev.has_closed()) {
+          closed = true;
         } else if (ev.has_opened()) {
           opened = true;
           check_seed(opts, event, seq, ev.opened().seed());
@@ -451,6 +465,8 @@ struct checker {
           std::set<uint64_t> now(ev.tick().admitted().begin(), ev.tick().admitted().end());
           now.insert(ev.tick().skipped().begin(), ev.tick().skipped().end());
           out.admissions += static_cast<uint64_t>(ev.tick().admitted_size());
+          if (closed && ev.tick().admitted_size() > 0)
+            violation("queue", event, seq, "admitted after the sale closed");
           while (!now.empty() && next < order.size()) {
             auto t = order[next];
             if (now.erase(t) > 0) {

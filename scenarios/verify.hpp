@@ -13,7 +13,8 @@
 // - the seed a room reveals on opening is the one it committed to (its SHA-256 is the commitment
 //   the fans were shown, and the seed kept since the commitment was first published);
 // - admissions follow the queue order: join order, or the shuffle published by the seed; never
-//   more than max_active_shoppers at once, one per account at a time, and within the rate.
+//   more than max_active_shoppers at once, one per account at a time, and within the rate;
+// - once the operator closed the sale, no section takes a hold, nobody joins and nobody is let in.
 
 #include "persistence/store.hpp"
 

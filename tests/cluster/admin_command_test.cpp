@@ -68,6 +68,11 @@ TEST_CASE("changes parse with their arguments") {
   CHECK(h->id == "h-7");
   CHECK(h->reason == "card fraud");
   CHECK(h->changes());
+  auto e = parse_admin_command({"event", "gig", "close"});
+  REQUIRE(e);
+  CHECK(e->verb == admin_verb::event_close);
+  CHECK(e->event == "gig");
+  CHECK(e->changes());
 }
 
 TEST_CASE("a bad command names what is wrong and how the command is used") {
@@ -86,6 +91,10 @@ TEST_CASE("a bad command names what is wrong and how the command is used") {
   CHECK(refusal({"hold", "release", "gig", "h-1", "--reason", " "}).find("empty") !=
         std::string::npos);
   CHECK(refusal({"hold", "extend"}).find("only release") != std::string::npos);
+  CHECK(refusal({"event", "gig"}).find("usage: event EVENT close") != std::string::npos);
+  CHECK(refusal({"event", "gig", "open"}).find("unknown event action \"open\"") !=
+        std::string::npos);
+  CHECK(refusal({"event", "gig", "close", "now"}).find("usage: event") != std::string::npos);
   CHECK(refusal({"top", "0"}).find("1 to 1000") != std::string::npos);
   CHECK(refusal({"audit", "5", "6"}).find("usage: audit") != std::string::npos);
 }

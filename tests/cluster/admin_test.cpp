@@ -210,3 +210,52 @@ TEST_CASE("actors, top, events and nodes list what the node hosts") {
   CHECK(a.run({"inspect", "event", "nope"}).error() == sg::ec::not_found);
   CHECK(a.run({"inspect", "section", "gig"}).error() == sg::ec::invalid_argument);
 }
+
+TEST_CASE("event close ends the sale: no joins, admissions or new holds; held seats may be paid") {
+  admin_node a;
+  auto ev = a.node.add_small_event();
+  REQUIRE(a.run({"queue", "gig", "pause"}));
+  auto fan = a.join("fan-1"); // waiting: the queue is paused
+  auto held = a.node.call<sg::hold_receipt>(
+      ev, sg::atom::hold_v, sg::hold_request{"h1", "alice", {"A-1-1", "B-1-1"}, {}, 0, {}, {}});
+  REQUIRE(held);
+
+  auto closed = a.run({"event", "gig", "close"});
+  REQUIRE_MESSAGE(closed, sg::render(closed.error()));
+  CHECK(*closed == "event gig closed\n");
+  CHECK(a.run_json({"inspect", "queue", "gig"})["counters"]["closed"] == 1);
+  CHECK(a.run_json({"inspect", "section", "gig/A"})["counters"]["closed"] == 1);
+  CHECK(a.run_json({"inspect", "section", "gig/B"})["counters"]["closed"] == 1);
+
+  // The waiting fan is told, and stays out even once the queue is resumed.
+  CHECK(a.state_of(fan, "fan-1") == "closed");
+  REQUIRE(a.run({"queue", "gig", "resume"}));
+  a.node.advance_seconds(5);
+  CHECK(a.state_of(fan, "fan-1") == "closed");
+  // Nobody new joins, and no section takes a new hold.
+  auto late = a.node.call<sg::queue_status>(a.node.waiting_room("gig"), sg::atom::join_v,
+                                            std::string{"fan-2"}, std::string{"dev-fan-2"});
+  REQUIRE_FALSE(late);
+  CHECK(late.error() == sg::ec::sale_not_open);
+  auto hold = a.node.call<sg::hold_receipt>(
+      ev, sg::atom::hold_v, sg::hold_request{"h2", "bob", {"A-1-5"}, {}, 0, {}, {}});
+  REQUIRE_FALSE(hold);
+  CHECK(hold.error() == sg::ec::sale_not_open);
+  CHECK(a.node.status(a.node.section("gig", "A"), "A-1-5") == sg::seat_state::free);
+  // The hold placed before the close may still be paid.
+  auto sold = a.node.call<sg::sale_receipt>(ev, sg::atom::confirm_v, std::string{"h1"},
+                                            std::string{"alice"}, std::string{"o1"},
+                                            std::vector<std::string>{"A", "B"});
+  REQUIRE_MESSAGE(sold, sg::render(sold.error()));
+  CHECK(a.node.status(a.node.section("gig", "A"), "A-1-1") == sg::seat_state::sold);
+
+  // Closing again is done at once (an operator retries after a failure part way).
+  REQUIRE(a.run({"event", "gig", "close"}));
+  CHECK(a.run({"event", "nope", "close"}).error() == sg::ec::not_found);
+  auto log = a.run_json({"audit"})["entries"];
+  REQUIRE(log.size() == 5);
+  CHECK(log[1]["command"] == "event gig close");
+  CHECK(log[1]["outcome"] == "event gig closed");
+  CHECK(log[1]["ok"] == true);
+  CHECK(log[4]["ok"] == false);
+}

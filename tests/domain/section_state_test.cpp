@@ -575,3 +575,54 @@ TEST_CASE("an invalid config is refused") {
     CHECK(code_of(st.error()) == ec::invalid_input);
   }
 }
+
+TEST_CASE("a closed section takes no new hold; what was held may still be sold") {
+  auto cfg = two_rows();
+  auto st = make_state(cfg);
+  auto h1 = st.hold("h1", "u1", {"A1", "A2"}, t0);
+  auto h2 = st.hold("h2", "u2", {"B1"}, t0);
+  REQUIRE(h1);
+  REQUIRE(h2);
+  CHECK_FALSE(st.closed());
+  auto closed = st.close(t0 + 1s);
+  REQUIRE(closed);
+  CHECK(closed->has_closed());
+  CHECK(st.closed());
+  auto version = st.version();
+  auto before = fingerprint_of(st);
+  // New holds, of named seats or best available, are refused and change nothing.
+  auto named = st.hold("h3", "u3", {"A5"}, t0 + 2s);
+  REQUIRE_FALSE(named);
+  CHECK(code_of(named.error()) == ec::sale_not_open);
+  CHECK(context_of(named.error()).find("closed") != std::string::npos);
+  auto best = st.hold_best("h4", "u4", 2, t0 + 2s);
+  REQUIRE_FALSE(best);
+  CHECK(code_of(best.error()) == ec::sale_not_open);
+  CHECK(fingerprint_of(st) == before);
+  // A retry of a live hold is still answered as that hold, without an event.
+  auto again = st.hold("h1", "u1", {"A2", "A1"}, t0 + 3s);
+  REQUIRE(again);
+  CHECK_FALSE(again->event);
+  // Closing again changes nothing.
+  CHECK_FALSE(st.close(t0 + 3s));
+  CHECK(st.version() == version);
+  // The holds placed before go on: one is sold, the other released; refunds go on too.
+  REQUIRE(st.confirm("h1", "u1", "o1", t0 + 4s));
+  REQUIRE(st.release("h2", "u2", t0 + 4s));
+  REQUIRE(st.refund("A1", "o1", t0 + 5s));
+  CHECK(status_of(st, "A1") == seat_status::free);
+  CHECK_FALSE(st.hold("h5", "u5", {"A1"}, t0 + 6s)); // freed, but the sale is over
+
+  // The close survives a snapshot and a replay.
+  auto restored = section_state::from_snapshot(cfg, st.snapshot());
+  REQUIRE(restored);
+  CHECK(restored->closed());
+  auto replayed = make_state(cfg);
+  REQUIRE_FALSE(replayed.apply(*h1->event));
+  REQUIRE_FALSE(replayed.apply(*h2->event));
+  REQUIRE_FALSE(replayed.apply(*closed));
+  CHECK(replayed.closed());
+  auto twice = *closed;
+  twice.set_version(replayed.version() + 1);
+  CHECK(replayed.apply(twice)); // a second close in a journal is corruption
+}

@@ -576,3 +576,64 @@ TEST_CASE("waiting room: replaying the events rebuilds the same room") {
     CHECK(bad.counters() == before);
   }
 }
+
+TEST_CASE("waiting room: closing ends the sale: no joins, no admissions, the waiting are told") {
+  harness h{make_config(60, 2)}; // one admission a second, two shoppers at once
+  h.open(t0);
+  for (uint64_t i = 1; i <= 5; ++i)
+    h.join(i, t0);
+  CHECK(h.tick(t0 + 1s) == std::vector<uint64_t>{1});
+  auto closed = h.room.close(t0 + 1s);
+  REQUIRE(closed);
+  CHECK(closed->has_closed());
+  h.events.push_back(*closed);
+  CHECK(h.room.counters().closed);
+  auto version = h.room.version();
+  CHECK_FALSE(h.room.close(t0 + 2s)); // closed already: nothing new
+  CHECK(h.room.version() == version);
+  // Nobody more is admitted, however long the pacer runs; the admitted fan keeps shopping.
+  for (int s = 2; s <= 30; ++s)
+    CHECK(h.tick(t0 + std::chrono::seconds(s)).empty());
+  CHECK(h.room.status(1, t0 + 30s)->state == fan_state::admitted);
+  // The waiting see that the sale is over, with no position or wait to hope on.
+  auto waiting = h.room.status(2, t0 + 30s);
+  REQUIRE(waiting);
+  CHECK(waiting->state == fan_state::closed);
+  CHECK(waiting->position == 0);
+  CHECK(waiting->eta_s == 0);
+  CHECK(to_string(fan_state::closed) == "closed");
+  // A new fan is refused; a fan who joined gets their place back, as before.
+  auto late = h.room.join(99, 1'000'000'099, t0 + 31s);
+  REQUIRE_FALSE(late);
+  CHECK(code_of(late.error()) == ec::sale_not_open);
+  auto known = h.room.join(3, 1'000'000'003, t0 + 31s);
+  REQUIRE(known);
+  CHECK(known->ticket == 3);
+  CHECK_FALSE(known->event);
+  // The admitted fan's slot still frees when they are done.
+  h.keep(h.room.checked_out(1, t0 + 32s));
+  CHECK(h.tick(t0 + 33s).empty());
+
+  // Replay rebuilds the closed room; an admission after the close does not fit.
+  auto replayed = harness::make(h.cfg, h.seed);
+  for (const auto& ev : h.events)
+    REQUIRE(!replayed.apply(ev));
+  CHECK(replayed.counters() == h.room.counters());
+  CHECK(replayed.status(2, t0 + 40s)->state == fan_state::closed);
+  pb::waiting_room_event forged;
+  forged.set_version(replayed.version() + 1);
+  forged.set_at_ms((t0 + 41s).time_since_epoch().count());
+  forged.mutable_tick()->add_admitted(2);
+  CHECK(code_of(replayed.apply(forged)) == ec::storage_corruption);
+}
+
+TEST_CASE("waiting room: a room closed before opening never opens") {
+  harness h{make_config()};
+  h.join(1, t0 - 1min);
+  REQUIRE(h.room.close(t0 - 30s));
+  auto open = h.room.open(t0, false);
+  REQUIRE_FALSE(open);
+  CHECK(code_of(open.error()) == ec::sale_not_open);
+  CHECK_FALSE(h.room.tick(t0 + 1s));
+  CHECK(h.room.status(1, t0 + 1s)->state == fan_state::closed);
+}

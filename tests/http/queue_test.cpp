@@ -88,3 +88,47 @@ TEST_CASE("a waiting fan's poll is answered from the room's board, an admitted f
   CHECK(polls("board") == board_before);
   CHECK(polls("room") == room_before + 1);
 }
+
+TEST_CASE("an operator closes a sale over HTTP: the event says closed, joins and holds are 409") {
+  sg::test::edge_fixture edge;
+  edge.add_event("later", json{{"opens_at", "2099-01-01T00:00:00Z"}});
+  edge.add_event();
+  auto c = edge.client();
+  auto alice = edge.fan("alice@example.com", c);
+  auto bob = edge.fan("bob@example.com", c);
+  auto admission = edge.admitted(alice, c, "gig", "alice-phone");
+  auto waiting =
+      c.with_token(bob, "POST", "/v1/events/later/queue", json{{"device", "bob-phone"}}.dump());
+  REQUIRE(waiting.result_int() == 201);
+  auto place = "/v1/events/later/queue/" + std::to_string(body_of(waiting)["ticket"].get<int>());
+
+  // Only an operator closes.
+  auto by_fan = c.with_token(alice, "POST", "/v1/admin/events/gig/close");
+  CHECK(by_fan.result_int() == 403);
+  CHECK(body_of(c.request("GET", "/v1/events/gig"))["state"] == "on_sale");
+
+  for (const auto* ev : {"gig", "later"}) {
+    auto closed = c.with_token(sg::test::admin_token, "POST",
+                               std::string{"/v1/admin/events/"} + ev + "/close");
+    CHECK_MESSAGE(closed.result_int() == 204, closed.body());
+    CHECK(body_of(c.request("GET", std::string{"/v1/events/"} + ev))["state"] == "closed");
+  }
+  // Again: still 204 (an operator's retry), and an unknown event is 404.
+  CHECK(c.with_token(sg::test::admin_token, "POST", "/v1/admin/events/gig/close").result_int() ==
+        204);
+  CHECK(c.with_token(sg::test::admin_token, "POST", "/v1/admin/events/nope/close").result_int() ==
+        404);
+
+  // The waiting fan is told; an admitted fan's hold and a new fan's join are refused.
+  CHECK(body_of(c.with_token(bob, "GET", place))["state"] == "closed");
+  auto hold = c.with_token(alice, "POST", "/v1/events/gig/holds", json{{"seats", {"A-1-1"}}}.dump(),
+                           {{"X-Admission-Token", admission}});
+  CHECK(hold.result_int() == 409);
+  CHECK(body_of(hold)["code"] == "sale_not_open");
+  auto join =
+      c.with_token(bob, "POST", "/v1/events/gig/queue", json{{"device", "bob-phone-2"}}.dump());
+  CHECK(join.result_int() == 409);
+  CHECK(body_of(join)["code"] == "sale_not_open");
+  auto map = body_of(c.request("GET", "/v1/events/gig/seatmap"));
+  CHECK(map["sections"][0]["seats"][0]["status"] == "free");
+}

@@ -461,3 +461,42 @@ TEST_CASE("a cluster's journals, one store per member, are verified as one recor
   auto twice = sg::scenarios::verify({a.get(), b.get(), c.get()}, {end_ms(node), true, true});
   CHECK(mentions(twice, "section/gig/A: journaled by 2 members"));
 }
+
+TEST_CASE("a hold, a join or an admission after the sale closed is caught") {
+  sg::test::node_fixture node;
+  clean_run(node);
+  auto at = end_ms(node);
+  sg::pb::section_event closed;
+  closed.set_at_ms(at);
+  closed.mutable_closed();
+  forge(node, "section", "gig/A", closed);
+  sg::pb::waiting_room_event room_closed;
+  room_closed.set_at_ms(at);
+  room_closed.mutable_closed();
+  forge(node, "queue", "gig", room_closed);
+  // Closed, and nothing after: clean.
+  auto v = sg::scenarios::verify(node.db(), {at, true, true});
+  CHECK_MESSAGE(v.ok(), (v.ok() ? "" : v.violations.front()));
+
+  sg::pb::section_event held;
+  held.set_at_ms(at + 1000);
+  held.mutable_held()->set_hold_id("late");
+  held.mutable_held()->set_holder("mallory");
+  held.mutable_held()->add_seat_ids("A-2-2");
+  held.mutable_held()->add_prices(0);
+  held.mutable_held()->set_expires_at_ms(at + 1000 + 300'000);
+  forge(node, "section", "gig/A", held);
+  sg::pb::waiting_room_event joined;
+  joined.set_at_ms(at + 1000);
+  joined.mutable_joined()->set_ticket(99);
+  joined.mutable_joined()->set_account(99);
+  forge(node, "queue", "gig", joined);
+  sg::pb::waiting_room_event tick;
+  tick.set_at_ms(at + 2000);
+  tick.mutable_tick()->add_admitted(99);
+  forge(node, "queue", "gig", tick);
+  v = sg::scenarios::verify(node.db());
+  CHECK(mentions(v, "hold late placed after the sale closed"));
+  CHECK(mentions(v, "ticket 99 joined after the sale closed"));
+  CHECK(mentions(v, "admitted after the sale closed"));
+}
