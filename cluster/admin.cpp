@@ -416,14 +416,19 @@ caf::result<std::string> on_command(self_ptr self, admin_request& req) {
   auto who = printable(req.who);
   auto line = join_command_line(req.words);
   if (!token_ok(st, req.token)) {
-    auto rp = self->make_response_promise<std::string>();
     ++st.refused;
-    spdlog::warn("admin: a wrong token from \"{}\" for \"{}\" was refused", who, line);
     auto why = st.token_hash ? "wrong admin token" : "this node has no admin token";
-    audit(self, who, line, false, std::string{"refused: "} + why,
-          [rp, why](const caf::error&) mutable {
-            rp.deliver(caf::make_error(ec::unauthenticated, why));
-          });
+    // Past the cap a refusal is only counted: nothing is written, nothing is logged.
+    if (!st.log->log_refusal(actors::to_ms(actors::now(self))))
+      return caf::make_error(ec::unauthenticated, why);
+    spdlog::warn("admin: a wrong token from \"{}\" for \"{}\" was refused", who, line);
+    std::string outcome = std::string{"refused: "} + why;
+    if (auto before = st.log->take_unlogged(); before > 0)
+      outcome += " (" + std::to_string(before) + " refusals before this one were not logged)";
+    auto rp = self->make_response_promise<std::string>();
+    audit(self, who, line, false, outcome, [rp, why](const caf::error&) mutable {
+      rp.deliver(caf::make_error(ec::unauthenticated, why));
+    });
     return rp;
   }
   auto cmd = parse_admin_command(req.words);
@@ -478,6 +483,8 @@ admin_actor::behavior_type admin(self_ptr self, actors::context_ptr ctx, registr
         out.version = st.log->version();
         actors::add_counter(out, "commands", static_cast<int64_t>(st.commands));
         actors::add_counter(out, "refused", static_cast<int64_t>(st.refused));
+        actors::add_counter(out, "refused_unlogged",
+                            static_cast<int64_t>(st.log->unlogged_total()));
       },
       [=](atom::admin, admin_request& req) { return on_command(self, req); },
       [=](atom::get, atom::actors, std::string& token,

@@ -32,6 +32,18 @@ caf::error audit_log::apply(const pb::audit_entry& e) {
   return {};
 }
 
+bool audit_log::log_refusal(int64_t at_ms) {
+  while (!refusals_.empty() && refusals_.front() <= at_ms - 60'000)
+    refusals_.pop_front();
+  if (refusals_.size() >= refusals_per_minute) {
+    ++unlogged_;
+    ++unlogged_total_;
+    return false;
+  }
+  refusals_.push_back(at_ms);
+  return true;
+}
+
 std::vector<audit_record> audit_log::recent(size_t n) const {
   auto from = recent_.size() > n ? recent_.end() - static_cast<std::ptrdiff_t>(n) : recent_.begin();
   return {from, recent_.end()};

@@ -259,3 +259,25 @@ TEST_CASE("event close ends the sale: no joins, admissions or new holds; held se
   CHECK(log[1]["ok"] == true);
   CHECK(log[4]["ok"] == false);
 }
+
+TEST_CASE("a flood of wrong tokens journals 60 refusals a minute; the rest are counted") {
+  admin_node a;
+  for (int i = 0; i < 70; ++i) {
+    auto refused = a.run({"nodes"}, "guess-" + std::to_string(i));
+    REQUIRE_FALSE(refused);
+    CHECK(refused.error() == sg::ec::unauthenticated);
+  }
+  auto log = a.run_json({"audit", "1000"})["entries"];
+  CHECK(log.size() == 60);
+  auto status = a.node.call<sg::actor_status>(a.admin, sg::atom::status_v);
+  REQUIRE(status);
+  CHECK(status->counter("refused") == 70);
+  CHECK(status->counter("refused_unlogged") == 10);
+  // A minute on, the next refusal is journaled and says how many went unlogged before it.
+  a.node.advance(std::chrono::seconds{61});
+  REQUIRE_FALSE(a.run({"nodes"}, "guess-again"));
+  log = a.run_json({"audit", "1000"})["entries"];
+  REQUIRE(log.size() == 61);
+  CHECK(log[60]["outcome"] ==
+        "refused: wrong admin token (10 refusals before this one were not logged)");
+}

@@ -52,3 +52,24 @@ TEST_CASE("memory keeps the newest entries only") {
   CHECK(all.back().seq == audit_log::kept + 5);
   CHECK(log.version() == audit_log::kept + 5);
 }
+
+TEST_CASE("refused tokens are journaled up to 60 a minute, the rest counted and named later") {
+  audit_log log{"a"};
+  for (int i = 0; i < 60; ++i)
+    CHECK(log.log_refusal(1000 + i));
+  CHECK_FALSE(log.log_refusal(1500));
+  CHECK_FALSE(log.log_refusal(30'000));
+  CHECK(log.unlogged() == 2);
+  // A minute after the first logged refusal, its place is free again: one at a time.
+  CHECK_FALSE(log.log_refusal(60'999));
+  CHECK(log.log_refusal(61'000));
+  CHECK_FALSE(log.log_refusal(61'000));
+  CHECK(log.unlogged() == 4);
+  CHECK(log.take_unlogged() == 4); // for the entry of the refusal that was logged
+  CHECK(log.unlogged() == 0);
+  CHECK(log.unlogged_total() == 4);
+  // Long after, a whole minute's worth again.
+  for (int i = 0; i < 60; ++i)
+    CHECK(log.log_refusal(200'000));
+  CHECK_FALSE(log.log_refusal(200'000));
+}
