@@ -150,7 +150,7 @@ accounts_actor::behavior_type accounts(self_ptr self, context_ptr ctx, accounts_
       caf::anon_send_exit(h, caf::exit_reason::user_shutdown);
   });
   if (auto restored = replay_journal<domain::accounts_state, pb::accounts_event>(
-          *st.ctx, kind, entity, domain::accounts_state{});
+          *st.ctx, kind, entity, domain::accounts_state{opts.shard});
       !restored) {
     spdlog::error("accounts cannot start: {}", render(restored.error()));
     self->quit(restored.error());
@@ -159,7 +159,7 @@ accounts_actor::behavior_type accounts(self_ptr self, context_ptr ctx, accounts_
     self->delayed_send(self, opts.sweep_every, atom::tick_v);
   }
   return journaling_behavior(
-      self, actor_identity{kind, entity},
+      self, actor_identity{kind, opts.shard.empty() ? entity : opts.shard},
       [self](actor_status& out) {
         const auto& st = self->state;
         if (const auto& acc = st.accounts) {

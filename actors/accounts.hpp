@@ -12,6 +12,10 @@ namespace seatgrab::actors {
 
 /// Knobs of the account registry; the defaults suit production but for the log-in rates.
 struct accounts_options {
+  /// The account shard this registry keeps (cluster/placement.hpp): its name prefixes the
+  /// account ids and tokens it issues. "" for a node's one registry. Each member journals its
+  /// own shard in its own data dir (entity "registry").
+  std::string shard;
   /// Cost of new password hashes (tests choose a cheap one).
   security::scrypt_params scrypt;
   /// How long a login stays valid.
@@ -41,8 +45,8 @@ struct accounts_options {
   bool detached = true;
 };
 
-/// Spawns the node's account registry, recovered from the journal (kind "accounts", entity
-/// "registry").
+/// Spawns the node's account registry (or its shard of the cluster's), recovered from the
+/// journal (kind "accounts", entity "registry").
 accounts_actor spawn_accounts(caf::actor_system& sys, context_ptr ctx, accounts_options opts = {});
 
 } // namespace seatgrab::actors

@@ -42,10 +42,6 @@ const char* status_kind(actor_kind kind) {
   return "actor";
 }
 
-std::string entity_id() {
-  return "registry"; // the account registry's journal entity
-}
-
 std::string entity_id(std::string_view id) {
   return std::string{id};
 }

@@ -77,9 +77,9 @@ struct lookup<accounts_actor> {
   static constexpr auto what = atom::accounts_v;
 };
 
-/// The id the registry files an actor under, from its lookup's arguments: none for the
-/// account registry, the event or account id, or (event id, section id) for a section.
-std::string entity_id();
+/// The id the registry files an actor under, from its lookup's arguments: the event id, the
+/// account id (a session), the shard (an account registry), or (event id, section id) for a
+/// section.
 std::string entity_id(std::string_view id);
 std::string entity_id(std::string_view event_id, std::string_view section_id);
 

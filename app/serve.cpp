@@ -6,6 +6,7 @@
 #include "http/api.hpp"
 #include "http/server.hpp"
 #include "http/tls.hpp"
+#include "messages/admin.hpp"
 #include "messages/ec.hpp"
 
 #include <spdlog/spdlog.h>
@@ -235,19 +236,19 @@ int serve(serve_options opts) {
   }
   auto& node = **started;
   if (node_opts.cluster && node_opts.cluster->members.size() > 1) {
-    // The account registry is one actor on one member (until accounts are placed by e-mail);
-    // the edge needs its handle: wait for that member, at most a minute.
-    for (int attempt = 0;; ++attempt) {
-      auto acc = node.call<accounts_actor>(node.registry(), atom::get_v, atom::accounts_v);
-      if (acc)
+    // Fans' accounts are spread over every member's shard: give the others a moment to connect
+    // (10 s at most) so the first sign-ups are not 503s. A member that is down does not hold
+    // this one back: its shard answers 503 until it is back.
+    auto others = node_opts.cluster->members.size() - 1;
+    for (int attempt = 0; attempt < 50; ++attempt) {
+      auto peers = node.call<std::vector<peer_state>>(node.registry(), atom::get_v, atom::peers_v);
+      size_t up = 0;
+      if (peers)
+        for (const auto& p : *peers)
+          up += p.up ? 1 : 0;
+      if (up >= others)
         break;
-      if (attempt == 300) {
-        spdlog::error("no account registry in the cluster: {}", render(acc.error()));
-        return 1;
-      }
-      if (attempt % 25 == 0)
-        spdlog::info("waiting for the account registry: {}", render(acc.error()));
-      std::this_thread::sleep_for(std::chrono::milliseconds{200}); // waiting on another process
+      std::this_thread::sleep_for(std::chrono::milliseconds{200}); // waiting on other processes
     }
   }
   if (opts.demo) {

@@ -247,8 +247,10 @@ void run_inspect(self_ptr self, const admin_command& c, bool json, reply_fn repl
   } else if (c.kind == "session") {
     status_via<session_actor>(self, k(actor_kind::session, id), atom::session_v, id);
   } else {
-    status_via<accounts_actor>(self, k(actor_kind::accounts, actors::entity_id()),
-                               atom::accounts_v);
+    // A shard is named by its member ("inspect accounts b"); a cluster of one has one
+    // registry, whatever the id ("registry" in its status).
+    auto shard = placement.own_shard().empty() ? std::string{} : id;
+    status_via<accounts_actor>(self, k(actor_kind::accounts, shard), atom::accounts_v, shard);
   }
 }
 

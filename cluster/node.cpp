@@ -137,6 +137,7 @@ node::node(std::unique_ptr<persistence::store> db, std::shared_ptr<const securit
   placement_ptr placement = std::make_shared<single_member>();
   if (opts.cluster)
     placement = std::make_shared<rendezvous>(opts.cluster->names(), opts.cluster->me().name);
+  placement_ = placement;
   registry_ = spawn_registry(sys_, ctx_, resolver_, opts.actors, placement);
   catalog_ = spawn_catalog(sys_, ctx_, registry_);
   caf::anon_send(registry_, atom::put_v, atom::catalog_v, catalog_);

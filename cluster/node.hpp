@@ -69,6 +69,8 @@ public:
   actors::resolver& resolver() { return *resolver_; }
   /// The node's bridge actors, for threads that are not actors (the edge) to ask actors.
   actors::lanes& lanes() { return *lanes_; }
+  /// Which member owns what (the edge routes account calls by it).
+  placement_ptr placement() const { return placement_; }
   /// What the node's actors share (store, journal writer, clock, keys).
   actors::context_ptr context() const { return ctx_; }
   persistence::store& db() { return *db_; }
@@ -103,6 +105,7 @@ private:
   registry_actor registry_;
   catalog_actor catalog_;
   admin_actor admin_;
+  placement_ptr placement_;
   caf::actor peering_; // none in a cluster of one
 };
 

@@ -32,7 +32,15 @@ uint64_t rendezvous::weight(std::string_view member, std::string_view id) {
   return h;
 }
 
-node_id rendezvous::owner(actors::actor_kind, std::string_view id) const {
+node_id rendezvous::owner(actors::actor_kind kind, std::string_view id) const {
+  if (kind == actors::actor_kind::accounts && members_.size() > 1)
+    for (const auto& m : members_)
+      if (m == id)
+        return m;
+  return highest(id);
+}
+
+node_id rendezvous::highest(std::string_view id) const {
   const node_id* best = nullptr;
   uint64_t best_weight = 0;
   for (const auto& m : members_) {
@@ -44,6 +52,12 @@ node_id rendezvous::owner(actors::actor_kind, std::string_view id) const {
     }
   }
   return best != nullptr ? *best : self_;
+}
+
+std::string rendezvous::account_shard(std::string_view email) const {
+  if (members_.size() == 1)
+    return {};
+  return highest(email);
 }
 
 bool rendezvous::is_member(const node_id& name) const {

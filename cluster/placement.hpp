@@ -36,6 +36,15 @@ public:
   bool local(actors::actor_kind kind, std::string_view id) const {
     return owner(kind, id) == self();
   }
+
+  /// The account shard that keeps `email` (normalized): accounts are placed by e-mail, so
+  /// sign-ups and log-ins spread over the members and one member's death locks out only its
+  /// own shard's fans. A shard is named by the member that keeps it (the actor kind
+  /// `accounts`, id = shard, lives there); a cluster of one has the one shard "".
+  virtual std::string account_shard(std::string_view email) const = 0;
+
+  /// The shard this node keeps.
+  virtual std::string own_shard() const = 0;
 };
 
 /// The placement of a cluster of one: this node owns every entity.
@@ -48,6 +57,10 @@ public:
   const node_id& self() const override { return self_; }
 
   bool is_member(const node_id& name) const override { return name == self_; }
+
+  std::string account_shard(std::string_view) const override { return {}; }
+
+  std::string own_shard() const override { return {}; }
 
 private:
   node_id self_;
@@ -62,11 +75,18 @@ public:
   /// `members` (at least one, no duplicates) in any order; `self` must be one of them.
   rendezvous(std::vector<node_id> members, node_id self);
 
+  /// Rendezvous by id, but for an account shard, which lives on the member it is named by.
   node_id owner(actors::actor_kind kind, std::string_view id) const override;
 
   const node_id& self() const override { return self_; }
 
   bool is_member(const node_id& name) const override;
+
+  /// The rendezvous owner of `email`; "" in a cluster of one member (as `single_member`, so
+  /// its account ids and tokens stay those of a node without --cluster).
+  std::string account_shard(std::string_view email) const override;
+
+  std::string own_shard() const override { return members_.size() > 1 ? self_ : std::string{}; }
 
   /// Every member, best first: the owner, then the node a backup would go to (DESIGN §9's
   /// next step), and so on.
@@ -77,6 +97,9 @@ public:
   static uint64_t weight(std::string_view member, std::string_view id);
 
 private:
+  /// The member of the highest weight for `id`.
+  node_id highest(std::string_view id) const;
+
   std::vector<node_id> members_;
   node_id self_;
 };

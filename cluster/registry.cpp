@@ -122,10 +122,14 @@ caf::expected<caf::actor> spawn_session(self_ptr self, const std::string& accoun
       actors::spawn_session(self->system(), account, st.resolver, st.ctx, st.opts.session));
 }
 
-caf::expected<caf::actor> spawn_accounts(self_ptr self, const std::string&) {
+caf::expected<caf::actor> spawn_accounts(self_ptr self, const std::string& shard) {
   auto& st = self->state;
-  return caf::actor_cast<caf::actor>(
-      actors::spawn_accounts(self->system(), st.ctx, st.opts.accounts));
+  // Only this member's own shard: another name would start a second registry on its journal.
+  if (shard != st.placement->own_shard())
+    return caf::make_error(ec::not_found, "no account shard \"" + shard + "\"");
+  auto opts = st.opts.accounts;
+  opts.shard = shard;
+  return caf::actor_cast<caf::actor>(actors::spawn_accounts(self->system(), st.ctx, opts));
 }
 
 /// The factory table, by `actor_kind`.
@@ -345,9 +349,8 @@ registry_actor::behavior_type registry(self_ptr self, actors::context_ptr ctx,
   st.resolver = std::move(resolver);
   st.opts = std::move(opts);
   st.placement = std::move(placement);
-  if (!st.placement->local(actor_kind::accounts, actors::entity_id())) {
-    // Another member keeps the accounts (until they are placed by e-mail).
-  } else if (auto accounts = place(self, actor_kind::accounts, actors::entity_id()); !accounts) {
+  // Every member keeps its own account shard, from the start.
+  if (auto accounts = place(self, actor_kind::accounts, st.placement->own_shard()); !accounts) {
     spdlog::error("registry cannot start the account registry: {}", render(accounts.error()));
     self->quit(accounts.error());
   }
@@ -375,7 +378,9 @@ registry_actor::behavior_type registry(self_ptr self, actors::context_ptr ctx,
       [=](atom::get, atom::queue, std::string& id) {
         return answer<waiting_room_actor>(self, id, id);
       },
-      [=](atom::get, atom::accounts) { return answer<accounts_actor>(self, actors::entity_id()); },
+      [=](atom::get, atom::accounts, std::string& shard) {
+        return answer<accounts_actor>(self, shard, shard);
+      },
       [=](atom::get, atom::session, std::string& account) {
         return answer<session_actor>(self, account, account);
       },
@@ -411,18 +416,17 @@ registry_actor::behavior_type registry(self_ptr self, actors::context_ptr ctx,
           st.pinging = true;
           self->send(self, atom::tick_v);
         }
-        // The edge checks every token with the account registry: if this member keeps it,
-        // have it cached before the first request needs it.
-        if (st.placement->owner(actor_kind::accounts, actors::entity_id()) == member)
-          self->request(caf::actor_cast<registry_actor>(peer), st.ctx->call_timeout, atom::get_v,
-                        atom::accounts_v)
-              .then(
-                  [self](accounts_actor& hdl) {
-                    cache_remote(self, actor_kind::accounts, actors::entity_id(), hdl);
-                  },
-                  [member](caf::error& err) {
-                    spdlog::warn("cluster member {}: no account registry: {}", member, render(err));
-                  });
+        // The edge checks tokens with the shard that issued them: have the member's shard cached
+        // before the first request needs it.
+        self->request(caf::actor_cast<registry_actor>(peer), st.ctx->call_timeout, atom::get_v,
+                      atom::accounts_v, member)
+            .then(
+                [self, member](accounts_actor& hdl) {
+                  cache_remote(self, actor_kind::accounts, member, hdl);
+                },
+                [member](caf::error& err) {
+                  spdlog::warn("cluster member {}: no account registry: {}", member, render(err));
+                });
         // The catalogs meet: each sends the other what it has (operator writes made while
         // one of them was down included).
         self->request(caf::actor_cast<registry_actor>(peer), st.ctx->call_timeout, atom::get_v,

@@ -207,6 +207,8 @@ caf::expected<session_grant> accounts_state::open_session(std::string_view accou
   if (accounts_.count(account) == 0)
     return bad_credentials();
   auto token = security::new_session_token();
+  if (!token.empty() && !shard_.empty())
+    token = shard_ + "." + token; // the edge sends its checks to the shard that issued it
   auto digest = token.empty() ? std::string{} : security::token_digest(token);
   if (digest.empty())
     return fail(ec::unavailable, "random number generator or SHA-256 failed");
@@ -397,8 +399,14 @@ bool accounts_state::is_operator(std::string_view account) const {
 
 // -- helpers ------------------------------------------------------------------
 
+std::string_view shard_of(std::string_view id_or_token) {
+  auto dot = id_or_token.find('.');
+  return dot == std::string_view::npos ? std::string_view{} : id_or_token.substr(0, dot);
+}
+
 std::string accounts_state::next_account_id() const {
-  return "a" + std::to_string(accounts_.size() + 1);
+  auto id = "a" + std::to_string(accounts_.size() + 1);
+  return shard_.empty() ? id : shard_ + "." + id;
 }
 
 // -- ticket_ledger ------------------------------------------------------------

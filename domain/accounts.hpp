@@ -43,6 +43,11 @@ inline constexpr size_t max_sessions_per_account = 10;
 /// letters of different scripts that look alike stay different.
 caf::expected<std::string> normalize_email(std::string_view email);
 
+/// The account shard that issued an account id or a bearer token: what precedes the first
+/// '.' ("b" of "b.a7"), or "" for the ids and tokens of a registry without a shard name (ids
+/// are "a<n>", tokens base64url: neither has a '.').
+std::string_view shard_of(std::string_view id_or_token);
+
 /// What a log-in must verify, found without hashing: the account's password hash, or for an
 /// e-mail with no account a dummy record of the configured cost (so a miss costs a hit's time).
 struct login_check {
@@ -84,6 +89,9 @@ struct session_grant {
 /// email or password hash.
 class accounts_state : public event_sourced<accounts_state, pb::accounts_event> {
 public:
+  /// The registry of account shard `shard` (see `shard_of`); "" for a node's only one.
+  explicit accounts_state(std::string shard = {}) : shard_(std::move(shard)) {}
+
   // -- operations -------------------------------------------------------------
 
   /// Creates an account for `email` (normalized, see `normalize_email`) with the encoded
@@ -183,6 +191,7 @@ private:
   caf::error apply_session_closed(const pb::account_session_closed& ev);
   caf::error apply_operator_granted(const pb::account_operator_granted& ev);
 
+  std::string shard_; // prefixes account ids and tokens ("<shard>.a7"), when not empty
   std::map<std::string, account_rec, std::less<>> accounts_; // by account id
   std::map<std::string, std::string, std::less<>> emails_;   // normalized email -> account id
   std::map<std::string, session_rec, std::less<>> sessions_; // by token digest

@@ -73,15 +73,21 @@ void authenticator::authenticate(const std::shared_ptr<exchange>& ex,
     k(std::move(*who));
     return;
   }
-  ask<auth_info>(
-      lanes_, find_.accounts(),
-      [cache = cache_, ex, token = *token, k = std::move(k)](caf::expected<auth_info> who) {
-        if (!who)
-          return ex->respond(problem(who.error()));
-        cache->remember(token, *who);
-        k(std::move(*who));
-      },
-      atom::get_v, atom::session_v, *token);
+  // The shard that issued the token answers for it.
+  find_.accounts_for_token(*token, [&lanes = lanes_, cache = cache_, ex, token = *token,
+                                    k = std::move(k)](caf::expected<accounts_actor> shard) mutable {
+    if (!shard)
+      return ex->respond(problem(shard.error()));
+    ask<auth_info>(
+        lanes, *shard,
+        [cache, ex, token, k = std::move(k)](caf::expected<auth_info> who) {
+          if (!who)
+            return ex->respond(problem(who.error()));
+          cache->remember(token, *who);
+          k(std::move(*who));
+        },
+        atom::get_v, atom::session_v, token);
+  });
 }
 
 void authenticator::operator_only(const std::shared_ptr<exchange>& ex,

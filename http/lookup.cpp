@@ -2,6 +2,8 @@
 
 #include "actors/resolver.hpp"
 #include "cluster/node.hpp"
+#include "cluster/placement.hpp"
+#include "domain/accounts.hpp"
 #include "http/bridge.hpp"
 #include "messages/ec.hpp"
 
@@ -11,19 +13,30 @@ namespace seatgrab::http {
 
 lookup::lookup(cluster::node& node)
     : sys_(&node.sys()), lanes_(&node.lanes()), resolver_(&node.resolver()),
-      catalog_(node.catalog()) {
+      catalog_(node.catalog()), placement_(node.placement()) {
   // Cached now, so the first sign-up does not wait for it.
-  auto acc = node.call<accounts_actor>(node.registry(), atom::get_v, atom::accounts_v);
+  auto acc = node.call<accounts_actor>(node.registry(), atom::get_v, atom::accounts_v,
+                                       placement_->own_shard());
   if (!acc)
     spdlog::error("no account registry: {}", render(acc.error()));
 }
 
-accounts_actor lookup::accounts() const {
-  if (auto hdl = resolver_->cached<accounts_actor>())
-    return hdl;
-  // Its member went (or restarted): asking the registry caches the new one once it is back.
-  resolver_->ask<accounts_actor>(*lanes_, call_timeout, [](caf::expected<accounts_actor>) {});
-  return {};
+void lookup::accounts_for_email(const std::string& email,
+                                std::function<void(caf::expected<accounts_actor>)> k) const {
+  auto normalized = domain::normalize_email(email);
+  auto shard = normalized ? placement_->account_shard(*normalized) : placement_->own_shard();
+  resolver_->ask<accounts_actor>(*lanes_, call_timeout, std::move(k), shard);
+}
+
+void lookup::accounts_for_token(const std::string& token,
+                                std::function<void(caf::expected<accounts_actor>)> k) const {
+  // The prefix is the client's to choose: a shard that does not exist is an unknown token, and
+  // costs no lookup.
+  auto shard = std::string{domain::shard_of(token)};
+  auto known = placement_->own_shard().empty() ? shard.empty() : placement_->is_member(shard);
+  if (!known)
+    return k(caf::make_error(ec::unauthenticated, "unknown or expired token"));
+  resolver_->ask<accounts_actor>(*lanes_, call_timeout, std::move(k), std::move(shard));
 }
 
 void lookup::event(const std::string& id, std::function<void(caf::expected<event_actor>)> k) const {

@@ -12,11 +12,13 @@
 #include <caf/fwd.hpp>
 
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
 namespace seatgrab::cluster {
 class node;
+class placement;
 } // namespace seatgrab::cluster
 
 namespace seatgrab::actors {
@@ -31,8 +33,8 @@ namespace seatgrab::http {
 /// CAF worker.
 class lookup {
 public:
-  /// Uses `node`'s resolver and catalog; asks for the account registry now (blocking, at
-  /// start).
+  /// Uses `node`'s resolver, placement and catalog; asks for its account shard now (blocking,
+  /// at start).
   explicit lookup(cluster::node& node);
 
   /// The actor system every request goes through.
@@ -41,10 +43,17 @@ public:
   /// The node's bridge actors: every call from the edge is a job on one of them.
   actors::lanes& lanes() const { return *lanes_; }
 
-  /// The account registry (sign-up, log-in, sessions, accounts by email), from the resolver's
-  /// cache. While the member that keeps it is away there is none (an invalid handle: edge calls
-  /// to it answer 503), and it is asked for again.
-  accounts_actor accounts() const;
+  /// The account shard that keeps `email` (sign-up, log-in, a transfer's recipient): the
+  /// placement's shard of the normalized e-mail, or this node's own for an e-mail that does
+  /// not normalize (its registry answers the error, as for any). While the member that keeps
+  /// it is away: `unavailable` (503).
+  void accounts_for_email(const std::string& email,
+                          std::function<void(caf::expected<accounts_actor>)> k) const;
+
+  /// The account shard that issued bearer `token` (its prefix, domain::shard_of);
+  /// `unauthenticated` for a prefix that names no shard.
+  void accounts_for_token(const std::string& token,
+                          std::function<void(caf::expected<accounts_actor>)> k) const;
 
   /// The actor of event `id`.
   void event(const std::string& id, std::function<void(caf::expected<event_actor>)> k) const;
@@ -78,6 +87,7 @@ private:
   actors::lanes* lanes_;
   actors::resolver* resolver_;
   catalog_actor catalog_;
+  std::shared_ptr<const cluster::placement> placement_;
 };
 
 } // namespace seatgrab::http

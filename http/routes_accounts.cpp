@@ -40,13 +40,17 @@ void sign_up(const context_ptr& ctx, const call& c) {
     return;
   auto& [email, password] = *cred;
   auto ex = c.ex;
-  ask<account_summary>(ctx->find.lanes(), ctx->find.accounts(),
-                       or_problem<account_summary>(
-                           ex,
-                           [ex](account_summary& a) {
-                             ex->respond(json_response(201, {{"id", a.id}, {"email", a.email}}));
-                           }),
-                       atom::put_v, atom::account_v, email, password);
+  ctx->find.accounts_for_email(
+      email, or_problem<accounts_actor>(ex, [ctx, ex, email, password](accounts_actor& shard) {
+        ask<account_summary>(
+            ctx->find.lanes(), shard,
+            or_problem<account_summary>(
+                ex,
+                [ex](account_summary& a) {
+                  ex->respond(json_response(201, {{"id", a.id}, {"email", a.email}}));
+                }),
+            atom::put_v, atom::account_v, email, password);
+      }));
 }
 
 // The problem for a log-in's error: 429 `login_limited` carries the registry's wait in
@@ -71,16 +75,19 @@ void log_in(const context_ptr& ctx, const call& c) {
     return;
   auto& [email, password] = *cred;
   auto ex = c.ex;
-  ask<login_grant>(
-      ctx->find.lanes(), ctx->find.accounts(),
-      [ex](caf::expected<login_grant> g) {
-        if (!g)
-          return ex->respond(login_problem(g.error()));
-        ex->respond(json_response(201, {{"token", g->token},
-                                        {"account", g->account},
-                                        {"expires_at", rfc3339(g->expires_at_ms)}}));
-      },
-      atom::login_v, email, password, ex->remote());
+  ctx->find.accounts_for_email(
+      email, or_problem<accounts_actor>(ex, [ctx, ex, email, password](accounts_actor& shard) {
+        ask<login_grant>(
+            ctx->find.lanes(), shard,
+            [ex](caf::expected<login_grant> g) {
+              if (!g)
+                return ex->respond(login_problem(g.error()));
+              ex->respond(json_response(201, {{"token", g->token},
+                                              {"account", g->account},
+                                              {"expires_at", rfc3339(g->expires_at_ms)}}));
+            },
+            atom::login_v, email, password, ex->remote());
+      }));
 }
 
 // DELETE /v1/sessions
@@ -89,7 +96,11 @@ void log_out(const context_ptr& ctx, const call& c) {
   if (!token)
     return c.ex->respond(problem(401, "unauthenticated", "send Authorization: Bearer <token>"));
   ctx->auth.forget(*token);
-  ask<void>(ctx->find.lanes(), ctx->find.accounts(), reply_empty(c.ex), atom::logout_v, *token);
+  auto ex = c.ex;
+  ctx->find.accounts_for_token(
+      *token, or_problem<accounts_actor>(ex, [ctx, ex, token = *token](accounts_actor& shard) {
+        ask<void>(ctx->find.lanes(), shard, reply_empty(ex), atom::logout_v, token);
+      }));
 }
 
 } // namespace

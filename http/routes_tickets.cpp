@@ -108,38 +108,45 @@ void ticket_qr(const context_ptr& ctx, const call& c) {
 // POST /v1/tickets/{id}/transfer: to the account with the email `to`. The caller is
 // authenticated before the body is read.
 void transfer(const context_ptr& ctx, const call& c) {
-  with_owned(ctx, c, false,
-             [ctx, c](auth_info who, std::string, std::string id, box_office_actor& office) {
-               auto body = body_object(c);
-               if (!body)
-                 return;
-               fields f{*body};
-               auto to = f.str("to", true, 254);
-               if (f.problem())
-                 return c.ex->respond(*f.problem());
-               auto ex = c.ex;
-               ask<account_summary>(
-                   ctx->find.lanes(), ctx->find.accounts(),
-                   [ctx, ex, who, id, office](caf::expected<account_summary> target) {
-                     if (!target && ec_of(target.error()) != ec::not_found)
-                       return ex->respond(problem(target.error()));
-                     if (!target)
-                       return ex->respond(field_problem("to", "no account with that email"));
-                     // The box office checks ownership first (404 for someone else's
-                     // ticket), then refuses a transfer to oneself: that one names the field.
-                     auto to_self = target->id == who.account;
-                     auto answer = reply_json<ticket_info>(ex, 200, &ticket_json);
-                     ask<ticket_info>(
-                         ctx->find.lanes(), office,
-                         [ex, to_self, answer](caf::expected<ticket_info> r) {
-                           if (!r && to_self && ec_of(r.error()) == ec::invalid_argument)
-                             return ex->respond(field_problem("to", "the ticket is yours already"));
-                           answer(std::move(r));
-                         },
-                         atom::transfer_v, id, who.account, target->id, request_key(ex));
-                   },
-                   atom::get_v, atom::account_v, to);
-             });
+  with_owned(
+      ctx, c, false,
+      [ctx, c](auth_info who, std::string, std::string id, box_office_actor& office) {
+        auto body = body_object(c);
+        if (!body)
+          return;
+        fields f{*body};
+        auto to = f.str("to", true, 254);
+        if (f.problem())
+          return c.ex->respond(*f.problem());
+        auto ex = c.ex;
+        // The recipient's account is in the shard of their e-mail.
+        ctx->find.accounts_for_email(
+            to,
+            or_problem<accounts_actor>(ex, [ctx, ex, who, id, office, to](accounts_actor& shard) {
+              ask<account_summary>(
+                  ctx->find.lanes(), shard,
+                  [ctx, ex, who, id, office](caf::expected<account_summary> target) {
+                    if (!target && ec_of(target.error()) != ec::not_found)
+                      return ex->respond(problem(target.error()));
+                    if (!target)
+                      return ex->respond(field_problem("to", "no account with that email"));
+                    // The box office checks ownership first (404 for someone else's
+                    // ticket), then refuses a transfer to oneself: that one names the
+                    // field.
+                    auto to_self = target->id == who.account;
+                    auto answer = reply_json<ticket_info>(ex, 200, &ticket_json);
+                    ask<ticket_info>(
+                        ctx->find.lanes(), office,
+                        [ex, to_self, answer](caf::expected<ticket_info> r) {
+                          if (!r && to_self && ec_of(r.error()) == ec::invalid_argument)
+                            return ex->respond(field_problem("to", "the ticket is yours already"));
+                          answer(std::move(r));
+                        },
+                        atom::transfer_v, id, who.account, target->id, request_key(ex));
+                  },
+                  atom::get_v, atom::account_v, to);
+            }));
+      });
 }
 
 // POST /v1/tickets/{id}/refund (the holder, or an operator)

@@ -240,8 +240,8 @@ using registry_actor = caf::typed_actor<
     caf::replies_to<atom::get, atom::event, std::string>::with<event_actor>,
     /// The waiting room of event (id).
     caf::replies_to<atom::get, atom::queue, std::string>::with<waiting_room_actor>,
-    /// The node's account registry.
-    caf::replies_to<atom::get, atom::accounts>::with<accounts_actor>,
+    /// The account registry of shard (name; cluster/placement.hpp), wherever it lives.
+    caf::replies_to<atom::get, atom::accounts, std::string>::with<accounts_actor>,
     /// The session of account (id), brought back from its journal if it was passivated.
     caf::replies_to<atom::get, atom::session, std::string>::with<session_actor>,
     /// The box office of event (id).

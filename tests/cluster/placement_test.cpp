@@ -92,3 +92,33 @@ TEST_CASE("a member that leaves moves only its own entities; the rest stay put")
   CHECK(moved > 1400); // about a third
   CHECK(moved < 1930);
 }
+
+TEST_CASE("accounts are placed by e-mail; a shard lives on the member it is named by") {
+  rendezvous a{{"a", "b", "c"}, "a"};
+  rendezvous c{{"c", "a", "b"}, "c"};
+  std::map<std::string, int> count;
+  const int n = 30'000;
+  for (int i = 0; i < n; ++i) {
+    auto email = "fan" + std::to_string(i) + "@example.com";
+    auto shard = a.account_shard(email);
+    CHECK(shard == c.account_shard(email)); // every edge sends a fan to the same shard
+    ++count[shard];
+  }
+  REQUIRE(count.size() == 3);
+  for (const auto& entry : count) {
+    INFO(entry.first << " keeps " << entry.second);
+    CHECK(entry.second > n / 3 * 0.95);
+  }
+  for (const auto* m : {"a", "b", "c"})
+    CHECK(a.owner(actor_kind::accounts, m) == m);
+  CHECK(a.own_shard() == "a");
+  CHECK(c.own_shard() == "c");
+  // A cluster of one keeps the one shard "" of a node without --cluster (its ids stay "a7").
+  rendezvous solo{{"solo"}, "solo"};
+  CHECK(solo.account_shard("fan@example.com").empty());
+  CHECK(solo.own_shard().empty());
+  CHECK(solo.owner(actor_kind::accounts, "") == "solo");
+  sg::cluster::single_member one;
+  CHECK(one.account_shard("fan@example.com").empty());
+  CHECK(one.own_shard().empty());
+}

@@ -62,7 +62,11 @@ TEST_CASE("an event's actors are live once the catalog answers; unknown ones are
   CHECK(res.cached<sg::box_office_actor>(std::string{"gig"}));
   CHECK(res.cached<sg::section_actor>(std::string{"gig"}, std::string{"A"}));
   CHECK(res.cached<sg::section_actor>(std::string{"gig"}, std::string{"B"}));
-  CHECK(res.cached<sg::accounts_actor>());
+  CHECK(res.cached<sg::accounts_actor>(std::string{})); // the one shard of a node
+  // No other shard: a second registry on the same journal is never started.
+  CHECK(
+      node.call<sg::accounts_actor>(node.registry(), get_v, sg::atom::accounts_v, std::string{"b"})
+          .error() == sg::ec::not_found);
   CHECK(node.call<sg::event_actor>(node.registry(), get_v, sg::atom::event_v, std::string{"nope"})
             .error() == sg::ec::not_found);
   CHECK(node.call<sg::section_actor>(node.registry(), get_v, sg::atom::section_v,

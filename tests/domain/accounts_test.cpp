@@ -416,3 +416,31 @@ TEST_CASE("ticket_ledger rejects malformed calls and over-release, changing noth
   CHECK(ledger.count("a1", "ev1") == 0);
   CHECK(code_of(ledger.release("a1", "ev1", 1)) == ec::invalid_argument);
 }
+
+TEST_CASE("a shard's account ids and tokens name the shard; a replay needs the same shard") {
+  journaled j;
+  j.st = accounts_state{"b"};
+  auto alice = j.sign_up("alice@example.com", "password123");
+  auto bob = j.sign_up("bob@example.com", "password456");
+  CHECK(alice == "b.a1");
+  CHECK(bob == "b.a2");
+  auto grant = j.login("alice@example.com", "password123", t0 + 1s);
+  CHECK(grant.token.starts_with("b."));
+  CHECK(grant.token.size() == 2 + security::session_token_size);
+  CHECK(shard_of(grant.token) == "b");
+  CHECK(shard_of(alice) == "b");
+  CHECK(j.st.session(grant.token, t0 + 1s) == alice);
+  // The bare token without its shard is nobody's.
+  CHECK_FALSE(j.st.session(grant.token.substr(2), t0 + 1s));
+  // A node's only registry: no shard, no '.' in ids or tokens.
+  CHECK(shard_of("a7").empty());
+  CHECK(shard_of(security::new_session_token()).empty());
+  // Replayed as shard "b" it is the same registry; as another shard its ids do not fit.
+  accounts_state same{"b"};
+  for (const auto& ev : j.events)
+    REQUIRE_FALSE(same.apply(ev));
+  CHECK(same == j.st);
+  accounts_state other{"c"};
+  CHECK(other.apply(j.events.front())); // storage_corruption: b.a1 is not c's next id
+  CHECK(other.version() == 0);
+}

@@ -163,6 +163,9 @@ TEST_CASE("every error status on purpose, each as problem+json with a stable cod
   // 401
   expect(c.request("GET", "/v1/tickets"), 401, "unauthenticated");
   expect(c.with_token("nope", "GET", "/v1/tickets"), 401, "unauthenticated");
+  // A token naming an account shard that does not exist is just as unknown.
+  expect(c.with_token("zz.nope", "GET", "/v1/tickets"), 401, "unauthenticated");
+  expect(c.with_token("zz.nope", "DELETE", "/v1/sessions"), 401, "unauthenticated");
   expect(c.request("POST", "/v1/sessions", credentials("fan@example.com", "wrong pass").dump()),
          401, "bad_credentials");
   // 403: a fan on an operator route; a hold without admission.

@@ -134,7 +134,7 @@ public:
   }
 
   accounts_actor accounts() {
-    auto hdl = call<accounts_actor>(registry_, atom::get_v, atom::accounts_v);
+    auto hdl = call<accounts_actor>(registry_, atom::get_v, atom::accounts_v, std::string{});
     REQUIRE(hdl);
     return *hdl;
   }
