@@ -71,6 +71,11 @@ int main(int argc, char** argv) {
                    "PEM CA whose certificates alone are accepted (with --tls-cert/--tls-key)")
       ->needs(tls_cert)
       ->needs(cluster_file);
+  serve
+      ->add_flag("--insecure-cluster", serve_opts.insecure_cluster,
+                 "With --cluster: allow cluster addresses off loopback without --tls-ca (a "
+                 "closed lab network only; anyone who reaches a cluster port gets in)")
+      ->needs(cluster_file);
   std::string durability = "fsync";
   serve->add_option("--durability", durability, "fsync (default) | wal | none")
       ->check(CLI::IsMember(durabilities, CLI::ignore_case));

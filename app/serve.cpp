@@ -148,13 +148,14 @@ int serve(serve_options opts) {
     if (!opts.listen_given)
       opts.listen = cluster::to_string(m->me().http);
     // The registry a member publishes hands out every actor of the node: without mutual TLS
-    // (--tls-ca) it must not be reachable from another host.
-    if (opts.tls_ca.empty())
+    // (--tls-ca) it must not be reachable from another host, unless the operator says the
+    // network is closed (--insecure-cluster).
+    if (opts.tls_ca.empty() && !opts.insecure_cluster)
       for (const auto& member : m->members)
         if (!cluster::is_loopback(member.cluster.host)) {
           spdlog::error("--cluster {}: node \"{}\" has cluster address {}: without --tls-ca "
                         "(mutual TLS) members talk only on loopback addresses (127.0.0.0/8, "
-                        "::1, localhost)",
+                        "::1, localhost), or --insecure-cluster on a closed network",
                         opts.cluster.string(), member.name, cluster::to_string(member.cluster));
           return 1;
         }

@@ -38,6 +38,9 @@ struct serve_options {
   /// --tls-ca: the cluster's CA; with --cluster, members (and the admin shell) talk mutual TLS,
   /// each presenting --tls-cert and accepting only certificates of this CA.
   std::filesystem::path tls_ca;
+  /// --insecure-cluster: members may talk plain TCP off loopback (a closed lab network only:
+  /// whoever reaches a cluster port talks to that member's registry).
+  bool insecure_cluster = false;
   std::filesystem::path cluster; ///< --cluster: the cluster file (DESIGN §9); empty: one node
   std::string node;              ///< --node: this node's name in the cluster file
   /// --cluster-secret-file: the members' shared secret (admission-token and card-hash keys)

@@ -21,6 +21,7 @@ packages=(
   zlib1g-dev
   libtomlplusplus-dev
   libedit-dev
+  openssl iproute2 # tests only: the cluster's TLS certificates; network namespaces (partition)
   clang-format
   clang libclang-rt-14-dev # the fuzz build: libFuzzer, ASan and UBSan runtimes (scripts/fuzz.sh)
 )

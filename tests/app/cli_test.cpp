@@ -260,11 +260,16 @@ TEST_CASE("serve --cluster refuses a bad cluster file before touching the data d
   std::tie(code, out) = serve("--node a");
   CHECK(code != 0);
   CHECK_MESSAGE(contains(out, "needs --cluster-secret-file"), out);
-  // Members talk without TLS for now: only on loopback.
+  // Without mutual TLS members talk only on loopback, unless the operator vouches for a closed
+  // network (--insecure-cluster: the message says so).
   write(a + cluster_member("b", "10.0.0.2:7101", "10.0.0.2:8101"));
   std::tie(code, out) = serve("--node a");
   CHECK(code != 0);
   CHECK_MESSAGE(contains(out, "node \"b\" has cluster address 10.0.0.2:7101"), out);
+  CHECK_MESSAGE(contains(out, "--insecure-cluster"), out);
   CHECK_FALSE(fs::exists(data)); // refused before the data dir was made
+  std::tie(code, out) = run("serve --data-dir " + data.string() + " --insecure-cluster");
+  CHECK(code != 0);
+  CHECK_MESSAGE(contains(out, "--cluster"), out); // the flag means nothing without a cluster
   fs::remove_all(dir);
 }

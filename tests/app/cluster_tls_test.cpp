@@ -2,6 +2,7 @@
 // members connect to each other through CAF's OpenSSL module, and the admin shell gets in only
 // with a certificate of the cluster's CA.
 
+#include "tests/support/certs.hpp"
 #include "tests/support/cluster_processes.hpp"
 #include "tests/support/eventually.hpp"
 #include "tests/support/process.hpp"
@@ -11,27 +12,8 @@
 
 using json = nlohmann::json;
 
-namespace {
-
-/// A CA (`name`.pem, `name`.key) in `dir`, made with the openssl command line.
-void make_ca(const std::filesystem::path& dir, const std::string& name) {
-  auto made = seatgrab::test::run_command(
-      "cd " + dir.string() + " && openssl req -x509 -newkey rsa:2048 -nodes -keyout " + name +
-      ".key -out " + name + ".pem -days 2 -subj /CN=" + name + " 2>&1");
-  REQUIRE_MESSAGE(made.first == 0, made.second);
-}
-
-/// A certificate (`name`.pem, `name`.key) signed by CA `ca` in `dir`.
-void make_cert(const std::filesystem::path& dir, const std::string& name, const std::string& ca) {
-  auto made = seatgrab::test::run_command(
-      "cd " + dir.string() + " && openssl req -newkey rsa:2048 -nodes -keyout " + name +
-      ".key -out " + name + ".csr -subj /CN=" + name + " 2>&1 && openssl x509 -req -in " + name +
-      ".csr -CA " + ca + ".pem -CAkey " + ca + ".key -CAcreateserial -out " + name +
-      ".pem -days 2 2>&1 && chmod 600 " + name + ".key");
-  REQUIRE_MESSAGE(made.first == 0, made.second);
-}
-
-} // namespace
+using seatgrab::test::make_ca;
+using seatgrab::test::make_cert;
 
 TEST_CASE("members talk mutual TLS; the admin shell needs a certificate of the cluster's CA") {
   seatgrab::test::temp_dir certs{"seatgrab-certs-"};

@@ -90,10 +90,10 @@ private:
   steady::time_point deadline_;
 };
 
-/// A fresh blocking connection to 127.0.0.1:`port`.
-tcp::socket connect_to(uint16_t port) {
+/// A fresh blocking connection to `host`:`port`.
+tcp::socket connect_to(const std::string& host, uint16_t port) {
   tcp::socket sock{shared_io()};
-  sock.connect(tcp::endpoint{asio::ip::make_address("127.0.0.1"), port});
+  sock.connect(tcp::endpoint{asio::ip::make_address(host), port});
   return sock;
 }
 
@@ -121,10 +121,10 @@ bool may_resend(const bhttp::request<bhttp::string_body>& req, resend policy) {
 } // namespace
 
 struct http_client::impl {
-  explicit impl(uint16_t p) : port(p) {}
+  impl(uint16_t p, std::string h) : port(p), host(std::move(h)) {}
 
   void connect() {
-    sock.emplace(connect_to(port));
+    sock.emplace(connect_to(host, port));
     buffer.clear();
     ++opened;
   }
@@ -137,13 +137,15 @@ struct http_client::impl {
   }
 
   uint16_t port;
+  std::string host;
   std::optional<tcp::socket> sock;
   beast::flat_buffer buffer;
   std::chrono::milliseconds timeout{std::chrono::seconds{30}};
   uint64_t opened = 0;
 };
 
-http_client::http_client(uint16_t port) : impl_(std::make_unique<impl>(port)) {}
+http_client::http_client(uint16_t port, std::string host)
+    : impl_(std::make_unique<impl>(port, std::move(host))) {}
 http_client::~http_client() = default;
 http_client::http_client(http_client&&) noexcept = default;
 http_client& http_client::operator=(http_client&&) noexcept = default;
@@ -161,7 +163,7 @@ http_response http_client::request(const std::string& method, const std::string&
                                    const std::map<std::string, std::string>& headers,
                                    resend policy) {
   bhttp::request<bhttp::string_body> req{bhttp::string_to_verb(method), target, 11};
-  req.set(bhttp::field::host, "127.0.0.1");
+  req.set(bhttp::field::host, impl_->host);
   if (!body.empty())
     req.set(bhttp::field::content_type, "application/json");
   for (const auto& [k, v] : headers)
@@ -204,7 +206,7 @@ http_response http_client::with_token(const std::string& token, const std::strin
 std::string http_client::read_events(const std::string& target, size_t frames,
                                      const std::map<std::string, std::string>& headers,
                                      std::chrono::seconds timeout) {
-  auto sock = connect_to(impl_->port);
+  auto sock = connect_to(impl_->host, impl_->port);
   deadline_stream stream{sock, steady::now() + timeout};
   std::string raw =
       "GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n";
@@ -233,7 +235,7 @@ std::string http_client::read_events(const std::string& target, size_t frames,
 }
 
 std::string raw_exchange(uint16_t port, const std::string& raw, std::chrono::seconds timeout) {
-  auto sock = connect_to(port);
+  auto sock = connect_to("127.0.0.1", port);
   deadline_stream stream{sock, steady::now() + timeout};
   beast::error_code ec;
   asio::write(stream, asio::buffer(raw), ec);

@@ -33,7 +33,9 @@ enum class resend {
 
 class http_client {
 public:
-  explicit http_client(uint16_t port);
+  /// Talks to `host`:`port` (a loopback port unless a test gives another address, e.g. of a
+  /// member in its own network namespace).
+  explicit http_client(uint16_t port, std::string host = "127.0.0.1");
   ~http_client();
 
   http_client(http_client&&) noexcept;

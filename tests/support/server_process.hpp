@@ -26,23 +26,35 @@ namespace seatgrab::test {
 struct server_process {
   child proc;
   uint16_t port = 0;
+  std::string host = "127.0.0.1"; ///< the HTTP address it listens on
 
   /// Starts `binary serve` on `dir`, without rate limits unless `extra` sets them; with
   /// `--admin-token admin_token` unless it is empty; `env` ("NAME=value") is added to its
-  /// environment (e.g. a test fault of app/test_faults.hpp).
+  /// environment (e.g. a test fault of app/test_faults.hpp). `wrap` runs it through another
+  /// command (e.g. `ip netns exec NS`), which must exec it (the pid stays the node's); a
+  /// `--listen` in `extra` replaces the ephemeral loopback port.
   server_process(const std::string& binary, const std::filesystem::path& dir,
                  const std::string& admin_token, std::vector<std::string> extra = {},
-                 const std::vector<std::string>& env = {}) {
-    std::vector<std::string> args{"serve",       "--data-dir",    dir.string(), "--listen",
-                                  "127.0.0.1:0", "--scrypt-cost", "10"};
+                 const std::vector<std::string>& env = {},
+                 const std::vector<std::string>& wrap = {}) {
+    std::vector<std::string> args{"serve", "--data-dir", dir.string(), "--scrypt-cost", "10"};
+    if (std::find(extra.begin(), extra.end(), "--listen") == extra.end())
+      args.insert(args.end(), {"--listen", "127.0.0.1:0"});
     if (!admin_token.empty())
       args.insert(args.end(), {"--admin-token", admin_token});
     if (std::find(extra.begin(), extra.end(), "--rate-limit") == extra.end())
       extra.insert(extra.end(), {"--rate-limit", "0"});
     args.insert(args.end(), extra.begin(), extra.end());
-    proc = spawn_reading_stdout(binary, args, env);
+    if (wrap.empty()) {
+      proc = spawn_reading_stdout(binary, args, env);
+    } else {
+      std::vector<std::string> wrapped{wrap.begin() + 1, wrap.end()};
+      wrapped.push_back(binary);
+      wrapped.insert(wrapped.end(), args.begin(), args.end());
+      proc = spawn_reading_stdout(wrap.front(), wrapped, env);
+    }
     REQUIRE(proc.pid > 0);
-    // The log line "listening on http://127.0.0.1:PORT" (https:// with TLS) tells the port.
+    // The log line "listening on http://HOST:PORT" (https:// with TLS) tells the address.
     std::string out;
     char buf[512];
     auto line = [&out] { return out.find("listening on http"); };
@@ -51,8 +63,10 @@ struct server_process {
       REQUIRE_MESSAGE(n > 0, out);
       out.append(buf, static_cast<size_t>(n));
     }
-    auto at = out.find("127.0.0.1:", line()) + 10;
-    port = static_cast<uint16_t>(std::stoi(out.substr(at)));
+    auto from = out.find("://", line()) + 3;
+    auto colon = out.find(':', from);
+    host = out.substr(from, colon - from);
+    port = static_cast<uint16_t>(std::stoi(out.substr(colon + 1)));
     log_->append(out);
     // Keep draining the pipe so the child never blocks on a full one; keep the tail.
     std::thread{[fd = proc.out, log = log_] {
