@@ -38,7 +38,9 @@ void sign_up(const context_ptr& ctx, const call& c) {
   auto cred = credentials(c);
   if (!cred)
     return;
-  auto& [email, password] = *cred;
+  // Copies, not a structured binding: clang 14 cannot capture those in a lambda.
+  auto email = cred->first;
+  auto password = cred->second;
   auto ex = c.ex;
   ctx->find.accounts_for_email(
       email, or_problem<accounts_actor>(ex, [ctx, ex, email, password](accounts_actor& shard) {
@@ -73,7 +75,9 @@ void log_in(const context_ptr& ctx, const call& c) {
   auto cred = credentials(c);
   if (!cred)
     return;
-  auto& [email, password] = *cred;
+  // Copies, not a structured binding: clang 14 cannot capture those in a lambda.
+  auto email = cred->first;
+  auto password = cred->second;
   auto ex = c.ex;
   ctx->find.accounts_for_email(
       email, or_problem<accounts_actor>(ex, [ctx, ex, email, password](accounts_actor& shard) {
