@@ -1,7 +1,8 @@
 // kill -9 of a member mid-sale, in seeded cycles (SEATGRAB_SEED, else random; the seed is
 // printed): what the dead member owns answers 503 with Retry-After through the other edges
-// within 5 s, what the live members own keeps selling, and once it is restarted on its data
-// dir every hold and order it acknowledged is there and the others route to it again.
+// within 5 s, what the live members own keeps selling (a second event's when the first's actors
+// were on the dead member), and once it is restarted on its data dir every hold and order it
+// acknowledged is there and the others route to it again.
 
 #include "tests/support/cluster_processes.hpp"
 #include "tests/support/eventually.hpp"
@@ -76,6 +77,48 @@ TEST_CASE("kill -9 cycles of a member mid-sale: 503 meanwhile, nothing acknowled
   }
   auto sections = placed(cluster, "section"); // "stadium-tour/101" -> member
   auto event_home = cluster.admin_json("a", "inspect event stadium-tour")["node"];
+  // A second event whose actors live on another member: while the stadium's member is down
+  // (its event actor and box office with it), the encore keeps selling on the others.
+  auto stadium = json::parse(edge["a"]->request("GET", "/v1/events/stadium-tour").body());
+  std::string encore;
+  for (int k = 0; encore.empty(); ++k) {
+    REQUIRE(k < 20);
+    auto id = "encore-" + std::to_string(k);
+    json ev{{"id", id},
+            {"venue_id", stadium["venue_id"]},
+            {"name", "Encore"},
+            {"opens_at", "2020-01-01T00:00:00Z"},
+            {"queue_mode", "fifo"},
+            {"admission_per_min", 6000}};
+    auto made = edge["a"]->with_token("tok", "POST", "/v1/admin/events", ev.dump());
+    REQUIRE_MESSAGE(made.result_int() == 201, made.body());
+    // Once every member's catalog has it (a moment after the write), its owner is known.
+    json home;
+    REQUIRE(seatgrab::test::eventually(
+        [&] {
+          for (const auto& m : members)
+            if (edge[m]->request("GET", "/v1/events/" + id).result_int() != 200)
+              return false;
+          auto inspected = cluster.admin("a", "inspect event " + id);
+          if (inspected.first != 0)
+            return false;
+          home = json::parse(inspected.second, nullptr, false);
+          return home.is_object();
+        },
+        std::chrono::seconds{60}));
+    if (home["node"] != event_home)
+      encore = id;
+  }
+  std::map<std::string, std::vector<std::string>> encore_on; // member -> its encore sections
+  for (const auto& [id, m] : placed(cluster, "section"))
+    if (id.starts_with(encore + "/"))
+      encore_on[m].push_back(id.substr(id.find('/') + 1));
+  // Every fan admitted to it too.
+  std::vector<std::string> encore_admission;
+  for (size_t f = 0; f < fans.size(); ++f)
+    encore_admission.push_back(
+        seatgrab::test::admission_of(*edge[pick(members)], *edge[pick(members)], fans[f].token,
+                                     "encore-dev" + std::to_string(f), encore));
   auto home_of = [&](const seatgrab::test::admitted_fan& f) { return sessions.at(f.account); };
 
   std::map<std::string, std::string> acknowledged; // seat -> "held" or "sold"
@@ -151,10 +194,22 @@ TEST_CASE("kill -9 cycles of a member mid-sale: 503 meanwhile, nothing acknowled
     CHECK_MESSAGE(refused.result_int() == 503, refused.body());
     CHECK_FALSE(refused[boost::beast::http::field::retry_after].empty());
     CHECK(std::chrono::steady_clock::now() - killed < std::chrono::seconds{5});
-    // What the live members own keeps selling, to fans whose account shard is alive. Not
-    // while the event's member is away (its holds go through the event actor).
+    // What the live members own keeps selling, to fans whose account shard is alive: the
+    // stadium's live sections, or while its member (its event actor and box office) is away,
+    // the encore's, whose actors live elsewhere.
     if (victim != event_home) {
       auto sold_on = hold(outsider, pick(on(victim, true)), via);
+      CHECK_MESSAGE(sold_on.result_int() == 201, sold_on.body());
+    } else {
+      std::vector<std::string> alive;
+      for (const auto& [m, ids] : encore_on)
+        if (m != victim)
+          alive.insert(alive.end(), ids.begin(), ids.end());
+      REQUIRE_FALSE(alive.empty());
+      auto sold_on =
+          edge[via]->with_token(fans[outsider].token, "POST", "/v1/events/" + encore + "/holds",
+                                R"({"section":")" + pick(alive) + R"(","quantity":1})",
+                                {{"X-Admission-Token", encore_admission[outsider]}});
       CHECK_MESSAGE(sold_on.result_int() == 201, sold_on.body());
     }
 

@@ -20,9 +20,30 @@ struct admitted_fan {
   std::string account; ///< the account id sign-up gave
 };
 
-/// Signs `email` up through `signup`, logs in through `login`, joins the queue of `event` from
-/// `device` through `join` and polls through `poll` until admitted (the pacer of a live
-/// process admits each second).
+/// Joins the queue of `event` from `device` with bearer `token` through `join` and polls
+/// through `poll` until admitted (the pacer of a live process admits each second): the
+/// admission token.
+inline std::string admission_of(http_client& join, http_client& poll, const std::string& token,
+                                const std::string& device, const std::string& event) {
+  auto parse = [](const http_response& r) {
+    return nlohmann::json::parse(r.body(), nullptr, false);
+  };
+  auto joined = join.with_token(token, "POST", "/v1/events/" + event + "/queue",
+                                R"({"device":")" + device + "\"}");
+  REQUIRE_MESSAGE(joined.result_int() == 201, joined.body());
+  auto ticket = std::to_string(parse(joined)["ticket"].get<uint64_t>());
+  std::string admission;
+  REQUIRE(eventually([&] {
+    auto polled = poll.with_token(token, "GET", "/v1/events/" + event + "/queue/" + ticket);
+    REQUIRE_MESSAGE(polled.result_int() == 200, polled.body());
+    admission = parse(polled).value("admission_token", "");
+    return !admission.empty();
+  }));
+  return admission;
+}
+
+/// Signs `email` up through `signup`, logs in through `login`, and is admitted to `event` from
+/// `device` as `admission_of` (through `join` and `poll`).
 inline admitted_fan admit_fan(http_client& signup, http_client& login, http_client& join,
                               http_client& poll, const std::string& email,
                               const std::string& device, const std::string& event) {
@@ -36,16 +57,7 @@ inline admitted_fan admit_fan(http_client& signup, http_client& login, http_clie
   REQUIRE_MESSAGE(logged_in.result_int() == 201, logged_in.body());
   admitted_fan fan{parse(logged_in)["token"].get<std::string>(), "",
                    parse(signed_up)["id"].get<std::string>()};
-  auto joined = join.with_token(fan.token, "POST", "/v1/events/" + event + "/queue",
-                                R"({"device":")" + device + "\"}");
-  REQUIRE_MESSAGE(joined.result_int() == 201, joined.body());
-  auto ticket = std::to_string(parse(joined)["ticket"].get<uint64_t>());
-  REQUIRE(eventually([&] {
-    auto polled = poll.with_token(fan.token, "GET", "/v1/events/" + event + "/queue/" + ticket);
-    REQUIRE_MESSAGE(polled.result_int() == 200, polled.body());
-    fan.admission = parse(polled).value("admission_token", "");
-    return !fan.admission.empty();
-  }));
+  fan.admission = admission_of(join, poll, fan.token, device, event);
   return fan;
 }
 
