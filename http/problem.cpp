@@ -41,6 +41,7 @@ unsigned status_of(ec x) noexcept {
   case ec::ticket_refunded:
   case ec::sale_not_open:
   case ec::device_in_use:
+  case ec::pricing_locked:
     return 409;
   case ec::hold_expired:
     return 410;

@@ -86,6 +86,8 @@ std::string_view to_string(ec x) noexcept {
     return "login_limited";
   case ec::invalid_email:
     return "invalid_email";
+  case ec::pricing_locked:
+    return "pricing_locked";
   }
   return "unknown_ec";
 }

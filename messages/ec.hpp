@@ -96,6 +96,9 @@ enum class ec : uint8_t {
   login_limited,
   /// The e-mail holds invisible, control or otherwise refused characters, or is not UTF-8.
   invalid_email,
+  /// The event's sale opened: its published price ladders stand (a freeze or a level may
+  /// still change).
+  pricing_locked,
 };
 
 /// Stable snake_case name of `x`, e.g. "seat_taken".
