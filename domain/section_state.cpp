@@ -191,6 +191,18 @@ caf::expected<section_state> section_state::from_snapshot(section_config cfg,
   st.counters_.sold_now = static_cast<uint32_t>(snap.sold_order_size());
   st.counters_.free_now = static_cast<uint32_t>(n) - held_seats - st.counters_.sold_now;
   st.closed_ = snap.closed();
+  if (snap.history_versions_size() != snap.history_prices_size() ||
+      snap.history_versions_size() > static_cast<int>(max_price_history) ||
+      (snap.priced() && (snap.price() <= 0 || snap.history_versions_size() == 0 ||
+                         snap.history_versions(snap.history_versions_size() - 1) !=
+                             snap.price_version())))
+    return bad("price history does not fit its price");
+  if (snap.priced())
+    st.price_ = snap.price();
+  st.price_version_ = snap.price_version();
+  for (int i = 0; i < snap.history_versions_size(); ++i)
+    st.price_history_.emplace_back(snap.history_versions(i), snap.history_prices(i));
+  st.history_truncated_ = snap.history_truncated();
   st.restore_version(snap.version());
   return made;
 }
@@ -198,7 +210,8 @@ caf::expected<section_state> section_state::from_snapshot(section_config cfg,
 // -- operations ---------------------------------------------------------------
 
 caf::expected<hold_outcome> section_state::hold(std::string hold_id, std::string holder,
-                                                std::vector<std::string> seat_ids, time_point now) {
+                                                std::vector<std::string> seat_ids, time_point now,
+                                                uint64_t price_cap) {
   if (!well_formed(hold_id) || !well_formed(holder))
     return fail(ec::invalid_argument, "hold id and holder must be 1..255 bytes without NUL");
   if (const auto* h = live_hold(hold_id)) {
@@ -238,11 +251,12 @@ caf::expected<hold_outcome> section_state::hold(std::string hold_id, std::string
     }
   if (!taken.empty())
     return fail(ec::seat_taken, std::move(taken));
-  return place(std::move(hold_id), std::move(holder), indices, now);
+  return place(std::move(hold_id), std::move(holder), indices, now, price_cap);
 }
 
 caf::expected<hold_outcome> section_state::hold_best(std::string hold_id, std::string holder,
-                                                     uint32_t quantity, time_point now) {
+                                                     uint32_t quantity, time_point now,
+                                                     uint64_t price_cap) {
   if (!well_formed(hold_id) || !well_formed(holder))
     return fail(ec::invalid_argument, "hold id and holder must be 1..255 bytes without NUL");
   if (const auto* h = live_hold(hold_id)) {
@@ -265,7 +279,7 @@ caf::expected<hold_outcome> section_state::hold_best(std::string hold_id, std::s
   std::vector<uint32_t> indices(quantity);
   for (uint32_t i = 0; i < quantity; ++i)
     indices[i] = start + i;
-  return place(std::move(hold_id), std::move(holder), indices, now);
+  return place(std::move(hold_id), std::move(holder), indices, now, price_cap);
 }
 
 caf::expected<hold_outcome> section_state::extend(std::string_view hold_id, std::string_view holder,
@@ -341,6 +355,9 @@ caf::expected<change> section_state::confirm(std::string_view hold_id, std::stri
   auto* x = result.event.mutable_sold();
   x->set_hold_id(std::string{hold_id});
   x->set_order_id(std::move(order_id));
+  // Guarantee 1 of dynamic pricing: a drop since the hold is passed on, a rise never.
+  for (auto idx : h->seats)
+    x->add_prices(std::min(seats_[idx].price, price_now(idx)));
   if (auto err = apply(result.event))
     return err;
   return result;
@@ -461,7 +478,7 @@ seat_view section_state::view(uint32_t index) const {
   seat_view result{cfg_.seats[index].id, slot.status, slot.price, {}, {}, {}};
   switch (slot.status) {
   case seat_status::free:
-    result.price = cfg_.seats[index].price;
+    result.price = price_now(index);
     break;
   case seat_status::held:
     result.hold_id = holds_[slot.ref].id;
@@ -525,19 +542,61 @@ caf::expected<hold_outcome> section_state::retry(const hold_rec& h, time_point n
 
 caf::expected<hold_outcome> section_state::place(std::string hold_id, std::string holder,
                                                  const std::vector<uint32_t>& seats,
-                                                 time_point now) {
+                                                 time_point now, uint64_t price_cap) {
   auto ev = next_event(now);
   auto* x = ev.mutable_held();
   x->set_hold_id(hold_id);
   x->set_holder(std::move(holder));
   for (auto idx : seats) {
     x->add_seat_ids(cfg_.seats[idx].id);
-    x->add_prices(cfg_.seats[idx].price);
+    x->add_prices(std::min(price_now(idx), price_at(idx, price_cap)));
   }
+  if (price_cap != no_price_cap)
+    x->set_price_cap_version(price_cap);
   x->set_expires_at_ms(to_ms(now + cfg_.hold_ttl)); // validate: hold_ttl <= max_hold_total
   if (auto err = apply(ev))
     return err;
   return hold_outcome{*find_hold(hold_id), std::move(ev)};
+}
+
+caf::expected<std::optional<change>>
+section_state::set_price(uint64_t price_version, int64_t price, time_point now) {
+  if (price <= 0) // the engine's ladders bound it above (domain/pricing.hpp)
+    return fail(ec::invalid_argument, "a price is positive");
+  if (price_version <= price_version_)
+    return std::optional<change>{};
+  change result{next_event(now), {}};
+  auto* x = result.event.mutable_price();
+  x->set_price_version(price_version);
+  x->set_price(price);
+  if (auto err = apply(result.event))
+    return err;
+  for (uint32_t i = 0; i < seats_.size(); ++i)
+    if (seats_[i].status == seat_status::free)
+      result.seat_ids.push_back(cfg_.seats[i].id);
+  return std::optional<change>{std::move(result)};
+}
+
+int64_t section_state::price_now(uint32_t index) const noexcept {
+  return price_ ? *price_ : cfg_.seats[index].price;
+}
+
+int64_t section_state::price_at(uint32_t index, uint64_t version) const noexcept {
+  if (version >= price_version_)
+    return price_now(index);
+  auto base = cfg_.seats[index].price;
+  // The last price set at or before `version`.
+  auto it = std::upper_bound(price_history_.begin(), price_history_.end(), version,
+                             [](uint64_t v, const auto& e) { return v < e.first; });
+  if (it != price_history_.begin())
+    return std::prev(it)->second;
+  if (!history_truncated_)
+    return base;
+  // Older than what is kept: the lowest price known cannot be above the one then.
+  auto lowest = base;
+  for (const auto& e : price_history_)
+    lowest = std::min(lowest, e.second);
+  return lowest;
 }
 
 std::string section_state::corruption_prefix() const {

@@ -111,6 +111,10 @@ struct section_counters {
   friend bool operator==(const section_counters&, const section_counters&) = default;
 };
 
+/// A hold's price cap when it was not placed through an admission (operators, tests): the
+/// current price is locked.
+inline constexpr uint64_t no_price_cap = UINT64_MAX;
+
 /// The seats of one section: holds, sales, refunds and expiry, event sourced. Every mutating
 /// operation validates first and on failure returns an error having changed nothing; on success
 /// it builds a `pb::section_event`, applies it through `apply` (the same path as recovery
@@ -137,8 +141,11 @@ public:
   /// `duplicate_seat` (first offender in request order, named in the context), `seat_taken`
   /// (context: every taken seat id of the request, comma separated, nothing else).
   /// A seat stays taken until its hold's expiry is applied, even if its time has passed.
+  /// Each seat locks the lower of its current price and its price at `price_cap` (the price
+  /// version of the holder's admission: no fan pays more than they were shown when admitted).
   caf::expected<hold_outcome> hold(std::string hold_id, std::string holder,
-                                   std::vector<std::string> seat_ids, time_point now);
+                                   std::vector<std::string> seat_ids, time_point now,
+                                   uint64_t price_cap = no_price_cap);
 
   /// Holds the best `quantity` adjacent free seats of one row (consecutive in row order):
   /// blocks leaving no single orphan free seat next to them (before a non-free seat or the row
@@ -146,8 +153,9 @@ public:
   /// retry with a live `hold_id`, the same holder and hold size returns that hold without an
   /// event. Errors: `invalid_argument` (malformed ids, quantity 0, `hold_id` in use otherwise),
   /// `too_many_seats`, `no_seats_available`.
+  /// Prices as `hold`.
   caf::expected<hold_outcome> hold_best(std::string hold_id, std::string holder, uint32_t quantity,
-                                        time_point now);
+                                        time_point now, uint64_t price_cap = no_price_cap);
 
   /// Moves the expiry to `min(now + hold_ttl, created_at + max_hold_total)` and bumps the
   /// generation. Errors: `hold_not_found`, `not_holder`, `hold_expired` (now >= expires_at),
@@ -163,7 +171,8 @@ public:
   /// one and `now >= expires_at`. Anything else is a stale timer: nothing happens, no error.
   std::optional<change> expire(std::string_view hold_id, uint64_t generation, time_point now);
 
-  /// Sells the hold's seats to `order_id` at their locked prices. Errors: `invalid_argument`
+  /// Sells the hold's seats to `order_id`, each charged the lower of its locked price and its
+  /// price now (the event names the charges; `sold_to` reads them back). Errors: `invalid_argument`
   /// (malformed order id), `hold_not_found`, `not_holder`, `hold_expired` (now >= expires_at,
   /// even if the timer has not fired yet).
   caf::expected<change> confirm(std::string_view hold_id, std::string_view holder,
@@ -177,6 +186,12 @@ public:
   /// live hold are still answered); live holds may still be extended and sold until they end,
   /// and refunds go on. Final. Closing a closed section changes nothing: none.
   std::optional<pb::section_event> close(time_point now);
+
+  /// The pricing engine sets every seat's price to `price` (> 0) at
+  /// `price_version`; free seats show it at once, held seats keep their locked price. A version
+  /// not above `price_version()` is a resend: none. Errors: `invalid_argument` (the price).
+  caf::expected<std::optional<change>> set_price(uint64_t price_version, int64_t price,
+                                                 time_point now);
 
   /// The whole state, for `from_snapshot`. Logically equal states give equal snapshots.
   pb::section_snapshot snapshot() const;
@@ -214,8 +229,17 @@ public:
   /// The sale is over here (`close`).
   bool closed() const noexcept { return closed_; }
 
+  /// The version of the last price set; 0 while seats sell at their tier prices.
+  uint64_t price_version() const noexcept { return price_version_; }
+
+  /// The seat at `index`'s price now, and at price version `version` (the lowest known when
+  /// that version is older than the history kept).
+  int64_t price_now(uint32_t index) const noexcept;
+  int64_t price_at(uint32_t index, uint64_t version) const noexcept;
+
 private:
   static constexpr uint32_t npos = UINT32_MAX;
+  static constexpr size_t max_price_history = 256;
 
   struct seat_slot {
     int64_t price = 0; // locked price while held, price paid once sold; 0 when free
@@ -250,7 +274,8 @@ private:
   uint32_t best_block(uint32_t quantity) const;
   caf::expected<hold_outcome> retry(const hold_rec& h, time_point now) const;
   caf::expected<hold_outcome> place(std::string hold_id, std::string holder,
-                                    const std::vector<uint32_t>& seats, time_point now);
+                                    const std::vector<uint32_t>& seats, time_point now,
+                                    uint64_t price_cap);
   friend event_sourced;
   static std::span<const kind_handler> handlers();
   std::string corruption_prefix() const;
@@ -261,6 +286,7 @@ private:
   caf::error apply_sold(const pb::hold_sold& ev);
   caf::error apply_refunded(const pb::seat_refunded& ev);
   caf::error apply_closed();
+  caf::error apply_price(const pb::price_set& ev);
   void free_hold(uint32_t slot);
   uint32_t new_hold_slot();
   uint32_t new_order_slot(std::string order_id);
@@ -278,6 +304,11 @@ private:
   std::vector<uint32_t> free_orders_;
   section_counters counters_;
   bool closed_ = false;
+  // Dynamic pricing: the price set for every seat, and the prices set before it, oldest first.
+  std::optional<int64_t> price_;
+  uint64_t price_version_ = 0;
+  std::vector<std::pair<uint64_t, int64_t>> price_history_;
+  bool history_truncated_ = false;
 };
 
 } // namespace seatgrab::domain

@@ -33,6 +33,7 @@ std::span<const section_state::kind_handler> section_state::handlers() {
       {ev_t::kSold, [](st_t& st, const ev_t& ev) { return st.apply_sold(ev.sold()); }},
       {ev_t::kRefunded, [](st_t& st, const ev_t& ev) { return st.apply_refunded(ev.refunded()); }},
       {ev_t::kClosed, [](st_t& st, const ev_t&) { return st.apply_closed(); }},
+      {ev_t::kPrice, [](st_t& st, const ev_t& ev) { return st.apply_price(ev.price()); }},
   };
   return table;
 }
@@ -113,10 +114,23 @@ caf::error section_state::apply_sold(const pb::hold_sold& ev) {
   if (!well_formed(ev.order_id()))
     return corrupt("sold: malformed order id");
   auto slot = it->second;
+  const auto& seats = holds_[slot].seats;
+  if (ev.prices_size() != 0 && static_cast<size_t>(ev.prices_size()) != seats.size())
+    return corrupt("sold: " + std::to_string(ev.prices_size()) + " charges for " +
+                   std::to_string(seats.size()) + " seats");
+  for (size_t i = 0; i < seats.size() && ev.prices_size() != 0; ++i)
+    if (auto charged = ev.prices(static_cast<int>(i));
+        charged < 0 || charged > seats_[seats[i]].price)
+      return corrupt("sold: seat " + quoted(cfg_.seats[seats[i]].id) + " charged " +
+                     std::to_string(charged) + " above its locked price " +
+                     std::to_string(seats_[seats[i]].price));
   auto order = new_order_slot(ev.order_id());
-  for (auto idx : holds_[slot].seats) {
-    seats_[idx].status = seat_status::sold; // the locked price becomes the price paid
+  for (size_t i = 0; i < seats.size(); ++i) {
+    auto idx = seats[i];
+    seats_[idx].status = seat_status::sold; // the charge (else the locked price) is what was paid
     seats_[idx].ref = order;
+    if (ev.prices_size() != 0)
+      seats_[idx].price = ev.prices(static_cast<int>(i));
   }
   auto n = static_cast<uint32_t>(holds_[slot].seats.size());
   orders_[order].seats = n;
@@ -147,6 +161,20 @@ caf::error section_state::apply_refunded(const pb::seat_refunded& ev) {
   return {};
 }
 
+caf::error section_state::apply_price(const pb::price_set& ev) {
+  if (ev.price_version() <= price_version_ || ev.price() <= 0)
+    return corrupt("price: version " + std::to_string(ev.price_version()) + " after " +
+                   std::to_string(price_version_) + ", price " + std::to_string(ev.price()));
+  price_ = ev.price();
+  price_version_ = ev.price_version();
+  price_history_.emplace_back(ev.price_version(), ev.price());
+  if (price_history_.size() > max_price_history) {
+    price_history_.erase(price_history_.begin());
+    history_truncated_ = true;
+  }
+  return {};
+}
+
 caf::error section_state::apply_closed() {
   if (closed_)
     return corrupt("closed: the section is closed already");
@@ -162,6 +190,14 @@ pb::section_snapshot section_state::snapshot() const {
   snap.set_section_id(cfg_.section_id);
   snap.set_version(version());
   snap.set_closed(closed_);
+  snap.set_priced(price_.has_value());
+  snap.set_price(price_.value_or(0));
+  snap.set_price_version(price_version_);
+  for (const auto& [v, price] : price_history_) {
+    snap.add_history_versions(v);
+    snap.add_history_prices(price);
+  }
+  snap.set_history_truncated(history_truncated_);
   std::string status(seats_.size(), '\0');
   // Orders are numbered by first appearance in seat order, so equal states give equal bytes.
   std::map<std::string_view, uint32_t> order_numbers;
