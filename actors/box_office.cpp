@@ -113,12 +113,15 @@ void confirm_seats(self_ptr self, const std::string& order_id) {
         self->request(event, self->state.ctx->call_timeout, atom::confirm_v, hold_id, account,
                       order_id, sections)
             .then(
-                [self, order_id](const sale_receipt&) {
+                [self, order_id](const sale_receipt& sale) {
                   self->state.busy.erase(order_id);
                   if (self->state.crashed)
                     return;
+                  std::vector<std::pair<std::string, int64_t>> charged;
+                  for (const auto& s : sale.seats)
+                    charged.emplace_back(s.seat, s.price);
                   step_done(self, order_id,
-                            self->state.orders->seats_confirmed(order_id, now(self)));
+                            self->state.orders->seats_confirmed(order_id, charged, now(self)));
                 },
                 on_error);
       },
@@ -199,9 +202,10 @@ void drive(self_ptr self, const std::string& order_id) {
   case domain::checkout_action::capture:
   case domain::checkout_action::void_payment: {
     auto capture = st.orders->next_action(order_id) == domain::checkout_action::capture;
-    auto payment_id = st.orders->find(order_id)->payment_id;
-    auto res =
-        capture ? st.gateway->capture(payment_id, t) : st.gateway->void_payment(payment_id, t);
+    auto order = st.orders->find(order_id);
+    // What the seats were charged: a price that fell since the hold is passed on.
+    auto res = capture ? st.gateway->capture(order->payment_id, t, order->total)
+                       : st.gateway->void_payment(order->payment_id, t);
     if (!res) {
       spdlog::warn("box office {}: order {}: {} failed: {}", st.entity, order_id,
                    capture ? "capture" : "void", render(res.error()));

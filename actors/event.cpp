@@ -197,6 +197,26 @@ event_actor::behavior_type event(self_ptr self, event_info info,
             });
         return rp;
       },
+      [=](atom::price, uint64_t price_version,
+          std::vector<section_price>& prices) -> caf::result<void> {
+        std::vector<std::string> sections;
+        for (const auto& p : prices)
+          sections.push_back(p.section);
+        auto rp = self->make_response_promise<void>();
+        fan_out<caf::unit_t>(
+            self, sections,
+            [=](section_actor hdl, size_t i) {
+              return self->request(hdl, timeout, atom::price_v, price_version, prices[i].price);
+            },
+            [=](gathered<caf::unit_t>& g) mutable {
+              // Pricing resends the version until every section has it.
+              if (!g.errors.empty())
+                rp.deliver(std::move(g.errors.front()));
+              else
+                deliver_void(rp);
+            });
+        return rp;
+      },
       [=](atom::get, atom::demand) -> caf::result<std::vector<section_demand>> {
         auto rp = self->make_response_promise<std::vector<section_demand>>();
         fan_out<section_demand>(

@@ -156,6 +156,7 @@ void figures(const domain::section_state& inv, actor_status& st) {
   auto next = inv.next_expiry();
   add_counter(st, "next_expiry_ms", next ? to_ms(*next) : 0);
   add_counter(st, "closed", inv.closed() ? 1 : 0);
+  add_counter(st, "price_version", static_cast<int64_t>(inv.price_version()));
 }
 
 section_actor::behavior_type section(self_ptr self, domain::section_config cfg, context_ptr ctx) {
@@ -181,9 +182,10 @@ section_actor::behavior_type section(self_ptr self, domain::section_config cfg, 
       [=](atom::hold, hold_request& req) -> caf::result<hold_part> {
         auto& st = self->state;
         auto t = now(self);
-        auto out = req.seats.empty()
-                       ? st.inv->hold_best(req.hold_id, req.holder, req.quantity, t)
-                       : st.inv->hold(req.hold_id, req.holder, std::move(req.seats), t);
+        auto out =
+            req.seats.empty()
+                ? st.inv->hold_best(req.hold_id, req.holder, req.quantity, t, req.price_cap)
+                : st.inv->hold(req.hold_id, req.holder, std::move(req.seats), t, req.price_cap);
         persistence::write_set ws;
         if (out && out->event)
           ws = with_note(self, out->hold, req);
@@ -240,10 +242,14 @@ section_actor::behavior_type section(self_ptr self, domain::section_config cfg, 
         if (!ch)
           return ch.error();
         journal(self, ch->event, without_note(self, holder, hold_id));
+        // What each seat was charged (the lower of its lock and the price now), in hold order.
         sale_receipt receipt{hold_id, order_id, {}, 0};
-        for (const auto& s : hold->seats)
-          receipt.seats.push_back(seat_price{s.seat_id, s.price});
-        receipt.total = hold->total;
+        const auto& charged = ch->event.sold().prices();
+        for (size_t i = 0; i < hold->seats.size(); ++i) {
+          auto price = charged.empty() ? hold->seats[i].price : charged[static_cast<int>(i)];
+          receipt.seats.push_back(seat_price{hold->seats[i].seat_id, price});
+          receipt.total += price;
+        }
         return reply_when_durable(self, *self->state.journal, std::move(receipt));
       },
       [=](atom::refund, std::string& seat_id, std::string& order_id) -> caf::result<void> {
@@ -258,6 +264,7 @@ section_actor::behavior_type section(self_ptr self, domain::section_config cfg, 
         section_map map;
         map.section = inv.config().section_id;
         map.version = inv.version();
+        map.price_version = inv.price_version();
         map.seats.reserve(inv.seat_count());
         for (const auto& s : inv.seats())
           map.seats.push_back(seat_entry{std::string{s.id}, to_state(s.status), s.price});
@@ -276,7 +283,17 @@ section_actor::behavior_type section(self_ptr self, domain::section_config cfg, 
                               c.refunds,
                               c.free_now,
                               c.held_now,
-                              c.sold_now};
+                              c.sold_now,
+                              inv.closed()};
+      },
+      [=](atom::price, uint64_t price_version, int64_t price) -> caf::result<void> {
+        auto ch = self->state.inv->set_price(price_version, price, now(self));
+        if (!ch)
+          return ch.error();
+        if (*ch)
+          journal(self, (*ch)->event);
+        // A resend is answered once what was journaled before is on disk, like the first time.
+        return ack_when_durable(self, *self->state.journal);
       },
       [=](atom::expire, int64_t at_ms) {
         auto& st = self->state;

@@ -248,6 +248,8 @@ void next_hold(self_ptr self) {
     finish_hold(self, job->rp, claims.error());
     return;
   }
+  // No seat locks above its price at the admission (dynamic pricing, guarantee 2).
+  job->req.price_cap = claims->price_version;
   if (job->req.seats.empty() && job->req.quantity == 0) {
     finish_hold(self, job->rp, caf::make_error(ec::invalid_argument, "no seats asked for"));
     return;

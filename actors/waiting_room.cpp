@@ -146,6 +146,8 @@ queue_status to_status(uint64_t ticket, const domain::ticket_status& ts) {
   out.state = std::string{domain::to_string(ts.state)};
   out.position = ts.position;
   out.eta_s = ts.eta_s;
+  out.price_min = ts.price_min;
+  out.price_max = ts.price_max;
   return out;
 }
 
@@ -156,7 +158,9 @@ queue_status to_status(self_ptr self, uint64_t ticket, const domain::ticket_stat
     out.admission_expires_at_ms = to_ms(*ts.admission_expires_at);
     auto token = security::issue(
         *self->state.ctx->admission_keys,
-        {self->state.event.id, account, device_claim(device), out.admission_expires_at_ms});
+        {self->state.event.id, account, device_claim(device), out.admission_expires_at_ms,
+         ts.price_version});
+    out.price_version = ts.price_version;
     if (token)
       out.admission_token = std::move(*token);
     else
@@ -242,6 +246,16 @@ waiting_room_actor::behavior_type waiting_room(self_ptr self, event_info event, 
       [=](atom::rate, uint32_t per_min) -> caf::result<void> {
         return journaled(self, self->state.room->set_rate(per_min, now(self)));
       },
+      [=](atom::price, uint64_t price_version, int64_t min,
+          int64_t max) -> caf::result<void> {
+        auto ev = self->state.room->set_prices(price_version, min, max, now(self));
+        if (!ev)
+          return ev.error();
+        if (*ev)
+          journal(self, **ev);
+        publish_when_durable(self); // waiting fans see the new range
+        return ack_when_durable(self, *self->state.journal);
+      },
       [=](atom::close) -> caf::result<void> {
         if (auto ev = self->state.room->close(now(self)))
           journal(self, *ev);
@@ -265,6 +279,9 @@ waiting_room_actor::behavior_type waiting_room(self_ptr self, event_info event, 
         info.active = c.active_now;
         info.skipped = c.skipped;
         info.expired = c.expired;
+        info.price_min = c.price_min;
+        info.price_max = c.price_max;
+        info.price_version = c.price_version;
         // Nobody sees a seed commitment that a crash could still replace.
         return reply_when_durable(self, *self->state.journal, std::move(info));
       },

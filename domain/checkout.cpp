@@ -2,6 +2,8 @@
 
 #include "domain/detail.hpp"
 
+#include <algorithm>
+#include <optional>
 #include <set>
 
 namespace seatgrab::domain {
@@ -184,13 +186,51 @@ caf::expected<pb::checkout_event> checkout_state::declined(std::string_view orde
   return commit(std::move(ev));
 }
 
-caf::expected<pb::checkout_event> checkout_state::seats_confirmed(std::string_view order_id,
-                                                                  time_point now) {
+namespace {
+
+// The charges of `seats` (request order) from `charged` (any order), each at most its locked
+// price; none if they do not fit.
+std::optional<std::vector<int64_t>>
+charges_of(const std::vector<std::pair<std::string, int64_t>>& seats,
+           const std::vector<std::pair<std::string, int64_t>>& charged) {
+  if (charged.size() != seats.size())
+    return std::nullopt;
+  std::vector<int64_t> result;
+  for (const auto& [seat, locked] : seats) {
+    auto n = std::count_if(charged.begin(), charged.end(),
+                           [&](const auto& c) { return c.first == seat; });
+    auto it = std::find_if(charged.begin(), charged.end(),
+                           [&](const auto& c) { return c.first == seat; });
+    if (n != 1 || it->second < 0 || it->second > locked)
+      return std::nullopt;
+    result.push_back(it->second);
+  }
+  return result;
+}
+
+} // namespace
+
+caf::expected<pb::checkout_event>
+checkout_state::seats_confirmed(std::string_view order_id,
+                                const std::vector<std::pair<std::string, int64_t>>& charged,
+                                time_point now) {
   auto rec = in_step(order_id, checkout_step::confirming_seats);
   if (!rec)
     return rec.error();
   auto ev = next_event(order_id, now);
-  ev.mutable_seats_confirmed();
+  auto* x = ev.mutable_seats_confirmed();
+  if (!charged.empty()) {
+    auto fit = charges_of((*rec)->req.seats, charged);
+    if (!fit)
+      return fail(ec::invalid_argument, "seats_confirmed: the charges of order " +
+                                            quoted(order_id) +
+                                            " do not match its seats or exceed their locked prices");
+    for (size_t i = 0; i < fit->size(); ++i) {
+      auto* s = x->add_seats();
+      s->set_seat_id((*rec)->req.seats[i].first);
+      s->set_price((*fit)[i]);
+    }
+  }
   return commit(std::move(ev));
 }
 
@@ -294,11 +334,22 @@ caf::error checkout_state::apply_step(const pb::checkout_event& ev) {
     rec.step = checkout_step::failed;
     uncount(rec);
     break;
-  case pb::checkout_event::kSeatsConfirmed:
+  case pb::checkout_event::kSeatsConfirmed: {
     if (auto err = expect(checkout_step::confirming_seats, "seats_confirmed"))
       return err;
+    const auto& seats = ev.seats_confirmed().seats();
+    if (!seats.empty()) {
+      std::vector<std::pair<std::string, int64_t>> charged;
+      for (const auto& s : seats)
+        charged.emplace_back(s.seat_id(), s.price());
+      auto fit = charges_of(rec.req.seats, charged);
+      if (!fit)
+        return corrupt("seats_confirmed: charges that do not fit order " + quoted(rec.id));
+      rec.charged = std::move(*fit);
+    }
     rec.step = checkout_step::capturing;
     break;
+  }
   case pb::checkout_event::kSeatsRefused: {
     if (auto err = expect(checkout_step::confirming_seats, "seats_refused"))
       return err;
@@ -478,6 +529,14 @@ order_view checkout_state::view(const order_rec& rec) const {
   result.sections = rec.req.sections;
   result.seats = rec.req.seats;
   result.total = rec.req.total;
+  result.locked_total = rec.req.total;
+  if (!rec.charged.empty()) {
+    result.total = 0;
+    for (size_t i = 0; i < rec.charged.size(); ++i) {
+      result.seats[i].second = rec.charged[i];
+      result.total += rec.charged[i];
+    }
+  }
   result.currency = rec.req.currency;
   result.step = rec.step;
   result.payment_id = rec.payment_id;

@@ -91,8 +91,11 @@ struct order_view {
   std::string event_id;
   std::string hold_id;
   std::vector<std::string> sections;
-  std::vector<std::pair<std::string, int64_t>> seats; ///< seat id, price
-  int64_t total = 0;
+  /// Seat id and price: locked by the hold, then what the seat was charged once the sections
+  /// sold it (never more).
+  std::vector<std::pair<std::string, int64_t>> seats;
+  int64_t total = 0;        ///< sum of `seats`' prices: what is captured
+  int64_t locked_total = 0; ///< sum of the locked prices: what was authorized
   std::string currency;
   checkout_step step = checkout_step::authorizing;
   std::string payment_id;             ///< empty until authorized
@@ -156,8 +159,12 @@ public:
   caf::expected<pb::checkout_event> declined(std::string_view order_id, std::string reason,
                                              time_point now);
 
-  /// Every section sold the seats to the order: confirming_seats → capturing.
-  caf::expected<pb::checkout_event> seats_confirmed(std::string_view order_id, time_point now);
+  /// Every section sold the seats to the order, charging `charged` (seat id, price; every seat
+  /// of the order once, each at most its locked price; empty: the locked prices):
+  /// confirming_seats → capturing. Errors: `invalid_argument` for charges that do not fit.
+  caf::expected<pb::checkout_event>
+  seats_confirmed(std::string_view order_id,
+                  const std::vector<std::pair<std::string, int64_t>>& charged, time_point now);
 
   /// A section refused (`why`: hold_expired, not_holder, hold_not_found, ...; not `ec::none`):
   /// confirming_seats → voiding. The order fails with `why` once voided.
@@ -221,6 +228,7 @@ private:
     time_point created_at;
     time_point captured_at;
     time_point updated_at;
+    std::vector<int64_t> charged; // per seat in request order, once confirmed
   };
 
   const order_rec* find_rec(std::string_view order_id) const;

@@ -171,12 +171,14 @@ std::vector<std::string> event_holds::sections() const {
 
 event_map event_holds::merge_maps(const std::string& event_id,
                                   std::vector<section_map> maps) const {
-  event_map map{event_id, 0, {}};
+  event_map map{event_id, 0, {}, 0};
   std::map<std::string, section_map> by_id;
   for (auto& m : maps)
     by_id.emplace(m.section, std::move(m));
-  for (auto& [id, m] : by_id)
+  for (auto& [id, m] : by_id) {
     map.version += m.version;
+    map.price_version = std::max(map.price_version, m.price_version);
+  }
   for (const auto& sec : venue_->sections)
     map.sections.push_back(std::move(by_id[sec.id]));
   return map;

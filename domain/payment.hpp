@@ -106,7 +106,10 @@ public:
 
   /// Charges an authorized payment in full. Capturing a captured payment again returns it
   /// unchanged (a retry after a lost answer); any other status is `invalid_argument`.
-  virtual caf::expected<payment_result> capture(std::string payment_id, time_point now) = 0;
+  /// With `amount_minor`, captures that much (0 < amount <= authorized; the rest of the
+  /// authorization is released): a price that fell since the hold is passed on.
+  virtual caf::expected<payment_result> capture(std::string payment_id, time_point now,
+                                                std::optional<int64_t> amount_minor = {}) = 0;
 
   /// Releases an authorized payment without charging. Voiding a voided payment again returns
   /// it unchanged; any other status is `invalid_argument`.
@@ -152,7 +155,8 @@ public:
                                           int64_t amount_minor, std::string currency,
                                           time_point now) override;
 
-  caf::expected<payment_result> capture(std::string payment_id, time_point now) override;
+  caf::expected<payment_result> capture(std::string payment_id, time_point now,
+                                        std::optional<int64_t> amount_minor = {}) override;
 
   caf::expected<payment_result> void_payment(std::string payment_id, time_point now) override;
 

@@ -5,6 +5,7 @@
 // nothing of actors or clocks.
 
 #include "domain/event_sourced.hpp"
+#include "messages/pricing.hpp"
 #include "messages/pricing.pb.h"
 
 #include <caf/error.hpp>
@@ -47,22 +48,6 @@ struct section_ladder {
   std::vector<int64_t> prices;
   uint32_t level = 0; ///< the starting level
   friend bool operator==(const section_ladder&, const section_ladder&) = default;
-};
-
-/// What an operator asks for (`PUT /v1/admin/events/{id}/pricing`): ladders keyed by tier or
-/// section id (a section's own ladder wins over its tier's); sections named by neither keep
-/// their tier's price as a ladder of one level.
-struct pricing_request {
-  uint32_t interval_s = 30;
-  std::map<std::string, std::vector<int64_t>> ladders;
-  std::map<std::string, uint32_t> start_levels; ///< by the same keys; level 0 if absent
-  /// Highest ceiling allowed, as thousandths of the floor (2000: twice the floor), 1000..4000.
-  uint32_t max_ceiling_permille = 2000;
-  /// Length of the sale window from the opening, 60 s..30 days.
-  uint32_t window_s = 4 * 3600;
-  uint32_t up_ticks = 2;
-  uint32_t down_ticks = 4;
-  uint32_t max_up_per_hour = 2;
 };
 
 /// The resolved policy: one ladder per section of the venue, in venue order.

@@ -7,6 +7,8 @@ namespace seatgrab::domain {
 
 ticket_status waiting_status(uint32_t place, const queue_head& head, time_point now) {
   ticket_status st;
+  st.price_min = head.price_min;
+  st.price_max = head.price_max;
   if (head.closed) {
     st.state = fan_state::closed;
     return st;

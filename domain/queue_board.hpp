@@ -42,6 +42,11 @@ struct ticket_status {
   uint64_t eta_s = 0;
   std::optional<time_point> admitted_at;          ///< admitted, expired, done after admission
   std::optional<time_point> admission_expires_at; ///< likewise: admitted_at + admission_ttl
+  /// Admitted (expired, done) fans: the price version in force at the admission.
+  uint64_t price_version = 0;
+  /// The event's price range now, shown to every fan (0: not known).
+  int64_t price_min = 0;
+  int64_t price_max = 0;
   friend bool operator==(const ticket_status&, const ticket_status&) = default;
 };
 
@@ -53,6 +58,8 @@ struct queue_head {
   bool closed = false;   ///< the sale is over: the waiting are `closed`
   time_point opens_at{}; ///< when the room opens
   double rate_per_s = 1; ///< admissions per second, for ETAs (> 0)
+  int64_t price_min = 0; ///< the event's price range (0: not known)
+  int64_t price_max = 0;
   friend bool operator==(const queue_head&, const queue_head&) = default;
 };
 

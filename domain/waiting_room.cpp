@@ -332,6 +332,24 @@ caf::expected<pb::waiting_room_event> waiting_room_state::pause(time_point now) 
   return ev;
 }
 
+caf::expected<std::optional<pb::waiting_room_event>>
+waiting_room_state::set_prices(uint64_t price_version, int64_t min, int64_t max, time_point now) {
+  if (min <= 0 || max < min)
+    return fail(ec::invalid_argument, "a price range is 0 < min <= max");
+  if (price_version > UINT32_MAX)
+    return fail(ec::invalid_argument, "price versions end at 2^32 - 1");
+  if (price_version <= counters_.price_version)
+    return std::optional<pb::waiting_room_event>{};
+  auto ev = next_event(now);
+  auto* x = ev.mutable_prices();
+  x->set_price_version(price_version);
+  x->set_min(min);
+  x->set_max(max);
+  if (auto err = apply(ev))
+    return err;
+  return std::optional<pb::waiting_room_event>{std::move(ev)};
+}
+
 std::optional<pb::waiting_room_event> waiting_room_state::close(time_point now) {
   if (counters_.closed)
     return std::nullopt;
@@ -383,6 +401,7 @@ std::span<const waiting_room_state::kind_handler> waiting_room_state::handlers()
       {ev_t::kDone, [](st_t& st, const ev_t& ev) { return st.apply_done(ev.done()); }},
       {ev_t::kPaused, [](st_t& st, const ev_t&) { return st.apply_paused(); }},
       {ev_t::kClosed, [](st_t& st, const ev_t&) { return st.apply_closed(); }},
+      {ev_t::kPrices, [](st_t& st, const ev_t& ev) { return st.apply_prices(ev.prices()); }},
       {ev_t::kResumed, [](st_t& st, const ev_t& ev) { return st.apply_resumed(ev.at_ms()); }},
       {ev_t::kRateChanged,
        [](st_t& st, const ev_t& ev) { return st.apply_rate_changed(ev.rate_changed()); }},
@@ -394,6 +413,17 @@ caf::error waiting_room_state::apply_paused() {
   if (counters_.paused)
     return corrupt("paused twice");
   counters_.paused = true;
+  return {};
+}
+
+caf::error waiting_room_state::apply_prices(const pb::waiting_room_prices& ev) {
+  if (ev.price_version() <= counters_.price_version || ev.price_version() > UINT32_MAX ||
+      ev.min() <= 0 || ev.max() < ev.min())
+    return corrupt("prices at version " + std::to_string(ev.price_version()) + " after " +
+                   std::to_string(counters_.price_version));
+  counters_.price_version = ev.price_version();
+  counters_.price_min = ev.min();
+  counters_.price_max = ev.max();
   return {};
 }
 
@@ -510,6 +540,7 @@ caf::error waiting_room_state::apply_tick(const pb::waiting_room_tick& ev, int64
     auto& f = fans_[ticket - 1];
     f.admitted_at_ms = at;
     f.was_admitted = true;
+    f.price_version = static_cast<uint32_t>(counters_.price_version);
   }
   for (auto ticket : ev.skipped())
     set_state(ticket, fan_state::skipped);
@@ -585,6 +616,11 @@ caf::expected<ticket_status> waiting_room_state::status(uint64_t ticket, time_po
   if (f->was_admitted) {
     st.admitted_at = from_ms(f->admitted_at_ms);
     st.admission_expires_at = from_ms(f->admitted_at_ms) + cfg_.admission_ttl;
+    st.price_version = f->price_version;
+  }
+  st.price_min = counters_.price_min;
+  st.price_max = counters_.price_max;
+  if (f->was_admitted) {
     if (f->state == fan_state::admitted && now >= *st.admission_expires_at)
       st.state = fan_state::expired; // the tick freeing the slot may lag
   }
@@ -599,7 +635,9 @@ queue_head waiting_room_state::board_head(time_point now) const {
           counters_.opened,
           counters_.closed,
           cfg_.opens_at,
-          admission_rate(now)};
+          admission_rate(now),
+          counters_.price_min,
+          counters_.price_max};
 }
 
 std::optional<uint64_t> waiting_room_state::ticket_of_account(uint64_t account) const {

@@ -91,6 +91,9 @@ struct waiting_room_counters {
   bool paused = false;
   bool closed = false;       ///< the sale is over
   uint32_t rate_per_min = 0; ///< current pacer rate
+  uint64_t price_version = 0; ///< of the prices the room shows; admissions carry it
+  int64_t price_min = 0;      ///< the event's price range (0: not known)
+  int64_t price_max = 0;
   friend bool operator==(const waiting_room_counters&, const waiting_room_counters&) = default;
 };
 
@@ -183,6 +186,12 @@ public:
   /// already granted run their course. Final. Closing a closed room changes nothing: none.
   std::optional<pb::waiting_room_event> close(time_point now);
 
+  /// The pricing engine's prices at `price_version` (lowest `min`, highest `max`, both > 0):
+  /// fans admitted from now on carry this version. An older or equal version: none. Errors:
+  /// `invalid_argument` (the range).
+  caf::expected<std::optional<pb::waiting_room_event>>
+  set_prices(uint64_t price_version, int64_t min, int64_t max, time_point now);
+
   /// After recovery: every fan counts as seen at `now` (polls are not journaled).
   void mark_all_seen(time_point now);
 
@@ -258,6 +267,9 @@ private:
     int64_t admitted_at_ms = 0; // valid once admitted
     fan_state state = fan_state::waiting;
     bool was_admitted = false; // done after admission (vs. left while waiting)
+    // The price version at the admission; in the padding (a room sees fewer than 2^32 price
+    // changes), so a fan stays 24 bytes.
+    uint32_t price_version = 0;
   };
 
   waiting_room_state(waiting_room_config cfg, waiting_room_seed seed);
@@ -283,6 +295,7 @@ private:
   caf::error apply_done(const pb::waiting_room_done& ev);
   caf::error apply_paused();
   caf::error apply_closed();
+  caf::error apply_prices(const pb::waiting_room_prices& ev);
   caf::error apply_resumed(int64_t at);
   caf::error apply_rate_changed(const pb::waiting_room_rate_changed& ev);
   void advance_expiry_cursor();

@@ -52,6 +52,9 @@ using section_actor = caf::typed_actor<
     caf::replies_to<atom::get, atom::seatmap>::with<section_map>,
     /// Cumulative demand counters.
     caf::replies_to<atom::get, atom::demand>::with<section_demand>,
+    /// Pricing: every seat's price is (price) from (price version) on; a resend of an older
+    /// version is acknowledged without a change.
+    caf::replies_to<atom::price, uint64_t, int64_t>::with<void>,
     /// Timer (self-message) armed for (ms since the epoch): the holds due by now end. One
     /// such timer is pending per section, for its earliest hold, not one per hold.
     caf::reacts_to<atom::expire, int64_t>>::extend_with<status_client_actor, journaling_actor>;
@@ -78,7 +81,9 @@ using event_actor = caf::typed_actor<
     /// The whole seat map.
     caf::replies_to<atom::get, atom::seatmap>::with<event_map>,
     /// Demand counters of every section.
-    caf::replies_to<atom::get, atom::demand>::with<std::vector<section_demand>>>::
+    caf::replies_to<atom::get, atom::demand>::with<std::vector<section_demand>>,
+    /// Pricing: set the prices of (version) in the sections named, all of them before the reply.
+    caf::replies_to<atom::price, uint64_t, std::vector<section_price>>::with<void>>::
     extend_with<status_client_actor>;
 
 /// The waiting room of one event (journal kind "queue", entity = event id).
@@ -101,6 +106,9 @@ using waiting_room_actor = caf::typed_actor<
     /// Operator: end the sale: no joins, no admissions; the waiting are told (closed already:
     /// done).
     caf::replies_to<atom::close>::with<void>,
+    /// Pricing: the prices of (version) reached every section; the event's range (min, max).
+    /// Fans admitted from now on carry the version.
+    caf::replies_to<atom::price, uint64_t, int64_t, int64_t>::with<void>,
     /// Public facts: seed commitment, revealed seed, counters.
     caf::replies_to<atom::get, atom::info>::with<queue_info>,
     /// Pacer (self-message): open if due, expire, admit.

@@ -28,6 +28,9 @@ struct hold_request {
   /// Every section of the hold (set by the event for each section's part), for the note a
   /// section writes with its part (persistence/hold_index.hpp).
   std::vector<std::string> sections;
+  /// The price version of the holder's admission: no seat locks above its price then
+  /// (UINT64_MAX: no admission, the price now).
+  uint64_t price_cap = UINT64_MAX;
 };
 
 /// One section's part of a hold.
@@ -76,6 +79,7 @@ struct section_map {
   std::string section;
   uint64_t version = 0;
   std::vector<seat_entry> seats;
+  uint64_t price_version = 0; ///< of the prices of its free seats (dynamic pricing)
 };
 
 /// The whole seat map of an event; `version` is the sum of its sections' versions.
@@ -83,6 +87,7 @@ struct event_map {
   std::string event;
   uint64_t version = 0;
   std::vector<section_map> sections;
+  uint64_t price_version = 0; ///< the highest of its sections'
 };
 
 /// Cumulative demand counters of a section, for pricing (which diffs them per window).
@@ -98,6 +103,7 @@ struct section_demand {
   uint32_t free_now = 0;
   uint32_t held_now = 0;
   uint32_t sold_now = 0;
+  bool closed = false; ///< the sale is over in the section
 };
 
 /// Sale settings and schedule of an event on a venue.
@@ -127,7 +133,7 @@ typename Inspector::result_type inspect(Inspector& f, seat_price& x) {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, hold_request& x) {
-  return f(x.hold_id, x.holder, x.seats, x.section, x.quantity, x.key, x.sections);
+  return f(x.hold_id, x.holder, x.seats, x.section, x.quantity, x.key, x.sections, x.price_cap);
 }
 
 template <class Inspector>
@@ -152,18 +158,18 @@ typename Inspector::result_type inspect(Inspector& f, seat_entry& x) {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, section_map& x) {
-  return f(x.section, x.version, x.seats);
+  return f(x.section, x.version, x.seats, x.price_version);
 }
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, event_map& x) {
-  return f(x.event, x.version, x.sections);
+  return f(x.event, x.version, x.sections, x.price_version);
 }
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, section_demand& x) {
   return f(x.section, x.holds, x.held_seats, x.expiries, x.releases, x.sales, x.sold_seats,
-           x.refunds, x.free_now, x.held_now, x.sold_now);
+           x.refunds, x.free_now, x.held_now, x.sold_now, x.closed);
 }
 
 template <class Inspector>

@@ -16,6 +16,11 @@ struct queue_status {
   uint64_t eta_s = 0;          ///< estimated seconds until admission
   std::string admission_token; ///< set while admitted: proof for holds, bound to account+device
   int64_t admission_expires_at_ms = 0;
+  /// The event's price range now (all-in, minor units; 0 when not known yet), and for an
+  /// admitted fan the price version of their admission: they pay no more than its prices.
+  int64_t price_min = 0;
+  int64_t price_max = 0;
+  uint64_t price_version = 0;
 };
 
 /// What anyone may know about an event's queue.
@@ -33,17 +38,22 @@ struct queue_info {
   uint64_t active = 0;
   uint64_t skipped = 0; ///< abandoned: not seen when their turn came
   uint64_t expired = 0;
+  int64_t price_min = 0; ///< the event's price range now (0: not known yet)
+  int64_t price_max = 0;
+  uint64_t price_version = 0;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, queue_status& x) {
-  return f(x.ticket, x.state, x.position, x.eta_s, x.admission_token, x.admission_expires_at_ms);
+  return f(x.ticket, x.state, x.position, x.eta_s, x.admission_token, x.admission_expires_at_ms,
+           x.price_min, x.price_max, x.price_version);
 }
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, queue_info& x) {
   return f(x.event, x.seed_commitment, x.revealed_seed, x.opened, x.paused, x.closed,
-           x.admission_per_min, x.joined, x.waiting, x.admitted, x.active, x.skipped, x.expired);
+           x.admission_per_min, x.joined, x.waiting, x.admitted, x.active, x.skipped, x.expired,
+           x.price_min, x.price_max, x.price_version);
 }
 
 } // namespace seatgrab

@@ -7,6 +7,7 @@
 #include "messages/admin.hpp"
 #include "messages/ec.hpp"
 #include "messages/inventory.hpp"
+#include "messages/pricing.hpp"
 #include "messages/queue.hpp"
 #include "messages/status.hpp"
 #include "messages/tickets.hpp"
@@ -55,6 +56,12 @@ CAF_ADD_TYPE_ID(seatgrab, (seatgrab::peer_state))
 CAF_ADD_TYPE_ID(seatgrab, (std::vector<seatgrab::peer_state>))
 CAF_ADD_TYPE_ID(seatgrab, (seatgrab::audit_record))
 CAF_ADD_TYPE_ID(seatgrab, (std::vector<seatgrab::audit_record>))
+CAF_ADD_TYPE_ID(seatgrab, (seatgrab::pricing_request))
+CAF_ADD_TYPE_ID(seatgrab, (seatgrab::section_price))
+CAF_ADD_TYPE_ID(seatgrab, (std::vector<seatgrab::section_price>))
+CAF_ADD_TYPE_ID(seatgrab, (seatgrab::price_point))
+CAF_ADD_TYPE_ID(seatgrab, (seatgrab::section_price_info))
+CAF_ADD_TYPE_ID(seatgrab, (seatgrab::pricing_info))
 
 /// A journal write of the sender's became durable (or failed).
 CAF_ADD_ATOM(seatgrab, seatgrab::atom, durable, "durable")
@@ -109,5 +116,11 @@ CAF_ADD_ATOM(seatgrab, seatgrab::atom, peers, "peers")
 CAF_ADD_ATOM(seatgrab, seatgrab::atom, audit, "audit")
 /// An operator ends an event's sale.
 CAF_ADD_ATOM(seatgrab, seatgrab::atom, close, "close")
+/// Dynamic pricing: a price set, the engine, a freeze, an unfreeze, a manual level.
+CAF_ADD_ATOM(seatgrab, seatgrab::atom, price, "price")
+CAF_ADD_ATOM(seatgrab, seatgrab::atom, pricing, "pricing")
+CAF_ADD_ATOM(seatgrab, seatgrab::atom, freeze, "freeze")
+CAF_ADD_ATOM(seatgrab, seatgrab::atom, unfreeze, "unfreeze")
+CAF_ADD_ATOM(seatgrab, seatgrab::atom, level, "level")
 
 CAF_END_TYPE_ID_BLOCK(seatgrab)

@@ -40,7 +40,8 @@ bool well_formed_id(std::string_view id) {
          std::all_of(id.begin(), id.end(), is_id_char);
 }
 
-// -- payload: u16 length + bytes for event, account, device; then i64 expiry; big endian -------
+// -- payload: u16 length + bytes for event, account, device; then i64 expiry and u64 price
+// version (tokens issued before pricing end after the expiry: version 0); big endian -----------
 
 void put_u16(std::string& out, size_t x) {
   out += static_cast<char>((x >> 8) & 0xff);
@@ -53,9 +54,9 @@ std::string encode_payload(const admission_claims& claims) {
     put_u16(out, field->size());
     out += *field;
   }
-  auto x = static_cast<uint64_t>(claims.expires_at_ms);
-  for (int shift = 56; shift >= 0; shift -= 8)
-    out += static_cast<char>((x >> shift) & 0xff);
+  for (auto x : {static_cast<uint64_t>(claims.expires_at_ms), claims.price_version})
+    for (int shift = 56; shift >= 0; shift -= 8)
+      out += static_cast<char>((x >> shift) & 0xff);
   return out;
 }
 
@@ -72,12 +73,17 @@ std::optional<admission_claims> decode_payload(std::string_view in) {
     field->assign(in.substr(0, len));
     in.remove_prefix(len);
   }
-  if (in.size() != 8) // exactly: no trailing bytes
+  if (in.size() != 8 && in.size() != 16) // exactly: no trailing bytes
     return std::nullopt;
-  uint64_t x = 0;
-  for (size_t i = 0; i < 8; ++i)
-    x = x << 8 | byte(i);
-  result.expires_at_ms = static_cast<int64_t>(x);
+  auto u64 = [&](size_t at) {
+    uint64_t x = 0;
+    for (size_t i = at; i < at + 8; ++i)
+      x = x << 8 | byte(i);
+    return x;
+  };
+  result.expires_at_ms = static_cast<int64_t>(u64(0));
+  if (in.size() == 16)
+    result.price_version = u64(8);
   return result;
 }
 

@@ -18,6 +18,8 @@ struct admission_claims {
   std::string account;
   std::string device;
   int64_t expires_at_ms = 0;
+  /// The price version in force at the admission: the fan pays no more than its prices.
+  uint64_t price_version = 0;
   friend bool operator==(const admission_claims&, const admission_claims&) = default;
 };
 

@@ -166,7 +166,7 @@ struct executor {
         });
       };
       if (sold_to_order()) { // confirmed before a crash, answer lost
-        journal(co.seats_confirmed(order_id, now));
+        journal(co.seats_confirmed(order_id, {}, now));
         return true;
       }
       auto res = sec.confirm(view->hold_id, view->account, order_id, now);
@@ -175,7 +175,7 @@ struct executor {
         return true;
       }
       sec_log.push_back(res->event);
-      journal(co.seats_confirmed(order_id, now));
+      journal(co.seats_confirmed(order_id, {}, now));
       return true;
     }
     case checkout_action::capture: {
@@ -511,7 +511,7 @@ TEST_SUITE("checkout") {
       CHECK(code_of(res.error()) == ec::invalid_argument);
       CHECK(fingerprint_of(co) == before);
     };
-    wrong(co.seats_confirmed(id, t0));
+    wrong(co.seats_confirmed(id, {}, t0));
     wrong(co.seats_refused(id, ec::hold_expired, t0));
     wrong(co.captured(id, t0)); // never captured before seats are confirmed
     wrong(co.tickets_issued(id, co.tickets_to_issue(id), t0)); // never completed without capture
@@ -525,7 +525,7 @@ TEST_SUITE("checkout") {
     wrong(co.declined(id, "card_declined", t0));
     wrong(co.captured(id, t0));
     wrong(co.seats_refused(id, ec::none, t0));
-    REQUIRE(co.seats_confirmed(id, t0));
+    REQUIRE(co.seats_confirmed(id, {}, t0));
     before = fingerprint_of(co);
     wrong(co.voided(id, t0)); // a void is only for an uncaptured authorization after a refusal
     wrong(co.seats_refused(id, ec::hold_expired, t0));
@@ -688,6 +688,53 @@ TEST_SUITE("checkout") {
     CHECK(!co.find_for(res->order_id, "fanB"));
     CHECK(!co.find_for(res->order_id, ""));
     CHECK(!co.find_for("o2", "fanA"));
+  }
+
+  TEST_CASE("the seats' charges: at most their locked prices, and what is captured") {
+    checkout_state co{"ev1"};
+    std::vector<pb::checkout_event> log;
+    auto begun = co.begin(request_for(approving_card), t0);
+    REQUIRE(begun);
+    log.push_back(*begun->event);
+    auto id = begun->order_id;
+    auto auth = co.authorized(id, "p1", t0);
+    REQUIRE(auth);
+    log.push_back(*auth);
+    auto before = fingerprint_of(co);
+    auto refused = [&](std::vector<std::pair<std::string, int64_t>> charged) {
+      auto res = co.seats_confirmed(id, charged, t0);
+      REQUIRE(!res);
+      CHECK(code_of(res.error()) == ec::invalid_argument);
+      CHECK(fingerprint_of(co) == before);
+    };
+    refused({{"A1", 5'001}, {"A2", 4'000}}); // above the lock
+    refused({{"A1", 4'000}});                // a seat missing
+    refused({{"A1", 4'000}, {"A1", 4'000}}); // a seat twice
+    refused({{"A1", 4'000}, {"A9", 4'000}}); // another seat
+    refused({{"A1", -1}, {"A2", 4'000}});
+    auto ev = co.seats_confirmed(id, {{"A2", 4'500}, {"A1", 4'000}}, t0); // any order
+    REQUIRE(ev);
+    log.push_back(*ev);
+    auto view = co.find(id);
+    REQUIRE(view);
+    using seats_t = std::vector<std::pair<std::string, int64_t>>;
+    CHECK(view->seats == seats_t{{"A1", 4'000}, {"A2", 4'500}});
+    CHECK(view->total == 8'500);
+    CHECK(view->locked_total == 10'000);
+    CHECK(co.payment_for(id)->amount == 10'000); // authorized at the locked prices
+    // A replay keeps the charges; a journal charging above the lock is corrupt.
+    checkout_state replayed{"ev1"};
+    for (const auto& e : log)
+      REQUIRE(!replayed.apply(e));
+    CHECK(replayed.find(id)->seats == view->seats);
+    checkout_state tampered{"ev1"};
+    REQUIRE(!tampered.apply(log[0]));
+    REQUIRE(!tampered.apply(log[1]));
+    auto over = log[2];
+    over.mutable_seats_confirmed()->mutable_seats(0)->set_price(5'001);
+    auto err = tampered.apply(over);
+    REQUIRE(err);
+    CHECK(code_of(err) == ec::storage_corruption);
   }
 
 } // TEST_SUITE

@@ -190,6 +190,19 @@ TEST_CASE("capture, void and refund follow the payment's state machine") {
   }
 }
 
+TEST_CASE("a capture may take less than was authorized (a price that fell), never more") {
+  auto gw = make_gateway();
+  auto id = authorized(gw, "k", approving_card, 10'000).payment_id;
+  check_fails(gw.capture(id, t0, 10'001), ec::invalid_argument);
+  check_fails(gw.capture(id, t0, 0), ec::invalid_argument);
+  CHECK(gw.find(id)->status == payment_status::authorized);
+  auto cap = gw.capture(id, t0, 8'500);
+  REQUIRE(cap);
+  CHECK(gw.find(id)->captured_minor == 8'500);
+  check_fails(gw.refund(id, 8'501, t0), ec::invalid_argument); // refunds up to what was taken
+  CHECK(gw.refund(id, 8'500, t0));
+}
+
 TEST_CASE("partial refunds add up to the captured amount and no further") {
   auto gw = make_gateway();
   auto id = authorized(gw, "k", approving_card, 10'000).payment_id;
@@ -388,7 +401,9 @@ TEST_CASE("apply rejects events that do not fit, changing nothing") {
   captured.mutable_captured()->set_amount_minor(1000);
   rejects(captured);
   captured.mutable_captured()->set_payment_id("p1");
-  captured.mutable_captured()->set_amount_minor(999); // not the authorized amount
+  captured.mutable_captured()->set_amount_minor(1001); // above the authorized amount
+  rejects(captured);
+  captured.mutable_captured()->set_amount_minor(0); // nothing
   rejects(captured);
   auto refunded = next();
   refunded.mutable_refunded()->set_payment_id("p1"); // not captured

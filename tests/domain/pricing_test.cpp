@@ -13,6 +13,7 @@
 
 using namespace std::chrono_literals;
 using seatgrab::ec;
+using seatgrab::pricing_request;
 using namespace seatgrab::domain;
 namespace pb = seatgrab::pb;
 
