@@ -20,6 +20,8 @@ const char* to_string(actor_kind kind) {
     return "session";
   case actor_kind::accounts:
     return "accounts";
+  case actor_kind::pricing:
+    return "pricing";
   }
   return "actor";
 }
@@ -38,6 +40,8 @@ const char* status_kind(actor_kind kind) {
     return "session";
   case actor_kind::accounts:
     return "accounts";
+  case actor_kind::pricing:
+    return "pricing";
   }
   return "actor";
 }

@@ -28,7 +28,15 @@
 namespace seatgrab::actors {
 
 /// The kinds of actor the registry places, one factory each.
-enum class actor_kind : uint8_t { section, event, waiting_room, box_office, session, accounts };
+enum class actor_kind : uint8_t {
+  section,
+  event,
+  waiting_room,
+  box_office,
+  session,
+  accounts,
+  pricing
+};
 
 /// How a kind is named in logs ("box office").
 const char* to_string(actor_kind kind);
@@ -63,6 +71,12 @@ template <>
 struct lookup<box_office_actor> {
   static constexpr auto kind = actor_kind::box_office;
   static constexpr auto what = atom::box_office_v;
+};
+
+template <>
+struct lookup<pricing_actor> {
+  static constexpr auto kind = actor_kind::pricing;
+  static constexpr auto what = atom::pricing_v;
 };
 
 template <>

@@ -156,10 +156,9 @@ queue_status to_status(self_ptr self, uint64_t ticket, const domain::ticket_stat
   auto out = to_status(ticket, ts);
   if (ts.state == domain::fan_state::admitted && ts.admission_expires_at) {
     out.admission_expires_at_ms = to_ms(*ts.admission_expires_at);
-    auto token = security::issue(
-        *self->state.ctx->admission_keys,
-        {self->state.event.id, account, device_claim(device), out.admission_expires_at_ms,
-         ts.price_version});
+    auto token = security::issue(*self->state.ctx->admission_keys,
+                                 {self->state.event.id, account, device_claim(device),
+                                  out.admission_expires_at_ms, ts.price_version});
     out.price_version = ts.price_version;
     if (token)
       out.admission_token = std::move(*token);
@@ -246,8 +245,7 @@ waiting_room_actor::behavior_type waiting_room(self_ptr self, event_info event, 
       [=](atom::rate, uint32_t per_min) -> caf::result<void> {
         return journaled(self, self->state.room->set_rate(per_min, now(self)));
       },
-      [=](atom::price, uint64_t price_version, int64_t min,
-          int64_t max) -> caf::result<void> {
+      [=](atom::price, uint64_t price_version, int64_t min, int64_t max) -> caf::result<void> {
         auto ev = self->state.room->set_prices(price_version, min, max, now(self));
         if (!ev)
           return ev.error();

@@ -3,6 +3,7 @@
 #include "actors/clock.hpp"
 #include "actors/event.hpp"
 #include "actors/gather.hpp"
+#include "actors/pricing.hpp"
 #include "actors/resolver.hpp"
 #include "actors/section.hpp"
 #include "actors/status.hpp"
@@ -114,6 +115,15 @@ caf::expected<caf::actor> spawn_box_office(self_ptr self, const std::string& id)
       self->system(), ev->info, st.resolver, st.ctx, st.opts.payments, st.opts.box_office));
 }
 
+caf::expected<caf::actor> spawn_pricing(self_ptr self, const std::string& id) {
+  auto ev = find_event(self, id);
+  if (!ev)
+    return unknown_event(id);
+  auto& st = self->state;
+  return caf::actor_cast<caf::actor>(
+      actors::spawn_pricing(self->system(), ev->info, ev->venue, st.resolver, st.ctx));
+}
+
 caf::expected<caf::actor> spawn_session(self_ptr self, const std::string& account) {
   if (account.empty() || account.size() > 255)
     return caf::make_error(ec::invalid_argument, "malformed account id");
@@ -133,13 +143,14 @@ caf::expected<caf::actor> spawn_accounts(self_ptr self, const std::string& shard
 }
 
 /// The factory table, by `actor_kind`.
-constexpr std::array<factory, 6> factories{{
+constexpr std::array<factory, 7> factories{{
     {spawn_section, true},
     {spawn_event, true},
     {spawn_waiting_room, true},
     {spawn_box_office, true},
     {spawn_session, false},
     {spawn_accounts, true},
+    {spawn_pricing, true},
 }};
 
 // -- placement and supervision ---------------------------------------------------------------
@@ -332,7 +343,8 @@ caf::error activate_event(self_ptr self, const event_info& info, const std::stri
     if (auto hdl = place(self, actor_kind::section, entity); !hdl)
       return hdl.error();
   }
-  for (auto kind : {actor_kind::event, actor_kind::waiting_room, actor_kind::box_office}) {
+  for (auto kind :
+       {actor_kind::event, actor_kind::waiting_room, actor_kind::box_office, actor_kind::pricing}) {
     if (!st.placement->local(kind, info.id))
       continue;
     if (auto hdl = place(self, kind, info.id); !hdl)
@@ -386,6 +398,9 @@ registry_actor::behavior_type registry(self_ptr self, actors::context_ptr ctx,
       },
       [=](atom::get, atom::box_office, std::string& id) {
         return answer<box_office_actor>(self, id, id);
+      },
+      [=](atom::get, atom::pricing, std::string& id) {
+        return answer<pricing_actor>(self, id, id);
       },
       [=](atom::get, atom::section, std::string& event_id,
           std::string& section_id) -> caf::result<section_actor> {

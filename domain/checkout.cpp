@@ -222,9 +222,9 @@ checkout_state::seats_confirmed(std::string_view order_id,
   if (!charged.empty()) {
     auto fit = charges_of((*rec)->req.seats, charged);
     if (!fit)
-      return fail(ec::invalid_argument, "seats_confirmed: the charges of order " +
-                                            quoted(order_id) +
-                                            " do not match its seats or exceed their locked prices");
+      return fail(ec::invalid_argument,
+                  "seats_confirmed: the charges of order " + quoted(order_id) +
+                      " do not match its seats or exceed their locked prices");
     for (size_t i = 0; i < fit->size(); ++i) {
       auto* s = x->add_seats();
       s->set_seat_id((*rec)->req.seats[i].first);

@@ -116,10 +116,10 @@ const pricing_state::track* pricing_state::find(std::string_view section) const 
 
 caf::expected<pb::pricing_event> pricing_state::set_policy(pricing_policy policy, bool locked,
                                                            time_point now) {
-  if (locked && has_policy())
-    return fail(ec::pricing_locked, "the sale of " + detail::quoted(event_id_) +
-                                        " opened: its published ladders stand (freeze or set a "
-                                        "level instead)");
+  if (locked)
+    return fail(ec::pricing_locked,
+                "the sale of " + detail::quoted(event_id_) +
+                    " opened: prices are published before it (freeze or set a level instead)");
   if (policy.ladders.empty())
     return fail(ec::invalid_input, "ladders: no section");
   for (const auto& l : policy.ladders) {

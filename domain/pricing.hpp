@@ -112,8 +112,8 @@ public:
   // -- operations -------------------------------------------------------------
 
   /// Publishes `policy`: each section at its starting level. Errors: `invalid_input` (a
-  /// ladder that does not fit, see `resolve`), `pricing_locked` once `locked` is true (the
-  /// sale opened: the published ladders stand).
+  /// ladder that does not fit, see `resolve`), `pricing_locked` when `locked` (the sale
+  /// opened: prices are announced before it, and the published ladders stand).
   caf::expected<pb::pricing_event> set_policy(pricing_policy policy, bool locked, time_point now);
 
   /// One tick of the rule over `readings` (one per section of the policy, any order) with

@@ -193,9 +193,9 @@ caf::expected<section_state> section_state::from_snapshot(section_config cfg,
   st.closed_ = snap.closed();
   if (snap.history_versions_size() != snap.history_prices_size() ||
       snap.history_versions_size() > static_cast<int>(max_price_history) ||
-      (snap.priced() && (snap.price() <= 0 || snap.history_versions_size() == 0 ||
-                         snap.history_versions(snap.history_versions_size() - 1) !=
-                             snap.price_version())))
+      (snap.priced() &&
+       (snap.price() <= 0 || snap.history_versions_size() == 0 ||
+        snap.history_versions(snap.history_versions_size() - 1) != snap.price_version())))
     return bad("price history does not fit its price");
   if (snap.priced())
     st.price_ = snap.price();
@@ -541,8 +541,8 @@ caf::expected<hold_outcome> section_state::retry(const hold_rec& h, time_point n
 }
 
 caf::expected<hold_outcome> section_state::place(std::string hold_id, std::string holder,
-                                                 const std::vector<uint32_t>& seats,
-                                                 time_point now, uint64_t price_cap) {
+                                                 const std::vector<uint32_t>& seats, time_point now,
+                                                 uint64_t price_cap) {
   auto ev = next_event(now);
   auto* x = ev.mutable_held();
   x->set_hold_id(hold_id);
@@ -559,8 +559,8 @@ caf::expected<hold_outcome> section_state::place(std::string hold_id, std::strin
   return hold_outcome{*find_hold(hold_id), std::move(ev)};
 }
 
-caf::expected<std::optional<change>>
-section_state::set_price(uint64_t price_version, int64_t price, time_point now) {
+caf::expected<std::optional<change>> section_state::set_price(uint64_t price_version, int64_t price,
+                                                              time_point now) {
   if (price <= 0) // the engine's ladders bound it above (domain/pricing.hpp)
     return fail(ec::invalid_argument, "a price is positive");
   if (price_version <= price_version_)

@@ -89,8 +89,8 @@ struct waiting_room_counters {
   uint64_t queue_length = 0; ///< waiting right now (pre-queue included)
   bool opened = false;
   bool paused = false;
-  bool closed = false;       ///< the sale is over
-  uint32_t rate_per_min = 0; ///< current pacer rate
+  bool closed = false;        ///< the sale is over
+  uint32_t rate_per_min = 0;  ///< current pacer rate
   uint64_t price_version = 0; ///< of the prices the room shows; admissions carry it
   int64_t price_min = 0;      ///< the event's price range (0: not known)
   int64_t price_max = 0;

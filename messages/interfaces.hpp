@@ -8,6 +8,7 @@
 #include "messages/accounts.hpp"
 #include "messages/admin.hpp"
 #include "messages/inventory.hpp"
+#include "messages/pricing.hpp"
 #include "messages/status.hpp"
 #include "messages/tickets.hpp"
 #include "messages/type_ids.hpp"
@@ -83,8 +84,8 @@ using event_actor = caf::typed_actor<
     /// Demand counters of every section.
     caf::replies_to<atom::get, atom::demand>::with<std::vector<section_demand>>,
     /// Pricing: set the prices of (version) in the sections named, all of them before the reply.
-    caf::replies_to<atom::price, uint64_t, std::vector<section_price>>::with<void>>::
-    extend_with<status_client_actor>;
+    caf::replies_to<atom::price, uint64_t,
+                    std::vector<section_price>>::with<void>>::extend_with<status_client_actor>;
 
 /// The waiting room of one event (journal kind "queue", entity = event id).
 using waiting_room_actor = caf::typed_actor<
@@ -113,6 +114,24 @@ using waiting_room_actor = caf::typed_actor<
     caf::replies_to<atom::get, atom::info>::with<queue_info>,
     /// Pacer (self-message): open if due, expire, admit.
     caf::reacts_to<atom::tick>>::extend_with<status_client_actor, journaling_actor>;
+
+/// The pricing engine of one event (journal kind "pricing", entity = event id; placed with the
+/// event): every interval a tick gathers the sections' demand and moves each section along its
+/// published ladder (domain/pricing.hpp); changes reach the sections first, then the waiting
+/// room, so that an admission never carries a price a section does not know.
+using pricing_actor = caf::typed_actor<
+    /// The event's pricing now (ladders, levels, history).
+    caf::replies_to<atom::get, atom::pricing>::with<pricing_info>,
+    /// Operator: publish the policy; refused (`pricing_locked`) once the sale opened.
+    caf::replies_to<atom::put, pricing_request>::with<pricing_info>,
+    /// Operator: freeze section (id; "" = the whole event): the rule no longer moves it.
+    caf::replies_to<atom::freeze, std::string>::with<pricing_info>,
+    /// Operator: unfreeze section (id; "" = the event).
+    caf::replies_to<atom::unfreeze, std::string>::with<pricing_info>,
+    /// Operator: set section (id) to level (n) by hand.
+    caf::replies_to<atom::level, std::string, uint32_t>::with<pricing_info>,
+    /// Timer (self-message) of generation (n): reprice, then arm the next.
+    caf::reacts_to<atom::tick, uint64_t>>::extend_with<status_client_actor, journaling_actor>;
 
 /// The box office of one event: the checkout saga (authorize → confirm seats → capture → issue
 /// tickets, or void the authorization when the seats are refused), the orders and tickets it
@@ -242,7 +261,7 @@ using admin_actor = caf::typed_actor<
 /// lookup once it stopped (actors/resolver.hpp caches its answers).
 using registry_actor = caf::typed_actor<
     /// Activate the actors of event (settings, venue JSON): sections, event, waiting room, box
-    /// office; replies once they are live.
+    /// office, pricing; replies once they are live.
     caf::replies_to<atom::put, event_info, std::string>::with<void>,
     /// The actor of event (id).
     caf::replies_to<atom::get, atom::event, std::string>::with<event_actor>,
@@ -254,6 +273,8 @@ using registry_actor = caf::typed_actor<
     caf::replies_to<atom::get, atom::session, std::string>::with<session_actor>,
     /// The box office of event (id).
     caf::replies_to<atom::get, atom::box_office, std::string>::with<box_office_actor>,
+    /// The pricing engine of event (id).
+    caf::replies_to<atom::get, atom::pricing, std::string>::with<pricing_actor>,
     /// The actor of section (event id, section id).
     caf::replies_to<atom::get, atom::section, std::string, std::string>::with<section_actor>,
     /// The registry (an untyped handle of this type) of cluster member (name) is connected:

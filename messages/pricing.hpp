@@ -67,8 +67,8 @@ struct pricing_info {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, pricing_request& x) {
-  return f(x.interval_s, x.ladders, x.start_levels, x.max_ceiling_permille, x.window_s,
-           x.up_ticks, x.down_ticks, x.max_up_per_hour);
+  return f(x.interval_s, x.ladders, x.start_levels, x.max_ceiling_permille, x.window_s, x.up_ticks,
+           x.down_ticks, x.max_up_per_hour);
 }
 
 template <class Inspector>

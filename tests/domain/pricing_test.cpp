@@ -280,6 +280,11 @@ TEST_CASE("pricing: once the sale opened the published ladders stand") {
   REQUIRE_FALSE(locked);
   CHECK(code_of(locked.error()) == ec::pricing_locked);
   CHECK(h.st.sections()[0].ladder == std::vector<int64_t>{100, 120, 150, 180});
+  pricing_state fresh{"ev"};
+  auto first = fresh.set_policy(p, true, h.now); // nor a first one after the opening
+  REQUIRE_FALSE(first);
+  CHECK(code_of(first.error()) == ec::pricing_locked);
+  CHECK_FALSE(fresh.has_policy());
   auto before = h.st.set_policy(p, false, h.now); // before the opening: replaced
   REQUIRE(before);
   CHECK(h.st.sections()[0].price == 200);

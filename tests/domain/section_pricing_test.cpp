@@ -68,7 +68,7 @@ TEST_CASE("section pricing: free seats show the price set, held seats keep their
   h.price(1, 1500);
   CHECK(h.st.price_version() == 1);
   CHECK(h.st.seat("A2")->price == 1500);
-  CHECK(h.st.seat("A1")->price == 1000); // locked
+  CHECK(h.st.seat("A1")->price == 1000);    // locked
   auto again = h.st.set_price(1, 1700, t0); // a resend of an older or equal version
   REQUIRE(again);
   CHECK_FALSE(*again);
