@@ -39,6 +39,9 @@ caf::expected<order_info> order_of(box_office_self self, const domain::order_vie
   x.event = o.event_id;
   x.hold_id = o.hold_id;
   x.total = o.total;
+  x.locked_total = o.locked_total;
+  for (const auto& [seat, price] : o.seats)
+    x.seats.push_back({seat, price});
   x.currency = o.currency;
   x.created_at_ms = to_ms(o.created_at);
   switch (o.step) {

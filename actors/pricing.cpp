@@ -192,9 +192,7 @@ void tick(self_ptr self) {
   auto& st = self->state;
   if (st.pushed < st.engine->price_version())
     push(self, st.engine->prices()); // a push that failed, or the first after a restart
-  auto t = now(self);
-  if (!st.engine->has_policy() || st.ticking ||
-      t < domain::time_point{std::chrono::milliseconds{st.info.opens_at_ms}})
+  if (!st.engine->has_policy() || st.ticking)
     return;
   st.ticking = true;
   auto timeout = st.ctx->call_timeout;
@@ -215,7 +213,9 @@ void tick(self_ptr self) {
                             .then(
                                 [self, demand](const queue_info& q) {
                                   self->state.ticking = false;
-                                  reprice(self, demand, q.waiting);
+                                  // Prices move from the opening on (scheduled or early).
+                                  if (q.opened)
+                                    reprice(self, demand, q.waiting);
                                 },
                                 fail);
                       },

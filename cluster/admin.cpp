@@ -244,6 +244,8 @@ void run_inspect(self_ptr self, const admin_command& c, bool json, reply_fn repl
     status_via<waiting_room_actor>(self, k(actor_kind::waiting_room, id), atom::queue_v, id);
   } else if (c.kind == "box_office") {
     status_via<box_office_actor>(self, k(actor_kind::box_office, id), atom::box_office_v, id);
+  } else if (c.kind == "pricing") {
+    status_via<pricing_actor>(self, k(actor_kind::pricing, id), atom::pricing_v, id);
   } else if (c.kind == "session") {
     status_via<session_actor>(self, k(actor_kind::session, id), atom::session_v, id);
   } else {
@@ -344,6 +346,32 @@ void run_event_close(self_ptr self, const admin_command& c, bool json, reply_fn 
           fail);
 }
 
+/// A change to an event's pricing: freeze, unfreeze or a manual level.
+void run_price(self_ptr self, const admin_command& c, bool json, reply_fn reply) {
+  auto timeout = self->state.ctx->call_timeout;
+  auto fail = [=](caf::error& err) { reply(err); };
+  auto where = c.section.empty() ? "event " + c.event : "section " + c.event + "/" + c.section;
+  auto done = [=](const std::string& what) {
+    return [=](pricing_info&) { reply(render_done("prices of " + where + " " + what, json)); };
+  };
+  self->request(self->state.registry, timeout, atom::get_v, atom::pricing_v, c.event)
+      .then(
+          [=](pricing_actor& p) {
+            switch (c.verb) {
+            case admin_verb::price_freeze:
+              self->request(p, timeout, atom::freeze_v, c.section).then(done("frozen"), fail);
+              break;
+            case admin_verb::price_unfreeze:
+              self->request(p, timeout, atom::unfreeze_v, c.section).then(done("unfrozen"), fail);
+              break;
+            default:
+              self->request(p, timeout, atom::level_v, c.section, c.number)
+                  .then(done("set to level " + std::to_string(c.number)), fail);
+            }
+          },
+          fail);
+}
+
 /// Runs a checked command; `reply` gets its output or error.
 void run(self_ptr self, const admin_command& c, const std::string& token, bool json,
          reply_fn reply) {
@@ -386,6 +414,11 @@ void run(self_ptr self, const admin_command& c, const std::string& token, bool j
     return;
   case admin_verb::event_close:
     run_event_close(self, c, json, std::move(reply));
+    return;
+  case admin_verb::price_freeze:
+  case admin_verb::price_unfreeze:
+  case admin_verb::price_level:
+    run_price(self, c, json, std::move(reply));
     return;
   default:
     run_queue(self, c, json, std::move(reply));

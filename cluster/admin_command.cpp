@@ -24,6 +24,8 @@ constexpr const char* inspect_usage = "inspect KIND ID";
 constexpr const char* queue_usage = "queue EVENT open|pause|resume|rate N";
 constexpr const char* hold_usage = "hold release EVENT HOLD_ID --reason TEXT";
 constexpr const char* event_usage = "event EVENT close";
+constexpr const char* price_usage =
+    "price freeze|unfreeze EVENT [SECTION] | price level EVENT SECTION N";
 
 bool known_kind(const std::string& k) {
   const auto& all = admin_kinds();
@@ -98,6 +100,30 @@ caf::expected<admin_command> parse_hold(const std::vector<std::string>& w) {
   return c;
 }
 
+caf::expected<admin_command> parse_price(const std::vector<std::string>& w) {
+  if (w.size() < 3)
+    return usage("price needs an action and an event", price_usage);
+  admin_command c;
+  c.event = w[2];
+  if (w[1] == "freeze" || w[1] == "unfreeze") {
+    if (w.size() > 4)
+      return usage("too many words", price_usage);
+    c.verb = w[1] == "freeze" ? admin_verb::price_freeze : admin_verb::price_unfreeze;
+    if (w.size() == 4)
+      c.section = w[3];
+    return c;
+  }
+  if (w[1] != "level")
+    return usage("unknown price action \"" + w[1] + "\"", price_usage);
+  c.verb = admin_verb::price_level;
+  // Level 0 is the floor: parse_count refuses 0, so read it by hand.
+  if (w.size() != 5 || w[4].size() != 1 || w[4][0] < '0' || w[4][0] > '4')
+    return usage("price level needs an event, a section and a level 0 to 4", price_usage);
+  c.section = w[3];
+  c.number = static_cast<uint32_t>(w[4][0] - '0');
+  return c;
+}
+
 // `top [N]` and `audit [N]`: at most 1000 lines.
 caf::expected<admin_command> parse_lines(admin_verb verb, const std::vector<std::string>& w,
                                          const char* how) {
@@ -117,6 +143,9 @@ bool admin_command::changes() const noexcept {
   case admin_verb::queue_rate:
   case admin_verb::hold_release:
   case admin_verb::event_close:
+  case admin_verb::price_freeze:
+  case admin_verb::price_unfreeze:
+  case admin_verb::price_level:
     return true;
   default:
     return false;
@@ -124,14 +153,15 @@ bool admin_command::changes() const noexcept {
 }
 
 const std::vector<std::string>& admin_kinds() {
-  static const std::vector<std::string> all{"section",    "event",   "queue",
-                                            "box_office", "session", "accounts"};
+  static const std::vector<std::string> all{"section", "event",    "queue",  "box_office",
+                                            "session", "accounts", "pricing"};
   return all;
 }
 
 const std::vector<std::string>& admin_verbs() {
-  static const std::vector<std::string> all{"help",    "nodes", "events", "event", "actors",
-                                            "inspect", "top",   "queue",  "hold",  "audit"};
+  static const std::vector<std::string> all{"help", "nodes", "events", "event",
+                                            "actors", "inspect", "top", "queue",
+                                            "hold", "audit", "price"};
   return all;
 }
 
@@ -170,6 +200,8 @@ caf::expected<admin_command> parse_admin_command(const std::vector<std::string>&
     return parse_queue(w);
   if (verb == "hold")
     return parse_hold(w);
+  if (verb == "price")
+    return parse_price(w);
   if (verb == "event") {
     if (w.size() != 3 || w[2] != "close")
       return usage(w.size() < 3 ? "event needs an event id and an action"
@@ -243,13 +275,16 @@ const std::string& admin_help() {
       "nodes                                   members: up or down, last heartbeat, actors\n"
       "events                                  the events of the catalog\n"
       "actors [KIND] [--node NAME]             live actors (kinds: section event queue\n"
-      "                                        box_office session accounts)\n"
+      "                                        box_office session accounts pricing)\n"
       "inspect KIND ID                         one actor's status (a section: EVENT/SECTION)\n"
       "top [N]                                 the busiest actors, by mailbox and by version\n"
       "queue EVENT open|pause|resume|rate N    control an event's waiting room\n"
       "hold release EVENT HOLD_ID --reason T   release a fan's hold\n"
       "event EVENT close                       end the sale (final): no joins, admissions or\n"
       "                                        new holds; holds placed may still be paid\n"
+      "price freeze|unfreeze EVENT [SECTION]   stop or restart the pricing rule (event or\n"
+      "                                        section); the prices stay where they are\n"
+      "price level EVENT SECTION N             set a section's price level by hand (0: floor)\n"
       "audit [N]                               what operators changed, on every member\n"
       "help                                    this list\n";
   return text;

@@ -27,6 +27,9 @@ enum class admin_verb {
   queue_rate,   ///< admissions per minute
   hold_release, ///< release a fan's hold, with a reason
   event_close,  ///< end an event's sale: no joins, admissions or new holds
+  price_freeze, ///< stop the pricing rule for an event or one of its sections
+  price_unfreeze, ///< let the rule move prices again
+  price_level,    ///< set a section's price level by hand
 };
 
 /// One parsed command.
@@ -35,15 +38,18 @@ struct admin_command {
   std::string kind;    ///< actors, inspect: the actor kind (actors: may be empty)
   std::string id;      ///< inspect: the actor's id; hold release: the hold id
   std::string node;    ///< actors: --node (empty: every member)
-  std::string event;   ///< queue, hold release, event close: the event id
+  std::string event;   ///< queue, hold release, event close, price: the event id
+  std::string section; ///< price: the section (empty: the whole event)
   std::string reason;  ///< hold release: --reason
-  uint32_t number = 0; ///< queue rate: admissions per minute; top, audit: lines (0: default)
+  uint32_t number = 0; ///< queue rate: admissions per minute; top, audit: lines (0: default);
+                       ///< price level: the level
 
   /// Whether it changes something (checked, then written to the audit log).
   bool changes() const noexcept;
 };
 
-/// The kinds of actor the shell names: section, event, queue, box_office, session, accounts.
+/// The kinds of actor the shell names: section, event, queue, box_office, session, accounts,
+/// pricing.
 const std::vector<std::string>& admin_kinds();
 
 /// The first word of every command, for completion.

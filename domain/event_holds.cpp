@@ -90,8 +90,8 @@ caf::expected<std::vector<hold_request>> event_holds::split(const hold_request& 
     sections.push_back(section);
   std::vector<hold_request> parts;
   for (auto& [section, seats] : groups)
-    parts.push_back(
-        hold_request{req.hold_id, req.holder, std::move(seats), section, 0, req.key, sections});
+    parts.push_back(hold_request{req.hold_id, req.holder, std::move(seats), section, 0, req.key,
+                                 sections, req.price_cap});
   return parts;
 }
 

@@ -23,7 +23,7 @@ const std::vector<route_spec>& route_table() {
   static const std::vector<route_spec> all = [] {
     std::vector<route_spec> result;
     for (const auto* part : {&account_routes(), &event_routes(), &queue_routes(), &hold_routes(),
-                             &ticket_routes(), &ops_routes()})
+                             &ticket_routes(), &ops_routes(), &pricing_routes()})
       result.insert(result.end(), part->begin(), part->end());
     return result;
   }();

@@ -67,5 +67,6 @@ const std::vector<route_spec>& queue_routes();   // routes_queue.cpp
 const std::vector<route_spec>& hold_routes();    // routes_holds.cpp
 const std::vector<route_spec>& ticket_routes();  // routes_tickets.cpp
 const std::vector<route_spec>& ops_routes();     // routes_ops.cpp
+const std::vector<route_spec>& pricing_routes(); // routes_pricing.cpp
 
 } // namespace seatgrab::http

@@ -53,6 +53,11 @@ void lookup::office(const std::string& id,
   resolver_->ask<box_office_actor>(*lanes_, call_timeout, std::move(k), id);
 }
 
+void lookup::pricing(const std::string& id,
+                     std::function<void(caf::expected<pricing_actor>)> k) const {
+  resolver_->ask<pricing_actor>(*lanes_, call_timeout, std::move(k), id);
+}
+
 void lookup::session(const std::string& account,
                      std::function<void(caf::expected<session_actor>)> k) const {
   resolver_->ask<session_actor>(*lanes_, call_timeout, std::move(k), account);

@@ -64,6 +64,9 @@ public:
   /// The box office of event `id`.
   void office(const std::string& id, std::function<void(caf::expected<box_office_actor>)> k) const;
 
+  /// The pricing engine of event `id`.
+  void pricing(const std::string& id, std::function<void(caf::expected<pricing_actor>)> k) const;
+
   /// The session of `account`.
   void session(const std::string& account,
                std::function<void(caf::expected<session_actor>)> k) const;

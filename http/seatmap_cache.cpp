@@ -18,7 +18,10 @@ json seats_json(const section_map& m) {
   auto seats = json::array();
   for (const auto& s : m.seats)
     seats.push_back({{"id", s.id}, {"status", to_string(s.status)}, {"price", s.price}});
-  return {{"id", m.section}, {"version", m.version}, {"seats", std::move(seats)}};
+  return {{"id", m.section},
+          {"version", m.version},
+          {"price_version", m.price_version},
+          {"seats", std::move(seats)}};
 }
 
 std::shared_ptr<seatmap_snapshot> make_snapshot(event_map map) {
@@ -58,7 +61,10 @@ std::shared_ptr<const std::string> seatmap_snapshot::body_locked(const std::stri
   if (!id.empty() && sections.empty())
     return nullptr; // not kept: the ids asked for are the client's
   auto body = std::make_shared<const std::string>(dump(
-      json{{"event", map.event}, {"version", map.version}, {"sections", std::move(sections)}}));
+      json{{"event", map.event},
+           {"version", map.version},
+           {"price_version", map.price_version},
+           {"sections", std::move(sections)}}));
   bodies_.emplace(id, body);
   return body;
 }
@@ -241,7 +247,9 @@ void seatmap_cache::tick_later(std::shared_ptr<seatmap_cache> self,
                       auto delta = seatmap_delta(w->last->map, snap->map);
                       w->stream->send(
                           "event: delta\nid: " + std::to_string(snap->map.version) + "\ndata: " +
-                          dump(json{{"version", snap->map.version}, {"seats", std::move(delta)}}) +
+                          dump(json{{"version", snap->map.version},
+                                    {"price_version", snap->map.price_version},
+                                    {"seats", std::move(delta)}}) +
                           "\n\n");
                       w->last = snap;
                       w->quiet = steady::now();

@@ -40,7 +40,10 @@ json event_json(const event_info& ev, const std::optional<queue_info>& q) {
                   {"active", q->active}};
     if (!q->revealed_seed.empty())
       j["queue"]["revealed_seed"] = q->revealed_seed;
+    if (q->price_max > 0)
+      j["price_range"] = {{"min", q->price_min}, {"max", q->price_max}};
   }
+  j["prices"] = "/v1/events/" + ev.id + "/prices";
   return j;
 }
 
@@ -50,7 +53,11 @@ json queue_json(const queue_status& st) {
   if (!st.admission_token.empty()) {
     j["admission_token"] = st.admission_token;
     j["admission_expires_at"] = rfc3339(st.admission_expires_at_ms);
+    // The prices of this version are the most the fan pays while the admission lasts.
+    j["price_version"] = st.price_version;
   }
+  if (st.price_max > 0)
+    j["price_range"] = {{"min", st.price_min}, {"max", st.price_max}};
   return j;
 }
 
@@ -84,15 +91,51 @@ json order_json(const order_info& o) {
   auto tickets = json::array();
   for (const auto& t : o.tickets)
     tickets.push_back(ticket_json(t));
+  // What each seat was charged: its locked price until the sections sold it, then the lower of
+  // that and the price at the sale.
+  auto seats = json::array();
+  for (const auto& s : o.seats)
+    seats.push_back({{"id", s.seat}, {"price", s.price}});
   json j{{"order_id", public_id(o.event, o.id)},
          {"event", o.event},
          {"state", o.state},
+         {"seats", std::move(seats)},
          {"total", o.total},
+         {"locked_total", o.locked_total},
          {"currency", o.currency},
          {"created_at", rfc3339(o.created_at_ms)},
          {"tickets", std::move(tickets)}};
   if (!o.failure.empty())
     j["failure"] = o.failure;
+  return j;
+}
+
+json pricing_json(const pricing_info& p) {
+  auto sections = json::array();
+  for (const auto& s : p.sections) {
+    auto history = json::array();
+    for (const auto& h : s.history)
+      history.push_back({{"price_version", h.price_version},
+                         {"at", rfc3339(h.at_ms)},
+                         {"level", h.level},
+                         {"price", h.price},
+                         {"by", h.manual ? "operator" : "rule"}});
+    sections.push_back({{"id", s.section},
+                        {"level", s.level},
+                        {"price", s.price},
+                        {"ladder", s.ladder},
+                        {"frozen", s.frozen},
+                        {"history", std::move(history)}});
+  }
+  json j{{"event", p.event},
+         {"dynamic", p.dynamic},
+         {"interval_s", p.interval_s},
+         {"frozen", p.frozen},
+         {"price_version", p.price_version},
+         {"ticks", p.ticks},
+         {"sections", std::move(sections)}};
+  if (p.window_ends_at_ms > 0)
+    j["window_ends_at"] = rfc3339(p.window_ends_at_ms);
   return j;
 }
 

@@ -35,6 +35,10 @@ json ticket_json(const ticket_info& t);
 /// An order with its tickets.
 json order_json(const order_info& o);
 
+/// `GET /v1/events/{id}/prices`: `{"event","dynamic","interval_s","frozen",
+/// "price_version","sections":[{"id","level","price","ladder","frozen","history"}]}`.
+json pricing_json(const pricing_info& p);
+
 /// What a scan found.
 json scan_json(const scan_info& s);
 

@@ -3,6 +3,8 @@
 // Message types of the box office: orders, tickets, gate scans. Money in minor units; times in
 // milliseconds since the Unix epoch.
 
+#include "messages/inventory.hpp"
+
 #include <cstdint>
 #include <map>
 #include <string>
@@ -32,10 +34,12 @@ struct order_info {
   std::string hold_id;
   std::string state;   ///< "pending", "completed" or "failed"
   std::string failure; ///< failed only: an `ec` name, e.g. "payment_declined"
-  int64_t total = 0;
+  int64_t total = 0;        ///< what the seats were charged (the locked prices until sold)
   std::string currency;
   int64_t created_at_ms = 0;
   std::vector<ticket_info> tickets; ///< completed only, in seat order, as they are now
+  std::vector<seat_price> seats;    ///< each seat with what it was charged
+  int64_t locked_total = 0;         ///< the hold's locked prices: what was authorized
 };
 
 /// What the gate answers for a scanned code.
@@ -65,7 +69,7 @@ typename Inspector::result_type inspect(Inspector& f, ticket_info& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, order_info& x) {
   return f(x.id, x.event, x.hold_id, x.state, x.failure, x.total, x.currency, x.created_at_ms,
-           x.tickets);
+           x.tickets, x.seats, x.locked_total);
 }
 
 template <class Inspector>

@@ -40,8 +40,9 @@ bool well_formed_id(std::string_view id) {
          std::all_of(id.begin(), id.end(), is_id_char);
 }
 
-// -- payload: u16 length + bytes for event, account, device; then i64 expiry and u64 price
-// version (tokens issued before pricing end after the expiry: version 0); big endian -----------
+// -- payload: u16 length + bytes for event, account, device; then i64 expiry; then the u64
+// price version when it is not 0 (so tokens of events without dynamic prices keep their
+// format); big endian ---------------------------------------------------------------------------
 
 void put_u16(std::string& out, size_t x) {
   out += static_cast<char>((x >> 8) & 0xff);
@@ -54,9 +55,13 @@ std::string encode_payload(const admission_claims& claims) {
     put_u16(out, field->size());
     out += *field;
   }
-  for (auto x : {static_cast<uint64_t>(claims.expires_at_ms), claims.price_version})
+  auto put_u64 = [&](uint64_t x) {
     for (int shift = 56; shift >= 0; shift -= 8)
       out += static_cast<char>((x >> shift) & 0xff);
+  };
+  put_u64(static_cast<uint64_t>(claims.expires_at_ms));
+  if (claims.price_version != 0)
+    put_u64(claims.price_version);
   return out;
 }
 
@@ -82,8 +87,11 @@ std::optional<admission_claims> decode_payload(std::string_view in) {
     return x;
   };
   result.expires_at_ms = static_cast<int64_t>(u64(0));
-  if (in.size() == 16)
+  if (in.size() == 16) {
     result.price_version = u64(8);
+    if (result.price_version == 0) // one encoding per claims: 0 is written as nothing
+      return std::nullopt;
+  }
   return result;
 }
 

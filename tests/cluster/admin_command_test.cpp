@@ -68,6 +68,21 @@ TEST_CASE("changes parse with their arguments") {
   CHECK(h->id == "h-7");
   CHECK(h->reason == "card fraud");
   CHECK(h->changes());
+  auto f = parse_admin_command({"price", "freeze", "gig"});
+  REQUIRE(f);
+  CHECK(f->verb == admin_verb::price_freeze);
+  CHECK(f->event == "gig");
+  CHECK(f->section.empty());
+  CHECK(f->changes());
+  auto u = parse_admin_command({"price", "unfreeze", "gig", "A"});
+  REQUIRE(u);
+  CHECK(u->verb == admin_verb::price_unfreeze);
+  CHECK(u->section == "A");
+  auto l = parse_admin_command({"price", "level", "gig", "A", "0"});
+  REQUIRE(l);
+  CHECK(l->verb == admin_verb::price_level);
+  CHECK(l->number == 0);
+  CHECK(l->changes());
   auto e = parse_admin_command({"event", "gig", "close"});
   REQUIRE(e);
   CHECK(e->verb == admin_verb::event_close);
@@ -95,6 +110,11 @@ TEST_CASE("a bad command names what is wrong and how the command is used") {
   CHECK(refusal({"event", "gig", "open"}).find("unknown event action \"open\"") !=
         std::string::npos);
   CHECK(refusal({"event", "gig", "close", "now"}).find("usage: event") != std::string::npos);
+  CHECK(refusal({"price", "thaw", "gig"}).find("unknown price action \"thaw\"") !=
+        std::string::npos);
+  CHECK(refusal({"price", "level", "gig", "A", "5"}).find("a level 0 to 4") != std::string::npos);
+  CHECK(refusal({"price", "level", "gig", "A"}).find("usage: price") != std::string::npos);
+  CHECK(refusal({"price", "freeze", "gig", "A", "B"}).find("too many words") != std::string::npos);
   CHECK(refusal({"top", "0"}).find("1 to 1000") != std::string::npos);
   CHECK(refusal({"audit", "5", "6"}).find("usage: audit") != std::string::npos);
 }

@@ -191,7 +191,7 @@ TEST_CASE("actors, top, events and nodes list what the node hosts") {
   CHECK(sections[0]["id"] == "gig/A");
   CHECK(sections[1]["id"] == "gig/B");
   auto everything = a.run_json({"actors"})["actors"];
-  CHECK(everything.size() == 6); // 2 sections, event, queue, box office, accounts
+  CHECK(everything.size() == 7); // 2 sections, event, queue, box office, pricing, accounts
   CHECK(a.run({"actors", "--node", "nope"}).error() == sg::ec::invalid_argument);
   auto top = a.run_json({"top", "2"});
   CHECK(top["by_mailbox"].size() == 2);
@@ -203,7 +203,7 @@ TEST_CASE("actors, top, events and nodes list what the node hosts") {
   REQUIRE(nodes.size() == 1);
   CHECK(nodes[0]["name"] == "local");
   CHECK(nodes[0]["state"] == "up");
-  CHECK(nodes[0]["actors"] == 6);
+  CHECK(nodes[0]["actors"] == 7);
   auto text = a.run({"actors", "event"});
   REQUIRE(text);
   CHECK(text->find("local  event  gig") != std::string::npos);
@@ -258,6 +258,47 @@ TEST_CASE("event close ends the sale: no joins, admissions or new holds; held se
   CHECK(log[1]["outcome"] == "event gig closed");
   CHECK(log[1]["ok"] == true);
   CHECK(log[4]["ok"] == false);
+}
+
+TEST_CASE("price freeze|unfreeze|level change an event's pricing, audited; inspect shows it") {
+  admin_node a;
+  // An event that opens in an hour, priced before it.
+  auto info = sg::test::small_event();
+  info.id = "later";
+  info.opens_at_ms = (sg::test::test_epoch + std::chrono::hours{1}).time_since_epoch().count();
+  REQUIRE(a.node.call<std::string>(a.node.catalog(), sg::atom::put_v, sg::atom::venue_v,
+                                   sg::domain::to_json(sg::test::small_venue())));
+  REQUIRE(a.node.call<std::string>(a.node.catalog(), sg::atom::put_v, info));
+  auto pricing = a.node.call<sg::pricing_actor>(a.node.registry(), sg::atom::get_v,
+                                                sg::atom::pricing_v, std::string{"later"});
+  REQUIRE(pricing);
+  // Without a policy there is nothing to freeze.
+  CHECK(a.run({"price", "freeze", "later"}).error() == sg::ec::invalid_argument);
+  sg::pricing_request req;
+  req.ladders = {{"front", {1000, 1300, 1600}}};
+  REQUIRE(a.node.call<sg::pricing_info>(*pricing, sg::atom::put_v, req));
+  auto frozen = a.run({"price", "freeze", "later"});
+  REQUIRE_MESSAGE(frozen, sg::render(frozen.error()));
+  CHECK(*frozen == "prices of event later frozen\n");
+  CHECK(a.run_json({"inspect", "pricing", "later"})["counters"]["frozen"] == 1);
+  REQUIRE(a.run({"price", "freeze", "later", "A"}));
+  CHECK(a.run_json({"inspect", "pricing", "later"})["counters"]["frozen_sections"] == 1);
+  REQUIRE(a.run({"price", "unfreeze", "later"}));
+  CHECK(a.run_json({"inspect", "pricing", "later"})["counters"]["frozen"] == 0);
+  auto level = a.run({"price", "level", "later", "A", "2"});
+  REQUIRE(level);
+  CHECK(*level == "prices of section later/A set to level 2\n");
+  auto now = a.node.call<sg::pricing_info>(*pricing, sg::atom::get_v, sg::atom::pricing_v);
+  REQUIRE(now);
+  CHECK(now->sections[0].price == 1600);
+  CHECK(a.node.status(a.node.section("later", "A"), "A-1-1") == sg::seat_state::free);
+  CHECK(a.run({"price", "level", "later", "Z", "1"}).error() == sg::ec::unknown_section);
+  auto log = a.run_json({"audit"})["entries"];
+  REQUIRE(log.size() == 6);
+  CHECK(log[1]["command"] == "price freeze later");
+  CHECK(log[4]["command"] == "price level later A 2");
+  CHECK(log[4]["ok"] == true);
+  CHECK(log[5]["ok"] == false);
 }
 
 TEST_CASE("a flood of wrong tokens journals 60 refusals a minute; the rest are counted") {

@@ -52,7 +52,9 @@ std::string context_text(const caf::error& err) {
 
 TEST_CASE("a request's seats are split by section, sections in id order, seats in request order") {
   event_holds holds{two_sections(), 4};
-  auto parts = holds.split(seats_request({"B-2", "A-3", "B-1", "A-1"}));
+  auto req = seats_request({"B-2", "A-3", "B-1", "A-1"});
+  req.price_cap = 7; // the admission's price version goes with every part
+  auto parts = holds.split(req);
   REQUIRE(parts);
   REQUIRE(parts->size() == 2);
   CHECK((*parts)[0].section == "A");
@@ -63,6 +65,7 @@ TEST_CASE("a request's seats are split by section, sections in id order, seats i
     CHECK(p.hold_id == "h1");
     CHECK(p.holder == "fan");
     CHECK(p.quantity == 0);
+    CHECK(p.price_cap == 7);
   }
 }
 

@@ -133,6 +133,23 @@ TEST_CASE("known-answer token matches the documented format") {
   CHECK(verify_code(keys, expected) == ec::none);
 }
 
+TEST_CASE("known-answer token with a price version: 8 more bytes, signed, and read back") {
+  // As above with the u64 price version 7 after the expiry (computed with Python too). A
+  // version of 0 is never written, so the encoding of 0 as eight zero bytes is refused.
+  auto keys = ring_with("k1", fixed_secret(0));
+  auto claims = sample_claims();
+  claims.price_version = 7;
+  const std::string expected = "v1.k1.AAVldi00MgAGYWNjdC03AAVkZXYteAAAAYvP5lJgAAAAAAAAAAc."
+                               "VwAsu9QNKePjnCEDIez0cIlEznSHd6T6E2W8_daXVvA";
+  CHECK(issued(keys, claims) == expected);
+  auto back = verify(keys, expected, "ev-42", "acct-7", "dev-x", t0);
+  REQUIRE(back);
+  CHECK(back->price_version == 7);
+  const std::string zero = "v1.k1.AAVldi00MgAGYWNjdC03AAVkZXYteAAAAYvP5lJgAAAAAAAAAAA."
+                           "Q-g1KReRcDQBXtIs5f7Xb3t3gJ9VnEP-md-b3ThgVDQ";
+  CHECK(verify_code(keys, zero) == ec::admission_invalid);
+}
+
 TEST_CASE("every single-character change of a token is rejected") {
   auto keys = ring_with("k1", fixed_secret(7));
   const auto token = issued(keys);
