@@ -71,6 +71,9 @@ struct actor_context {
   /// the sections themselves.
   std::shared_ptr<published<const domain::event_holds>> hold_rules =
       std::make_shared<published<const domain::event_holds>>();
+  /// Tests only: sessions place holds without their admission's price cap, a deliberately
+  /// broken node whose overcharges the scenario verifier must catch. Never set in `serve`.
+  bool test_skip_price_caps = false;
 };
 
 using context_ptr = std::shared_ptr<const actor_context>;

@@ -51,7 +51,7 @@ struct sim_config : caf::actor_system_config {
 /// A node on virtual time: every actor runs on this thread when `run` or `advance` is called.
 class sim_node {
 public:
-  explicit sim_node(uint64_t seed)
+  explicit sim_node(uint64_t seed, bool skip_price_caps = false)
       : sys_(cfg_), sched_(dynamic_cast<caf::scheduler::test_coordinator&>(sys_.scheduler())) {
     auto db = persistence::store::open(
         {"mem-scenario-" + std::to_string(seed), persistence::durability::none});
@@ -67,8 +67,10 @@ public:
       error_ = err;
       return;
     }
-    ctx_ = std::make_shared<actors::actor_context>(actors::actor_context{
+    auto ctx = std::make_shared<actors::actor_context>(actors::actor_context{
         db_.get(), writer_.get(), actors::wall_clock{sys_.clock().now(), sim_epoch}, keys});
+    ctx->test_skip_price_caps = skip_price_caps;
+    ctx_ = std::move(ctx);
     cluster::registry_options opts;
     opts.accounts.detached = false;
     resolver_ = std::make_shared<actors::resolver>();
@@ -329,7 +331,7 @@ caf::expected<run_result> run_in_process(const scenario& s, const run_options& o
   r.seats = static_cast<uint32_t>(section_of.size());
   // The crowd outlives the node: its driver actor refers to it until the node has stopped.
   crowd fans{s, opts.seed, sections};
-  sim_node node{opts.seed};
+  sim_node node{opts.seed, opts.test_skip_price_caps};
   if (node.error())
     return node.error();
   // The waiting room's seed comes from the run's seed, so the shuffle is reproducible.
@@ -356,6 +358,13 @@ caf::expected<run_result> run_in_process(const scenario& s, const run_options& o
       node.call<box_office_actor>(node.registry(), atom::get_v, atom::box_office_v, event_id);
   if (!office)
     return office.error();
+  // Dynamic prices are published before the opening.
+  auto pricing = node.call<pricing_actor>(node.registry(), atom::get_v, atom::pricing_v, event_id);
+  if (!pricing)
+    return pricing.error();
+  if (s.priced)
+    if (auto p = node.call<pricing_info>(*pricing, atom::put_v, s.pricing); !p)
+      return p.error();
 
   // A fan's calls go through the lane of its number (actors/lanes.hpp); 256 lanes keep a few
   // hundred requests pending in each at the stadium's peak.
@@ -389,6 +398,13 @@ caf::expected<run_result> run_in_process(const scenario& s, const run_options& o
   }
   caf::anon_send_exit(driver, caf::exit_reason::user_shutdown);
   r.duration_s = t;
+  if (s.priced) {
+    auto p = node.call<pricing_info>(*pricing, atom::get_v, atom::pricing_v);
+    if (!p)
+      return p.error();
+    r.pricing = std::move(*p);
+    r.started_at_ms = sim_epoch.time_since_epoch().count();
+  }
   fans.finish();
   // Let every hold run out, then check the journals on their own.
   node.advance(std::chrono::seconds{s.hold_ttl_s + 1});

@@ -5,7 +5,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+#include <cstdint>
 #include <cstdio>
+#include <iterator>
 #include <fstream>
 #include <sstream>
 
@@ -83,6 +86,25 @@ std::string run_result::json() const {
                      {"seats_sold", checked.seats_sold}, {"tickets_valid", checked.tickets_valid},
                      {"admissions", checked.admissions}, {"holds", checked.holds},
                      {"expiries", checked.expiries}};
+  if (pricing) {
+    auto sections = nlohmann::ordered_json::array();
+    for (const auto& s : pricing->sections) {
+      auto steps = nlohmann::ordered_json::array();
+      for (const auto& h : s.history)
+        steps.push_back({{"t_s", (h.at_ms - started_at_ms) / 1000},
+                         {"level", h.level},
+                         {"price", h.price},
+                         {"by", h.manual ? "operator" : "rule"}});
+      sections.push_back(
+          {{"id", s.section}, {"ladder", s.ladder}, {"level", s.level}, {"steps", steps}});
+    }
+    j["pricing"] = {{"interval_s", pricing->interval_s},
+                    {"ticks", pricing->ticks},
+                    {"price_version", pricing->price_version},
+                    {"price_changes", checked.price_changes},
+                    {"priced_sales_checked", checked.priced_sales},
+                    {"sections", sections}};
+  }
   j["violations"] = violations;
   j["errors"] = errors;
   j["unmet_expectations"] = unmet;
@@ -128,6 +150,17 @@ std::string run_result::summary() const {
        << " admissions in queue order, " << checked.expiries << " expiries\n";
   else
     os << "  verifier: journals not read (give the node's data directory to check them)\n";
+  if (pricing) {
+    os << "  pricing: " << pricing->ticks << " ticks, price version " << pricing->price_version;
+    if (journals_checked)
+      os << ", " << checked.price_changes << " prices set (policy and steps), "
+         << checked.priced_sales << " sold seats checked against guarantees 1 and 2";
+    os << "\n   ";
+    for (const auto& s : pricing->sections)
+      os << " " << s.section << " " << s.ladder.front() << "->" << s.price << " (level " << s.level
+         << "/" << s.ladder.size() - 1 << ")";
+    os << "\n";
+  }
   for (const auto& v : checked.violations)
     os << "  VIOLATION " << v << "\n";
   for (const auto& v : violations)
@@ -193,6 +226,57 @@ std::string svg_latency(const latency_summary& hold, const latency_summary& chec
   return os.str();
 }
 
+/// Price per section over time, as steps, for the sections whose price moved (at most 12).
+std::string svg_prices(const pricing_info& p, int64_t start_ms, uint32_t duration_s) {
+  const double w = 640, h = 240, pad = 30;
+  static constexpr const char* colours[] = {"#1565c0", "#c62828", "#2e7d32", "#6a1b9a",
+                                            "#ef6c00", "#00838f", "#4e342e", "#ad1457",
+                                            "#283593", "#558b2f", "#f9a825", "#37474f"};
+  int64_t lo = INT64_MAX, hi = 0;
+  std::vector<const section_price_info*> moved;
+  for (const auto& s : p.sections)
+    if (s.history.size() > 1 && moved.size() < std::size(colours)) {
+      moved.push_back(&s);
+      for (const auto& x : s.history) {
+        lo = std::min(lo, x.price);
+        hi = std::max(hi, x.price);
+      }
+    }
+  std::ostringstream os;
+  os << "<figure><figcaption>Price per section over time (sections whose price moved: "
+     << moved.size() << " shown)</figcaption><svg xmlns=\"http://www.w3.org/2000/svg\" width=\""
+     << w << "\" height=\"" << h << "\"><rect width=\"100%\" height=\"100%\" fill=\"#fff\" "
+     << "stroke=\"#ccc\"/>";
+  if (moved.empty()) {
+    os << "<text x=\"" << pad << "\" y=\"" << h / 2 << "\">no price moved</text></svg></figure>\n";
+    return os.str();
+  }
+  auto span = std::max<int64_t>(1, hi - lo);
+  auto end_s = std::max<double>(1, duration_s);
+  auto x_of = [&](int64_t at_ms) {
+    return pad + (w - 2 * pad) * std::clamp((at_ms - start_ms) / 1000.0, 0.0, end_s) / end_s;
+  };
+  auto y_of = [&](int64_t price) {
+    return h - pad - (h - 2 * pad) * static_cast<double>(price - lo) / static_cast<double>(span);
+  };
+  for (size_t i = 0; i < moved.size(); ++i) {
+    os << "<polyline fill=\"none\" stroke=\"" << colours[i] << "\" stroke-width=\"1.5\" points=\"";
+    const auto& hist = moved[i]->history;
+    for (size_t k = 0; k < hist.size(); ++k) {
+      if (k > 0)
+        os << x_of(hist[k].at_ms) << "," << y_of(hist[k - 1].price) << " ";
+      os << x_of(hist[k].at_ms) << "," << y_of(hist[k].price) << " ";
+    }
+    os << x_of(start_ms + static_cast<int64_t>(end_s * 1000)) << "," << y_of(hist.back().price)
+       << "\"/><text x=\"" << w - pad + 2 << "\" y=\"" << y_of(hist.back().price)
+       << "\" font-size=\"10\" fill=\"" << colours[i] << "\">" << moved[i]->section << "</text>";
+  }
+  os << "<text x=\"" << pad << "\" y=\"" << h - 8 << "\" font-size=\"11\">0 s, " << lo
+     << "</text><text x=\"" << w - pad - 80 << "\" y=\"" << h - 8 << "\" font-size=\"11\">"
+     << duration_s << " s, top " << hi << "</text></svg></figure>\n";
+  return os.str();
+}
+
 } // namespace
 
 std::string run_result::html() const {
@@ -204,6 +288,8 @@ std::string run_result::html() const {
      << svg_chart("Fans waiting in the queue", series, &sample::waiting)
      << svg_chart("Admissions so far", series, &sample::admitted)
      << svg_chart("Seats sold", series, &sample::sold);
+  if (pricing)
+    os << svg_prices(*pricing, started_at_ms, duration_s);
   if (timed)
     os << svg_latency(hold_ms, checkout_ms)
        << svg_chart("429 answers so far", series, &sample::throttled)

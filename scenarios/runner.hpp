@@ -10,6 +10,7 @@
 //   when the caller can read its data directory.
 
 #include "messages/inventory.hpp"
+#include "messages/pricing.hpp"
 #include "scenarios/crowd.hpp"
 #include "scenarios/scenario.hpp"
 #include "scenarios/verify.hpp"
@@ -19,6 +20,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -57,6 +59,9 @@ struct run_result {
   uint64_t requests = 0;
   uint64_t throttled = 0; ///< 429 answers (retried after Retry-After)
   std::vector<sample> series;
+  /// The event's pricing at the end (with each section's price history), if it had a policy.
+  std::optional<pricing_info> pricing;
+  int64_t started_at_ms = 0; ///< scenario time 0, for the price history's times
   bool journals_checked = false;
   verdict checked;
   std::vector<std::string> violations; ///< seen from outside the journals
@@ -88,6 +93,9 @@ struct run_options {
   /// the verifier catch it). An error ends the run with it.
   std::function<caf::error(persistence::store&, const std::string& event_id, int64_t now_ms)>
       before_verify;
+  /// In-process, tests only: the node's sessions ignore the admissions' price caps (a broken
+  /// node charging fans above their admitted price, for the verifier to catch).
+  bool test_skip_price_caps = false;
 };
 
 caf::expected<run_result> run_in_process(const scenario& s, const run_options& opts);

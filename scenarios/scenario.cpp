@@ -3,6 +3,7 @@
 #include "messages/ec.hpp"
 
 #include <fstream>
+#include <map>
 #include <set>
 #include <sstream>
 #include <toml++/toml.h>
@@ -49,6 +50,50 @@ public:
     if (!node->is_string() || !v || v->empty())
       return fail(table, key, "must be a non-empty string");
     out = *v;
+  }
+
+  /// A table of integer arrays (`name = { key = [1, 2] }`): each array's values, by key.
+  void ladders(const char* table, const char* key,
+               std::map<std::string, std::vector<int64_t>>& out, bool& present) {
+    auto node = at(table, key);
+    if (!node)
+      return;
+    present = true;
+    const auto* t = node->as_table();
+    if (!t || t->empty())
+      return fail(table, key, "must be a table of ladders by tier or section id");
+    for (const auto& [k, v] : *t) {
+      std::string name{k.str()};
+      const auto* arr = v.as_array();
+      if (!arr || arr->empty() || arr->size() > 5)
+        return fail(table, (std::string{key} + "." + name).c_str(),
+                    "must be an array of 1 to 5 prices in minor units");
+      auto& ladder = out[name];
+      for (size_t i = 0; i < arr->size(); ++i) {
+        auto x = (*arr)[i].is_integer() ? (*arr)[i].value<int64_t>() : std::nullopt;
+        if (!x || *x <= 0)
+          return fail(table, (std::string{key} + "." + name + "[" + std::to_string(i) + "]").c_str(),
+                      "must be a positive integer (minor units)");
+        ladder.push_back(*x);
+      }
+    }
+  }
+
+  /// A table of small integers (`name = { key = 1 }`).
+  void levels(const char* table, const char* key, std::map<std::string, uint32_t>& out) {
+    auto node = at(table, key);
+    if (!node)
+      return;
+    const auto* t = node->as_table();
+    if (!t)
+      return fail(table, key, "must be a table of levels by tier or section id");
+    for (const auto& [k, v] : *t) {
+      auto x = v.is_integer() ? v.value<int64_t>() : std::nullopt;
+      if (!x || *x < 0 || *x > 4)
+        return fail(table, (std::string{key} + "." + std::string{k.str()}).c_str(),
+                    "must be a level from 0 to 4");
+      out[std::string{k.str()}] = static_cast<uint32_t>(*x);
+    }
   }
 
   void fail(const char* table, const char* key, const std::string& what) {
@@ -142,6 +187,14 @@ caf::expected<scenario> parse_scenario(std::string_view text, const std::string&
   r.number("http", "time_scale", s.time_scale, 0.001, 10);
   r.integer("http", "connections", s.connections, 1, 10'000);
   r.number("expect", "sold_share", s.expect_sold_share, 0, 1);
+  r.ladders("pricing", "ladders", s.pricing.ladders, s.priced);
+  r.levels("pricing", "start_levels", s.pricing.start_levels);
+  r.integer("pricing", "interval_s", s.pricing.interval_s, 5, 3600);
+  r.integer("pricing", "window_s", s.pricing.window_s, 60, 30 * 86'400);
+  r.integer("pricing", "max_ceiling_permille", s.pricing.max_ceiling_permille, 1000, 4000);
+  r.integer("pricing", "up_ticks", s.pricing.up_ticks, 1, 100);
+  r.integer("pricing", "down_ticks", s.pricing.down_ticks, 1, 100);
+  r.integer("pricing", "max_up_per_hour", s.pricing.max_up_per_hour, 0, 100);
   r.check_unknown();
   if (!r.error()) {
     if (s.queue_mode != "shuffle" && s.queue_mode != "fifo")
@@ -158,6 +211,8 @@ caf::expected<scenario> parse_scenario(std::string_view text, const std::string&
       r.fail("population", "seats_max", "must not exceed sale.max_tickets_per_account");
     if (s.think_min_s > s.think_max_s)
       r.fail("population", "think_min_s", "must not exceed population.think_max_s");
+    if (!s.priced && root.get("pricing"))
+      r.fail("pricing", "ladders", "is missing: a [pricing] section needs its ladders");
   }
   if (r.error())
     return r.error();

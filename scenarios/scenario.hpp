@@ -3,6 +3,8 @@
 // A scenario file (TOML): the venue, the sale settings, the population and its behaviour, and
 // what the run must show. See scenarios/theatre-small.toml for every key.
 
+#include "messages/pricing.hpp"
+
 #include <caf/expected.hpp>
 
 #include <cstdint>
@@ -46,6 +48,10 @@ struct scenario {
   /// Real seconds per scenario second over HTTP (e.g. 0.02: a minute passes in 1.2 s).
   double time_scale = 1;
   uint32_t connections = 64; ///< keep-alive connections the HTTP client opens
+  // [pricing] (optional): dynamic prices, published before the opening
+  bool priced = false;
+  /// Ladders by tier or section id; times in scenario seconds (over HTTP they are scaled).
+  pricing_request pricing;
   // [expect]
   /// Share of the seats that must be sold at the end (a sell-out may leave an orphan seat).
   double expect_sold_share = 0;

@@ -14,7 +14,10 @@
 //   the fans were shown, and the seed kept since the commitment was first published);
 // - admissions follow the queue order: join order, or the shuffle published by the seed; never
 //   more than max_active_shoppers at once, one per account at a time, and within the rate;
-// - once the operator closed the sale, no section takes a hold, nobody joins and nobody is let in.
+// - once the operator closed the sale, no section takes a hold, nobody joins and nobody is let in;
+// - dynamic pricing (verify_pricing.cpp): every price change obeys the published rule, and
+//   every sale charges no more than the hold's locked price, the price at the sale and the
+//   price at the holder's admission.
 
 #include "persistence/store.hpp"
 
@@ -50,6 +53,8 @@ struct verdict {
   uint64_t admissions = 0;
   uint64_t holds = 0; ///< holds ever placed
   uint64_t expiries = 0;
+  uint64_t price_changes = 0; ///< prices set by pricing engines (a policy sets each section's)
+  uint64_t priced_sales = 0;  ///< seats sold in events with a pricing journal, each checked
   std::map<std::string, std::string> sold; ///< "<event>|<seat>" -> order, now
   std::map<std::string, std::string> held; ///< "<event>|<seat>" -> hold, now
 

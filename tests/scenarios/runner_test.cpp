@@ -126,7 +126,61 @@ TEST_CASE("a run that double-sells a seat is caught by the verifier") {
   CHECK(r->summary().find("FAILED") != std::string::npos);
 }
 
+TEST_CASE("pricing-surge: prices step up as demand outruns supply; every sale keeps 1 and 2") {
+  auto s = sg::scenarios::load_scenario(scenario_dir / "pricing-surge.toml");
+  REQUIRE_MESSAGE(s, sg::render(s));
+  REQUIRE(s->priced);
+  auto r = sg::scenarios::run_in_process(*s, options(7));
+  REQUIRE_MESSAGE(r, sg::render(r));
+  INFO(r->summary());
+  CHECK(r->ok());
+  REQUIRE(r->pricing);
+  // The premium stalls went up the ladder, within the hour's cap of two steps.
+  const auto& stalls = r->pricing->sections.at(0);
+  CHECK(stalls.section == "stalls");
+  CHECK(stalls.level >= 1);
+  CHECK(stalls.level <= 2);
+  size_t rule_steps = 0;
+  for (const auto& s2 : r->pricing->sections)
+    for (const auto& h : s2.history)
+      rule_steps += h.manual ? 0 : 1;
+  CHECK(rule_steps > r->pricing->sections.size()); // the policy's prices, and steps after
+  // Every sold seat was checked against the lock, the price at the sale and at the admission.
+  CHECK(r->checked.priced_sales >= r->seats_sold);
+  CHECK(r->seats_sold >= 479);
+  auto report = nlohmann::json::parse(r->json());
+  REQUIRE(report.contains("pricing"));
+  CHECK(report["pricing"]["sections"][0]["steps"].size() == stalls.history.size());
+  CHECK(report["pricing"]["priced_sales_checked"] == r->checked.priced_sales);
+  CHECK(r->html().find("Price per section over time") != std::string::npos);
+}
+
+TEST_CASE("a node charging fans above their admitted price is caught by the verifier") {
+  auto s = sg::scenarios::load_scenario(scenario_dir / "pricing-surge.toml");
+  REQUIRE_MESSAGE(s, sg::render(s));
+  auto opts = options(7);
+  // The test hook: sessions forget the admission's price cap, so a fan let in before a step up
+  // who holds after it is charged the new price.
+  opts.test_skip_price_caps = true;
+  auto r = sg::scenarios::run_in_process(*s, opts);
+  REQUIRE_MESSAGE(r, sg::render(r));
+  INFO(r->summary());
+  CHECK_FALSE(r->ok());
+  auto overcharged =
+      std::count_if(r->checked.violations.begin(), r->checked.violations.end(),
+                    [](const std::string& v) { return v.find("guarantee 2") != std::string::npos; });
+  CHECK(overcharged >= 1);
+  // Nothing else is wrong with the run: every violation is an overcharge.
+  CHECK(static_cast<size_t>(overcharged) == r->checked.violations.size());
+}
+
 TEST_CASE("bad scenario files are refused, naming the file and the key") {
+  CHECK(error_of("[pricing]\nladders = { premium = [100, \"x\"] }\n")
+            .find("pricing.ladders.premium[1] must be a positive integer") != std::string::npos);
+  CHECK(error_of("[pricing]\ninterval_s = 30\n").find("pricing.ladders is missing") !=
+        std::string::npos);
+  CHECK(error_of("[pricing]\nladders = { a = [1] }\nstart_levels = { a = 9 }\n")
+            .find("pricing.start_levels.a must be a level from 0 to 4") != std::string::npos);
   CHECK(error_of("[population]\nfanz = 3\n").find("population.fanz is not a known key") !=
         std::string::npos);
   CHECK(error_of("[population]\nfans = -3\n").find("population.fans must be an integer") !=
