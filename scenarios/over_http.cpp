@@ -287,6 +287,54 @@ int64_t unix_ms() {
       .count();
 }
 
+/// The scenario's pricing policy as `PUT .../pricing` takes it, its times scaled (but for the
+/// API's least interval and window).
+json policy_of(const scenario& s) {
+  auto scaled = [&](uint32_t x, uint32_t least) {
+    return std::max<int64_t>(least, std::llround(x * s.time_scale));
+  };
+  json ladders = json::object();
+  for (const auto& [key, prices] : s.pricing.ladders)
+    ladders[key] = prices;
+  json starts = json::object();
+  for (const auto& [key, level] : s.pricing.start_levels)
+    starts[key] = level;
+  return {{"interval_s", scaled(s.pricing.interval_s, 5)},
+          {"window_s", scaled(s.pricing.window_s, 60)},
+          {"ladders", ladders},
+          {"start_levels", starts},
+          {"max_ceiling_permille", s.pricing.max_ceiling_permille},
+          {"up_ticks", s.pricing.up_ticks},
+          {"down_ticks", s.pricing.down_ticks},
+          {"max_up_per_hour", s.pricing.max_up_per_hour}};
+}
+
+/// `GET /v1/events/{id}/prices` read back, for the report.
+std::optional<pricing_info> pricing_of(const json& j) {
+  if (!j.is_object() || !j.contains("sections"))
+    return std::nullopt;
+  pricing_info p;
+  p.event = j.value("event", "");
+  p.dynamic = j.value("dynamic", false);
+  p.interval_s = j.value("interval_s", 30u);
+  p.price_version = j.value("price_version", uint64_t{0});
+  p.ticks = j.value("ticks", uint64_t{0});
+  for (const auto& s : j["sections"]) {
+    section_price_info x;
+    x.section = s.value("id", "");
+    x.level = s.value("level", 0u);
+    x.price = s.value("price", int64_t{0});
+    x.ladder = s.value("ladder", std::vector<int64_t>{});
+    for (const auto& h : s.value("history", json::array()))
+      x.history.push_back({h.value("price_version", uint64_t{0}),
+                           http::parse_rfc3339(h.value("at", "")).value_or(0),
+                           h.value("level", 0u), h.value("price", int64_t{0}),
+                           h.value("by", "") == "operator"});
+    p.sections.push_back(std::move(x));
+  }
+  return p;
+}
+
 uint64_t throttled(const std::vector<std::unique_ptr<http_client>>& clients) {
   uint64_t n = 0;
   for (const auto& c : clients)
@@ -360,6 +408,12 @@ caf::expected<run_result> run_over_http(const scenario& s, const run_options& op
   auto e = admin("/v1/admin/events", body.dump());
   if (e.status != 201)
     return caf::make_error(ec::unavailable, "adding the event: " + render(error_of(e)));
+  if (s.priced) { // published before the opening
+    http_call put{"PUT", "/v1/admin/events/" + ev.id + "/pricing", policy_of(s).dump()};
+    put.bearer = http.admin_token;
+    if (auto p = call(io, client, std::move(put)); p.status != 200)
+      return caf::make_error(ec::unavailable, "publishing the prices: " + render(error_of(p)));
+  }
   // The catalog reaches the other members a moment later: the sale starts once every edge
   // knows the event.
   for (size_t i = 1; i < clients.size(); ++i) {
@@ -494,6 +548,11 @@ caf::expected<run_result> run_over_http(const scenario& s, const run_options& op
       break;
   }
   r.violations.insert(r.violations.end(), differences.begin(), differences.end());
+  if (s.priced) {
+    auto prices = call(io, client, {"GET", "/v1/events/" + ev.id + "/prices"});
+    r.pricing = pricing_of(json::parse(prices.body, nullptr, false));
+    r.started_at_ms = start_ms;
+  }
 
   if (!http.data_dirs.empty()) {
     // The journals, read beside the running members: one secondary instance per data dir.

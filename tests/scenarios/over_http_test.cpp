@@ -68,6 +68,34 @@ TEST_CASE("theatre-small over HTTP against a running node keeps every promise") 
   std::filesystem::remove_all(dir);
 }
 
+TEST_CASE("pricing-surge over HTTP: prices published, every sale checked against 1 and 2") {
+  auto s = sg::scenarios::load_scenario(scenario_dir / "pricing-surge.toml");
+  REQUIRE_MESSAGE(s, sg::render(s));
+  // A shorter crowd, so that CI waits seconds, not minutes; the ticks are 5 s of real time.
+  s->fans = 600;
+  s->pre_queue = 200;
+  s->time_scale = 0.02;
+  auto dir = fresh_dir("seatgrab-scenario-http-pricing");
+  sg::test::server_process node{SEATGRAB_BIN, dir, admin};
+  sg::scenarios::run_options opts;
+  opts.seed = 4;
+  opts.venue_dir = scenario_dir;
+  auto r = sg::scenarios::run_over_http(
+      *s, opts, {{"http://127.0.0.1:" + std::to_string(node.port)}, admin, {dir}});
+  REQUIRE_MESSAGE(r, sg::render(r));
+  INFO(r->summary());
+  CHECK(r->ok());
+  CHECK(r->journals_checked);
+  REQUIRE(r->pricing);
+  CHECK(r->pricing->dynamic);
+  CHECK(r->pricing->interval_s == 5);
+  CHECK(r->pricing->ticks >= 1);
+  CHECK(r->checked.price_changes >= 3); // the policy's three sections, and any step
+  CHECK(r->checked.priced_sales >= r->seats_sold);
+  CHECK(r->seats_sold > 0);
+  std::filesystem::remove_all(dir);
+}
+
 TEST_CASE("over HTTP, 429 answers are waited out, counted and plotted") {
   // A small hall and a few fans against a node that allows 5 requests a second per address, 5 at
   // once.
