@@ -97,7 +97,17 @@ std::string request_metrics::exposition(const persistence::group_commit_stats& j
          "# TYPE seatgrab_hold_expiries_total counter\n# TYPE seatgrab_seats gauge\n"
          "# TYPE seatgrab_queue_waiting gauge\n# TYPE seatgrab_queue_active gauge\n"
          "# TYPE seatgrab_queue_admitted_total counter\n"
-         "# TYPE seatgrab_queue_admission_per_min gauge\n";
+         "# TYPE seatgrab_queue_admission_per_min gauge\n"
+         "# HELP seatgrab_price_level A section's level on its published price ladder (0: floor).\n"
+         "# TYPE seatgrab_price_level gauge\n"
+         "# HELP seatgrab_price A section's all-in price now, in minor units.\n"
+         "# TYPE seatgrab_price gauge\n"
+         "# HELP seatgrab_price_version Price changes of an event so far (its price version).\n"
+         "# TYPE seatgrab_price_version counter\n"
+         "# TYPE seatgrab_price_ticks_total counter\n"
+         "# HELP seatgrab_pricing_frozen 1 while an operator froze the event's prices.\n"
+         "# TYPE seatgrab_pricing_frozen gauge\n"
+         "# TYPE seatgrab_price_frozen_sections gauge\n";
   out += actor_part;
   return out;
 }

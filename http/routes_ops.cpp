@@ -100,7 +100,26 @@ std::string queue_lines(const std::string& id, const queue_info& q) {
          "\n";
 }
 
-// GET /metrics: the edge's own counters plus two lines sets per event from its actors.
+/// The metric lines of one event's pricing (none while it has no policy).
+std::string pricing_lines(const std::string& id, const pricing_info& p) {
+  if (!p.dynamic)
+    return {};
+  std::string out;
+  int64_t frozen_sections = 0;
+  for (const auto& s : p.sections) {
+    auto l = "{event=\"" + id + "\",section=\"" + s.section + "\"}";
+    out += "seatgrab_price_level" + l + " " + std::to_string(s.level) + "\nseatgrab_price" + l +
+           " " + std::to_string(s.price) + "\n";
+    frozen_sections += s.frozen ? 1 : 0;
+  }
+  auto l = "{event=\"" + id + "\"}";
+  return out + "seatgrab_price_version" + l + " " + std::to_string(p.price_version) +
+         "\nseatgrab_price_ticks_total" + l + " " + std::to_string(p.ticks) +
+         "\nseatgrab_pricing_frozen" + l + " " + (p.frozen ? "1" : "0") +
+         "\nseatgrab_price_frozen_sections" + l + " " + std::to_string(frozen_sections) + "\n";
+}
+
+// GET /metrics: the edge's own counters plus three line sets per event from its actors.
 void metrics(const context_ptr& ctx, const call& c) {
   auto ex = c.ex;
   ctx->find.events(
@@ -111,7 +130,7 @@ void metrics(const context_ptr& ctx, const call& c) {
           size_t pending = 0;
         };
         auto g = std::make_shared<gather>();
-        g->pending = events.size() * 2 + 1;
+        g->pending = events.size() * 3 + 1;
         auto finish = [ctx, ex, g](std::string part) {
           std::lock_guard lock{g->mtx};
           g->text += part;
@@ -146,6 +165,16 @@ void metrics(const context_ptr& ctx, const call& c) {
                   finish(q ? queue_lines(id, *q) : std::string{});
                 },
                 atom::get_v, atom::info_v);
+          });
+          ctx->find.pricing(id, [ctx, finish, id](caf::expected<pricing_actor> p) {
+            if (!p)
+              return finish({});
+            ask<pricing_info>(
+                ctx->find.lanes(), *p,
+                [finish, id](caf::expected<pricing_info> x) {
+                  finish(x ? pricing_lines(id, *x) : std::string{});
+                },
+                atom::get_v, atom::pricing_v);
           });
         }
       }));

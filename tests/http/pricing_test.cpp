@@ -156,6 +156,17 @@ TEST_CASE("pricing over HTTP: published before the sale, locked holds, lower cha
   auto history = prices(c)["sections"][0]["history"];
   CHECK(history.back()["by"] == "rule");
   CHECK(history.back()["price"] == 1200);
+  // Operators watch it in the metrics: level and price per section, changes, freezes.
+  REQUIRE(c.with_token(admin_token, "POST", pricing_path + "/freeze", json{{"section", "B"}}.dump())
+              .result_int() == 200);
+  auto metrics = c.request("GET", "/metrics").body();
+  auto level_now = prices(c)["sections"][0]["level"].get<int>();
+  CHECK(metrics.find("seatgrab_price_level{event=\"priced\",section=\"A\"} " +
+                     std::to_string(level_now) + "\n") != std::string::npos);
+  CHECK(metrics.find("seatgrab_price{event=\"priced\",section=\"B\"} 500\n") != std::string::npos);
+  CHECK(metrics.find("seatgrab_pricing_frozen{event=\"priced\"} 0\n") != std::string::npos);
+  CHECK(metrics.find("seatgrab_price_frozen_sections{event=\"priced\"} 1\n") != std::string::npos);
+  CHECK(metrics.find("seatgrab_price_version{event=\"priced\"} ") != std::string::npos);
   // An unknown section is 404, a level off the ladder 400.
   CHECK(c.with_token(admin_token, "POST", pricing_path + "/freeze",
                      json{{"section", "Z"}}.dump())
