@@ -8,6 +8,10 @@
 #include <algorithm>
 #include <chrono>
 #include <fstream>
+#include <initializer_list>
+#include <string>
+#include <string_view>
+#include <utility>
 #include <unistd.h>
 #include <vector>
 
@@ -28,6 +32,15 @@ inline size_t rss_bytes() {
 
 inline double seconds_since(clock_type::time_point start) {
   return std::chrono::duration<double>(clock_type::now() - start).count();
+}
+
+/// Reads `--name N` pairs of integer flags into `flags` (name, where); others are ignored.
+inline void int_flags(int argc, char** argv,
+                      std::initializer_list<std::pair<std::string_view, int*>> flags) {
+  for (int i = 1; i + 1 < argc; i += 2)
+    for (const auto& [name, where] : flags)
+      if (argv[i] == name)
+        *where = std::stoi(argv[i + 1]);
 }
 
 inline double median(std::vector<double> xs) {

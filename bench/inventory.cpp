@@ -8,6 +8,7 @@
 // to section_state in one thread (no actors, no journal). Figures are medians of --runs runs.
 
 #include "bench/bench_util.hpp"
+#include "bench/sellout.hpp"
 #include "cluster/node.hpp"
 #include "domain/event.hpp"
 #include "domain/section_state.hpp"
@@ -93,71 +94,7 @@ sellout run_actors(const sg::domain::venue& v, sg::persistence::durability mode,
   if (auto id = node.call<std::string>(node.catalog(), sg::atom::put_v, info); !id)
     die(id.error());
   sellout result;
-  // Work: (section actor, seat) pairs dealt round-robin to the clients.
-  std::vector<std::vector<std::pair<sg::section_actor, std::string>>> work(
-      static_cast<size_t>(clients));
-  size_t n = 0;
-  for (const auto& sec : v.sections) {
-    auto hdl = node.call<sg::section_actor>(node.registry(), sg::atom::get_v, sg::atom::section_v,
-                                            info.id, sec.id);
-    if (!hdl)
-      die(hdl.error());
-    for (const auto& r : sec.rows)
-      for (const auto& s : r.seats)
-        work[n++ % work.size()].emplace_back(*hdl, s.id);
-  }
-  std::mutex mtx;
-  std::condition_variable cv;
-  int running = clients;
-  uint64_t ops = 0;
-  auto start = clock_type::now();
-  for (auto& mine : work) {
-    node.sys().spawn([&, mine](caf::event_based_actor* self) {
-      auto items = std::make_shared<std::vector<std::pair<sg::section_actor, std::string>>>(mine);
-      auto done = std::make_shared<uint64_t>(0);
-      auto step = std::make_shared<std::function<void(size_t)>>();
-      *step = [=, &mtx, &cv, &running, &ops](size_t i) {
-        if (i == items->size()) {
-          std::lock_guard guard{mtx};
-          ops += *done;
-          if (--running == 0)
-            cv.notify_all();
-          return;
-        }
-        // Named copies: a lambda may not capture structured bindings before C++20 in clang 14.
-        auto hdl = (*items)[i].first;
-        auto seat = (*items)[i].second;
-        auto hold_id = "h-" + seat;
-        self->request(hdl, std::chrono::seconds{60}, sg::atom::hold_v,
-                      sg::hold_request{hold_id, "fan", {seat}, {}, 0, {}, {}})
-            .then(
-                [=](sg::hold_part&) {
-                  self->request(hdl, std::chrono::seconds{60}, sg::atom::confirm_v, hold_id,
-                                std::string{"fan"}, "o-" + seat)
-                      .then(
-                          [=](sg::sale_receipt&) {
-                            *done += 2;
-                            (*step)(i + 1);
-                          },
-                          [](caf::error& err) {
-                            std::fprintf(stderr, "confirm: %s\n", sg::render(err).c_str());
-                            std::exit(1);
-                          });
-                },
-                [](caf::error& err) {
-                  std::fprintf(stderr, "hold: %s\n", sg::render(err).c_str());
-                  std::exit(1);
-                });
-      };
-      (*step)(0);
-    });
-  }
-  {
-    std::unique_lock lock{mtx};
-    cv.wait(lock, [&] { return running == 0; });
-  }
-  result.ops_per_s =
-      static_cast<double>(ops) / std::chrono::duration<double>(clock_type::now() - start).count();
+  result.ops_per_s = sg::bench::sell_out(node, v, info.id, clients);
   return result;
 }
 
@@ -166,13 +103,7 @@ sellout run_actors(const sg::domain::venue& v, sg::persistence::durability mode,
 int main(int argc, char** argv) {
   int runs = 3;
   int clients = 256;
-  for (int i = 1; i + 1 < argc; i += 2) {
-    std::string arg = argv[i];
-    if (arg == "--runs")
-      runs = std::stoi(argv[i + 1]);
-    else if (arg == "--clients")
-      clients = std::stoi(argv[i + 1]);
-  }
+  sg::bench::int_flags(argc, argv, {{"--runs", &runs}, {"--clients", &clients}});
   auto dir = std::filesystem::temp_directory_path() / "seatgrab-bench-inventory";
   { // Memory first, in a fresh process: the state of a 50,000-seat event of 100 sections.
     auto v = sg::domain::generate_stadium();

@@ -15,6 +15,7 @@
 
 #include <filesystem>
 #include <memory>
+#include <type_traits>
 #include <optional>
 
 namespace seatgrab::persistence {
@@ -75,14 +76,19 @@ public:
   actors::context_ptr context() const { return ctx_; }
   persistence::store& db() { return *db_; }
 
-  /// A blocking request from a thread that is not an actor (command line, tests).
+  /// A blocking request from a thread that is not an actor (command line, tests); `T` may be
+  /// void.
   template <class T, class Handle, class... Ts>
   caf::expected<T> call(const Handle& dest, Ts&&... xs) {
     caf::scoped_actor self{sys_};
     caf::expected<T> result{caf::make_error(ec::unavailable, "no reply")};
-    self->request(dest, std::chrono::seconds{30}, std::forward<Ts>(xs)...)
-        .receive([&](T& x) { result = std::move(x); },
-                 [&](caf::error& err) { result = std::move(err); });
+    auto req = self->request(dest, std::chrono::seconds{30}, std::forward<Ts>(xs)...);
+    if constexpr (std::is_void_v<T>)
+      req.receive([&] { result = caf::expected<void>{}; },
+                  [&](caf::error& err) { result = std::move(err); });
+    else
+      req.receive([&](T& x) { result = std::move(x); },
+                  [&](caf::error& err) { result = std::move(err); });
     return result;
   }
 

@@ -142,6 +142,17 @@ TEST_CASE("pricing over HTTP: published before the sale, locked holds, lower cha
   auto second_order = pay(c, second, capped, "pay-2");
   CHECK(second_order["total"] == 1000);
 
+  // Guarantee 3: a transfer carries the price paid (1000), not the price now (1500).
+  auto ticket = order["tickets"][0]["id"].get<std::string>();
+  auto given = c.with_token(fan, "POST", "/v1/tickets/" + ticket + "/transfer",
+                            json{{"to", "second@example.com"}}.dump());
+  REQUIRE_MESSAGE(given.result_int() == 200, given.body());
+  auto theirs = body_of(c.with_token(second, "GET", "/v1/tickets"))["tickets"];
+  auto received = std::find_if(theirs.begin(), theirs.end(),
+                               [](const json& t) { return t["seat"] == "A-1-1"; });
+  REQUIRE(received != theirs.end());
+  CHECK((*received)["price"] == 1000);
+
   // Freeze stops the rule: ticks go on, the level stays at the top.
   auto ticks = prices(c)["ticks"].get<uint64_t>();
   CHECK(sg::test::eventually([&] { return prices(c)["ticks"].get<uint64_t>() >= ticks + 2; },
