@@ -134,8 +134,23 @@ TEST_CASE("pricing over HTTP: published before the sale, locked holds, lower cha
   auto status = body_of(c.with_token(second, "GET", "/v1/events/priced/queue/2"));
   CHECK(status["state"] == "admitted");
   CHECK(status["price_range"] == json{{"min", 500}, {"max", 1000}});
+  auto seen = body_of(c.request("GET", "/v1/events/priced/seatmap"))["version"].get<uint64_t>();
   auto raised = set_level(c, 2);
   CHECK(raised["sections"][0]["price"] == 1500);
+  // The seat-map stream pushes the change: resumed at the version seen, its next frame is a
+  // delta of section A's free seats at the new price.
+  auto frames = c.read_events("/v1/events/priced/seatmap/stream", 2,
+                              {{"Last-Event-ID", std::to_string(seen)}}, std::chrono::seconds{5});
+  REQUIRE(frames.find("event: delta") != std::string::npos);
+  auto data = frames.substr(frames.find("data: ") + 6);
+  auto delta = json::parse(data.substr(0, data.find('\n')));
+  CHECK(delta["price_version"].get<uint64_t>() == raised["price_version"].get<uint64_t>());
+  REQUIRE(delta["seats"].size() >= 9); // 12 seats, the sold and held ones keep their price
+  for (const auto& s : delta["seats"]) {
+    CHECK(s["section"] == "A");
+    CHECK(s["status"] == "free");
+    CHECK(s["price"] == 1500);
+  }
   CHECK(free_price(c, "A-1-3") == 1500); // what a fan admitted now is shown
   auto capped = hold(c, second, admitted_low, "A-1-3");
   CHECK(capped["total"] == 1000);
