@@ -166,8 +166,9 @@ struct pricing_checker {
     if (in.taken() != taken || in.ewma_milli() != ewma || in.seconds_left() != left ||
         in.pace_permille() != pace) {
       say("the inputs give taken " + std::to_string(taken) + ", average " +
-          std::to_string(ewma) + ", pace " + std::to_string(pace) + "; recorded " +
-          std::to_string(in.taken()) + ", " + std::to_string(in.ewma_milli()) + ", " +
+          std::to_string(ewma) + ", " + std::to_string(left) + " s left, pace " +
+          std::to_string(pace) + "; recorded " + std::to_string(in.taken()) + ", " +
+          std::to_string(in.ewma_milli()) + ", " + std::to_string(in.seconds_left()) + ", " +
           std::to_string(in.pace_permille()));
       return false;
     }

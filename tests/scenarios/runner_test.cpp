@@ -174,6 +174,26 @@ TEST_CASE("a node charging fans above their admitted price is caught by the veri
   CHECK(static_cast<size_t>(overcharged) == r->checked.violations.size());
 }
 
+TEST_CASE("a price step the rule did not allow is caught by the verifier") {
+  auto s = sg::scenarios::load_scenario(scenario_dir / "pricing-surge.toml");
+  REQUIRE_MESSAGE(s, sg::render(s));
+  auto opts = options(7);
+  // The test hook: a tick that moves a section up with nothing taken since the last one.
+  opts.before_verify = [](sg::persistence::store& db, const std::string& event_id, int64_t) {
+    return sg::test::forge_price_step(db, event_id);
+  };
+  auto r = sg::scenarios::run_in_process(*s, opts);
+  REQUIRE_MESSAGE(r, sg::render(r));
+  INFO(r->summary());
+  CHECK_FALSE(r->ok());
+  REQUIRE(r->checked.violations.size() >= 1);
+  auto against_rule =
+      std::any_of(r->checked.violations.begin(), r->checked.violations.end(), [](const auto& v) {
+        return v.starts_with("pricing/sale/") && v.find("section stalls: level") != std::string::npos;
+      });
+  CHECK(against_rule);
+}
+
 TEST_CASE("bad scenario files are refused, naming the file and the key") {
   CHECK(error_of("[pricing]\nladders = { premium = [100, \"x\"] }\n")
             .find("pricing.ladders.premium[1] must be a positive integer") != std::string::npos);

@@ -5,11 +5,14 @@
 // can double-sell a seat on purpose.
 
 #include "messages/ec.hpp"
+#include "messages/pricing.pb.h"
 #include "messages/section.pb.h"
 #include "persistence/store.hpp"
 
+#include <algorithm>
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 
 namespace seatgrab::test {
@@ -72,6 +75,52 @@ inline caf::error double_sell_first_sale(persistence::store& db, const std::stri
     }
   }
   return caf::make_error(ec::not_found, "no seat of " + event_id + " was sold");
+}
+
+/// Writes a tick into the pricing journal of `event_id` that repeats the last tick's readings
+/// (nothing taken since: a pace of 0) but moves its first section up a level, as an engine
+/// ignoring its rule would; `verify` must report the step against the rule. `not_found` when
+/// the event has no tick or its first section is at the top.
+inline caf::error forge_price_step(persistence::store& db, const std::string& event_id) {
+  auto log = db.history("pricing", event_id);
+  if (!log)
+    return log.error();
+  std::optional<pb::pricing_event> last;
+  for (const auto& [seq, bytes] : log->tail) {
+    pb::pricing_event ev;
+    if (!ev.ParseFromString(bytes))
+      return caf::make_error(ec::storage_corruption, "pricing/" + event_id);
+    if (ev.has_ticked())
+      last = std::move(ev);
+  }
+  if (!last || last->ticked().sections_size() == 0)
+    return caf::make_error(ec::not_found, "no tick of " + event_id);
+  auto seq = log->last_seq();
+  pb::pricing_event ev = *last;
+  ev.set_version(seq + 1);
+  ev.set_at_ms(last->at_ms() + 30'000);
+  auto& t = *ev.mutable_ticked();
+  t.set_tick(t.tick() + 1);
+  // The readings of 30 s later with nothing taken, as the engine records them (its default
+  // average weight of 500/1000), so that only the step breaks the rule.
+  for (auto& in : *t.mutable_sections()) {
+    if (in.closed())
+      continue;
+    in.set_taken(0);
+    in.set_ewma_milli(in.ewma_milli() / 2);
+    in.set_seconds_left(std::max<int64_t>(in.seconds_left() - 30, 30));
+    in.set_pace_permille(in.free() == 0 || in.ewma_milli() <= 0
+                             ? 0
+                             : in.ewma_milli() * in.seconds_left() / int64_t{in.free()});
+  }
+  auto& first = *t.mutable_sections(0);
+  first.set_level(first.level() + 1);
+  t.set_price_version(t.price_version() + 1);
+  persistence::write_set ws;
+  ws.append("pricing", event_id, seq + 1, ev.SerializeAsString());
+  if (auto res = db.write(ws, true); !res)
+    return res.error();
+  return {};
 }
 
 } // namespace seatgrab::test
