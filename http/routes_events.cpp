@@ -192,8 +192,21 @@ void event_detail(const context_ptr& ctx, const call& c) {
                               [&](const event_info& e) { return e.id == id; });
         if (i == events.end())
           return ex->respond(problem(404, "not_found", "no event " + id));
-        with_queue_infos(ctx, {*i}, [ex](const auto& evs, const auto& infos) {
-          ex->respond(json_response(200, event_json(evs[0], infos[0])));
+        with_queue_infos(ctx, {*i}, [ctx, ex, id](const auto& evs, const auto& infos) {
+          // The published ladders are part of what a fan is shown before the sale.
+          auto detail = event_json(evs[0], infos[0]);
+          ctx->find.pricing(id, [ctx, ex, detail](caf::expected<pricing_actor> p) mutable {
+            if (!p)
+              return ex->respond(json_response(200, detail));
+            ask<pricing_info>(
+                ctx->find.lanes(), *p,
+                [ex, detail](caf::expected<pricing_info> x) mutable {
+                  if (x && x->dynamic)
+                    detail["pricing"] = published_pricing_json(*x);
+                  ex->respond(json_response(200, detail));
+                },
+                atom::get_v, atom::pricing_v);
+          });
         });
       }));
 }

@@ -139,6 +139,13 @@ json pricing_json(const pricing_info& p) {
   return j;
 }
 
+json published_pricing_json(const pricing_info& p) {
+  json ladders = json::object();
+  for (const auto& s : p.sections)
+    ladders[s.section] = s.ladder;
+  return {{"interval_s", p.interval_s}, {"frozen", p.frozen}, {"ladders", std::move(ladders)}};
+}
+
 json scan_json(const scan_info& s) {
   json j{{"result", s.result}};
   if (!s.ticket_id.empty()) {

@@ -39,6 +39,10 @@ json order_json(const order_info& o);
 /// "price_version","sections":[{"id","level","price","ladder","frozen","history"}]}`.
 json pricing_json(const pricing_info& p);
 
+/// What an event's detail shows of its published pricing: `{"interval_s","frozen",
+/// "ladders":{"<section>":[prices...]}}`.
+json published_pricing_json(const pricing_info& p);
+
 /// What a scan found.
 json scan_json(const scan_info& s);
 

@@ -102,6 +102,8 @@ TEST_CASE("pricing over HTTP: published before the sale, locked holds, lower cha
   auto detail = body_of(c.request("GET", "/v1/events/priced"));
   CHECK(detail["prices"] == "/v1/events/priced/prices");
   CHECK(detail["price_range"] == json{{"min", 500}, {"max", 1500}});
+  CHECK(detail["pricing"]["ladders"]["A"] == json::array({1000, 1200, 1500}));
+  CHECK(detail["pricing"]["ladders"]["B"] == json::array({500}));
 
   // The sale opens; the ladders stand from now on.
   REQUIRE(c.with_token(admin_token, "POST", "/v1/admin/events/priced/open").result_int() == 204);
