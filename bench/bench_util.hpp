@@ -11,8 +11,8 @@
 #include <initializer_list>
 #include <string>
 #include <string_view>
-#include <utility>
 #include <unistd.h>
+#include <utility>
 #include <vector>
 
 namespace seatgrab::bench {

@@ -159,9 +159,8 @@ const std::vector<std::string>& admin_kinds() {
 }
 
 const std::vector<std::string>& admin_verbs() {
-  static const std::vector<std::string> all{"help", "nodes", "events", "event",
-                                            "actors", "inspect", "top", "queue",
-                                            "hold", "audit", "price"};
+  static const std::vector<std::string> all{"help", "nodes", "events", "event", "actors", "inspect",
+                                            "top",  "queue", "hold",   "audit", "price"};
   return all;
 }
 

@@ -14,20 +14,20 @@ namespace seatgrab::cluster {
 
 /// What an admin command does.
 enum class admin_verb {
-  help,         ///< list the commands
-  nodes,        ///< the members: up or down, last heartbeat, actors hosted
-  events,       ///< the catalog's events
-  actors,       ///< live actors, of one kind and/or on one member
-  inspect,      ///< one actor's status, wherever it lives
-  top,          ///< the busiest actors: by mailbox and by state changes
-  audit,        ///< the audit log of every member that answers
-  queue_open,   ///< open an event's waiting room now
-  queue_pause,  ///< stop admitting
-  queue_resume, ///< admit again
-  queue_rate,   ///< admissions per minute
-  hold_release, ///< release a fan's hold, with a reason
-  event_close,  ///< end an event's sale: no joins, admissions or new holds
-  price_freeze, ///< stop the pricing rule for an event or one of its sections
+  help,           ///< list the commands
+  nodes,          ///< the members: up or down, last heartbeat, actors hosted
+  events,         ///< the catalog's events
+  actors,         ///< live actors, of one kind and/or on one member
+  inspect,        ///< one actor's status, wherever it lives
+  top,            ///< the busiest actors: by mailbox and by state changes
+  audit,          ///< the audit log of every member that answers
+  queue_open,     ///< open an event's waiting room now
+  queue_pause,    ///< stop admitting
+  queue_resume,   ///< admit again
+  queue_rate,     ///< admissions per minute
+  hold_release,   ///< release a fan's hold, with a reason
+  event_close,    ///< end an event's sale: no joins, admissions or new holds
+  price_freeze,   ///< stop the pricing rule for an event or one of its sections
   price_unfreeze, ///< let the rule move prices again
   price_level,    ///< set a section's price level by hand
 };

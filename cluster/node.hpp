@@ -15,8 +15,8 @@
 
 #include <filesystem>
 #include <memory>
-#include <type_traits>
 #include <optional>
+#include <type_traits>
 
 namespace seatgrab::persistence {
 class store;

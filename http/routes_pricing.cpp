@@ -15,8 +15,7 @@ namespace {
 namespace bhttp = boost::beast::http;
 
 // Runs `k` with the pricing engine of the call's event.
-void with_pricing(const context_ptr& ctx, const call& c,
-                  std::function<void(pricing_actor&)> k) {
+void with_pricing(const context_ptr& ctx, const call& c, std::function<void(pricing_actor&)> k) {
   ctx->find.pricing(c.params[0], or_problem<pricing_actor>(c.ex, std::move(k)));
 }
 

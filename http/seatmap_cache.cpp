@@ -60,11 +60,10 @@ std::shared_ptr<const std::string> seatmap_snapshot::body_locked(const std::stri
       sections.push_back(seats_json(m));
   if (!id.empty() && sections.empty())
     return nullptr; // not kept: the ids asked for are the client's
-  auto body = std::make_shared<const std::string>(dump(
-      json{{"event", map.event},
-           {"version", map.version},
-           {"price_version", map.price_version},
-           {"sections", std::move(sections)}}));
+  auto body = std::make_shared<const std::string>(dump(json{{"event", map.event},
+                                                            {"version", map.version},
+                                                            {"price_version", map.price_version},
+                                                            {"sections", std::move(sections)}}));
   bodies_.emplace(id, body);
   return body;
 }
@@ -245,12 +244,12 @@ void seatmap_cache::tick_later(std::shared_ptr<seatmap_cache> self,
                     std::lock_guard lock{w->mtx};
                     if (snap && snap->map.version != w->last->map.version) {
                       auto delta = seatmap_delta(w->last->map, snap->map);
-                      w->stream->send(
-                          "event: delta\nid: " + std::to_string(snap->map.version) + "\ndata: " +
-                          dump(json{{"version", snap->map.version},
-                                    {"price_version", snap->map.price_version},
-                                    {"seats", std::move(delta)}}) +
-                          "\n\n");
+                      w->stream->send("event: delta\nid: " + std::to_string(snap->map.version) +
+                                      "\ndata: " +
+                                      dump(json{{"version", snap->map.version},
+                                                {"price_version", snap->map.price_version},
+                                                {"seats", std::move(delta)}}) +
+                                      "\n\n");
                       w->last = snap;
                       w->quiet = steady::now();
                     } else if (steady::now() - w->quiet >= self->heartbeat_) {

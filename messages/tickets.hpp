@@ -34,7 +34,7 @@ struct order_info {
   std::string hold_id;
   std::string state;   ///< "pending", "completed" or "failed"
   std::string failure; ///< failed only: an `ec` name, e.g. "payment_declined"
-  int64_t total = 0;        ///< what the seats were charged (the locked prices until sold)
+  int64_t total = 0;   ///< what the seats were charged (the locked prices until sold)
   std::string currency;
   int64_t created_at_ms = 0;
   std::vector<ticket_info> tickets; ///< completed only, in seat order, as they are now

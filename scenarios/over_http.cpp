@@ -327,9 +327,8 @@ std::optional<pricing_info> pricing_of(const json& j) {
     x.ladder = s.value("ladder", std::vector<int64_t>{});
     for (const auto& h : s.value("history", json::array()))
       x.history.push_back({h.value("price_version", uint64_t{0}),
-                           http::parse_rfc3339(h.value("at", "")).value_or(0),
-                           h.value("level", 0u), h.value("price", int64_t{0}),
-                           h.value("by", "") == "operator"});
+                           http::parse_rfc3339(h.value("at", "")).value_or(0), h.value("level", 0u),
+                           h.value("price", int64_t{0}), h.value("by", "") == "operator"});
     p.sections.push_back(std::move(x));
   }
   return p;

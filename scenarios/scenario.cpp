@@ -53,8 +53,8 @@ public:
   }
 
   /// A table of integer arrays (`name = { key = [1, 2] }`): each array's values, by key.
-  void ladders(const char* table, const char* key,
-               std::map<std::string, std::vector<int64_t>>& out, bool& present) {
+  void ladders(const char* table, const char* key, std::map<std::string, std::vector<int64_t>>& out,
+               bool& present) {
     auto node = at(table, key);
     if (!node)
       return;
@@ -72,7 +72,8 @@ public:
       for (size_t i = 0; i < arr->size(); ++i) {
         auto x = (*arr)[i].is_integer() ? (*arr)[i].value<int64_t>() : std::nullopt;
         if (!x || *x <= 0)
-          return fail(table, (std::string{key} + "." + name + "[" + std::to_string(i) + "]").c_str(),
+          return fail(table,
+                      (std::string{key} + "." + name + "[" + std::to_string(i) + "]").c_str(),
                       "must be a positive integer (minor units)");
         ladder.push_back(*x);
       }

@@ -1,13 +1,12 @@
 #include "scenarios/verify.hpp"
 
-#include "scenarios/journals.hpp"
-
 #include "messages/catalog.pb.h"
 #include "messages/ec.hpp"
 #include "messages/payment.pb.h"
 #include "messages/section.pb.h"
 #include "messages/tickets.pb.h"
 #include "messages/waiting_room.pb.h"
+#include "scenarios/journals.hpp"
 
 #include <openssl/sha.h>
 

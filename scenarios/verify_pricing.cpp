@@ -9,14 +9,13 @@
 // - guarantee 2: no hold locks a seat above its price at the holder's admission, the price
 //   version the waiting room journaled when it let the fan in.
 
-#include "scenarios/journals.hpp"
-
 #include "messages/catalog.pb.h"
 #include "messages/ec.hpp"
 #include "messages/pricing.pb.h"
 #include "messages/section.pb.h"
 #include "messages/tickets.pb.h"
 #include "messages/waiting_room.pb.h"
+#include "scenarios/journals.hpp"
 
 #include <nlohmann/json.hpp>
 #include <openssl/sha.h>
@@ -40,7 +39,7 @@ struct track {
   int64_t ewma = 0;
   uint32_t up = 0;
   uint32_t down = 0;
-  std::deque<int64_t> ups;                            // times of rule steps up
+  std::deque<int64_t> ups;                              // times of rule steps up
   std::vector<std::pair<uint64_t, int64_t>> by_version; // (price version, price) changes
 };
 
@@ -119,8 +118,9 @@ struct pricing_checker {
       for (size_t i = 1; rising && i < t.ladder.size(); ++i)
         rising = t.ladder[i] > t.ladder[i - 1];
       if (!rising || t.ladder.back() > 4 * t.ladder.front() || l.level() >= t.ladder.size()) {
-        violation(where, seq, "the ladder of section " + l.section() + " is not 1..5 rising " +
-                                  "prices within 4x the floor, with its level on it");
+        violation(where, seq,
+                  "the ladder of section " + l.section() + " is not 1..5 rising " +
+                      "prices within 4x the floor, with its level on it");
         continue;
       }
       t.level = l.level();
@@ -165,11 +165,10 @@ struct pricing_checker {
     int64_t pace = (in.free() == 0 || ewma <= 0) ? 0 : ewma * left / int64_t{in.free()};
     if (in.taken() != taken || in.ewma_milli() != ewma || in.seconds_left() != left ||
         in.pace_permille() != pace) {
-      say("the inputs give taken " + std::to_string(taken) + ", average " +
-          std::to_string(ewma) + ", " + std::to_string(left) + " s left, pace " +
-          std::to_string(pace) + "; recorded " + std::to_string(in.taken()) + ", " +
-          std::to_string(in.ewma_milli()) + ", " + std::to_string(in.seconds_left()) + ", " +
-          std::to_string(in.pace_permille()));
+      say("the inputs give taken " + std::to_string(taken) + ", average " + std::to_string(ewma) +
+          ", " + std::to_string(left) + " s left, pace " + std::to_string(pace) + "; recorded " +
+          std::to_string(in.taken()) + ", " + std::to_string(in.ewma_milli()) + ", " +
+          std::to_string(in.seconds_left()) + ", " + std::to_string(in.pace_permille()));
       return false;
     }
     uint32_t up = 0, down = 0;
@@ -190,10 +189,10 @@ struct pricing_checker {
     }
     if (in.level() != level) {
       auto why = in.level() > t.level
-                     ? (e.frozen || t.frozen       ? std::string{"while frozen"}
-                        : in.waiting() < in.free() ? "with " + std::to_string(in.waiting()) +
-                                                         " waiting for " +
-                                                         std::to_string(in.free()) + " free"
+                     ? (e.frozen || t.frozen ? std::string{"while frozen"}
+                        : in.waiting() < in.free()
+                            ? "with " + std::to_string(in.waiting()) + " waiting for " +
+                                  std::to_string(in.free()) + " free"
                         : t.ups.size() >= r.max_up_per_hour()
                             ? "past " + std::to_string(r.max_up_per_hour()) + " steps up an hour"
                             : "with pace " + std::to_string(pace) + " after " +
@@ -235,16 +234,17 @@ struct pricing_checker {
       } else if (ev.has_ticked()) {
         const auto& t = ev.ticked();
         if (t.tick() != e.ticks + 1)
-          violation(where, seq, "tick " + std::to_string(t.tick()) + " after " +
-                                    std::to_string(e.ticks));
+          violation(where, seq,
+                    "tick " + std::to_string(t.tick()) + " after " + std::to_string(e.ticks));
         e.ticks = t.tick();
         std::vector<std::string> moved;
         for (const auto& in : t.sections())
           if (tick_section(e, where, seq, ev.at_ms(), in))
             moved.push_back(in.section());
         if (t.price_version() != e.version + (moved.empty() ? 0 : 1))
-          violation(where, seq, "price version " + std::to_string(t.price_version()) + " after " +
-                                    std::to_string(e.version));
+          violation(where, seq,
+                    "price version " + std::to_string(t.price_version()) + " after " +
+                        std::to_string(e.version));
         e.version = t.price_version();
         for (const auto& s : moved) {
           auto& tr = e.sections[s];
@@ -337,9 +337,10 @@ struct pricing_checker {
         if (ev.has_price()) {
           auto want = price_at(e, section, ev.price().price_version(), tier);
           if (ev.price().price() != want)
-            violation(where, seq, "price " + std::to_string(ev.price().price()) +
-                                      " at version " + std::to_string(ev.price().price_version()) +
-                                      ", the engine's is " + std::to_string(want));
+            violation(where, seq,
+                      "price " + std::to_string(ev.price().price()) + " at version " +
+                          std::to_string(ev.price().price_version()) + ", the engine's is " +
+                          std::to_string(want));
           now = ev.price().price();
         } else if (ev.has_held()) {
           const auto& h = ev.held();
@@ -354,18 +355,18 @@ struct pricing_checker {
                 version = v;
           for (int i = 0; i < h.prices_size(); ++i) {
             if (tier > 0 && h.prices(i) > price_now)
-              violation(where, seq, "hold " + h.hold_id() + " locked seat " + h.seat_ids(i) +
-                                        " at " + std::to_string(h.prices(i)) +
-                                        ", above the price then " + std::to_string(price_now));
+              violation(where, seq,
+                        "hold " + h.hold_id() + " locked seat " + h.seat_ids(i) + " at " +
+                            std::to_string(h.prices(i)) + ", above the price then " +
+                            std::to_string(price_now));
             if (!version || tier == 0)
               continue;
             auto cap = price_at(e, section, *version, tier);
             if (h.prices(i) > cap)
               violation(where, seq,
-                        "guarantee 2: hold " + h.hold_id() + " of " + h.holder() +
-                            " locked seat " + h.seat_ids(i) + " at " +
-                            std::to_string(h.prices(i)) + ", above " + std::to_string(cap) +
-                            ", its price at the admission (price version " +
+                        "guarantee 2: hold " + h.hold_id() + " of " + h.holder() + " locked seat " +
+                            h.seat_ids(i) + " at " + std::to_string(h.prices(i)) + ", above " +
+                            std::to_string(cap) + ", its price at the admission (price version " +
                             std::to_string(*version) + ")");
           }
         } else if (ev.has_sold()) {
@@ -379,8 +380,8 @@ struct pricing_checker {
             auto want = tier > 0 ? std::min(locked, price_now) : locked;
             if (paid != want)
               violation(where, seq,
-                        "guarantee 1: hold " + ev.sold().hold_id() + " seat " + seat +
-                            " charged " + std::to_string(paid) + ", not the lower of its lock " +
+                        "guarantee 1: hold " + ev.sold().hold_id() + " seat " + seat + " charged " +
+                            std::to_string(paid) + ", not the lower of its lock " +
                             std::to_string(locked) + " and the price then " +
                             std::to_string(price_now));
             charged[seat] = paid;

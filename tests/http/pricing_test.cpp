@@ -196,8 +196,7 @@ TEST_CASE("pricing over HTTP: published before the sale, locked holds, lower cha
   CHECK(metrics.find("seatgrab_price_frozen_sections{event=\"priced\"} 1\n") != std::string::npos);
   CHECK(metrics.find("seatgrab_price_version{event=\"priced\"} ") != std::string::npos);
   // An unknown section is 404, a level off the ladder 400.
-  CHECK(c.with_token(admin_token, "POST", pricing_path + "/freeze",
-                     json{{"section", "Z"}}.dump())
+  CHECK(c.with_token(admin_token, "POST", pricing_path + "/freeze", json{{"section", "Z"}}.dump())
             .result_int() == 404);
   CHECK(c.with_token(admin_token, "POST", pricing_path + "/level",
                      json{{"section", "A"}, {"level", 3}}.dump())

@@ -166,9 +166,9 @@ TEST_CASE("a node charging fans above their admitted price is caught by the veri
   REQUIRE_MESSAGE(r, sg::render(r));
   INFO(r->summary());
   CHECK_FALSE(r->ok());
-  auto overcharged =
-      std::count_if(r->checked.violations.begin(), r->checked.violations.end(),
-                    [](const std::string& v) { return v.find("guarantee 2") != std::string::npos; });
+  auto overcharged = std::count_if(
+      r->checked.violations.begin(), r->checked.violations.end(),
+      [](const std::string& v) { return v.find("guarantee 2") != std::string::npos; });
   CHECK(overcharged >= 1);
   // Nothing else is wrong with the run: every violation is an overcharge.
   CHECK(static_cast<size_t>(overcharged) == r->checked.violations.size());
@@ -189,7 +189,8 @@ TEST_CASE("a price step the rule did not allow is caught by the verifier") {
   REQUIRE(r->checked.violations.size() >= 1);
   auto against_rule =
       std::any_of(r->checked.violations.begin(), r->checked.violations.end(), [](const auto& v) {
-        return v.starts_with("pricing/sale/") && v.find("section stalls: level") != std::string::npos;
+        return v.starts_with("pricing/sale/") &&
+               v.find("section stalls: level") != std::string::npos;
       });
   CHECK(against_rule);
 }
