@@ -80,10 +80,10 @@ pricing_info info_of(self_ptr self) {
 
 void push(self_ptr self, std::vector<domain::price_change> changes);
 
-// Once `version`'s prices are in every section, the room shows them (and admits with them).
-void tell_room(self_ptr self, uint64_t version) {
+// Once `version`'s prices (whose range is lo..hi) are in every section, the room shows them
+// (and admits with them).
+void tell_room(self_ptr self, uint64_t version, int64_t lo, int64_t hi) {
   auto& st = self->state;
-  auto [lo, hi] = st.engine->price_range();
   auto done = [self, version](bool ok) {
     auto& st = self->state;
     st.pushing = false;
@@ -126,10 +126,15 @@ void push(self_ptr self, std::vector<domain::price_change> changes) {
   if (version == 0 || (changes.empty() && st.pushed >= version))
     return;
   st.pushing = true;
+  // The range of this version, not of whatever version is current once the sections answer.
+  auto range = st.engine->price_range();
+  auto lo = range.first;
+  auto hi = range.second;
   std::vector<section_price> prices;
   for (auto& c : changes)
     prices.push_back({std::move(c.section), c.price});
-  st.journal->then([self, version, prices = std::move(prices)](const caf::error& err) mutable {
+  st.journal->then([self, version, lo, hi,
+                    prices = std::move(prices)](const caf::error& err) mutable {
     auto& st = self->state;
     if (err) {
       st.pushing = false;
@@ -143,9 +148,9 @@ void push(self_ptr self, std::vector<domain::price_change> changes) {
     };
     st.resolver->with<event_actor>(
         self, st.ctx->call_timeout,
-        [self, version, prices, fail](event_actor ev) {
+        [self, version, lo, hi, prices, fail](event_actor ev) {
           self->request(ev, self->state.ctx->call_timeout, atom::price_v, version, prices)
-              .then([self, version] { tell_room(self, version); }, fail);
+              .then([self, version, lo, hi] { tell_room(self, version, lo, hi); }, fail);
         },
         fail, st.info.id);
   });
@@ -213,8 +218,9 @@ void tick(self_ptr self) {
                             .then(
                                 [self, demand](const queue_info& q) {
                                   self->state.ticking = false;
-                                  // Prices move from the opening on (scheduled or early).
-                                  if (q.opened)
+                                  // Prices move from the opening (scheduled or early) until
+                                  // the operator closes the sale.
+                                  if (q.opened && !q.closed)
                                     reprice(self, demand, q.waiting);
                                 },
                                 fail);

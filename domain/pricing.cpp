@@ -160,7 +160,10 @@ void pricing_state::decide(const track& t, pb::pricing_input& in, time_point now
     return;
   auto taken = t.has_reading ? int64_t{t.last_free} - int64_t{in.free()} : 0;
   in.set_taken(taken);
-  auto rate_milli = taken * 1000 / int64_t{rule_.interval_s};
+  auto elapsed = t.has_reading ? std::max<int64_t>((now - t.last_reading).count(), 1) : 0;
+  in.set_elapsed_ms(elapsed);
+  // Seats a second, in thousandths, over the time the seats were taken in.
+  auto rate_milli = elapsed > 0 ? taken * 1'000'000 / elapsed : 0;
   auto ewma = t.has_reading ? (int64_t{rule_.ewma_permille} * rate_milli +
                                int64_t{1000 - rule_.ewma_permille} * t.ewma_milli) /
                                   1000
@@ -178,7 +181,7 @@ void pricing_state::decide(const track& t, pb::pricing_input& in, time_point now
   auto up = pace > int64_t{rule_.up_permille} ? t.up_streak + 1 : 0;
   auto down = pace < int64_t{rule_.down_permille} ? t.down_streak + 1 : 0;
   auto ups =
-      std::count_if(t.ups.begin(), t.ups.end(), [&](time_point x) { return x > now - hour; });
+      std::count_if(t.ups.begin(), t.ups.end(), [&](time_point x) { return x >= now - hour; });
   if (up >= rule_.up_ticks && level + 1 < t.ladder.prices.size() &&
       static_cast<uint32_t>(ups) < rule_.max_up_per_hour && in.waiting() >= in.free()) {
     ++level;
@@ -419,10 +422,11 @@ caf::error pricing_state::apply_ticked(const pb::pricing_ticked& ev, time_point 
       continue;
     t.has_reading = true;
     t.last_free = in.free();
+    t.last_reading = at;
     t.ewma_milli = in.ewma_milli();
     t.up_streak = in.up_streak();
     t.down_streak = in.down_streak();
-    while (!t.ups.empty() && t.ups.front() <= at - hour)
+    while (!t.ups.empty() && t.ups.front() < at - hour)
       t.ups.pop_front();
     if (in.level() == t.ladder.level)
       continue;
@@ -445,6 +449,8 @@ caf::error pricing_state::apply_frozen(const std::string& section, bool frozen) 
     return corrupt("freeze without a policy");
   if (section.empty()) {
     frozen_ = frozen;
+    for (auto& t : tracks_) // the streaks restart, as for a section's freeze
+      t.up_streak = t.down_streak = 0;
     return {};
   }
   auto* t = find(section);

@@ -100,11 +100,13 @@ struct price_change {
 /// path as recovery replay) and returns it for the caller to journal.
 ///
 /// The rule, per section and tick: the pace ratio r = (moving average of seats taken per
-/// second) ÷ (seats free ÷ seconds left in the sale window). Up one level when r is above
-/// `up_permille` for `up_ticks` ticks in a row, at most `max_up_per_hour` rule steps up within
-/// any hour, and never while fewer fans wait than the section has seats free; down one level
-/// when r is below `down_permille` for `down_ticks` ticks. One step per tick at most; frozen
-/// sections (or a frozen event) do not move and their streaks restart.
+/// second, each reading's rate over the time since the one before, so that a skipped tick or a
+/// restart does not look like a rush) ÷ (seats free ÷ seconds left in the sale window). Up one
+/// level when r is above `up_permille` for `up_ticks` ticks in a row, at most `max_up_per_hour`
+/// rule steps up within any hour, and never while fewer fans wait than the section has seats free;
+/// down one level when r is below `down_permille` for `down_ticks` ticks. One step per tick at
+/// most; frozen sections (or a frozen event) do not move and their streaks restart. "Within any
+/// hour" includes both ends: a step exactly an hour old still counts.
 class pricing_state : public event_sourced<pricing_state, pb::pricing_event> {
 public:
   explicit pricing_state(std::string event_id);
@@ -165,6 +167,7 @@ private:
     int64_t ewma_milli = 0;
     bool has_reading = false;
     uint32_t last_free = 0;
+    time_point last_reading; // when `last_free` was read
     uint32_t up_streak = 0;
     uint32_t down_streak = 0;
     std::deque<time_point> ups; // rule steps up within the last hour

@@ -37,6 +37,7 @@ struct track {
   bool has_reading = false;
   uint32_t last_free = 0;
   int64_t ewma = 0;
+  int64_t last_at = 0; // when `last_free` was read
   uint32_t up = 0;
   uint32_t down = 0;
   std::deque<int64_t> ups;                              // times of rule steps up
@@ -158,22 +159,24 @@ struct pricing_checker {
       return false;
     }
     auto taken = t.has_reading ? int64_t{t.last_free} - int64_t{in.free()} : 0;
-    auto rate = taken * 1000 / int64_t{r.interval_s()};
+    auto elapsed = t.has_reading ? std::max<int64_t>(at - t.last_at, 1) : 0;
+    auto rate = elapsed > 0 ? taken * 1'000'000 / elapsed : 0;
     auto w = int64_t{r.ewma_permille()};
     auto ewma = t.has_reading ? (w * rate + (1000 - w) * t.ewma) / 1000 : rate;
     auto left = std::max<int64_t>((r.window_ends_at_ms() - at) / 1000, r.interval_s());
     int64_t pace = (in.free() == 0 || ewma <= 0) ? 0 : ewma * left / int64_t{in.free()};
-    if (in.taken() != taken || in.ewma_milli() != ewma || in.seconds_left() != left ||
-        in.pace_permille() != pace) {
-      say("the inputs give taken " + std::to_string(taken) + ", average " + std::to_string(ewma) +
-          ", " + std::to_string(left) + " s left, pace " + std::to_string(pace) + "; recorded " +
-          std::to_string(in.taken()) + ", " + std::to_string(in.ewma_milli()) + ", " +
-          std::to_string(in.seconds_left()) + ", " + std::to_string(in.pace_permille()));
+    if (in.taken() != taken || in.elapsed_ms() != elapsed || in.ewma_milli() != ewma ||
+        in.seconds_left() != left || in.pace_permille() != pace) {
+      say("the inputs give taken " + std::to_string(taken) + " in " + std::to_string(elapsed) +
+          " ms, average " + std::to_string(ewma) + ", " + std::to_string(left) + " s left, pace " +
+          std::to_string(pace) + "; recorded " + std::to_string(in.taken()) + ", " +
+          std::to_string(in.ewma_milli()) + ", " + std::to_string(in.seconds_left()) + ", " +
+          std::to_string(in.pace_permille()));
       return false;
     }
     uint32_t up = 0, down = 0;
     auto level = t.level;
-    while (!t.ups.empty() && t.ups.front() <= at - hour_ms)
+    while (!t.ups.empty() && t.ups.front() < at - hour_ms) // an hour, both ends included
       t.ups.pop_front();
     if (!(e.frozen || t.frozen || in.free() == 0)) {
       up = pace > int64_t{r.up_permille()} ? t.up + 1 : 0;
@@ -208,6 +211,7 @@ struct pricing_checker {
     // Go on from what was recorded, so that one mistake is reported once.
     t.has_reading = true;
     t.last_free = in.free();
+    t.last_at = at;
     t.ewma = in.ewma_milli();
     t.up = in.up_streak();
     t.down = in.down_streak();
@@ -253,9 +257,11 @@ struct pricing_checker {
         }
       } else if (ev.has_frozen() || ev.has_unfrozen()) {
         const auto& s = ev.has_frozen() ? ev.frozen().section() : ev.unfrozen().section();
-        if (s.empty())
+        if (s.empty()) {
           e.frozen = ev.has_frozen();
-        else if (auto it = e.sections.find(s); it != e.sections.end())
+          for (auto& [id, tr] : e.sections)
+            tr.up = tr.down = 0;
+        } else if (auto it = e.sections.find(s); it != e.sections.end())
           it->second.frozen = ev.has_frozen(), it->second.up = 0, it->second.down = 0;
         else
           violation(where, seq, "freeze of unknown section " + s);
@@ -320,7 +326,7 @@ struct pricing_checker {
   void check_event(const std::string& event, const engine& e) {
     auto base = base_prices(event);
     auto admitted = admissions(event);
-    std::map<std::string, int64_t> charged; // seat -> what its sale charged
+    std::map<std::string, int64_t> charged; // seat|order -> what the sale charged
     auto sections = db.entities("section", out.violations);
     if (!sections)
       return;
@@ -374,6 +380,14 @@ struct pricing_checker {
           if (l == locks.end())
             continue; // the section check reports it
           const auto& lock = l->second;
+          if (ev.sold().prices_size() != 0 && size_t(ev.sold().prices_size()) != lock.size()) {
+            violation(where, seq,
+                      "sale of hold " + ev.sold().hold_id() + " names " +
+                          std::to_string(ev.sold().prices_size()) + " charges for " +
+                          std::to_string(lock.size()) + " seats");
+            locks.erase(l);
+            continue;
+          }
           for (size_t i = 0; i < lock.size(); ++i) {
             const auto& [seat, locked] = lock[i];
             auto paid = ev.sold().prices_size() == 0 ? locked : ev.sold().prices(int(i));
@@ -384,7 +398,7 @@ struct pricing_checker {
                             std::to_string(paid) + ", not the lower of its lock " +
                             std::to_string(locked) + " and the price then " +
                             std::to_string(price_now));
-            charged[seat] = paid;
+            charged[seat + "|" + ev.sold().order_id()] = paid;
             ++out.priced_sales;
           }
           locks.erase(l);
@@ -397,7 +411,8 @@ struct pricing_checker {
     for (const auto& [seq, ev] : load<pb::ticket_event>("ticket", event))
       if (ev.has_issued())
         for (const auto& s : ev.issued().seats())
-          if (auto c = charged.find(s.seat_id()); c != charged.end() && c->second != s.price())
+          if (auto c = charged.find(s.seat_id() + "|" + ev.issued().order_id());
+              c != charged.end() && c->second != s.price())
             violation("ticket/" + event, seq,
                       "ticket " + s.ticket_id() + " of seat " + s.seat_id() + " at " +
                           std::to_string(s.price()) + ", its seat was charged " +

@@ -182,15 +182,17 @@ TEST_CASE("pricing: at most two rule steps up within any hour, and one step per 
   }
   REQUIRE(ups.size() == 2); // 10 minutes of heavy demand: capped at two
   CHECK(h.level() == 2);
-  // An hour after the first step up, a third may come (demand still outruns supply).
-  while (h.now + 30s < ups[0] + 1h) {
+  // Once the first step up is more than an hour old, a third may come (demand still outruns
+  // supply); exactly an hour old it still counts.
+  while (h.now < ups[0] + 1h) {
     free -= 10;
     h.tick(free);
   }
+  CHECK(h.now == ups[0] + 1h);
   CHECK(h.level() == 2);
   free -= 300;
   CHECK(h.tick(free).level() == 3); // the streak went on while capped
-  CHECK(h.st.sections()[0].history.back().at == ups[0] + 1h);
+  CHECK(h.st.sections()[0].history.back().at == ups[0] + 1h + 30s);
 }
 
 TEST_CASE("pricing: down one level after four ticks in a row below 0.75, not three") {
@@ -212,6 +214,34 @@ TEST_CASE("pricing: down one level after four ticks in a row below 0.75, not thr
     h.tick(1000);
   CHECK(h.level() == 0); // the floor holds
   CHECK(h.st.sections()[0].history.size() == 3);
+}
+
+TEST_CASE("pricing: a reading's rate is over the time since the one before, not one interval") {
+  harness h;
+  h.tick(1000);
+  // Two minutes without a tick (a restart): 40 seats in 120 s is 0.333/s, not 1.333/s.
+  h.now += 90s;
+  auto in = h.tick(960);
+  CHECK(in.elapsed_ms() == 120'000);
+  CHECK(in.ewma_milli() == 333 / 2);
+  CHECK(in.up_streak() == 0); // 0.167/s against the 0.278/s needed: no rush
+  // On time again: 30 s.
+  CHECK(h.tick(950).elapsed_ms() == 30'000);
+}
+
+TEST_CASE("pricing: freezing the event restarts every section's streaks") {
+  harness h;
+  h.tick(1000);
+  REQUIRE(h.tick(900).up_streak() == 1);
+  auto f = h.st.freeze("", h.now);
+  REQUIRE(f);
+  h.journal.push_back(**f);
+  auto u = h.st.unfreeze("", h.now);
+  REQUIRE(u);
+  h.journal.push_back(**u);
+  auto in = h.tick(800); // above again: a first tick, not a second
+  CHECK(in.up_streak() == 1);
+  CHECK(h.level() == 0);
 }
 
 TEST_CASE("pricing: a sold-out section does not move") {

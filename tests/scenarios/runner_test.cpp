@@ -155,6 +155,20 @@ TEST_CASE("pricing-surge: prices step up as demand outruns supply; every sale ke
   CHECK(r->html().find("Price per section over time") != std::string::npos);
 }
 
+TEST_CASE("pricing-surge with refunds: seats resold at new prices keep every promise") {
+  auto s = sg::scenarios::load_scenario(scenario_dir / "pricing-surge.toml");
+  REQUIRE_MESSAGE(s, sg::render(s));
+  s->refund_rate = 0.2; // refunded seats go back on sale, at the price of the moment
+  s->refund_after_min_s = 60;
+  s->refund_after_max_s = 300;
+  auto r = sg::scenarios::run_in_process(*s, options(8));
+  REQUIRE_MESSAGE(r, sg::render(r));
+  INFO(r->summary());
+  CHECK(r->fans.refunds > 0);
+  CHECK(r->fans.seats_bought > r->seats_sold); // some seats were sold twice over, one by one
+  CHECK(r->ok());
+}
+
 TEST_CASE("a node charging fans above their admitted price is caught by the verifier") {
   auto s = sg::scenarios::load_scenario(scenario_dir / "pricing-surge.toml");
   REQUIRE_MESSAGE(s, sg::render(s));

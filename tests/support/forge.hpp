@@ -107,6 +107,7 @@ inline caf::error forge_price_step(persistence::store& db, const std::string& ev
     if (in.closed())
       continue;
     in.set_taken(0);
+    in.set_elapsed_ms(30'000);
     in.set_ewma_milli(in.ewma_milli() / 2);
     in.set_seconds_left(std::max<int64_t>(in.seconds_left() - 30, 30));
     in.set_pace_permille(in.free() == 0 || in.ewma_milli() <= 0
