@@ -196,12 +196,12 @@ charges_of(const std::vector<std::pair<std::string, int64_t>>& seats,
   if (charged.size() != seats.size())
     return std::nullopt;
   std::vector<int64_t> result;
-  for (const auto& [seat, locked] : seats) {
-    auto n = std::count_if(charged.begin(), charged.end(),
-                           [&](const auto& c) { return c.first == seat; });
-    auto it = std::find_if(charged.begin(), charged.end(),
-                           [&](const auto& c) { return c.first == seat; });
-    if (n != 1 || it->second < 0 || it->second > locked)
+  for (const auto& s : seats) {
+    // Not a structured binding: clang 14 cannot capture one.
+    auto same = [&s](const auto& c) { return c.first == s.first; };
+    auto n = std::count_if(charged.begin(), charged.end(), same);
+    auto it = std::find_if(charged.begin(), charged.end(), same);
+    if (n != 1 || it->second < 0 || it->second > s.second)
       return std::nullopt;
     result.push_back(it->second);
   }
