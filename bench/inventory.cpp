@@ -86,13 +86,9 @@ sellout run_actors(const sg::domain::venue& v, sg::persistence::durability mode,
     std::fprintf(stderr, "bench_inventory: %s\n", sg::render(err).c_str());
     std::exit(1);
   };
-  if (auto id = node.call<std::string>(node.catalog(), sg::atom::put_v, sg::atom::venue_v,
-                                       sg::domain::to_json(v));
-      !id)
-    die(id.error());
   sg::event_info info{"bench", v.id, "Bench", 0, 300, 600, 8, 8};
-  if (auto id = node.call<std::string>(node.catalog(), sg::atom::put_v, info); !id)
-    die(id.error());
+  if (auto err = sg::bench::put_on_sale(node, v, info))
+    die(err);
   sellout result;
   result.ops_per_s = sg::bench::sell_out(node, v, info.id, clients);
   return result;

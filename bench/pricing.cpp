@@ -51,13 +51,9 @@ event_node start(const sg::domain::venue& v, const std::filesystem::path& dir) {
     die(started.error());
   event_node out{std::move(*started), {}, {}};
   auto& node = *out.node;
-  if (auto id = node.call<std::string>(node.catalog(), sg::atom::put_v, sg::atom::venue_v,
-                                       sg::domain::to_json(v));
-      !id)
-    die(id.error());
   sg::event_info info{"bench", v.id, "Bench", 0, 300, 600, 8, 8};
-  if (auto id = node.call<std::string>(node.catalog(), sg::atom::put_v, info); !id)
-    die(id.error());
+  if (auto err = sg::bench::put_on_sale(node, v, info))
+    die(err);
   auto ev = node.call<sg::event_actor>(node.registry(), sg::atom::get_v, sg::atom::event_v,
                                        std::string{"bench"});
   if (!ev)

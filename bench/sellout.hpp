@@ -7,6 +7,7 @@
 #include "bench/bench_util.hpp"
 #include "cluster/node.hpp"
 #include "domain/venue.hpp"
+#include "domain/venue_json.hpp"
 #include "messages/ec.hpp"
 
 #include <caf/event_based_actor.hpp>
@@ -20,6 +21,17 @@
 #include <vector>
 
 namespace seatgrab::bench {
+
+/// Adds venue `v` and event `info` on it to `node`'s catalog (its actors are then live).
+inline caf::error put_on_sale(cluster::node& node, const domain::venue& v, const event_info& info) {
+  if (auto id =
+          node.call<std::string>(node.catalog(), atom::put_v, atom::venue_v, domain::to_json(v));
+      !id)
+    return id.error();
+  if (auto id = node.call<std::string>(node.catalog(), atom::put_v, info); !id)
+    return id.error();
+  return {};
+}
 
 /// Sells out event `event_id` of venue `v` on `node` with `clients` closed-loop clients;
 /// returns operations per second (a hold and a confirm are one each). Exits on any error.

@@ -199,8 +199,8 @@ private:
 };
 
 /// The pace ratio in thousandths from a moving average (thousandths of seats a second), the
-/// seats free and the seconds left; 0 when nothing is free. Shared by the engine and the
-/// scenario verifier's replay so that both round alike.
+/// seats free and the seconds left; 0 when nothing is free or nothing is taken. (The scenario
+/// verifier computes it on its own, on purpose.)
 int64_t pace_permille(int64_t ewma_milli, uint32_t free, int64_t seconds_left);
 
 } // namespace seatgrab::domain

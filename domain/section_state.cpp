@@ -571,10 +571,7 @@ caf::expected<std::optional<change>> section_state::set_price(uint64_t price_ver
   x->set_price(price);
   if (auto err = apply(result.event))
     return err;
-  for (uint32_t i = 0; i < seats_.size(); ++i)
-    if (seats_[i].status == seat_status::free)
-      result.seat_ids.push_back(cfg_.seats[i].id);
-  return std::optional<change>{std::move(result)};
+  return std::optional<change>{std::move(result)}; // no seat changed status: seat_ids empty
 }
 
 int64_t section_state::price_now(uint32_t index) const noexcept {

@@ -29,18 +29,27 @@ std::filesystem::path fresh_dir(const std::string& name) {
   return dir;
 }
 
+/// Runs `s` over HTTP with `seed` against a fresh `seatgrab serve` in data dir `name`, whose
+/// journals the verifier then reads.
+caf::expected<sg::scenarios::run_result> run_against_node(const sg::scenarios::scenario& s,
+                                                          uint64_t seed, const std::string& name) {
+  auto dir = fresh_dir(name);
+  sg::test::server_process node{SEATGRAB_BIN, dir, admin};
+  sg::scenarios::run_options opts;
+  opts.seed = seed;
+  opts.venue_dir = scenario_dir;
+  auto r = sg::scenarios::run_over_http(
+      s, opts, {{"http://127.0.0.1:" + std::to_string(node.port)}, admin, {dir}});
+  std::filesystem::remove_all(dir);
+  return r;
+}
+
 } // namespace
 
 TEST_CASE("theatre-small over HTTP against a running node keeps every promise") {
   auto s = sg::scenarios::load_scenario(scenario_dir / "theatre-small.toml");
   REQUIRE_MESSAGE(s, sg::render(s));
-  auto dir = fresh_dir("seatgrab-scenario-http");
-  sg::test::server_process node{SEATGRAB_BIN, dir, admin};
-  sg::scenarios::run_options opts;
-  opts.seed = 3;
-  opts.venue_dir = scenario_dir;
-  auto r = sg::scenarios::run_over_http(
-      *s, opts, {{"http://127.0.0.1:" + std::to_string(node.port)}, admin, {dir}});
+  auto r = run_against_node(*s, 3, "seatgrab-scenario-http");
   REQUIRE_MESSAGE(r, sg::render(r));
   INFO(r->summary());
   CHECK(r->ok());
@@ -65,7 +74,6 @@ TEST_CASE("theatre-small over HTTP against a running node keeps every promise") 
   auto report = nlohmann::json::parse(r->json());
   CHECK(report["latency"]["hold"]["count"] == r->fans.holds);
   CHECK(r->html().find("Latency (ms)") != std::string::npos);
-  std::filesystem::remove_all(dir);
 }
 
 TEST_CASE("pricing-surge over HTTP: prices published, every sale checked against 1 and 2") {
@@ -75,13 +83,7 @@ TEST_CASE("pricing-surge over HTTP: prices published, every sale checked against
   s->fans = 600;
   s->pre_queue = 200;
   s->time_scale = 0.02;
-  auto dir = fresh_dir("seatgrab-scenario-http-pricing");
-  sg::test::server_process node{SEATGRAB_BIN, dir, admin};
-  sg::scenarios::run_options opts;
-  opts.seed = 4;
-  opts.venue_dir = scenario_dir;
-  auto r = sg::scenarios::run_over_http(
-      *s, opts, {{"http://127.0.0.1:" + std::to_string(node.port)}, admin, {dir}});
+  auto r = run_against_node(*s, 4, "seatgrab-scenario-http-pricing");
   REQUIRE_MESSAGE(r, sg::render(r));
   INFO(r->summary());
   CHECK(r->ok());
@@ -93,7 +95,6 @@ TEST_CASE("pricing-surge over HTTP: prices published, every sale checked against
   CHECK(r->checked.price_changes >= 3); // the policy's three sections, and any step
   CHECK(r->checked.priced_sales >= r->seats_sold);
   CHECK(r->seats_sold > 0);
-  std::filesystem::remove_all(dir);
 }
 
 TEST_CASE("over HTTP, 429 answers are waited out, counted and plotted") {
