@@ -4,6 +4,7 @@
 #include "domain/event_holds.hpp"
 #include "domain/queue_board.hpp"
 #include "domain/section_state.hpp"
+#include "messages/bots.hpp"
 
 #include <caf/actor_clock.hpp>
 
@@ -57,6 +58,8 @@ struct actor_context {
   /// rules, while the numbers themselves are never stored. Kept in the store like the
   /// admission key.
   std::string card_key{};
+  /// Keys the edge's device fingerprints and step-up challenges; kept like the card key.
+  std::string edge_key{};
   /// A section writes a snapshot with every n-th event (n at least its seat count), so
   /// recovery replays at most that many events.
   uint32_t snapshot_every = 1000;
@@ -71,6 +74,11 @@ struct actor_context {
   /// the sections themselves.
   std::shared_ptr<published<const domain::event_holds>> hold_rules =
       std::make_shared<published<const domain::event_holds>>();
+  /// The bot guard's rules for events whose operator set none (serve's flags set them).
+  bot_rules bot_defaults{};
+  /// Whether sessions take joins and checkouts past the events' bot guards (off: straight to
+  /// the room and the box office, as before the guard existed).
+  bool bot_guard = true;
   /// Tests only: sessions place holds without their admission's price cap, a deliberately
   /// broken node whose overcharges the scenario verifier must catch. Never set in `serve`.
   bool test_skip_price_caps = false;

@@ -22,6 +22,8 @@ const char* to_string(actor_kind kind) {
     return "accounts";
   case actor_kind::pricing:
     return "pricing";
+  case actor_kind::bot_guard:
+    return "bot guard";
   }
   return "actor";
 }
@@ -42,6 +44,8 @@ const char* status_kind(actor_kind kind) {
     return "accounts";
   case actor_kind::pricing:
     return "pricing";
+  case actor_kind::bot_guard:
+    return "bot_guard";
   }
   return "actor";
 }

@@ -35,7 +35,8 @@ enum class actor_kind : uint8_t {
   box_office,
   session,
   accounts,
-  pricing
+  pricing,
+  bot_guard
 };
 
 /// How a kind is named in logs ("box office").
@@ -77,6 +78,12 @@ template <>
 struct lookup<pricing_actor> {
   static constexpr auto kind = actor_kind::pricing;
   static constexpr auto what = atom::pricing_v;
+};
+
+template <>
+struct lookup<bot_guard_actor> {
+  static constexpr auto kind = actor_kind::bot_guard;
+  static constexpr auto what = atom::bots_v;
 };
 
 template <>

@@ -6,6 +6,7 @@
 #include "actors/replay.hpp"
 #include "actors/status.hpp"
 #include "actors/waiting_room.hpp"
+#include "domain/payment.hpp"
 #include "domain/session.hpp"
 #include "domain/ticket_limit.hpp"
 #include "persistence/hold_index.hpp"
@@ -20,6 +21,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 
 namespace seatgrab::actors {
 
@@ -52,6 +54,9 @@ struct session_actor_state {
   /// when. The box office checks the limit again at checkout, so a count up to
   /// `bought_count_ttl` old only moves where a fan near the limit is told so.
   std::map<std::string, std::pair<uint32_t, caf::actor_clock::time_point>, std::less<>> bought;
+  /// Holds whose checkout the bot guard allowed: a retry (a lost answer, a timeout) goes to the
+  /// box office again without counting against the card a second time.
+  std::set<std::string, std::less<>> guard_cleared;
   /// Requests to other actors in flight; a session passivates only without any.
   uint32_t busy = 0;
   caf::actor_clock::time_point last_active;
@@ -273,6 +278,101 @@ void next_hold(self_ptr self) {
           [self, job](caf::error& err) { finish_hold(self, job->rp, std::move(err)); });
 }
 
+// -- the bot guard ----------------------------------------------------------------
+
+/// The error the fan sees for a guard's decision other than allow or shadow.
+caf::error refusal(const bot_decision& d, bool checkout) {
+  std::string why;
+  for (const auto& r : d.reasons) {
+    if (r.starts_with("risk:") || r.starts_with("shadow:"))
+      continue; // the score's inputs stay the guard's
+    why += why.empty() ? r : ", " + r;
+  }
+  switch (d.verdict) {
+  case bot_verdict::challenge:
+    return caf::make_error(
+        ec::challenge_required,
+        "solve a proof of work of " + std::to_string(d.difficulty) + " bits first", d.difficulty);
+  case bot_verdict::step_up: // with the work to bring along
+    return caf::make_error(ec::step_up_required, std::string{"answer the step-up challenge first"},
+                           d.difficulty);
+  case bot_verdict::throttle:
+    return caf::make_error(ec::velocity_limited,
+                           std::string{checkout ? "too many purchases or declines with this card"
+                                                : "too many queue joins from your network"} +
+                               " (" + why + "); retry in " + std::to_string(d.retry_after_s) + " s",
+                           d.retry_after_s);
+  default:
+    if (checkout)
+      return caf::make_error(ec::card_limit,
+                             "this card bought as many tickets for the event as allowed (" + why +
+                                 ")");
+    return caf::make_error(ec::device_limit,
+                           "this device was used by as many accounts for the event as allowed");
+  }
+}
+
+/// A join past the event's bot guard: an allowed one goes on to the room, a shadowed one gets
+/// the guard's place (never admitted), any other decision is `fail`ed with its error.
+template <class Ok, class Fail>
+void guarded_join(self_ptr self, const std::string& event_id, const client_facts& facts, Ok ok,
+                  Fail fail) {
+  auto timeout = self->state.ctx->call_timeout;
+  auto to_room = [=]() mutable {
+    self->state.resolver->resolve<waiting_room_actor>(self, timeout, event_id)
+        .then(
+            [=](waiting_room_actor room) mutable {
+              self->request(room, timeout, atom::join_v, self->state.account, facts.device)
+                  .then(ok, fail);
+            },
+            fail);
+  };
+  if (!self->state.ctx->bot_guard)
+    return to_room();
+  self->state.resolver->resolve<bot_guard_actor>(self, timeout, event_id)
+      .then(
+          [=](bot_guard_actor guard) mutable {
+            self->request(guard, timeout, atom::join_v, self->state.account, facts)
+                .then(
+                    [=](bot_decision& d) mutable {
+                      if (d.verdict == bot_verdict::shadow) {
+                        self->request(guard, timeout, atom::get_v, d.shadow_ticket,
+                                      self->state.account)
+                            .then(ok, fail);
+                        return;
+                      }
+                      if (d.verdict != bot_verdict::allow) {
+                        auto err = refusal(d, false);
+                        fail(err);
+                        return;
+                      }
+                      to_room();
+                    },
+                    fail);
+          },
+          fail);
+}
+
+/// The card's hash for the guard: the first 64 bits of its keyed fingerprint (never 0).
+uint64_t card_hash(self_ptr self, const std::string& card) {
+  auto fp = domain::card_fingerprint(card, self->state.ctx->card_key);
+  uint64_t h = fp.size() >= 16 ? std::strtoull(fp.substr(0, 16).c_str(), nullptr, 16) : 0;
+  return h == 0 ? 1 : h;
+}
+
+/// Tells the guard how an allowed checkout ended, when it surely did: paid, declined, or the
+/// seats gone. After an error that says nothing (a timeout, a store fault) the seats stay
+/// counted against the card, the stricter way; so does a lost word.
+void checkout_ended(self_ptr self, const bot_guard_actor& guard, uint64_t card, uint32_t reserved,
+                    uint32_t bought, bool declined) {
+  if (!guard)
+    return; // the node runs without the guard
+  self->request(guard, self->state.ctx->call_timeout, atom::paid_v, self->state.account, card,
+                reserved, bought, declined)
+      .then([] {},
+            [](caf::error& err) { spdlog::warn("bot guard: checkout end lost: {}", render(err)); });
+}
+
 // -- the rest -----------------------------------------------------------------
 
 /// Records that hold `hold_id` ended, if the session still knows it.
@@ -357,31 +457,26 @@ session_actor::behavior_type session(self_ptr self, std::string account, resolve
           add_counter(out, "orders", static_cast<int64_t>(ses->orders().size()));
         }
       },
-      [=](atom::join, std::string& event_id, std::string& device) -> caf::result<queue_status> {
+      [=](atom::join, std::string& event_id, client_facts& facts) -> caf::result<queue_status> {
         touch(self);
+        if (facts.device.empty())
+          return caf::make_error(ec::invalid_argument, "no device");
         auto rp = self->make_response_promise<queue_status>();
         ++self->state.busy;
-        self->state.resolver->resolve<waiting_room_actor>(self, timeout, event_id)
-            .then(
-                [=](waiting_room_actor room) mutable {
-                  self->request(room, timeout, atom::join_v, self->state.account, device)
-                      .then(
-                          [=](queue_status& status) mutable {
-                            auto& st = self->state;
-                            --st.busy;
-                            auto ev =
-                                st.session->queued(event_id, status.ticket, device, now(self));
-                            if (!ev) {
-                              rp.deliver(ev.error());
-                              return;
-                            }
-                            if (*ev)
-                              journal(self, **ev);
-                            deliver_when_durable(*st.journal, rp, std::move(status));
-                          },
-                          fail_with(rp));
-                },
-                fail_with(rp));
+        auto joined = [=](queue_status& status) mutable {
+          auto& st = self->state;
+          --st.busy;
+          auto ev = st.session->queued(event_id, status.ticket, facts.device, now(self));
+          if (!ev) {
+            rp.deliver(ev.error());
+            return;
+          }
+          if (*ev)
+            journal(self, **ev);
+          deliver_when_durable(*st.journal, rp, std::move(status));
+        };
+        // The guard first: only an allowed join reaches the room.
+        guarded_join(self, event_id, facts, joined, fail_with(rp));
         return rp;
       },
       [=](atom::get, atom::queue, std::string& event_id) -> caf::result<queue_status> {
@@ -400,7 +495,24 @@ session_actor::behavior_type session(self_ptr self, std::string account, resolve
                             --self->state.busy;
                             rp.deliver(std::move(status));
                           },
-                          fail_with(rp));
+                          [=](caf::error& err) mutable {
+                            if (ec_of(err) != ec::unknown_ticket)
+                              return fail_with(rp)(err);
+                            // Not the room's: a place the bot guard shadowed, if any.
+                            self->state.resolver->resolve<bot_guard_actor>(self, timeout, event_id)
+                                .then(
+                                    [=](bot_guard_actor guard) mutable {
+                                      self->request(guard, timeout, atom::get_v, place->first,
+                                                    self->state.account)
+                                          .then(
+                                              [=](queue_status& status) mutable {
+                                                --self->state.busy;
+                                                rp.deliver(std::move(status));
+                                              },
+                                              fail_with(rp));
+                                    },
+                                    fail_with(rp));
+                          });
                 },
                 fail_with(rp));
         return rp;
@@ -486,33 +598,70 @@ session_actor::behavior_type session(self_ptr self, std::string account, resolve
         ++st.busy;
         auto event_id = hold->event_id;
         auto sections = hold->sections();
-        st.resolver->resolve<box_office_actor>(self, timeout, event_id)
+        auto card = card_hash(self, payment_method);
+        auto n = static_cast<uint32_t>(seats.size());
+        // The bot guard counts the card first; the box office hears of allowed checkouts only.
+        auto buy = [=](bot_guard_actor guard, box_office_actor office) mutable {
+          auto& st = self->state;
+          // Keys are the fan's own: scoped by account, so fans cannot collide.
+          self->request(office, timeout, atom::confirm_v, st.account + ":" + key, st.account,
+                        hold_id, sections, seats, prices, payment_method)
+              .then(
+                  [=](order_info& order) mutable {
+                    checkout_ended(self, guard, card, n, n, false);
+                    --self->state.busy;
+                    if (auto i = self->state.bought.find(event_id); i != self->state.bought.end())
+                      i->second.first += n;
+                    self->state.guard_cleared.erase(hold_id);
+                    end_hold(self, hold_id, "ordered", order.id);
+                    leave_queue(self, event_id);
+                    deliver_when_durable(*self->state.journal, rp, std::move(order));
+                  },
+                  [=](caf::error& err) mutable {
+                    auto why = ec_of(err);
+                    if (why == ec::payment_declined || why == ec::hold_expired ||
+                        why == ec::hold_not_found || why == ec::not_holder ||
+                        why == ec::invalid_argument || why == ec::seat_taken) {
+                      checkout_ended(self, guard, card, n, 0, why == ec::payment_declined);
+                      self->state.guard_cleared.erase(hold_id);
+                    }
+                    --self->state.busy;
+                    if (why == ec::hold_expired || why == ec::hold_not_found ||
+                        why == ec::not_holder)
+                      end_hold(self, hold_id, to_string(why));
+                    rp.deliver(std::move(err));
+                  });
+        };
+        auto fail = fail_with(rp);
+        if (!st.ctx->bot_guard || st.guard_cleared.contains(hold_id)) {
+          st.resolver->resolve<box_office_actor>(self, timeout, event_id)
+              .then([=](box_office_actor office) mutable { buy(bot_guard_actor{}, office); }, fail);
+          return rp;
+        }
+        st.resolver->resolve<bot_guard_actor>(self, timeout, event_id)
             .then(
-                [=](box_office_actor office) mutable {
-                  auto& st = self->state;
-                  // Keys are the fan's own: scoped by account, so fans cannot collide.
-                  self->request(office, timeout, atom::confirm_v, st.account + ":" + key,
-                                st.account, hold_id, sections, seats, prices, payment_method)
+                [=](bot_guard_actor guard) mutable {
+                  self->request(guard, timeout, atom::confirm_v, self->state.account, card, n)
                       .then(
-                          [=](order_info& order) mutable {
-                            --self->state.busy;
-                            if (auto i = self->state.bought.find(event_id);
-                                i != self->state.bought.end())
-                              i->second.first += static_cast<uint32_t>(seats.size());
-                            end_hold(self, hold_id, "ordered", order.id);
-                            leave_queue(self, event_id);
-                            deliver_when_durable(*self->state.journal, rp, std::move(order));
+                          [=](bot_decision& d) mutable {
+                            if (d.verdict != bot_verdict::allow) {
+                              auto err = refusal(d, true);
+                              fail(err);
+                              return;
+                            }
+                            self->state.guard_cleared.insert(hold_id);
+                            self->state.resolver->resolve<box_office_actor>(self, timeout, event_id)
+                                .then([=](box_office_actor office) mutable { buy(guard, office); },
+                                      [=](caf::error& err) mutable {
+                                        // The box office never heard of it: nothing was bought.
+                                        checkout_ended(self, guard, card, n, 0, false);
+                                        self->state.guard_cleared.erase(hold_id);
+                                        fail(err);
+                                      });
                           },
-                          [=](caf::error& err) mutable {
-                            --self->state.busy;
-                            auto why = ec_of(err);
-                            if (why == ec::hold_expired || why == ec::hold_not_found ||
-                                why == ec::not_holder)
-                              end_hold(self, hold_id, to_string(why));
-                            rp.deliver(std::move(err));
-                          });
+                          fail);
                 },
-                fail_with(rp));
+                fail);
         return rp;
       },
       [=](atom::get, atom::holds) {

@@ -111,9 +111,18 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   serve
       ->add_option("--pow-difficulty", serve_opts.pow_difficulty,
-                   "Proof-of-work bits a queue join needs (0 = none)")
-      ->check(CLI::Range(0, 32))
+                   "Proof-of-work bits a queue join needs at low load (0 = none); the bot "
+                   "guard raises it with load and risk")
+      ->check(CLI::Range(0, 24))
       ->capture_default_str();
+  serve
+      ->add_option("--bot-guard", serve_opts.bot_guard,
+                   "enforce: the bot guard's rules act; shadow: they only count; off: joins "
+                   "and checkouts skip it")
+      ->check(CLI::IsMember({"enforce", "shadow", "off"}))
+      ->capture_default_str();
+  serve->add_option("--trusted-proxy", serve_opts.trusted_proxies,
+                    "A proxy (CIDR) whose X-Forwarded-For names the client; repeatable");
   serve
       ->add_option("--idempotency-ttl-hours", serve_opts.idempotency_ttl_h,
                    "How long Idempotency-Key records are kept")

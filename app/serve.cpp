@@ -2,8 +2,10 @@
 
 #include "app/test_faults.hpp"
 #include "cluster/node.hpp"
+#include "domain/bot_guard.hpp"
 #include "domain/venue.hpp"
 #include "http/api.hpp"
+#include "http/client_address.hpp"
 #include "http/server.hpp"
 #include "http/tls.hpp"
 #include "messages/admin.hpp"
@@ -229,6 +231,27 @@ int serve(serve_options opts) {
   // --rate-limit 0 turns every rate limit off, the log-in limits included.
   accounts.login_per_s_address = opts.rate_per_s > 0 ? opts.login_rate : 0;
   accounts.login_per_s_email = opts.rate_per_s > 0 ? opts.login_rate_email : 0;
+  // The bot guard's defaults for every event whose operator set no rules of its own.
+  {
+    std::string error;
+    if (!http::client_addresses::parse(opts.trusted_proxies, error)) {
+      spdlog::error("{}", error);
+      return 2;
+    }
+  }
+  auto& bots = node_opts.bot_defaults;
+  bots.pow_base_bits = opts.pow_difficulty;
+  bots.pow_max_bits = std::max(bots.pow_max_bits, opts.pow_difficulty);
+  if (opts.bot_guard != "enforce") {
+    auto mode = opts.bot_guard == "shadow" ? rule_mode::shadow : rule_mode::off;
+    for (auto r : domain::all_bot_rules)
+      bots.modes[std::string{domain::name_of(r)}] = mode;
+  }
+  node_opts.bot_guard = opts.bot_guard != "off";
+  if (opts.rate_per_s <= 0) // --rate-limit 0 turns every rate limit off
+    for (auto r : {domain::bot_rule::prefix_joins, domain::bot_rule::card_purchases,
+                   domain::bot_rule::card_declines})
+      bots.modes[std::string{domain::name_of(r)}] = rule_mode::off;
   apply_test_faults(node_opts); // no-op unless a kill -9 test arms one (app/test_faults.hpp)
   auto started = cluster::node::start(node_opts);
   if (!started) {
@@ -294,6 +317,7 @@ int serve(serve_options opts) {
   api_opts.rate_per_s = opts.rate_per_s;
   api_opts.burst = opts.rate_burst;
   api_opts.pow_difficulty = opts.pow_difficulty;
+  api_opts.trusted_proxies = opts.trusted_proxies;
   api_opts.idempotency_ttl = std::chrono::hours{opts.idempotency_ttl_h};
   api_opts.openapi_path = opts.openapi;
   if (opts.admin_token.empty())

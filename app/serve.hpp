@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <string>
+#include <vector>
 
 namespace seatgrab::app {
 
@@ -25,7 +26,14 @@ struct serve_options {
   size_t max_body_bytes = 64 * 1024;
   double rate_per_s = 200; ///< per client address; 0 = unlimited
   double rate_burst = 400;
-  uint32_t pow_difficulty = 0; ///< leading zero bits a queue join must prove; 0 = none
+  /// Leading zero bits of the base proof of work a queue join must show at low load (the bot
+  /// guard raises it with load and risk); 0 = none. A phone solves 16 in about 0.2 s.
+  uint32_t pow_difficulty = 16;
+  /// --bot-guard: "enforce" (default), "shadow" (every rule counted, none enforced) or "off"
+  /// (joins and checkouts skip the guard).
+  std::string bot_guard = "enforce";
+  /// --trusted-proxy: CIDRs of proxies whose X-Forwarded-For names the client.
+  std::vector<std::string> trusted_proxies;
   uint32_t idempotency_ttl_h = 24;
   std::string openapi;            ///< the OpenAPI document to serve (default: next to the sources)
   uint32_t scrypt_log2_n = 15;    ///< password hash cost; lower only in tests

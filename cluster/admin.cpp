@@ -246,6 +246,8 @@ void run_inspect(self_ptr self, const admin_command& c, bool json, reply_fn repl
     status_via<box_office_actor>(self, k(actor_kind::box_office, id), atom::box_office_v, id);
   } else if (c.kind == "pricing") {
     status_via<pricing_actor>(self, k(actor_kind::pricing, id), atom::pricing_v, id);
+  } else if (c.kind == "bot_guard") {
+    status_via<bot_guard_actor>(self, k(actor_kind::bot_guard, id), atom::bots_v, id);
   } else if (c.kind == "session") {
     status_via<session_actor>(self, k(actor_kind::session, id), atom::session_v, id);
   } else {
@@ -372,6 +374,40 @@ void run_price(self_ptr self, const admin_command& c, bool json, reply_fn reply)
           fail);
 }
 
+/// `bots EVENT`, or a change of one rule's mode.
+void run_bots(self_ptr self, const admin_command& c, bool json, reply_fn reply) {
+  auto timeout = self->state.ctx->call_timeout;
+  auto fail = [=](caf::error& err) { reply(err); };
+  self->request(self->state.registry, timeout, atom::get_v, atom::bots_v, c.event)
+      .then(
+          [=](bot_guard_actor& g) {
+            if (c.verb == admin_verb::bots) {
+              self->request(g, timeout, atom::get_v, atom::bots_v)
+                  .then([=](bot_guard_info& info) { reply(render_bots(info, json)); }, fail);
+              return;
+            }
+            // A mode changes on top of the rules in force.
+            self->request(g, timeout, atom::get_v, atom::bots_v)
+                .then(
+                    [=](bot_guard_info& info) {
+                      auto rules = info.rules;
+                      rules.modes[c.reason] = c.mode == "enforce"  ? rule_mode::enforce
+                                              : c.mode == "shadow" ? rule_mode::shadow
+                                                                   : rule_mode::off;
+                      self->request(g, timeout, atom::put_v, rules)
+                          .then(
+                              [=](bot_guard_info&) {
+                                reply(render_done("bot rule " + c.reason + " of " + c.event +
+                                                      " set to " + c.mode,
+                                                  json));
+                              },
+                              fail);
+                    },
+                    fail);
+          },
+          fail);
+}
+
 /// Runs a checked command; `reply` gets its output or error.
 void run(self_ptr self, const admin_command& c, const std::string& token, bool json,
          reply_fn reply) {
@@ -411,6 +447,10 @@ void run(self_ptr self, const admin_command& c, const std::string& token, bool j
     return;
   case admin_verb::hold_release:
     run_hold_release(self, c, json, std::move(reply));
+    return;
+  case admin_verb::bots:
+  case admin_verb::bots_mode:
+    run_bots(self, c, json, std::move(reply));
     return;
   case admin_verb::event_close:
     run_event_close(self, c, json, std::move(reply));

@@ -24,6 +24,7 @@ constexpr const char* inspect_usage = "inspect KIND ID";
 constexpr const char* queue_usage = "queue EVENT open|pause|resume|rate N";
 constexpr const char* hold_usage = "hold release EVENT HOLD_ID --reason TEXT";
 constexpr const char* event_usage = "event EVENT close";
+constexpr const char* bots_usage = "bots EVENT | bots mode EVENT RULE enforce|shadow|off";
 constexpr const char* price_usage =
     "price freeze|unfreeze EVENT [SECTION] | price level EVENT SECTION N";
 
@@ -124,6 +125,33 @@ caf::expected<admin_command> parse_price(const std::vector<std::string>& w) {
   return c;
 }
 
+caf::expected<admin_command> parse_bots(const std::vector<std::string>& w) {
+  admin_command c;
+  if (w.size() == 2) {
+    c.verb = admin_verb::bots;
+    c.event = w[1];
+    return c;
+  }
+  if (w.size() < 2 || w[1] != "mode")
+    return usage(w.size() < 2 ? "bots needs an event" : "too many words", bots_usage);
+  if (w.size() != 5)
+    return usage("bots mode needs an event, a rule and a mode", bots_usage);
+  static const std::vector<std::string> rules{"prefix_joins", "device_accounts", "card_purchases",
+                                              "card_tickets", "card_declines",   "risk"};
+  if (std::find(rules.begin(), rules.end(), w[3]) == rules.end())
+    return usage("unknown rule \"" + w[3] +
+                     "\" (prefix_joins device_accounts card_purchases card_tickets "
+                     "card_declines risk)",
+                 bots_usage);
+  if (w[4] != "enforce" && w[4] != "shadow" && w[4] != "off")
+    return usage("unknown mode \"" + w[4] + "\"", bots_usage);
+  c.verb = admin_verb::bots_mode;
+  c.event = w[2];
+  c.reason = w[3];
+  c.mode = w[4];
+  return c;
+}
+
 // `top [N]` and `audit [N]`: at most 1000 lines.
 caf::expected<admin_command> parse_lines(admin_verb verb, const std::vector<std::string>& w,
                                          const char* how) {
@@ -146,6 +174,7 @@ bool admin_command::changes() const noexcept {
   case admin_verb::price_freeze:
   case admin_verb::price_unfreeze:
   case admin_verb::price_level:
+  case admin_verb::bots_mode:
     return true;
   default:
     return false;
@@ -153,14 +182,14 @@ bool admin_command::changes() const noexcept {
 }
 
 const std::vector<std::string>& admin_kinds() {
-  static const std::vector<std::string> all{"section", "event",    "queue",  "box_office",
-                                            "session", "accounts", "pricing"};
+  static const std::vector<std::string> all{"section", "event",    "queue",   "box_office",
+                                            "session", "accounts", "pricing", "bot_guard"};
   return all;
 }
 
 const std::vector<std::string>& admin_verbs() {
   static const std::vector<std::string> all{"help", "nodes", "events", "event", "actors", "inspect",
-                                            "top",  "queue", "hold",   "audit", "price"};
+                                            "top",  "queue", "hold",   "audit", "price",  "bots"};
   return all;
 }
 
@@ -201,6 +230,8 @@ caf::expected<admin_command> parse_admin_command(const std::vector<std::string>&
     return parse_hold(w);
   if (verb == "price")
     return parse_price(w);
+  if (verb == "bots")
+    return parse_bots(w);
   if (verb == "event") {
     if (w.size() != 3 || w[2] != "close")
       return usage(w.size() < 3 ? "event needs an event id and an action"
@@ -274,7 +305,8 @@ const std::string& admin_help() {
       "nodes                                   members: up or down, last heartbeat, actors\n"
       "events                                  the events of the catalog\n"
       "actors [KIND] [--node NAME]             live actors (kinds: section event queue\n"
-      "                                        box_office session accounts pricing)\n"
+      "                                        box_office session accounts pricing\n"
+      "                                        bot_guard)\n"
       "inspect KIND ID                         one actor's status (a section: EVENT/SECTION)\n"
       "top [N]                                 the busiest actors, by mailbox and by version\n"
       "queue EVENT open|pause|resume|rate N    control an event's waiting room\n"
@@ -284,6 +316,9 @@ const std::string& admin_help() {
       "price freeze|unfreeze EVENT [SECTION]   stop or restart the pricing rule (event or\n"
       "                                        section); the prices stay where they are\n"
       "price level EVENT SECTION N             set a section's price level by hand (0: floor)\n"
+      "bots EVENT                              the bot guard: rules, decisions by verdict and\n"
+      "                                        reason, top offending prefixes, devices, cards\n"
+      "bots mode EVENT RULE enforce|shadow|off enforce a bot rule, only count it, or turn it off\n"
       "audit [N]                               what operators changed, on every member\n"
       "help                                    this list\n";
   return text;

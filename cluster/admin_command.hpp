@@ -30,6 +30,8 @@ enum class admin_verb {
   price_freeze,   ///< stop the pricing rule for an event or one of its sections
   price_unfreeze, ///< let the rule move prices again
   price_level,    ///< set a section's price level by hand
+  bots,           ///< an event's bot guard: rules, decisions by verdict and reason, offenders
+  bots_mode,      ///< set a bot rule's mode: enforce, shadow or off
 };
 
 /// One parsed command.
@@ -40,7 +42,8 @@ struct admin_command {
   std::string node;    ///< actors: --node (empty: every member)
   std::string event;   ///< queue, hold release, event close, price: the event id
   std::string section; ///< price: the section (empty: the whole event)
-  std::string reason;  ///< hold release: --reason
+  std::string reason;  ///< hold release: --reason; bots mode: the rule
+  std::string mode;    ///< bots mode: enforce, shadow or off
   uint32_t number = 0; ///< queue rate: admissions per minute; top, audit: lines (0: default);
                        ///< price level: the level
 
@@ -49,7 +52,7 @@ struct admin_command {
 };
 
 /// The kinds of actor the shell names: section, event, queue, box_office, session, accounts,
-/// pricing.
+/// pricing, bot_guard.
 const std::vector<std::string>& admin_kinds();
 
 /// The first word of every command, for completion.

@@ -202,6 +202,52 @@ std::string render_audit(std::vector<audit_record> entries, size_t n,
   return table(t) + unreachable_note(unreachable);
 }
 
+std::string render_bots(const bot_guard_info& g, bool json_out) {
+  auto offenders = [](const std::vector<offender>& xs) {
+    json arr = json::array();
+    for (const auto& x : xs)
+      arr.push_back({{"key", x.key}, {"count", x.count}});
+    return arr;
+  };
+  json modes = json::object();
+  for (const auto& [rule, mode] : g.rules.modes)
+    modes[rule] = to_string(mode);
+  if (json_out)
+    return dump({{"event", g.event},
+                 {"difficulty", g.difficulty},
+                 {"joins_per_min", g.load_per_min},
+                 {"modes", modes},
+                 {"verdicts", g.verdicts},
+                 {"reasons", g.reasons},
+                 {"shadowed", g.shadowed},
+                 {"top",
+                  {{"prefixes", offenders(g.prefixes)},
+                   {"devices", offenders(g.devices)},
+                   {"cards", offenders(g.cards)}}}});
+  std::string out = "bot guard of " + g.event + ": proof of work " + std::to_string(g.difficulty) +
+                    " bits, " + std::to_string(g.load_per_min) + " joins in the last minute, " +
+                    std::to_string(g.shadowed) + " shadowed\n";
+  std::string m;
+  for (const auto& [rule, mode] : g.rules.modes)
+    if (mode != rule_mode::enforce)
+      m += " " + rule + "=" + to_string(mode);
+  out += "rules: every one enforced" + (m.empty() ? std::string{} : " but" + m) + "\n";
+  std::vector<std::vector<std::string>> t{{"DECISION", "COUNT"}};
+  for (const auto& [verdict, n] : g.verdicts)
+    t.push_back({verdict, std::to_string(n)});
+  for (const auto& [reason, n] : g.reasons)
+    t.push_back({"  " + reason, std::to_string(n)});
+  out += table(t);
+  std::vector<std::vector<std::string>> top{{"OFFENDER", "KIND", "NOT ALLOWED"}};
+  for (auto [kind, list] : {std::pair{"prefix", &g.prefixes}, std::pair{"device", &g.devices},
+                            std::pair{"card", &g.cards}})
+    for (const auto& x : *list)
+      top.push_back({x.key, kind, std::to_string(x.count)});
+  if (top.size() > 1)
+    out += table(top);
+  return out;
+}
+
 std::string render_done(const std::string& outcome, bool json_out) {
   if (json_out)
     return dump({{"ok", true}, {"outcome", outcome}});

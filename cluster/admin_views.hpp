@@ -4,6 +4,7 @@
 // person or as JSON for a script (`--json`).
 
 #include "messages/admin.hpp"
+#include "messages/bots.hpp"
 #include "messages/inventory.hpp"
 #include "messages/status.hpp"
 
@@ -53,6 +54,10 @@ std::string render_top(std::vector<hosted_actor> actors, size_t n,
 /// `audit`: the last `n` entries of every member, by time.
 std::string render_audit(std::vector<audit_record> entries, size_t n,
                          const std::vector<std::string>& unreachable, bool json);
+
+/// `bots EVENT`: the guard's rules (modes that are not enforce), decisions by verdict and by
+/// reason, and the top offending prefixes, devices and card hashes.
+std::string render_bots(const bot_guard_info& g, bool json);
 
 /// A change's outcome.
 std::string render_done(const std::string& outcome, bool json);

@@ -97,8 +97,14 @@ caf::expected<std::unique_ptr<node>> node::start(const node_options& opts) {
   auto card_key = load_secret(**db, "card-key", opts.cluster_secret);
   if (!card_key)
     return card_key.error();
+  // The key of device fingerprints and step-up challenges (the edge's bot defence): the same
+  // on every member, so that any edge derives the same device and checks any challenge.
+  auto edge_key = load_secret(**db, "edge-key", opts.cluster_secret);
+  if (!edge_key)
+    return edge_key.error();
   std::unique_ptr<node> result{new node(std::move(*db), std::move(*keys),
-                                        std::string{card_key->begin(), card_key->end()}, opts)};
+                                        std::string{card_key->begin(), card_key->end()},
+                                        std::string{edge_key->begin(), edge_key->end()}, opts)};
   // The catalog loads as it starts; if that failed, it is gone: say so now.
   auto& n = *result;
   if (auto events = n.call<std::vector<event_info>>(n.catalog(), atom::get_v, atom::events_v);
@@ -119,7 +125,7 @@ caf::expected<std::unique_ptr<node>> node::start(const node_options& opts) {
 }
 
 node::node(std::unique_ptr<persistence::store> db, std::shared_ptr<const security::key_ring> keys,
-           std::string card_key, const node_options& opts)
+           std::string card_key, std::string edge_key, const node_options& opts)
     : db_(std::move(db)),
       // Memory-only writes are cheaper on the caller's thread than handed to a writer thread.
       writer_(std::make_unique<persistence::group_commit>(*db_, opts.durability !=
@@ -129,6 +135,9 @@ node::node(std::unique_ptr<persistence::store> db, std::shared_ptr<const securit
       db_.get(), writer_.get(), actors::wall_clock{sys_.clock().now(), opts.wall_origin},
       std::move(keys)});
   ctx->card_key = std::move(card_key);
+  ctx->edge_key = std::move(edge_key);
+  ctx->bot_defaults = opts.bot_defaults;
+  ctx->bot_guard = opts.bot_guard;
   if (opts.cluster && opts.cluster->members.size() > 1)
     ctx->call_timeout = std::chrono::seconds{4};
   ctx_ = std::move(ctx);

@@ -41,6 +41,10 @@ struct node_options {
   /// The operators' token (`--admin-token`): the admin shell's commands need it. Empty: the
   /// admin actor refuses every command.
   std::string admin_token{};
+  /// The bot guard's rules of events whose operator set none.
+  bot_rules bot_defaults{};
+  /// Whether joins and checkouts pass the events' bot guards at all (`serve --bot-guard off`).
+  bool bot_guard = true;
   /// Mutual TLS between members (and with the admin shell): this node's certificate chain and
   /// key, and the cluster's CA whose certificates alone are accepted. All empty: plain TCP.
   struct {
@@ -99,7 +103,7 @@ private:
   };
 
   node(std::unique_ptr<persistence::store> db, std::shared_ptr<const security::key_ring> keys,
-       std::string card_key, const node_options& opts);
+       std::string card_key, std::string edge_key, const node_options& opts);
 
   std::unique_ptr<persistence::store> db_;
   std::unique_ptr<persistence::group_commit> writer_;

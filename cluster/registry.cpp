@@ -1,5 +1,6 @@
 #include "cluster/registry.hpp"
 
+#include "actors/bot_guard.hpp"
 #include "actors/clock.hpp"
 #include "actors/event.hpp"
 #include "actors/gather.hpp"
@@ -124,6 +125,14 @@ caf::expected<caf::actor> spawn_pricing(self_ptr self, const std::string& id) {
       actors::spawn_pricing(self->system(), ev->info, ev->venue, st.resolver, st.ctx));
 }
 
+caf::expected<caf::actor> spawn_bot_guard(self_ptr self, const std::string& id) {
+  auto ev = find_event(self, id);
+  if (!ev)
+    return unknown_event(id);
+  return caf::actor_cast<caf::actor>(
+      actors::spawn_bot_guard(self->system(), ev->info, self->state.ctx));
+}
+
 caf::expected<caf::actor> spawn_session(self_ptr self, const std::string& account) {
   if (account.empty() || account.size() > 255)
     return caf::make_error(ec::invalid_argument, "malformed account id");
@@ -143,7 +152,7 @@ caf::expected<caf::actor> spawn_accounts(self_ptr self, const std::string& shard
 }
 
 /// The factory table, by `actor_kind`.
-constexpr std::array<factory, 7> factories{{
+constexpr std::array<factory, 8> factories{{
     {spawn_section, true},
     {spawn_event, true},
     {spawn_waiting_room, true},
@@ -151,6 +160,7 @@ constexpr std::array<factory, 7> factories{{
     {spawn_session, false},
     {spawn_accounts, true},
     {spawn_pricing, true},
+    {spawn_bot_guard, true},
 }};
 
 // -- placement and supervision ---------------------------------------------------------------
@@ -343,8 +353,8 @@ caf::error activate_event(self_ptr self, const event_info& info, const std::stri
     if (auto hdl = place(self, actor_kind::section, entity); !hdl)
       return hdl.error();
   }
-  for (auto kind :
-       {actor_kind::event, actor_kind::waiting_room, actor_kind::box_office, actor_kind::pricing}) {
+  for (auto kind : {actor_kind::event, actor_kind::waiting_room, actor_kind::box_office,
+                    actor_kind::pricing, actor_kind::bot_guard}) {
     if (!st.placement->local(kind, info.id))
       continue;
     if (auto hdl = place(self, kind, info.id); !hdl)
@@ -402,6 +412,7 @@ registry_actor::behavior_type registry(self_ptr self, actors::context_ptr ctx,
       [=](atom::get, atom::pricing, std::string& id) {
         return answer<pricing_actor>(self, id, id);
       },
+      [=](atom::get, atom::bots, std::string& id) { return answer<bot_guard_actor>(self, id, id); },
       [=](atom::get, atom::section, std::string& event_id,
           std::string& section_id) -> caf::result<section_actor> {
         auto& st = self->state;

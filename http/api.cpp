@@ -23,7 +23,7 @@ const std::vector<route_spec>& route_table() {
   static const std::vector<route_spec> all = [] {
     std::vector<route_spec> result;
     for (const auto* part : {&account_routes(), &event_routes(), &queue_routes(), &hold_routes(),
-                             &ticket_routes(), &ops_routes(), &pricing_routes()})
+                             &ticket_routes(), &ops_routes(), &pricing_routes(), &bot_routes()})
       result.insert(result.end(), part->begin(), part->end());
     return result;
   }();
@@ -62,8 +62,12 @@ struct api::impl {
       return;
     }
     std::string_view pattern = m.route->pattern;
+    std::string forwarded;
+    for (auto [it, end] = req.equal_range("X-Forwarded-For"); it != end; ++it)
+      forwarded += (forwarded.empty() ? "" : ",") + std::string{it->value()};
+    auto client = ctx->clients.client(ex->remote(), forwarded);
     if (pattern != "/healthz" && pattern != "/metrics") {
-      if (auto wait = ctx->limiter.admit(ex->remote(), started)) {
+      if (auto wait = ctx->limiter.admit(client, started)) {
         ex->respond(problem(429, "rate_limited", "too many requests from this address", wait));
         return;
       }
@@ -75,12 +79,12 @@ struct api::impl {
         }
       }
     }
-    call c{ex, std::move(m.params), std::move(m.query)};
+    call c{ex, std::move(m.params), std::move(m.query), std::move(client)};
     auto fn = m.route->fn;
     if (m.route->keys == key_scope::none || ex->req().count("Idempotency-Key") == 0)
       return fn(ctx, c);
     if (m.route->keys == key_scope::address)
-      return ctx->idem->guard(ex, "ip:" + ex->remote(), [ctx = ctx, c, fn] { fn(ctx, c); });
+      return ctx->idem->guard(ex, "ip:" + c.client, [ctx = ctx, c, fn] { fn(ctx, c); });
     // Authenticate before looking at the key: an unknown or logged-out caller gets the same
     // 401 as without one, is never replayed a stored answer and leaves no record. The key is
     // the account's, so a new session of the same account replays. The route authenticates

@@ -35,8 +35,14 @@ struct api_options {
   /// Idempotency answers kept in memory at most (older ones are read from storage), and
   /// requests with keys running at once at most (new keys beyond are answered 503).
   size_t idempotency_max_records = 50'000;
-  /// Leading zero bits of a proof-of-work solution a queue join needs; 0 = no challenge.
+  /// Leading zero bits of a proof-of-work challenge when the bot guard names none.
   uint32_t pow_difficulty = 0;
+  /// Queue-status polls per second and burst per account (0: no limit; off with the other
+  /// limits when `rate_per_s` is 0).
+  double polls_per_s = 1;
+  double poll_burst = 10;
+  /// Proxies (CIDR) whose X-Forwarded-For names the client; none: the socket's address.
+  std::vector<std::string> trusted_proxies;
   /// Where `GET /v1/openapi.json` is read from.
   std::string openapi_path;
 };

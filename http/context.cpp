@@ -14,7 +14,10 @@ namespace seatgrab::http {
 context::context(cluster::node& n, api_options o)
     : node(n), sys(n.sys()), opts(std::move(o)), find(n), auth(n.lanes(), find, opts.admin_token),
       seatmaps(std::make_shared<seatmap_cache>(find, opts.stream_interval, opts.heartbeat)),
-      limiter(opts.rate_per_s, opts.burst), pow(opts.pow_difficulty),
+      limiter(opts.rate_per_s, opts.burst),
+      poll_limiter(opts.rate_per_s > 0 ? opts.polls_per_s : 0, opts.poll_burst),
+      pow(opts.pow_difficulty), fingerprints("device|" + n.context()->edge_key),
+      step_ups("step-up|" + n.context()->edge_key),
       idem(std::make_shared<idempotency>(
           persistence::idempotency_store{n.db(), *n.context()->journal}, opts.idempotency_ttl,
           opts.idempotency_max_records)) {
@@ -24,6 +27,11 @@ context::context(cluster::node& n, api_options o)
     buf << in.rdbuf();
     openapi = buf.str();
   }
+  std::string error;
+  if (auto parsed = client_addresses::parse(opts.trusted_proxies, error))
+    clients = std::move(*parsed);
+  else
+    spdlog::error("{}: X-Forwarded-For is ignored", error);
   if (!pow.ready())
     spdlog::error("RAND_bytes failed: proof-of-work challenges will not verify");
   idem->load(wall_ms());

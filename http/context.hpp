@@ -5,13 +5,16 @@
 
 #include "http/api.hpp"
 #include "http/auth.hpp"
+#include "http/client_address.hpp"
 #include "http/idempotency.hpp"
 #include "http/lookup.hpp"
 #include "http/metrics.hpp"
 #include "http/router.hpp"
 #include "http/seatmap_cache.hpp"
+#include "security/fingerprint.hpp"
 #include "security/proof_of_work.hpp"
 #include "security/rate_limiter.hpp"
+#include "security/step_up.hpp"
 
 #include <atomic>
 #include <cstddef>
@@ -40,7 +43,14 @@ struct context {
   std::shared_ptr<seatmap_cache> seatmaps;
   request_metrics metrics;
   security::rate_limiter limiter;
+  /// Queue-status polls per account (a status stream is the way to watch).
+  security::rate_limiter poll_limiter;
   security::proof_of_work pow;
+  /// The bot defence's keyed pieces (the node's edge key): device prints and step-ups.
+  security::fingerprinter fingerprints;
+  security::step_up step_ups;
+  /// The trusted proxies whose X-Forwarded-For names the client.
+  client_addresses clients;
   std::shared_ptr<idempotency> idem;
   /// The OpenAPI document served at `/v1/openapi.json` (empty: none).
   std::string openapi;
@@ -68,5 +78,6 @@ const std::vector<route_spec>& hold_routes();    // routes_holds.cpp
 const std::vector<route_spec>& ticket_routes();  // routes_tickets.cpp
 const std::vector<route_spec>& ops_routes();     // routes_ops.cpp
 const std::vector<route_spec>& pricing_routes(); // routes_pricing.cpp
+const std::vector<route_spec>& bot_routes();     // bot_checks.cpp
 
 } // namespace seatgrab::http

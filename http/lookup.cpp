@@ -53,6 +53,11 @@ void lookup::office(const std::string& id,
   resolver_->ask<box_office_actor>(*lanes_, call_timeout, std::move(k), id);
 }
 
+void lookup::bots(const std::string& id,
+                  std::function<void(caf::expected<bot_guard_actor>)> k) const {
+  resolver_->ask<bot_guard_actor>(*lanes_, call_timeout, std::move(k), id);
+}
+
 void lookup::pricing(const std::string& id,
                      std::function<void(caf::expected<pricing_actor>)> k) const {
   resolver_->ask<pricing_actor>(*lanes_, call_timeout, std::move(k), id);

@@ -67,6 +67,9 @@ public:
   /// The pricing engine of event `id`.
   void pricing(const std::string& id, std::function<void(caf::expected<pricing_actor>)> k) const;
 
+  /// The bot guard of event `id`.
+  void bots(const std::string& id, std::function<void(caf::expected<bot_guard_actor>)> k) const;
+
   /// The session of `account`.
   void session(const std::string& account,
                std::function<void(caf::expected<session_actor>)> k) const;

@@ -62,6 +62,16 @@ std::string request_metrics::exposition(const persistence::group_commit_stats& j
          std::to_string(board_polls_.load(std::memory_order_relaxed)) +
          "\nseatgrab_queue_polls_total{answered_by=\"room\"} " +
          std::to_string(room_polls_.load(std::memory_order_relaxed)) + "\n";
+  out += "# HELP seatgrab_bot_challenges_total Challenges handed out with a guarded join's "
+         "answer, by kind.\n# TYPE seatgrab_bot_challenges_total counter\n"
+         "seatgrab_bot_challenges_total{kind=\"pow\"} " +
+         std::to_string(pow_challenges_.load(std::memory_order_relaxed)) +
+         "\nseatgrab_bot_challenges_total{kind=\"step_up\"} " +
+         std::to_string(step_ups_.load(std::memory_order_relaxed)) + "\n";
+  out += "# HELP seatgrab_queue_polls_throttled_total Queue-status polls refused (429) for "
+         "their account's rate.\n# TYPE seatgrab_queue_polls_throttled_total counter\n"
+         "seatgrab_queue_polls_throttled_total " +
+         std::to_string(polls_throttled_.load(std::memory_order_relaxed)) + "\n";
   out += "# TYPE seatgrab_journal_batches_total counter\nseatgrab_journal_batches_total " +
          std::to_string(js.batches) + "\n";
   out += "# TYPE seatgrab_journal_writes_total counter\nseatgrab_journal_writes_total " +

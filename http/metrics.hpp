@@ -15,6 +15,7 @@
 #include <map>
 #include <mutex>
 #include <string>
+#include <string_view>
 
 namespace seatgrab::http {
 
@@ -29,6 +30,14 @@ public:
   void queue_poll(bool from_board) {
     (from_board ? board_polls_ : room_polls_).fetch_add(1, std::memory_order_relaxed);
   }
+
+  /// Counts a challenge handed out with a guarded join's answer: "pow" or "step_up".
+  void bot_challenge(std::string_view kind) {
+    (kind == "pow" ? pow_challenges_ : step_ups_).fetch_add(1, std::memory_order_relaxed);
+  }
+
+  /// Counts a queue-status poll refused for its account's rate.
+  void poll_throttled() { polls_throttled_.fetch_add(1, std::memory_order_relaxed); }
 
   /// The text exposition: requests and answer times, the journal writer's counters `journal`,
   /// the open connections of `srv` (if any), then `actor_part` (the per-event lines).
@@ -52,6 +61,9 @@ private:
   std::map<std::string, route_stats> stats_;
   std::atomic<uint64_t> board_polls_{0};
   std::atomic<uint64_t> room_polls_{0};
+  std::atomic<uint64_t> pow_challenges_{0};
+  std::atomic<uint64_t> step_ups_{0};
+  std::atomic<uint64_t> polls_throttled_{0};
 };
 
 /// The exposition of the calls the edge made to actors, by where the actor lives (`local`, or

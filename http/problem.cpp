@@ -4,6 +4,8 @@
 #include <caf/message.hpp>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+
 namespace seatgrab::http {
 
 namespace bhttp = boost::beast::http;
@@ -26,6 +28,10 @@ unsigned status_of(ec x) noexcept {
   case ec::admission_mismatch:
   case ec::forbidden:
   case ec::refund_closed:
+  case ec::challenge_required:
+  case ec::step_up_required:
+  case ec::device_limit:
+  case ec::card_limit:
     return 403;
   case ec::not_found:
   case ec::unknown_section:
@@ -52,6 +58,7 @@ unsigned status_of(ec x) noexcept {
   case ec::ticket_limit:
     return 422;
   case ec::login_limited:
+  case ec::velocity_limited:
     return 429;
   case ec::storage_corruption:
     return 500;
@@ -97,12 +104,16 @@ response problem(const caf::error& err) {
     return problem(503, "unavailable", "try again: " + caf::to_string(err));
   auto code = static_cast<ec>(err.code());
   std::string detail;
-  const auto& ctx = err.context();
-  if (ctx.size() == 1 && ctx.match_element<std::string>(0))
-    detail = ctx.get_as<std::string>(0);
   // Storage faults last seconds to minutes (space freed, a disk replaced): retry less eagerly.
   bool storage = code == ec::storage_full || code == ec::storage_io;
-  auto res = problem(status_of(code), to_string(code), detail, storage ? 5 : 1);
+  unsigned wait = storage ? 5 : 1;
+  const auto& ctx = err.context();
+  if (ctx.size() >= 1 && ctx.match_element<std::string>(0))
+    detail = ctx.get_as<std::string>(0);
+  // A limit's error carries its wait (seconds) after the text: the Retry-After.
+  if (ctx.size() == 2 && ctx.match_element<std::string>(0) && ctx.match_element<uint32_t>(1))
+    wait = std::max(1u, static_cast<unsigned>(ctx.get_as<uint32_t>(1)));
+  auto res = problem(status_of(code), to_string(code), detail, wait);
   if (code == ec::seat_taken) {
     // The taken seats, for the client to pick others.
     auto body = nlohmann::json::parse(res.body());

@@ -28,6 +28,8 @@ struct call {
   std::shared_ptr<exchange> ex;
   std::vector<std::string> params;
   std::map<std::string, std::string> query;
+  /// The client's address: the socket's, or a trusted proxy's X-Forwarded-For.
+  std::string client;
 };
 
 /// `j` as compact text; invalid UTF-8 is replaced, never thrown on.

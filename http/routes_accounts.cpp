@@ -42,8 +42,10 @@ void sign_up(const context_ptr& ctx, const call& c) {
   auto email = cred->first;
   auto password = cred->second;
   auto ex = c.ex;
+  auto client = c.client;
   ctx->find.accounts_for_email(
-      email, or_problem<accounts_actor>(ex, [ctx, ex, email, password](accounts_actor& shard) {
+      email,
+      or_problem<accounts_actor>(ex, [ctx, ex, email, password, client](accounts_actor& shard) {
         ask<account_summary>(
             ctx->find.lanes(), shard,
             or_problem<account_summary>(
@@ -56,18 +58,11 @@ void sign_up(const context_ptr& ctx, const call& c) {
 }
 
 // The problem for a log-in's error: 429 `login_limited` carries the registry's wait in
-// Retry-After; 503 `auth_busy` (hashing saturated) the default second.
+// Retry-After (problem() reads it from the error); 503 `auth_busy` the default second.
 response login_problem(const caf::error& err) {
-  if (ec_of(err) != ec::login_limited)
-    return problem(err);
-  const auto& ctx = err.context();
-  std::string detail = "too many log-ins";
-  unsigned wait = 1;
-  if (ctx.size() == 2 && ctx.match_element<std::string>(0) && ctx.match_element<uint32_t>(1)) {
-    detail = ctx.get_as<std::string>(0);
-    wait = std::max(1u, static_cast<unsigned>(ctx.get_as<uint32_t>(1)));
-  }
-  return problem(429, to_string(ec::login_limited), detail, wait);
+  if (ec_of(err) == ec::login_limited && err.context().size() != 2)
+    return problem(429, to_string(ec::login_limited), "too many log-ins", 1);
+  return problem(err);
 }
 
 // POST /v1/sessions
@@ -79,8 +74,10 @@ void log_in(const context_ptr& ctx, const call& c) {
   auto email = cred->first;
   auto password = cred->second;
   auto ex = c.ex;
+  auto client = c.client;
   ctx->find.accounts_for_email(
-      email, or_problem<accounts_actor>(ex, [ctx, ex, email, password](accounts_actor& shard) {
+      email,
+      or_problem<accounts_actor>(ex, [ctx, ex, email, password, client](accounts_actor& shard) {
         ask<login_grant>(
             ctx->find.lanes(), shard,
             [ex](caf::expected<login_grant> g) {
@@ -90,7 +87,7 @@ void log_in(const context_ptr& ctx, const call& c) {
                                               {"account", g->account},
                                               {"expires_at", rfc3339(g->expires_at_ms)}}));
             },
-            atom::login_v, email, password, ex->remote());
+            atom::login_v, email, password, client);
       }));
 }
 

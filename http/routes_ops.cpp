@@ -119,7 +119,23 @@ std::string pricing_lines(const std::string& id, const pricing_info& p) {
          "\nseatgrab_price_frozen_sections" + l + " " + std::to_string(frozen_sections) + "\n";
 }
 
-// GET /metrics: the edge's own counters plus three line sets per event from its actors.
+/// The metric lines of one event's bot guard: decisions by verdict and by reason, the base
+/// proof of work, the joins of the last minute, the shadowed fans.
+std::string bot_lines(const std::string& id, const bot_guard_info& g) {
+  auto l = "event=\"" + id + "\"";
+  std::string out;
+  for (const auto& [verdict, n] : g.verdicts)
+    out += "seatgrab_bot_decisions_total{" + l + ",verdict=\"" + verdict + "\"} " +
+           std::to_string(n) + "\n";
+  for (const auto& [reason, n] : g.reasons)
+    out += "seatgrab_bot_reasons_total{" + l + ",reason=\"" + reason + "\"} " + std::to_string(n) +
+           "\n";
+  return out + "seatgrab_pow_difficulty{" + l + "} " + std::to_string(g.difficulty) +
+         "\nseatgrab_bot_joins_per_min{" + l + "} " + std::to_string(g.load_per_min) +
+         "\nseatgrab_bot_shadowed{" + l + "} " + std::to_string(g.shadowed) + "\n";
+}
+
+// GET /metrics: the edge's own counters plus four line sets per event from its actors.
 void metrics(const context_ptr& ctx, const call& c) {
   auto ex = c.ex;
   ctx->find.events(
@@ -130,7 +146,7 @@ void metrics(const context_ptr& ctx, const call& c) {
           size_t pending = 0;
         };
         auto g = std::make_shared<gather>();
-        g->pending = events.size() * 3 + 1;
+        g->pending = events.size() * 4 + 1;
         auto finish = [ctx, ex, g](std::string part) {
           std::lock_guard lock{g->mtx};
           g->text += part;
@@ -175,6 +191,16 @@ void metrics(const context_ptr& ctx, const call& c) {
                   finish(x ? pricing_lines(id, *x) : std::string{});
                 },
                 atom::get_v, atom::pricing_v);
+          });
+          ctx->find.bots(id, [ctx, finish, id](caf::expected<bot_guard_actor> b) {
+            if (!b)
+              return finish({});
+            ask<bot_guard_info>(
+                ctx->find.lanes(), *b,
+                [finish, id](caf::expected<bot_guard_info> x) {
+                  finish(x ? bot_lines(id, *x) : std::string{});
+                },
+                atom::get_v, atom::bots_v);
           });
         }
       }));

@@ -3,6 +3,7 @@
 
 #include "actors/waiting_room.hpp"
 #include "cluster/node.hpp"
+#include "http/bot_checks.hpp"
 #include "http/bridge.hpp"
 #include "http/codec.hpp"
 #include "http/context.hpp"
@@ -21,51 +22,52 @@ namespace {
 
 using steady = std::chrono::steady_clock;
 
-// GET /v1/events/{id}/challenge
+// GET /v1/events/{id}/challenge: at the difficulty the event's bot guard asks for now (it
+// follows the joins of the last minute).
 void challenge(const context_ptr& ctx, const call& c) {
-  auto ch = ctx->pow.issue(c.params[0], wall_ms());
-  c.ex->respond(json_response(200, {{"challenge", ch.token},
-                                    {"difficulty", ctx->pow.difficulty()},
-                                    {"algorithm", "sha256-leading-zero-bits"},
-                                    {"expires_at", rfc3339(ch.expires_at_ms)}}));
+  auto ex = c.ex;
+  auto event_id = c.params[0];
+  ctx->find.bots(event_id, or_problem<bot_guard_actor>(ex, [ctx, ex, event_id](bot_guard_actor& g) {
+                   ask<uint32_t>(ctx->find.lanes(), g,
+                                 or_problem<uint32_t>(ex,
+                                                      [ctx, ex, event_id](uint32_t& bits) {
+                                                        ex->respond(json_response(
+                                                            200, pow_json(ctx, event_id, bits)));
+                                                      }),
+                                 atom::get_v, atom::challenge_v);
+                 }));
 }
 
-/// Checks a queue join's proof of work; answers the problem and returns false if it fails.
-bool check_pow(const context_ptr& ctx, const call& c, const std::string& event_id, fields& f) {
-  if (ctx->pow.difficulty() == 0)
-    return true;
-  auto token = f.str("challenge", true, 256);
-  auto nonce = f.str("nonce", true, 64);
-  if (f.problem()) {
-    c.ex->respond(*f.problem());
-    return false;
-  }
-  auto result = ctx->pow.verify(token, nonce, event_id, wall_ms());
-  if (result == security::pow_result::ok)
-    return true;
-  c.ex->respond(problem(403, "challenge_failed", security::to_string(result)));
-  return false;
-}
-
-// POST /v1/events/{id}/queue
+// POST /v1/events/{id}/queue: the body's device, signals and solved challenges become the
+// join's facts; the fan's session takes it past the event's bot guard to the room.
 void join_queue(const context_ptr& ctx, const call& c) {
   ctx->auth.authenticate(c.ex, [ctx, c](auth_info who) {
     auto body = body_object(c);
     if (!body)
       return;
-    fields f{*body};
-    auto device = f.str("device", true, 128);
-    if (f.problem())
-      return c.ex->respond(*f.problem());
-    if (!check_pow(ctx, c, c.params[0], f))
+    auto event_id = c.params[0];
+    auto facts = join_facts(ctx, c, *body, event_id, who.account);
+    if (!facts)
       return;
     auto ex = c.ex;
-    auto event_id = c.params[0];
-    ctx->find.session(
-        who.account, or_problem<session_actor>(ex, [ctx, ex, event_id, device](session_actor& s) {
-          ask<queue_status>(ctx->find.lanes(), s, reply_json<queue_status>(ex, 201, &queue_json),
-                            atom::join_v, event_id, device);
-        }));
+    // Without the guard (serve --bot-guard off) the edge asks for the base work itself.
+    if (!ctx->node.context()->bot_guard && facts->pow_bits < ctx->pow.difficulty())
+      return answer_guarded(ctx, ex,
+                            caf::make_error(ec::challenge_required,
+                                            std::string{"solve the proof of work first"},
+                                            ctx->pow.difficulty()),
+                            event_id, who.account);
+    ctx->find.session(who.account, or_problem<session_actor>(ex, [ctx, ex, event_id, who,
+                                                                  facts](session_actor& s) {
+                        ask<queue_status>(
+                            ctx->find.lanes(), s,
+                            [ctx, ex, event_id, who](caf::expected<queue_status> st) {
+                              if (!st)
+                                return answer_guarded(ctx, ex, st.error(), event_id, who.account);
+                              ex->respond(json_response(201, queue_json(*st)));
+                            },
+                            atom::join_v, event_id, *facts);
+                      }));
   });
 }
 
@@ -87,16 +89,37 @@ void my_queue_status(const context_ptr& ctx, const call& c, std::function<void(q
     auto ticket = ticket_number(c.params[1]);
     if (!ticket)
       return ex->respond(problem(404, "unknown_ticket", "not your queue ticket"));
+    if (auto wait = ctx->poll_limiter.admit(who.account, steady::now())) {
+      ctx->metrics.poll_throttled();
+      return ex->respond(problem(429, "velocity_limited",
+                                 "too many queue polls; the status stream tells every change",
+                                 wait));
+    }
+    auto event_id = c.params[0];
     auto answered =
-        actors::poll_board(*ctx->node.context(), ctx->sys, c.params[0], *ticket, who.account);
+        actors::poll_board(*ctx->node.context(), ctx->sys, event_id, *ticket, who.account);
     ctx->metrics.queue_poll(answered.has_value());
-    if (answered)
+    if (answered && (*answered || ec_of(answered->error()) != ec::unknown_ticket))
       return or_problem<queue_status>(ex, k)(std::move(*answered));
-    ctx->find.room(c.params[0], or_problem<waiting_room_actor>(ex, [ctx, ex, who, ticket,
-                                                                    k](waiting_room_actor& room) {
-                     ask<queue_status>(ctx->find.lanes(), room, or_problem<queue_status>(ex, k),
+    // Not the room's (or not on the board): the room, then a place the bot guard shadowed.
+    auto shadowed = [ctx, ex, who, ticket, k, event_id] {
+      ctx->find.bots(event_id,
+                     or_problem<bot_guard_actor>(ex, [ctx, ex, who, ticket, k](bot_guard_actor& g) {
+                       ask<queue_status>(ctx->find.lanes(), g, or_problem<queue_status>(ex, k),
+                                         atom::get_v, *ticket, who.account);
+                     }));
+    };
+    ctx->find.room(event_id, or_problem<waiting_room_actor>(
+                                 ex, [ctx, ex, who, ticket, k, shadowed](waiting_room_actor& room) {
+                                   ask<queue_status>(
+                                       ctx->find.lanes(), room,
+                                       [ex, k, shadowed](caf::expected<queue_status> st) {
+                                         if (!st && ec_of(st.error()) == ec::unknown_ticket)
+                                           return shadowed();
+                                         or_problem<queue_status>(ex, k)(std::move(st));
+                                       },
                                        atom::get_v, *ticket, who.account);
-                   }));
+                                 }));
   });
 }
 

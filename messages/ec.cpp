@@ -88,6 +88,16 @@ std::string_view to_string(ec x) noexcept {
     return "invalid_email";
   case ec::pricing_locked:
     return "pricing_locked";
+  case ec::challenge_required:
+    return "challenge_required";
+  case ec::step_up_required:
+    return "step_up_required";
+  case ec::velocity_limited:
+    return "velocity_limited";
+  case ec::device_limit:
+    return "device_limit";
+  case ec::card_limit:
+    return "card_limit";
   }
   return "unknown_ec";
 }

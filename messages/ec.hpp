@@ -99,6 +99,17 @@ enum class ec : uint8_t {
   /// The event's sale opened: its published price ladders stand (a freeze or a level may
   /// still change).
   pricing_locked,
+  /// The bot guard asks for a harder proof of work first (the problem carries it).
+  challenge_required,
+  /// The bot guard asks for the step-up challenge first (the problem carries it).
+  step_up_required,
+  /// Too many joins from the address prefix, or purchases or declines with the card: retry
+  /// after the wait the error carries.
+  velocity_limited,
+  /// The device was used by as many accounts for the event as the rules allow.
+  device_limit,
+  /// The card bought as many tickets for the event as the rules allow.
+  card_limit,
 };
 
 /// Stable snake_case name of `x`, e.g. "seat_taken".

@@ -133,6 +133,28 @@ using pricing_actor = caf::typed_actor<
     /// Timer (self-message) of generation (n): reprice, then arm the next.
     caf::reacts_to<atom::tick, uint64_t>>::extend_with<status_client_actor, journaling_actor>;
 
+/// The bot guard of one event (journal kind "bot_guard", entity = event id; placed with the
+/// event): every queue join and checkout is decided here (domain/bot_guard.hpp), and every
+/// decision is journaled before the reply.
+using bot_guard_actor = caf::typed_actor<
+    /// A queue join of account (id) with what its client presented: the decision.
+    caf::replies_to<atom::join, std::string, client_facts>::with<bot_decision>,
+    /// A checkout of account (id), card hash, seats: the decision (an allowed one counts
+    /// against the card until `paid`).
+    caf::replies_to<atom::confirm, std::string, uint64_t, uint32_t>::with<bot_decision>,
+    /// An allowed checkout of account (id), card hash, seats reserved ended: seats bought,
+    /// declined.
+    caf::replies_to<atom::paid, std::string, uint64_t, uint32_t, uint32_t, bool>::with<void>,
+    /// The base proof of work now (bits): it follows the joins of the last minute.
+    caf::replies_to<atom::get, atom::challenge>::with<uint32_t>,
+    /// A shadowed fan's place: ticket, account (`unknown_ticket` if not theirs).
+    caf::replies_to<atom::get, uint64_t, std::string>::with<queue_status>,
+    /// The operator's view: rules, decisions by verdict and reason, top offenders.
+    caf::replies_to<atom::get, atom::bots>::with<bot_guard_info>,
+    /// Operator: set the rules (checked; `invalid_input` names the field).
+    caf::replies_to<atom::put, bot_rules>::with<bot_guard_info>>::extend_with<status_client_actor,
+                                                                              journaling_actor>;
+
 /// The box office of one event: the checkout saga (authorize → confirm seats → capture → issue
 /// tickets, or void the authorization when the seats are refused), the orders and tickets it
 /// makes, transfers, refunds and the online gate (journal kinds "checkout", "payment" and
@@ -210,8 +232,11 @@ using accounts_actor = caf::typed_actor<
 /// and orders across events. Enforces the per-account ticket limit at hold time and checks
 /// admission tokens. Passivates when idle; the registry brings it back from its journal.
 using session_actor = caf::typed_actor<
-    /// Join the waiting room of event (id) from device (fingerprint).
-    caf::replies_to<atom::join, std::string, std::string>::with<queue_status>,
+    /// Join the waiting room of event (id) with what the client presented (its server-derived
+    /// device among it), past the event's bot guard: a challenge, a step-up or a limit is an
+    /// error (`challenge_required`, `step_up_required`, `velocity_limited`, `device_limit`);
+    /// a shadowed fan gets a place that is never admitted.
+    caf::replies_to<atom::join, std::string, client_facts>::with<queue_status>,
     /// Where the fan stands in the queue of event (id).
     caf::replies_to<atom::get, atom::queue, std::string>::with<queue_status>,
     /// Hold seats of event (id): the request's seats, or its section and quantity (best
@@ -221,7 +246,8 @@ using session_actor = caf::typed_actor<
                     std::string>::with<hold_receipt>,
     /// Release hold (id).
     caf::replies_to<atom::release, std::string>::with<void>,
-    /// Check out hold (id) with (payment method, idempotency key): the completed order.
+    /// Check out hold (id) with (payment method, idempotency key): the completed order. The
+    /// event's bot guard counts the card first (`velocity_limited`, `card_limit`).
     caf::replies_to<atom::confirm, std::string, std::string, std::string>::with<order_info>,
     /// The fan's live holds.
     caf::replies_to<atom::get, atom::holds>::with<std::vector<hold_receipt>>,
@@ -261,7 +287,7 @@ using admin_actor = caf::typed_actor<
 /// lookup once it stopped (actors/resolver.hpp caches its answers).
 using registry_actor = caf::typed_actor<
     /// Activate the actors of event (settings, venue JSON): sections, event, waiting room, box
-    /// office, pricing; replies once they are live.
+    /// office, pricing, bot guard; replies once they are live.
     caf::replies_to<atom::put, event_info, std::string>::with<void>,
     /// The actor of event (id).
     caf::replies_to<atom::get, atom::event, std::string>::with<event_actor>,
@@ -275,6 +301,8 @@ using registry_actor = caf::typed_actor<
     caf::replies_to<atom::get, atom::box_office, std::string>::with<box_office_actor>,
     /// The pricing engine of event (id).
     caf::replies_to<atom::get, atom::pricing, std::string>::with<pricing_actor>,
+    /// The bot guard of event (id).
+    caf::replies_to<atom::get, atom::bots, std::string>::with<bot_guard_actor>,
     /// The actor of section (event id, section id).
     caf::replies_to<atom::get, atom::section, std::string, std::string>::with<section_actor>,
     /// The registry (an untyped handle of this type) of cluster member (name) is connected:

@@ -17,6 +17,7 @@ void register_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<waiting_room_actor>("sg_queue");
   cfg.add_message_type<box_office_actor>("sg_office");
   cfg.add_message_type<pricing_actor>("sg_pricing");
+  cfg.add_message_type<bot_guard_actor>("sg_bot_guard");
   cfg.add_message_type<accounts_actor>("sg_accounts");
   cfg.add_message_type<session_actor>("sg_session");
   cfg.add_message_type<catalog_actor>("sg_catalog");

@@ -5,6 +5,7 @@
 
 #include "messages/accounts.hpp"
 #include "messages/admin.hpp"
+#include "messages/bots.hpp"
 #include "messages/ec.hpp"
 #include "messages/inventory.hpp"
 #include "messages/pricing.hpp"
@@ -62,6 +63,14 @@ CAF_ADD_TYPE_ID(seatgrab, (std::vector<seatgrab::section_price>))
 CAF_ADD_TYPE_ID(seatgrab, (seatgrab::price_point))
 CAF_ADD_TYPE_ID(seatgrab, (seatgrab::section_price_info))
 CAF_ADD_TYPE_ID(seatgrab, (seatgrab::pricing_info))
+CAF_ADD_TYPE_ID(seatgrab, (seatgrab::client_facts))
+CAF_ADD_TYPE_ID(seatgrab, (seatgrab::rule_mode))
+CAF_ADD_TYPE_ID(seatgrab, (seatgrab::bot_rules))
+CAF_ADD_TYPE_ID(seatgrab, (seatgrab::bot_verdict))
+CAF_ADD_TYPE_ID(seatgrab, (seatgrab::bot_decision))
+CAF_ADD_TYPE_ID(seatgrab, (seatgrab::offender))
+CAF_ADD_TYPE_ID(seatgrab, (std::vector<seatgrab::offender>))
+CAF_ADD_TYPE_ID(seatgrab, (seatgrab::bot_guard_info))
 
 /// A journal write of the sender's became durable (or failed).
 CAF_ADD_ATOM(seatgrab, seatgrab::atom, durable, "durable")
@@ -122,5 +131,8 @@ CAF_ADD_ATOM(seatgrab, seatgrab::atom, pricing, "pricing")
 CAF_ADD_ATOM(seatgrab, seatgrab::atom, freeze, "freeze")
 CAF_ADD_ATOM(seatgrab, seatgrab::atom, unfreeze, "unfreeze")
 CAF_ADD_ATOM(seatgrab, seatgrab::atom, level, "level")
+CAF_ADD_ATOM(seatgrab, seatgrab::atom, bots, "bots")
+CAF_ADD_ATOM(seatgrab, seatgrab::atom, challenge, "challenge")
+CAF_ADD_ATOM(seatgrab, seatgrab::atom, paid, "paid")
 
 CAF_END_TYPE_ID_BLOCK(seatgrab)

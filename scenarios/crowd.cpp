@@ -22,15 +22,26 @@ std::string crowd::account_of(uint32_t fan) {
 }
 
 crowd::crowd(const scenario& s, uint64_t seed, std::vector<std::string> sections)
-    : s_(s), rng_(seed), sections_(std::move(sections)), due_(s.max_duration_s + 1) {
+    : s_(s), rng_(seed), clients_(make_clients(s, seed)), notes_(clients_.size()),
+      sections_(std::move(sections)), due_(s.max_duration_s + 1) {
   auto uniform = [&](uint32_t lo, uint32_t hi) {
     return lo + static_cast<uint32_t>(rng_() % (uint64_t{hi} - lo + 1));
   };
   auto chance = [&](double p) { return static_cast<double>(rng_() % 1'000'000) < p * 1e6; };
-  fans_.resize(s.fans);
-  open_ = s.fans;
-  for (uint32_t i = 0; i < s.fans; ++i) {
+  auto total = static_cast<uint32_t>(clients_.size());
+  fans_.resize(total);
+  open_ = total;
+  for (uint32_t i = 0; i < total; ++i) {
     auto& f = fans_[i];
+    ++side_for(i).clients;
+    if (clients_[i].bot) {
+      // Bots are there at the opening, want all the tickets they may have, never hesitate.
+      f.arrive_s = s.opens_after_s + uniform(0, std::min<uint32_t>(5, s.arrival_spread_s));
+      f.wanted = static_cast<uint8_t>(std::min<uint32_t>(255, s.max_tickets_per_account));
+      f.think_s = uniform(1, 3);
+      wake(i, f.arrive_s);
+      continue;
+    }
     if (i < s.pre_queue) {
       f.arrive_s = uniform(0, s.opens_after_s > 0 ? s.opens_after_s - 1 : 0);
     } else if (s.arrival_curve == "spike") {
@@ -51,6 +62,32 @@ crowd::crowd(const scenario& s, uint64_t seed, std::vector<std::string> sections
     wake(i, f.arrive_s);
   }
 }
+
+side crowd::side_of(bool bots) const {
+  auto out = bots ? bot_side_ : human_side_;
+  out.seats = 0;
+  for (const auto& [seat, fan] : owners_)
+    out.seats += clients_[fan].bot == bots;
+  for (size_t i = 0; i < clients_.size(); ++i) {
+    if (clients_[i].bot != bots)
+      continue;
+    out.challenged += notes_[i].challenges > 0;
+    out.stepped_up += notes_[i].step_ups > 0;
+  }
+  return out;
+}
+
+namespace {
+
+/// The wait a limit's error carries (its second context element), at least a second.
+uint32_t wait_of(const caf::error& err) {
+  const auto& m = err.context();
+  if (m.size() == 2 && m.match_element<uint32_t>(1))
+    return std::max<uint32_t>(1, m.get_as<uint32_t>(1));
+  return 1;
+}
+
+} // namespace
 
 void crowd::wake(uint32_t i, uint32_t at) {
   fans_[i].next_s = at;
@@ -120,32 +157,58 @@ void crowd::act(uint32_t i, uint32_t t, fan_api& api) {
   switch (f.at) {
   case fan::step::coming:
     ++in_flight_;
-    api.join(i, [this, i](caf::expected<queue_status> x) {
+    ++side_for(i).requests;
+    api.join(i, clients_[i], notes_[i], [this, i](caf::expected<queue_status> x) {
       if (too_late())
         return;
       if (!x) {
-        error(i, "join", x.error());
-        wake(i, now_ + s_.poll_every_s);
-        return;
+        switch (ec_of(x.error())) {
+        case ec::velocity_limited: // the address prefix's rate: later, as told
+          ++side_for(i).throttled;
+          wake(i, now_ + wait_of(x.error()));
+          return;
+        case ec::device_limit:
+        case ec::device_in_use: // the room's own rule: one place per device
+          ++side_for(i).refused;
+          done(i);
+          return;
+        case ec::step_up_required: // every step-up it tried failed
+          ++side_for(i).gave_up_step_up;
+          ++counts_.gave_up;
+          done(i);
+          return;
+        default:
+          error(i, "join", x.error());
+          wake(i, now_ + s_.poll_every_s);
+          return;
+        }
       }
       ++counts_.joined;
+      ++side_for(i).joined;
       fans_[i].at = fan::step::waiting;
       wake(i, now_ + 1);
     });
     return;
   case fan::step::waiting:
     ++in_flight_;
+    ++side_for(i).requests;
     api.status(i, [this, i, &api](caf::expected<queue_status> x) {
       if (too_late())
         return;
       auto& f = fans_[i];
       if (!x) {
+        if (ec_of(x.error()) == ec::velocity_limited) {
+          ++side_for(i).throttled;
+          wake(i, now_ + wait_of(x.error()));
+          return;
+        }
         error(i, "queue status", x.error());
         wake(i, now_ + s_.poll_every_s);
         return;
       }
       if (x->state == "admitted") {
         ++counts_.admitted;
+        ++side_for(i).admitted;
         f.token = std::move(x->admission_token);
         f.at = fan::step::shopping;
         shop(i, now_, api);
@@ -159,6 +222,8 @@ void crowd::act(uint32_t i, uint32_t t, fan_api& api) {
         // The sale has not opened: look again at the opening, as the event page says.
         auto opening = s_.opens_after_s + static_cast<uint32_t>(rng_() % s_.poll_every_s);
         wake(i, std::max(now_ + s_.poll_every_s, opening));
+      } else if (clients_[i].polls_per_s > 0) {
+        wake(i, now_ + 1); // a hammering bot never lets up
       } else {
         // Far back, a fan looks less often: after half the estimated wait, but often enough
         // for the room, which skips fans it has not seen for two minutes.
@@ -166,6 +231,9 @@ void crowd::act(uint32_t i, uint32_t t, fan_api& api) {
         wake(i, now_ + static_cast<uint32_t>(every));
       }
     });
+    // Hammering: many polls a second besides the one that counts (sent after it).
+    for (uint32_t k = 1; k < clients_[i].polls_per_s; ++k)
+      poll(i, api);
     return;
   case fan::step::shopping:
     shop(i, t, api);
@@ -179,6 +247,17 @@ void crowd::act(uint32_t i, uint32_t t, fan_api& api) {
   case fan::step::done:
     return;
   }
+}
+
+void crowd::poll(uint32_t i, fan_api& api) {
+  ++in_flight_;
+  ++side_for(i).requests;
+  api.status(i, [this, i](caf::expected<queue_status> x) {
+    if (too_late())
+      return;
+    if (!x && ec_of(x.error()) == ec::velocity_limited)
+      ++side_for(i).throttled;
+  });
 }
 
 void crowd::shop(uint32_t i, uint32_t t, fan_api& api) {
@@ -217,6 +296,7 @@ void crowd::shop(uint32_t i, uint32_t t, fan_api& api) {
   auto key = account_of(i) + "-" + std::to_string(++f.attempts);
   auto started = now_ms();
   ++in_flight_;
+  ++side_for(i).requests;
   api.hold(i, section, f.wanted, f.token, key,
            [this, i, started, section](caf::expected<hold_receipt> x) {
              if (too_late())
@@ -276,7 +356,9 @@ void crowd::pay(uint32_t i, uint32_t, fan_api& api) {
   auto& f = fans_[i];
   auto started = now_ms();
   ++in_flight_;
-  api.checkout(i, f.hold_id, f.declines, account_of(i) + "-pay",
+  ++side_for(i).requests;
+  auto card = f.declines ? std::string{"4000000000000002"} : clients_[i].card;
+  api.checkout(i, f.hold_id, card, account_of(i) + "-pay",
                [this, i, started](caf::expected<order_info> x) {
                  if (too_late())
                    return;
@@ -299,6 +381,10 @@ void crowd::pay(uint32_t i, uint32_t, fan_api& api) {
                    ++counts_.declined;
                  } else if (ec_of(x.error()) == ec::hold_expired) {
                    ++counts_.too_late;
+                 } else if (ec_of(x.error()) == ec::card_limit) {
+                   ++side_for(i).refused;
+                 } else if (ec_of(x.error()) == ec::velocity_limited) {
+                   ++side_for(i).throttled;
                  } else if (ec_of(x.error()) == ec::unavailable && ++f.payments < 5) {
                    // No answer, or "still running": the same key again finds out (and never
                    // pays twice).

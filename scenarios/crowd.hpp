@@ -13,6 +13,7 @@
 #include "messages/inventory.hpp"
 #include "messages/queue.hpp"
 #include "messages/tickets.hpp"
+#include "scenarios/clients.hpp"
 #include "scenarios/scenario.hpp"
 
 #include <caf/expected.hpp>
@@ -34,6 +35,12 @@ struct section_load {
   uint32_t sold = 0;
 };
 
+/// What a join went through at the bot guard, as the client saw it.
+struct join_notes {
+  uint32_t challenges = 0; ///< proofs of work asked for beyond the first
+  uint32_t step_ups = 0;   ///< step-up challenges shown
+};
+
 /// How the fans reach a node. Each call answers through its callback exactly once, possibly
 /// before it returns.
 class fan_api {
@@ -42,16 +49,19 @@ public:
   using callback = std::function<void(caf::expected<T>)>;
 
   virtual ~fan_api() = default;
-  /// Fan (index) arrives and joins the queue (signing up first, where that is needed).
-  virtual void join(uint32_t fan, callback<queue_status> k) = 0;
+  /// Fan (index), who is `who`, arrives and joins the queue (signing up first, where that is
+  /// needed), solving what the bot guard asks as `who` would: a proof of work at its pace, a
+  /// step-up with its success rate and tries; `notes` records what it was asked.
+  virtual void join(uint32_t fan, const client& who, join_notes& notes,
+                    callback<queue_status> k) = 0;
   /// Where fan (index) stands.
   virtual void status(uint32_t fan, callback<queue_status> k) = 0;
   /// Best available: `quantity` adjacent seats in `section`.
   virtual void hold(uint32_t fan, const std::string& section, uint32_t quantity,
                     const std::string& admission_token, const std::string& key,
                     callback<hold_receipt> k) = 0;
-  /// Pays for hold (id) with an approving or a declining card.
-  virtual void checkout(uint32_t fan, const std::string& hold_id, bool decline,
+  /// Pays for hold (id) with `card`.
+  virtual void checkout(uint32_t fan, const std::string& hold_id, const std::string& card,
                         const std::string& key, callback<order_info> k) = 0;
   /// Refunds ticket (id) of fan (index).
   virtual void refund(uint32_t fan, const std::string& ticket_id, callback<ticket_info> k) = 0;
@@ -79,6 +89,20 @@ struct tally {
   uint64_t sold_out = 0;  ///< left, seeing the event sold out
   uint64_t gave_up = 0;   ///< admission or queue place ran out, or the run ended first
   uint64_t errors = 0;    ///< answers no fan should see (named in `crowd::errors`)
+};
+
+/// People or bots, counted apart for the bot defence's report.
+struct side {
+  uint64_t clients = 0;
+  uint64_t requests = 0;
+  uint64_t joined = 0; ///< got a queue place (a shadowed one too)
+  uint64_t admitted = 0;
+  uint64_t seats = 0;           ///< bought and still owned at the end
+  uint64_t challenged = 0;      ///< asked for a harder proof of work at least once
+  uint64_t stepped_up = 0;      ///< shown a step-up at least once
+  uint64_t refused = 0;         ///< a device or card limit said no
+  uint64_t throttled = 0;       ///< 429 answers
+  uint64_t gave_up_step_up = 0; ///< failed every step-up they tried
 };
 
 /// Latencies of one kind of call, in milliseconds.
@@ -115,6 +139,16 @@ public:
   void measure_with(std::function<double()> clock) { clock_ = std::move(clock); }
 
   [[nodiscard]] const tally& counts() const noexcept { return counts_; }
+
+  /// People and bots apart (seats as the fans' book has them now).
+  [[nodiscard]] side humans() const { return side_of(false); }
+  [[nodiscard]] side bots() const { return side_of(true); }
+
+  /// The crowd's clients: people first (`scenario::fans`), then bots.
+  [[nodiscard]] const std::vector<client>& clients() const noexcept { return clients_; }
+
+  /// Whether fan (index) is a bot.
+  [[nodiscard]] bool is_bot(uint32_t fan) const { return clients_[fan].bot; }
   [[nodiscard]] const latencies& hold_latency() const noexcept { return hold_ms_; }
   [[nodiscard]] const latencies& checkout_latency() const noexcept { return checkout_ms_; }
 
@@ -159,6 +193,9 @@ private:
   };
 
   void act(uint32_t i, uint32_t t, fan_api& api);
+  void poll(uint32_t i, fan_api& api);
+  side side_of(bool bots) const;
+  side& side_for(uint32_t i) { return clients_[i].bot ? bot_side_ : human_side_; }
   void shop(uint32_t i, uint32_t t, fan_api& api);
   void pay(uint32_t i, uint32_t t, fan_api& api);
   void after_sale(uint32_t i, uint32_t t, fan_api& api);
@@ -172,6 +209,10 @@ private:
 
   scenario s_;
   std::mt19937_64 rng_;
+  std::vector<client> clients_;
+  std::vector<join_notes> notes_;
+  side human_side_;
+  side bot_side_;
   std::vector<std::string> sections_;
   std::vector<section_load> load_;
   std::vector<fan> fans_;

@@ -105,7 +105,13 @@ struct http_client::impl : std::enable_shared_from_this<http_client::impl> {
     c.req.method(bhttp::string_to_verb(j->call.method));
     c.req.target(j->call.target);
     c.req.set(bhttp::field::host, host);
-    c.req.set(bhttp::field::user_agent, "seatgrab-scenario");
+    bool agent = false;
+    for (const auto& [name, value] : j->call.headers) {
+      c.req.set(name, value);
+      agent = agent || beast::iequals(name, "User-Agent");
+    }
+    if (!agent)
+      c.req.set(bhttp::field::user_agent, "seatgrab-scenario");
     if (!j->call.bearer.empty())
       c.req.set(bhttp::field::authorization, "Bearer " + j->call.bearer);
     if (!j->call.admission_token.empty())
@@ -150,8 +156,10 @@ struct http_client::impl : std::enable_shared_from_this<http_client::impl> {
     c.busy = false;
     auto status = c.res.result_int();
     auto retry_after = c.res[bhttp::field::retry_after];
-    if ((status == 429 || (status == 503 && !retry_after.empty())) &&
-        ++j->throttled < max_throttled) {
+    if (status == 429 && c.res.body().find("\"velocity_limited\"") != std::string::npos)
+      ++throttled; // a limit of the client's own: answered as it is, the caller decides
+    else if ((status == 429 || (status == 503 && !retry_after.empty())) &&
+             ++j->throttled < max_throttled) {
       // Rate limited, or the node is shedding load before doing anything: wait as told.
       throttled += status == 429;
       uint32_t after = 1;
@@ -168,6 +176,7 @@ struct http_client::impl : std::enable_shared_from_this<http_client::impl> {
     r.status = c.res.result_int();
     r.body = std::move(c.res.body());
     r.etag = std::string{c.res[bhttp::field::etag]};
+    std::from_chars(retry_after.data(), retry_after.data() + retry_after.size(), r.retry_after_s);
     dispatch();
     j->k(std::move(r));
   }

@@ -2,6 +2,7 @@
 #include "actors/waiting_room.hpp"
 #include "cluster/catalog.hpp"
 #include "cluster/registry.hpp"
+#include "domain/bot_guard.hpp"
 #include "domain/payment.hpp"
 #include "domain/venue.hpp"
 #include "messages/ec.hpp"
@@ -10,6 +11,8 @@
 #include "persistence/store.hpp"
 #include "scenarios/runner.hpp"
 #include "security/admission_token.hpp"
+#include "security/fingerprint.hpp"
+#include "security/rate_limiter.hpp"
 
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
@@ -51,7 +54,7 @@ struct sim_config : caf::actor_system_config {
 /// A node on virtual time: every actor runs on this thread when `run` or `advance` is called.
 class sim_node {
 public:
-  explicit sim_node(uint64_t seed, bool skip_price_caps = false)
+  sim_node(uint64_t seed, bool skip_price_caps, bot_rules bots)
       : sys_(cfg_), sched_(dynamic_cast<caf::scheduler::test_coordinator&>(sys_.scheduler())) {
     auto db = persistence::store::open(
         {"mem-scenario-" + std::to_string(seed), persistence::durability::none});
@@ -70,6 +73,7 @@ public:
     auto ctx = std::make_shared<actors::actor_context>(actors::actor_context{
         db_.get(), writer_.get(), actors::wall_clock{sys_.clock().now(), sim_epoch}, keys});
     ctx->test_skip_price_caps = skip_price_caps;
+    ctx->bot_defaults = std::move(bots);
     ctx_ = std::move(ctx);
     cluster::registry_options opts;
     opts.accounts.detached = false;
@@ -147,6 +151,8 @@ caf::expected<domain::venue> venue_of(const scenario& s, const std::filesystem::
     return domain::generate_theatre();
   if (s.venue == "stadium")
     return domain::generate_stadium();
+  if (s.venue == "arena") // 2,000 seats: ten sections of ten rows of twenty
+    return domain::generate_stadium({10, 10, 20});
   auto path = dir / s.venue;
   std::ifstream in{path};
   if (!in)
@@ -156,38 +162,87 @@ caf::expected<domain::venue> venue_of(const scenario& s, const std::filesystem::
   return domain::parse_venue(buf.str(), path.string());
 }
 
+/// The bot guard's rules of a run: with a `[bots]` section enforced (unless `bots.guard` says
+/// "shadow"), with its base proof of work; without one counted only (the fans of other
+/// scenarios are not its subject).
+bot_rules guard_rules(const scenario& s) {
+  bot_rules r;
+  if (s.bots) {
+    r.pow_base_bits = s.pow_bits;
+    r.pow_max_bits = std::max(r.pow_max_bits, s.pow_bits);
+    if (s.guard == "enforce")
+      return r;
+  }
+  for (auto rule : domain::all_bot_rules)
+    r.modes[std::string{domain::name_of(rule)}] = rule_mode::shadow;
+  return r;
+}
+
+/// The wait a limit's error carries (its second context element).
+uint32_t second_of(const caf::error& err) {
+  const auto& m = err.context();
+  return m.size() == 2 && m.match_element<uint32_t>(1) ? m.get_as<uint32_t>(1) : 0;
+}
+
 /// The fans' calls as requests of actors on the test coordinator (a lane per group of fans):
-/// every reply arrives within the same `run` of the scheduler, on this thread.
+/// every reply arrives within the same `run` of the scheduler, on this thread. What the edge
+/// does before a join is done here as the edge does it: the device is derived from the
+/// client's device string, signals and headers (with this run's key), the prefix from its
+/// address, and the challenges are answered as the client would (its pace at the proof of
+/// work, its success at the step-up); status polls are limited per account as at the edge.
 class actor_fans : public fan_api {
 public:
   actor_fans(sim_node& node, actors::lanes& lanes, std::string event_id, waiting_room_actor room,
-             event_actor event, box_office_actor office, size_t fans)
+             event_actor event, box_office_actor office, bot_guard_actor guard, size_t fans,
+             uint64_t seed)
       : node_(node), lanes_(lanes), registry_(node.registry()), event_id_(std::move(event_id)),
         room_(std::move(room)), event_(std::move(event)), office_(std::move(office)),
-        sessions_(fans), tickets_(fans, 0) {}
+        guard_(std::move(guard)), sessions_(fans), tickets_(fans, 0), rng_(seed ^ 0x9a7eULL),
+        fingerprints_("scenario " + std::to_string(seed)), polls_(1, 10) {}
 
-  void join(uint32_t fan, callback<queue_status> k) override {
-    callback<queue_status> keep = [this, fan, k](caf::expected<queue_status> st) {
-      if (st)
-        tickets_[fan] = st->ticket;
-      k(std::move(st));
-    };
-    ask_session(fan, std::move(keep), atom::join_v, event_id_, "dev-" + crowd::account_of(fan));
+  void join(uint32_t fan, const client& who, join_notes& notes, callback<queue_status> k) override {
+    auto print = fingerprints_.derive(who.device, who.signals, who.traits);
+    client_facts facts{print.device};
+    facts.device_class = print.device_class;
+    facts.anomalies = print.anomalies;
+    facts.prefix = security::address_prefix(who.address);
+    // The base challenge first, as a browser fetches it.
+    ask<uint32_t>(
+        fan, guard_,
+        [this, fan, &who, &notes, facts, k](caf::expected<uint32_t> bits) mutable {
+          if (!bits)
+            return k(bits.error());
+          facts.pow_bits = *bits;
+          facts.pow_solve_ms = *bits ? solve_ms(who, *bits, rng_) : -1;
+          attempt(fan, who, notes, facts, 0, k);
+        },
+        atom::get_v, atom::challenge_v);
   }
 
   /// As the edge polls, once the fan has a ticket: the room's board while the fan waits
-  /// (answered at once), the room itself when the board cannot answer.
+  /// (answered at once), the room itself when the board cannot answer, and a place the bot
+  /// guard shadowed when the room knows none.
   void status(uint32_t fan, callback<queue_status> k) override {
+    auto account = crowd::account_of(fan);
+    auto since = node_.now().time_since_epoch();
+    if (auto wait = polls_.admit(account, security::rate_limiter::clock::time_point{since}))
+      return k(caf::make_error(ec::velocity_limited, std::string{"too many queue polls"},
+                               static_cast<uint32_t>(wait)));
     if (tickets_[fan] == 0) {
       ask_session(fan, std::move(k), atom::get_v, atom::queue_v, event_id_);
       return;
     }
-    auto account = crowd::account_of(fan);
-    if (auto answered =
-            actors::poll_board(node_.context(), node_.sys(), event_id_, tickets_[fan], account))
-      k(std::move(*answered));
-    else
-      ask(fan, room_, std::move(k), atom::get_v, tickets_[fan], std::move(account));
+    auto ticket = tickets_[fan];
+    auto answered = actors::poll_board(node_.context(), node_.sys(), event_id_, ticket, account);
+    if (answered && (*answered || ec_of(answered->error()) != ec::unknown_ticket))
+      return k(std::move(*answered));
+    callback<queue_status> or_shadowed = [this, fan, ticket, account,
+                                          k](caf::expected<queue_status> st) {
+      if (st || ec_of(st.error()) != ec::unknown_ticket)
+        return k(std::move(st));
+      ask(fan, guard_, k, atom::get_v, ticket, account);
+    };
+    ask(fan, room_, std::move(or_shadowed), atom::get_v, ticket, std::move(account));
   }
 
   void hold(uint32_t fan, const std::string& section, uint32_t quantity,
@@ -197,9 +252,8 @@ public:
                 hold_request{{}, {}, {}, section, quantity, {}, {}}, admission_token, key);
   }
 
-  void checkout(uint32_t fan, const std::string& hold_id, bool decline, const std::string& key,
-                callback<order_info> k) override {
-    std::string card{decline ? domain::declining_card : domain::approving_card};
+  void checkout(uint32_t fan, const std::string& hold_id, const std::string& card,
+                const std::string& key, callback<order_info> k) override {
     ask_session(fan, std::move(k), atom::confirm_v, hold_id, card, key);
   }
 
@@ -230,6 +284,43 @@ public:
   }
 
 private:
+  /// One join of `facts`; a harder proof of work or a step-up asked for is answered as `who`
+  /// would, and the join made again.
+  void attempt(uint32_t fan, const client& who, join_notes& notes, client_facts facts,
+               uint32_t step_ups, callback<queue_status> k) {
+    callback<queue_status> next = [this, fan, &who, &notes, facts, step_ups,
+                                   k](caf::expected<queue_status> st) mutable {
+      if (st) {
+        tickets_[fan] = st->ticket;
+        return k(std::move(st));
+      }
+      auto why = ec_of(st.error());
+      if (why == ec::challenge_required) {
+        ++notes.challenges;
+        facts.pow_bits = second_of(st.error());
+        facts.pow_solve_ms = solve_ms(who, facts.pow_bits, rng_);
+        return attempt(fan, who, notes, facts, step_ups, k);
+      }
+      if (why != ec::step_up_required)
+        return k(std::move(st));
+      // Shown a step-up, with the work to bring along: answered right, or wrong (the edge then
+      // shows a fresh one), until the client's tries run out.
+      if (auto bits = second_of(st.error()); bits > 0) {
+        facts.pow_bits = bits;
+        facts.pow_solve_ms = solve_ms(who, bits, rng_);
+      }
+      for (auto tries = step_ups; tries < who.step_up_tries; ++tries) {
+        ++notes.step_ups;
+        if (static_cast<double>(rng_() % 1'000'000) < who.step_up_rate * 1e6) {
+          facts.step_up_passed = true;
+          return attempt(fan, who, notes, facts, tries + 1, k);
+        }
+      }
+      k(std::move(st));
+    };
+    ask_session(fan, std::move(next), atom::join_v, event_id_, facts);
+  }
+
   template <class T, class Handle, class... Ts>
   void ask(uint32_t fan, const Handle& dest, callback<T> k, Ts... xs) {
     lanes_.post(fan, [dest, k, xs...](caf::event_based_actor* self) {
@@ -276,8 +367,12 @@ private:
   waiting_room_actor room_;
   event_actor event_;
   box_office_actor office_;
+  bot_guard_actor guard_;
   std::vector<session_actor> sessions_;
   std::vector<uint64_t> tickets_; // by fan, once joined
+  std::mt19937_64 rng_;
+  security::fingerprinter fingerprints_;
+  security::rate_limiter polls_;
 };
 
 } // namespace
@@ -331,7 +426,7 @@ caf::expected<run_result> run_in_process(const scenario& s, const run_options& o
   r.seats = static_cast<uint32_t>(section_of.size());
   // The crowd outlives the node: its driver actor refers to it until the node has stopped.
   crowd fans{s, opts.seed, sections};
-  sim_node node{opts.seed, opts.test_skip_price_caps};
+  sim_node node{opts.seed, opts.test_skip_price_caps, guard_rules(s)};
   if (node.error())
     return node.error();
   // The waiting room's seed comes from the run's seed, so the shuffle is reproducible.
@@ -370,7 +465,11 @@ caf::expected<run_result> run_in_process(const scenario& s, const run_options& o
   // hundred requests pending in each at the stadium's peak.
   actors::lanes fan_lanes{node.sys(), 256};
   node.run();
-  actor_fans api{node, fan_lanes, event_id, *room, *event, *office, s.fans};
+  auto guard = node.call<bot_guard_actor>(node.registry(), atom::get_v, atom::bots_v, event_id);
+  if (!guard)
+    return guard.error();
+  actor_fans api{
+      node, fan_lanes, event_id, *room, *event, *office, *guard, fans.clients().size(), opts.seed};
   auto driver = node.spawn([&](caf::event_based_actor*) -> caf::behavior {
     return {[&](uint32_t t) { fans.tick(t, api); }};
   });
@@ -411,9 +510,18 @@ caf::expected<run_result> run_in_process(const scenario& s, const run_options& o
   if (opts.before_verify)
     if (auto err = opts.before_verify(node.db(), event_id, node.now().time_since_epoch().count()))
       return err;
+  if (s.bots) {
+    auto g = node.call<bot_guard_info>(*guard, atom::get_v, atom::bots_v);
+    if (!g)
+      return g.error();
+    r.guard = std::move(*g);
+  }
   r.journals_checked = true;
   r.checked = verify(node.db(), {node.now().time_since_epoch().count(), true, true, published});
-  judge(s, r, fans, event_id);
+  std::map<std::string, uint32_t> accounts;
+  for (uint32_t i = 0; i < fans.clients().size(); ++i)
+    accounts.emplace(crowd::account_of(i), i);
+  judge(s, r, fans, event_id, accounts);
   return r;
 }
 

@@ -87,4 +87,7 @@ private:
 /// The promises of dynamic pricing (scenarios/verify_pricing.cpp), appended to `out`.
 void verify_pricing(const journals& db, verdict& out);
 
+/// The limits of the bot guards (scenarios/verify_bots.cpp), appended to `out`.
+void verify_bots(const journals& db, verdict& out);
+
 } // namespace seatgrab::scenarios

@@ -5,12 +5,13 @@
 #include "messages/ec.hpp"
 #include "persistence/store.hpp"
 #include "scenarios/http_client.hpp"
+#include "scenarios/http_fans.hpp"
 #include "scenarios/runner.hpp"
 
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <map>
@@ -22,219 +23,7 @@ namespace seatgrab::scenarios {
 
 namespace {
 
-using json = nlohmann::json;
-namespace asio = boost::asio;
-using steady = std::chrono::steady_clock;
-
-/// The `ec` a problem+json `code` names; codes of the edge alone (rate limits, proof of work)
-/// count as `unavailable`, with the code kept in the context.
-caf::error error_of(const http_reply& r) {
-  if (r.status == 0)
-    return caf::make_error(ec::unavailable, r.error);
-  static const auto codes = [] {
-    std::map<std::string, ec, std::less<>> m;
-    for (int i = 1; i <= static_cast<int>(ec::device_in_use); ++i)
-      m.emplace(std::string{to_string(static_cast<ec>(i))}, static_cast<ec>(i));
-    return m;
-  }();
-  auto j = json::parse(r.body, nullptr, false);
-  std::string code = j.is_object() && j.contains("code") && j["code"].is_string()
-                         ? j["code"].get<std::string>()
-                         : "";
-  auto detail = "HTTP " + std::to_string(r.status) + " " + code +
-                (j.is_object() && j.contains("detail") ? ": " + j["detail"].dump() : "");
-  if (auto i = codes.find(code); i != codes.end())
-    return caf::make_error(i->second, detail);
-  return caf::make_error(ec::unavailable, detail);
-}
-
-/// Parses a successful JSON answer, or says why not.
-template <class T, class F>
-caf::expected<T> parse(const http_reply& r, unsigned want, F&& f) {
-  if (r.status != want)
-    return error_of(r);
-  auto j = json::parse(r.body, nullptr, false);
-  if (j.is_discarded())
-    return caf::make_error(ec::unavailable, "unparsable answer: " + r.body.substr(0, 200));
-  try {
-    return f(j);
-  } catch (const json::exception& e) {
-    return caf::make_error(ec::unavailable, std::string{"unexpected answer: "} + e.what());
-  }
-}
-
-queue_status status_of(const json& j) {
-  queue_status st;
-  st.ticket = j.at("ticket").get<uint64_t>();
-  st.state = j.value("state", std::string{"waiting"});
-  st.position = j.at("position").get<uint64_t>();
-  st.eta_s = j.at("eta_s").get<uint64_t>();
-  st.admission_token = j.value("admission_token", std::string{});
-  return st;
-}
-
-ticket_info ticket_of(const json& j) {
-  ticket_info t;
-  t.id = j.at("id").get<std::string>();
-  t.seat = j.at("seat").get<std::string>();
-  t.status = j.value("status", std::string{});
-  return t;
-}
-
-/// The fans' calls as HTTP requests. A fan signs up and logs in when it arrives.
-class http_fans : public fan_api {
-public:
-  /// Fan `i` talks to edge `i % edges.size()` for everything it does.
-  http_fans(const std::vector<std::unique_ptr<http_client>>& edges, std::string event_id,
-            std::string run_id, size_t fans)
-      : edges_(edges), event_id_(std::move(event_id)), run_id_(std::move(run_id)), fans_(fans) {}
-
-  std::string email_of(uint32_t fan) const {
-    return crowd::account_of(fan) + "." + run_id_ + "@fans.test";
-  }
-
-  void join(uint32_t fan, callback<queue_status> k) override {
-    if (!fans_[fan].bearer.empty())
-      return join_queue(fan, std::move(k));
-    json creds{{"email", email_of(fan)}, {"password", "scenario-" + run_id_}};
-    edge(fan).send({"POST", "/v1/accounts", creds.dump()}, [this, fan, k, creds](http_reply r) {
-      if (r.status != 201 && ec_of(error_of(r)) != ec::already_exists)
-        return k(error_of(r));
-      edge(fan).send({"POST", "/v1/sessions", creds.dump()}, [this, fan, k](http_reply r) {
-        auto token = parse<std::string>(
-            r, 201, [](const json& j) { return j.at("token").get<std::string>(); });
-        if (!token)
-          return k(token.error());
-        fans_[fan].bearer = std::move(*token);
-        join_queue(fan, k);
-      });
-    });
-  }
-
-  void status(uint32_t fan, callback<queue_status> k) override {
-    http_call c{"GET", "/v1/events/" + event_id_ + "/queue/" + std::to_string(fans_[fan].ticket)};
-    c.bearer = fans_[fan].bearer;
-    edge(fan).send(std::move(c), [k](http_reply r) { k(parse<queue_status>(r, 200, status_of)); });
-  }
-
-  void hold(uint32_t fan, const std::string& section, uint32_t quantity,
-            const std::string& admission_token, const std::string& key,
-            callback<hold_receipt> k) override {
-    http_call c{"POST", "/v1/events/" + event_id_ + "/holds",
-                json{{"section", section}, {"quantity", quantity}}.dump()};
-    c.bearer = fans_[fan].bearer;
-    c.admission_token = admission_token;
-    c.idempotency_key = run_id_ + "-" + key;
-    edge(fan).send(std::move(c), [k](http_reply r) {
-      k(parse<hold_receipt>(r, 201, [](const json& j) {
-        hold_receipt h;
-        h.hold_id = j.at("id").get<std::string>();
-        h.total = j.at("total").get<int64_t>();
-        return h;
-      }));
-    });
-  }
-
-  void checkout(uint32_t fan, const std::string& hold_id, bool decline, const std::string& key,
-                callback<order_info> k) override {
-    std::string card{decline ? domain::declining_card : domain::approving_card};
-    http_call c{"POST", "/v1/holds/" + hold_id + "/checkout", json{{"card", card}}.dump()};
-    c.bearer = fans_[fan].bearer;
-    c.idempotency_key = run_id_ + "-" + key;
-    edge(fan).send(std::move(c), [k](http_reply r) {
-      k(parse<order_info>(r, 201, [](const json& j) {
-        order_info o;
-        o.id = j.at("order_id").get<std::string>();
-        for (const auto& t : j.at("tickets"))
-          o.tickets.push_back(ticket_of(t));
-        return o;
-      }));
-    });
-  }
-
-  void refund(uint32_t fan, const std::string& ticket_id, callback<ticket_info> k) override {
-    http_call c{"POST", "/v1/tickets/" + ticket_id + "/refund"};
-    c.bearer = fans_[fan].bearer;
-    c.idempotency_key = run_id_ + "-refund-" + ticket_id;
-    edge(fan).send(std::move(c), [k](http_reply r) { k(parse<ticket_info>(r, 200, ticket_of)); });
-  }
-
-  void transfer(uint32_t fan, const std::string& ticket_id, uint32_t to,
-                callback<ticket_info> k) override {
-    http_call c{"POST", "/v1/tickets/" + ticket_id + "/transfer",
-                json{{"to", email_of(to)}}.dump()};
-    c.bearer = fans_[fan].bearer;
-    c.idempotency_key = run_id_ + "-transfer-" + ticket_id;
-    edge(fan).send(std::move(c), [k](http_reply r) { k(parse<ticket_info>(r, 200, ticket_of)); });
-  }
-
-  void load(callback<std::vector<section_load>> k) override {
-    // The overview is shared by the fans of a tick; looked up at most twice a second, so at
-    // small time scales it does not crowd out the fans' own requests.
-    auto now = steady::now();
-    if (loading_ || now - loaded_at_ < std::chrono::milliseconds{500})
-      return k(load_);
-    loading_ = true;
-    loaded_at_ = now;
-    http_call c{"GET", "/v1/events/" + event_id_ + "/seatmap"};
-    c.if_none_match = etag_;
-    // Each edge in turn: every member serves the map.
-    edges_[loads_++ % edges_.size()]->send(std::move(c), [this, k](http_reply r) {
-      loading_ = false;
-      if (r.status == 304)
-        return k(load_);
-      auto x = parse<std::vector<section_load>>(r, 200, [](const json& j) {
-        std::vector<section_load> result;
-        for (const auto& sec : j.at("sections")) {
-          section_load l{sec.at("id").get<std::string>()};
-          for (const auto& seat : sec.at("seats")) {
-            auto status = seat.at("status").get<std::string>();
-            (status == "free" ? l.free : status == "held" ? l.held : l.sold)++;
-          }
-          result.push_back(std::move(l));
-        }
-        return result;
-      });
-      if (x) {
-        etag_ = r.etag;
-        load_ = *x;
-      }
-      k(std::move(x));
-    });
-  }
-
-private:
-  struct fan_state {
-    std::string bearer;
-    uint64_t ticket = 0;
-  };
-
-  void join_queue(uint32_t fan, callback<queue_status> k) {
-    http_call c{"POST", "/v1/events/" + event_id_ + "/queue",
-                json{{"device", "dev-" + crowd::account_of(fan)}}.dump()};
-    c.bearer = fans_[fan].bearer;
-    edge(fan).send(std::move(c), [this, fan, k](http_reply r) {
-      auto st = parse<queue_status>(r, 201, status_of);
-      if (!st && r.status == 200)
-        st = parse<queue_status>(r, 200, status_of); // joined before: the same place
-      if (st)
-        fans_[fan].ticket = st->ticket;
-      k(std::move(st));
-    });
-  }
-
-  http_client& edge(uint32_t fan) const { return *edges_[fan % edges_.size()]; }
-
-  const std::vector<std::unique_ptr<http_client>>& edges_;
-  size_t loads_ = 0;
-  std::string event_id_;
-  std::string run_id_;
-  std::vector<fan_state> fans_;
-  std::string etag_;
-  std::vector<section_load> load_;
-  bool loading_ = false;
-  steady::time_point loaded_at_;
-};
+using namespace http_mode;
 
 /// Runs `io` until `done` holds or `limit` passes.
 template <class Pred>
@@ -334,6 +123,42 @@ std::optional<pricing_info> pricing_of(const json& j) {
   return p;
 }
 
+/// The bot rules a run sets for its event: enforced, with the scenario's base proof of work,
+/// when it has bots (the crowd solves for real, natively, and the people among it wait as long
+/// as their browsers would); otherwise every rule counted, none enforced.
+json rules_of(const scenario& s) {
+  json modes = json::object();
+  if (!s.bots || s.guard == "shadow")
+    for (auto rule : {"prefix_joins", "device_accounts", "card_purchases", "card_tickets",
+                      "card_declines", "risk"})
+      modes[rule] = "shadow";
+  return {{"pow_base_bits", s.bots ? s.pow_bits : 0u},
+          {"pow_max_bits", std::max<uint32_t>(18, s.bots ? s.pow_bits : 0u)},
+          {"modes", modes}};
+}
+
+/// `GET /v1/admin/events/{id}/bots` read back, for the report.
+std::optional<bot_guard_info> guard_of(const json& j) {
+  if (!j.is_object() || !j.contains("verdicts"))
+    return std::nullopt;
+  bot_guard_info g;
+  g.event = j.value("event", "");
+  g.verdicts = j.value("verdicts", std::map<std::string, uint64_t>{});
+  g.reasons = j.value("reasons", std::map<std::string, uint64_t>{});
+  g.shadowed = j.value("shadowed", uint64_t{0});
+  auto top = j.value("top", json::object());
+  auto list = [&](const char* key) {
+    std::vector<offender> out;
+    for (const auto& x : top.value(key, json::array()))
+      out.push_back({x.value("key", ""), x.value("count", uint64_t{0})});
+    return out;
+  };
+  g.prefixes = list("prefixes");
+  g.devices = list("devices");
+  g.cards = list("cards");
+  return g;
+}
+
 uint64_t throttled(const std::vector<std::unique_ptr<http_client>>& clients) {
   uint64_t n = 0;
   for (const auto& c : clients)
@@ -376,6 +201,15 @@ caf::expected<run_result> run_over_http(const scenario& s, const run_options& op
   std::vector<std::unique_ptr<http_client>> clients;
   for (const auto& [host, port] : edges)
     clients.push_back(std::make_unique<http_client>(io, host, port, s.connections));
+  // Bots have connections of their own: people's requests queue in the shared pool.
+  std::vector<std::unique_ptr<http_client>> bot_clients;
+  uint32_t bots = 0;
+  for (const auto& f : s.farms)
+    bots += f.bots;
+  if (bots > 0)
+    for (const auto& [host, port] : edges)
+      bot_clients.push_back(
+          std::make_unique<http_client>(io, host, port, std::min<uint32_t>(bots, 64)));
   // The operator's calls and the queue's counters go through the first edge.
   auto& client = *clients.front();
   auto admin = [&](std::string target, std::string body) {
@@ -412,6 +246,13 @@ caf::expected<run_result> run_over_http(const scenario& s, const run_options& op
     put.bearer = http.admin_token;
     if (auto p = call(io, client, std::move(put)); p.status != 200)
       return caf::make_error(ec::unavailable, "publishing the prices: " + render(error_of(p)));
+  }
+  { // The bot guard's rules: enforced with bots (through a trusted proxy's X-Forwarded-For,
+    // which the node must be told: serve --trusted-proxy 127.0.0.1/32), counted otherwise.
+    http_call put{"PUT", "/v1/admin/events/" + ev.id + "/bots", rules_of(s).dump()};
+    put.bearer = http.admin_token;
+    if (auto p = call(io, client, std::move(put)); p.status != 200)
+      return caf::make_error(ec::unavailable, "setting the bot rules: " + render(error_of(p)));
   }
   // The catalog reaches the other members a moment later: the sale starts once every edge
   // knows the event.
@@ -452,7 +293,7 @@ caf::expected<run_result> run_over_http(const scenario& s, const run_options& op
   fans.measure_with([started] {
     return std::chrono::duration<double, std::milli>(steady::now() - started).count();
   });
-  http_fans api{clients, ev.id, run_id, s.fans};
+  http_fans api{io, clients, bot_clients, ev.id, run_id, fans.clients(), opts.seed};
   auto tick =
       std::chrono::duration_cast<steady::duration>(std::chrono::duration<double>(s.time_scale));
   auto last_progress = steady::now();
@@ -483,7 +324,12 @@ caf::expected<run_result> run_over_http(const scenario& s, const run_options& op
       io.restart();
       io.run_until(next);
     }
-    sample x{t, 0, 0, fans.sold_now(), throttled(clients), fans.counts().errors};
+    sample x{t,
+             0,
+             0,
+             fans.sold_now(),
+             throttled(clients) + throttled(bot_clients),
+             fans.counts().errors};
     if (queue) {
       x.waiting = queue->value("waiting", uint64_t{0});
       x.admitted = queue->value("admitted", uint64_t{0});
@@ -503,9 +349,10 @@ caf::expected<run_result> run_over_http(const scenario& s, const run_options& op
       io, [&] { return fans.in_flight() == 0; }, std::chrono::seconds{30});
   fans.finish();
   r.requests = 0;
-  for (const auto& c : clients)
-    r.requests += c->answered();
-  r.throttled = throttled(clients);
+  for (const auto* pool : {&clients, &bot_clients})
+    for (const auto& c : *pool)
+      r.requests += c->answered();
+  r.throttled = throttled(clients) + throttled(bot_clients);
   auto summarize = [](const latencies& l) {
     return latency_summary{l.ms.size(), l.percentile(50), l.percentile(95), l.percentile(99)};
   };
@@ -547,6 +394,11 @@ caf::expected<run_result> run_over_http(const scenario& s, const run_options& op
       break;
   }
   r.violations.insert(r.violations.end(), differences.begin(), differences.end());
+  if (s.bots) {
+    http_call get{"GET", "/v1/admin/events/" + ev.id + "/bots"};
+    get.bearer = http.admin_token;
+    r.guard = guard_of(json::parse(call(io, client, std::move(get)).body, nullptr, false));
+  }
   if (s.priced) {
     auto prices = call(io, client, {"GET", "/v1/events/" + ev.id + "/prices"});
     r.pricing = pricing_of(json::parse(prices.body, nullptr, false));
@@ -587,7 +439,7 @@ caf::expected<run_result> run_over_http(const scenario& s, const run_options& op
     for (const auto& [key, order] : r.checked.sold)
       r.checked.seats_sold += key.starts_with(ev.id + "|");
   }
-  judge(s, r, fans, ev.id);
+  judge(s, r, fans, ev.id, api.accounts());
   return r;
 }
 

@@ -14,7 +14,49 @@
 
 namespace seatgrab::scenarios {
 
-void judge(const scenario& s, run_result& r, const crowd& c, const std::string& event_id) {
+namespace {
+
+/// The bot defence's figures and expectations of a run with bots.
+void judge_bots(const scenario& s, run_result& r, const crowd& c,
+                const std::map<std::string, uint32_t>& accounts) {
+  bot_report b;
+  b.humans = c.humans();
+  b.bots = c.bots();
+  if (r.guard)
+    b.guard = *r.guard;
+  if (r.journals_checked) {
+    b.from_journals = true;
+    if (auto i = r.checked.bot_outcomes.find("shadow"); i != r.checked.bot_outcomes.end())
+      for (const auto& account : i->second) {
+        auto f = accounts.find(account);
+        if (f == accounts.end())
+          continue; // not one of this run's fans
+        ++(c.is_bot(f->second) ? b.bots_shadowed : b.humans_shadowed);
+      }
+  }
+  auto percent = [](double x) { return std::to_string(x * 100) + " %"; };
+  if (b.seats_share() > s.expect_bot_seat_share_max)
+    r.unmet.push_back("bots bought " + percent(b.seats_share()) + " of the seats sold, more than " +
+                      percent(s.expect_bot_seat_share_max));
+  if (b.humans_stepped_up_share() > s.expect_humans_stepped_up_max)
+    r.unmet.push_back(percent(b.humans_stepped_up_share()) +
+                      " of the people were stepped up, more than " +
+                      percent(s.expect_humans_stepped_up_max));
+  if (b.humans_blocked() > s.expect_humans_blocked_max)
+    r.unmet.push_back(std::to_string(b.humans_blocked()) +
+                      " people were blocked or shadowed, more than " +
+                      std::to_string(s.expect_humans_blocked_max));
+  if (b.bot_requests_share() < s.expect_bot_requests_share_min)
+    r.unmet.push_back("bots made " + percent(b.bot_requests_share()) +
+                      " of the requests, fewer than the scenario means (" +
+                      percent(s.expect_bot_requests_share_min) + ")");
+  r.bots = std::move(b);
+}
+
+} // namespace
+
+void judge(const scenario& s, run_result& r, const crowd& c, const std::string& event_id,
+           const std::map<std::string, uint32_t>& accounts) {
   r.fans = c.counts();
   r.seats_sold = c.owners().size();
   r.violations.insert(r.violations.end(), c.violations().begin(), c.violations().end());
@@ -43,12 +85,56 @@ void judge(const scenario& s, run_result& r, const crowd& c, const std::string& 
     r.unmet.push_back("transfers were expected (population.transfer_rate), none happened");
   if (r.fans.errors > 0)
     r.unmet.push_back(std::to_string(r.fans.errors) + " unexpected answers (see errors)");
+  if (s.bots)
+    judge_bots(s, r, c, accounts);
 }
 
 namespace {
 
 nlohmann::ordered_json latency_json(const latency_summary& l) {
   return {{"count", l.count}, {"p50_ms", l.p50}, {"p95_ms", l.p95}, {"p99_ms", l.p99}};
+}
+
+nlohmann::ordered_json side_json(const side& x) {
+  return {{"clients", x.clients},       {"requests", x.requests},
+          {"joined", x.joined},         {"admitted", x.admitted},
+          {"seats", x.seats},           {"challenged", x.challenged},
+          {"stepped_up", x.stepped_up}, {"refused", x.refused},
+          {"throttled", x.throttled},   {"gave_up_step_up", x.gave_up_step_up}};
+}
+
+nlohmann::ordered_json offenders_json(const std::vector<offender>& xs) {
+  auto out = nlohmann::ordered_json::array();
+  for (const auto& x : xs)
+    out.push_back({{"key", x.key}, {"count", x.count}});
+  return out;
+}
+
+nlohmann::ordered_json bots_json(const bot_report& b, const verdict& checked) {
+  auto humans = side_json(b.humans);
+  auto bots = side_json(b.bots);
+  if (b.from_journals) {
+    humans["shadowed"] = b.humans_shadowed;
+    bots["shadowed"] = b.bots_shadowed;
+  }
+  return {{"seats_share", b.seats_share()},
+          {"humans_stepped_up_share", b.humans_stepped_up_share()},
+          {"humans_blocked", b.humans_blocked()},
+          {"humans_shadowed", b.humans_shadowed},
+          {"bot_requests_share", b.bot_requests_share()},
+          {"bot_seats", b.bots.seats},
+          {"seats_sold", b.seats()},
+          {"humans", humans},
+          {"bots", bots},
+          {"decisions", b.guard.verdicts},
+          {"reasons", b.guard.reasons},
+          {"top",
+           {{"prefixes", offenders_json(b.guard.prefixes)},
+            {"devices", offenders_json(b.guard.devices)},
+            {"cards", offenders_json(b.guard.cards)}}},
+          {"verifier",
+           {{"guard_records", checked.bot_decisions},
+            {"card_purchases_checked", checked.guarded_purchases}}}};
 }
 
 } // namespace
@@ -105,6 +191,8 @@ std::string run_result::json() const {
                     {"priced_sales_checked", checked.priced_sales},
                     {"sections", sections}};
   }
+  if (bots)
+    j["bots"] = bots_json(*bots, checked);
   j["violations"] = violations;
   j["errors"] = errors;
   j["unmet_expectations"] = unmet;
@@ -159,6 +247,27 @@ std::string run_result::summary() const {
     for (const auto& s : pricing->sections)
       os << " " << s.section << " " << s.ladder.front() << "->" << s.price << " (level " << s.level
          << "/" << s.ladder.size() - 1 << ")";
+    os << "\n";
+  }
+  if (bots) {
+    const auto& b = *bots;
+    auto pct = [](double x) { return ms(x * 100) + " %"; };
+    os << "  bots: " << b.bots.clients << " bots bought " << b.bots.seats << " of " << b.seats()
+       << " seats sold (" << pct(b.seats_share()) << ") and made " << pct(b.bot_requests_share())
+       << " of the requests; " << b.bots_shadowed << " shadowed, " << b.bots.stepped_up
+       << " stepped up, " << b.bots.refused << " refused, " << b.bots.throttled
+       << " answers 429\n  people: " << b.humans.clients << ", " << b.humans.stepped_up
+       << " stepped up (" << pct(b.humans_stepped_up_share()) << "), " << b.humans.challenged
+       << " asked for more work, " << b.humans_blocked() << " blocked or shadowed\n"
+       << "  guard decisions:";
+    for (const auto& [verdict, n] : b.guard.verdicts)
+      os << " " << verdict << " " << n;
+    if (journals_checked)
+      os << "; " << checked.bot_decisions << " guard records and " << checked.guarded_purchases
+         << " card purchases checked against the limits";
+    os << "\n  guard reasons:";
+    for (const auto& [reason, n] : b.guard.reasons)
+      os << " " << reason << " " << n;
     os << "\n";
   }
   for (const auto& v : checked.violations)

@@ -9,6 +9,7 @@
 //   which seat is checked against the node's seat map; `verify` runs on the node's journals
 //   when the caller can read its data directory.
 
+#include "messages/bots.hpp"
 #include "messages/inventory.hpp"
 #include "messages/pricing.hpp"
 #include "scenarios/crowd.hpp"
@@ -20,6 +21,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -44,6 +46,35 @@ struct latency_summary {
   double p99 = 0;
 };
 
+/// The bot defence's figures of a run with a `[bots]` section.
+struct bot_report {
+  side humans;
+  side bots;
+  uint64_t humans_shadowed = 0; ///< from the guard's journal (when the journals were read)
+  uint64_t bots_shadowed = 0;
+  bool from_journals = false;
+  /// The event's guard at the end: decisions by verdict and reason, top offenders.
+  bot_guard_info guard;
+
+  [[nodiscard]] uint64_t seats() const noexcept { return humans.seats + bots.seats; }
+  [[nodiscard]] double seats_share() const noexcept {
+    return seats() ? static_cast<double>(bots.seats) / static_cast<double>(seats()) : 0.0;
+  }
+  [[nodiscard]] double humans_stepped_up_share() const noexcept {
+    return humans.clients
+               ? static_cast<double>(humans.stepped_up) / static_cast<double>(humans.clients)
+               : 0.0;
+  }
+  /// People kept out by the guard: refused, shadowed, or failing every step-up.
+  [[nodiscard]] uint64_t humans_blocked() const noexcept {
+    return humans.refused + humans_shadowed + humans.gave_up_step_up;
+  }
+  [[nodiscard]] double bot_requests_share() const noexcept {
+    auto all = humans.requests + bots.requests;
+    return all ? static_cast<double>(bots.requests) / static_cast<double>(all) : 0.0;
+  }
+};
+
 struct run_result {
   std::string scenario;
   uint64_t seed = 0;
@@ -62,6 +93,10 @@ struct run_result {
   /// The event's pricing at the end (with each section's price history), if it had a policy.
   std::optional<pricing_info> pricing;
   int64_t started_at_ms = 0; ///< scenario time 0, for the price history's times
+  /// With a `[bots]` section: what the bot defence did (`judge` fills it from the crowd, the
+  /// guard's figures in `guard` and the verifier's reading of the guard's journal).
+  std::optional<bot_report> bots;
+  std::optional<bot_guard_info> guard; ///< the event's guard at the end, as the runner read it
   bool journals_checked = false;
   verdict checked;
   std::vector<std::string> violations; ///< seen from outside the journals
@@ -117,7 +152,10 @@ event_info event_of(const scenario& s, std::string id, std::string venue_id, int
                     double scale = 1);
 
 /// Checks the run's expectations and the fans' book against the journals' verdict.
-void judge(const scenario& s, run_result& r, const crowd& c, const std::string& event_id);
+/// `accounts` maps the node's account ids to the crowd's fans (to tell people from bots in the
+/// guard's journal).
+void judge(const scenario& s, run_result& r, const crowd& c, const std::string& event_id,
+           const std::map<std::string, uint32_t>& accounts = {});
 
 /// Writes report.json, summary.txt and report.html into `dir` (created if missing).
 caf::error write_report(const run_result& r, const std::filesystem::path& dir);

@@ -2,6 +2,7 @@
 
 #include "messages/ec.hpp"
 
+#include <algorithm>
 #include <fstream>
 #include <map>
 #include <set>
@@ -77,6 +78,56 @@ public:
                       "must be a positive integer (minor units)");
         ladder.push_back(*x);
       }
+    }
+  }
+
+  /// The `[[bots.farm]]` tables: bots and tactics each.
+  void farms(std::vector<scenario::bot_farm>& out, bool& present) {
+    auto* bots = root_.get_as<toml::table>("bots");
+    if (!bots)
+      return;
+    present = true;
+    seen_.insert("bots.farm");
+    auto* node = bots->get("farm");
+    if (!node)
+      return fail("bots", "farm", "is missing: [bots] needs at least one [[bots.farm]]");
+    const auto* arr = node->as_array();
+    if (!arr || arr->empty() || arr->size() > 64)
+      return fail("bots", "farm", "must be 1 to 64 [[bots.farm]] tables");
+    static const std::set<std::string> known{"shared_device", "rotate_devices", "fast_solver",
+                                             "shared_card", "hammer_status"};
+    for (size_t i = 0; i < arr->size(); ++i) {
+      auto where = "farm[" + std::to_string(i) + "]";
+      const auto* t = (*arr)[i].as_table();
+      if (!t)
+        return fail("bots", where.c_str(), "must be a table");
+      scenario::bot_farm farm;
+      for (const auto& [k, v] : *t) {
+        std::string key{k.str()};
+        if (key == "bots") {
+          auto x = v.is_integer() ? v.value<int64_t>() : std::nullopt;
+          if (!x || *x < 1 || *x > 1'000'000)
+            return fail("bots", (where + ".bots").c_str(), "must be an integer from 1 to 1000000");
+          farm.bots = static_cast<uint32_t>(*x);
+        } else if (key == "tactics") {
+          const auto* ts = v.as_array();
+          if (!ts)
+            return fail("bots", (where + ".tactics").c_str(), "must be an array of tactics");
+          for (size_t j = 0; j < ts->size(); ++j) {
+            auto name = (*ts)[j].value<std::string>();
+            if (!name || !known.contains(*name))
+              return fail("bots", (where + ".tactics[" + std::to_string(j) + "]").c_str(),
+                          "must be one of shared_device, rotate_devices, fast_solver, "
+                          "shared_card, hammer_status");
+            farm.tactics.push_back(*name);
+          }
+        } else {
+          return fail("bots", (where + "." + key).c_str(), "is not a known key");
+        }
+      }
+      if (farm.bots == 0)
+        return fail("bots", (where + ".bots").c_str(), "is missing");
+      out.push_back(std::move(farm));
     }
   }
 
@@ -196,6 +247,20 @@ caf::expected<scenario> parse_scenario(std::string_view text, const std::string&
   r.integer("pricing", "up_ticks", s.pricing.up_ticks, 1, 100);
   r.integer("pricing", "down_ticks", s.pricing.down_ticks, 1, 100);
   r.integer("pricing", "max_up_per_hour", s.pricing.max_up_per_hour, 0, 100);
+  r.farms(s.farms, s.bots);
+  r.number("bots", "step_up_rate", s.bot_step_up_rate, 0, 1);
+  r.integer("bots", "step_up_tries", s.bot_step_up_tries, 1, 100);
+  r.integer("bots", "hammer_per_s", s.hammer_per_s, 1, 100);
+  r.integer("bots", "pow_bits", s.pow_bits, 0, 24);
+  r.text("bots", "guard", s.guard);
+  r.number("bots", "human_step_up_rate", s.human_step_up_rate, 0, 1);
+  r.number("bots", "human_no_signals", s.human_no_signals, 0, 1);
+  r.number("bots", "human_language_mismatch", s.human_language_mismatch, 0, 1);
+  r.number("bots", "human_shared_prefix", s.human_shared_prefix, 0, 1);
+  r.number("expect", "bot_seat_share_max", s.expect_bot_seat_share_max, 0, 1);
+  r.number("expect", "humans_stepped_up_max", s.expect_humans_stepped_up_max, 0, 1);
+  r.integer("expect", "humans_blocked_max", s.expect_humans_blocked_max, 0, 10'000'000);
+  r.number("expect", "bot_requests_share_min", s.expect_bot_requests_share_min, 0, 1);
   r.check_unknown();
   if (!r.error()) {
     if (s.queue_mode != "shuffle" && s.queue_mode != "fifo")
@@ -212,6 +277,12 @@ caf::expected<scenario> parse_scenario(std::string_view text, const std::string&
       r.fail("population", "seats_max", "must not exceed sale.max_tickets_per_account");
     if (s.think_min_s > s.think_max_s)
       r.fail("population", "think_min_s", "must not exceed population.think_max_s");
+    if (s.guard != "enforce" && s.guard != "shadow")
+      r.fail("bots", "guard", "must be \"enforce\" or \"shadow\"");
+    for (const auto& f : s.farms)
+      if (std::count(f.tactics.begin(), f.tactics.end(), "shared_device") &&
+          std::count(f.tactics.begin(), f.tactics.end(), "rotate_devices"))
+        r.fail("bots", "farm", "tactics: shared_device and rotate_devices exclude each other");
     if (!s.priced && root.get("pricing"))
       r.fail("pricing", "ladders", "is missing: a [pricing] section needs its ladders");
   }

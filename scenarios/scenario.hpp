@@ -7,16 +7,19 @@
 
 #include <caf/expected.hpp>
 
+#include <climits>
 #include <cstdint>
 #include <filesystem>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace seatgrab::scenarios {
 
 struct scenario {
   std::string name;
-  /// "theatre", "stadium" (generated), or a venue JSON file relative to the scenario file.
+  /// "theatre", "arena", "stadium" (generated), or a venue JSON file relative to the scenario
+  /// file.
   std::string venue = "theatre";
   // [sale]
   uint32_t hold_ttl_s = 300;
@@ -52,9 +55,35 @@ struct scenario {
   bool priced = false;
   /// Ladders by tier or section id; times in scenario seconds (over HTTP they are scaled).
   pricing_request pricing;
+  // [bots] (optional): farms of bots besides the fans; with it the bot guard enforces its
+  // rules (without it, it only counts: the fans of other scenarios are not its subject).
+  struct bot_farm {
+    uint32_t bots = 0;
+    /// shared_device, rotate_devices, fast_solver, shared_card, hammer_status.
+    std::vector<std::string> tactics;
+  };
+  std::vector<bot_farm> farms;
+  bool bots = false;              ///< a [bots] section was given
+  double bot_step_up_rate = 0.1;  ///< share of step-ups a bot answers (a solving service)
+  uint32_t bot_step_up_tries = 3; ///< step-ups a bot attempts before its account gives up
+  uint32_t hammer_per_s = 10;     ///< status polls a second of a hammering bot
+  uint32_t pow_bits = 16;         ///< the guard's base proof of work
+  /// "enforce", or "shadow": the guard counts what it would do (a control run: what the bots
+  /// get without it).
+  std::string guard = "enforce";
+  double human_step_up_rate = 0.95; ///< share of step-ups a person answers right
+  double human_no_signals = 0.03;   ///< people whose browser reports no signals (blockers)
+  double human_language_mismatch = 0.01;
+  double human_shared_prefix = 0.1; ///< people behind a shared NAT, eight to a /24
   // [expect]
   /// Share of the seats that must be sold at the end (a sell-out may leave an orphan seat).
   double expect_sold_share = 0;
+  /// With bots: most of the sold seats bots may hold, of people stepped up, of people
+  /// blocked or shadowed (shares of 1; blocked a count).
+  double expect_bot_seat_share_max = 1;
+  double expect_humans_stepped_up_max = 1;
+  uint32_t expect_humans_blocked_max = UINT32_MAX;
+  double expect_bot_requests_share_min = 0;
 };
 
 /// Reads and checks a scenario file. Errors name the file and the key (`invalid_input`).

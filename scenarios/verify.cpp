@@ -511,6 +511,7 @@ verdict verify(const std::vector<const persistence::store*>& dbs, const verify_o
   if (opts.admissions)
     c.admissions(opts);
   verify_pricing(db, c.out);
+  verify_bots(db, c.out);
   return std::move(c.out);
 }
 

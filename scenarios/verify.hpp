@@ -17,12 +17,15 @@
 // - once the operator closed the sale, no section takes a hold, nobody joins and nobody is let in;
 // - dynamic pricing (verify_pricing.cpp): every price change obeys the published rule, and
 //   every sale charges no more than the hold's locked price, the price at the sale and the
-//   price at the holder's admission.
+//   price at the holder's admission;
+// - the bot guards (verify_bots.cpp): no prefix, device or card went beyond its enforced
+//   limit, and every card purchase had the guard's leave.
 
 #include "persistence/store.hpp"
 
 #include <cstdint>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -53,8 +56,13 @@ struct verdict {
   uint64_t admissions = 0;
   uint64_t holds = 0; ///< holds ever placed
   uint64_t expiries = 0;
-  uint64_t price_changes = 0; ///< prices set by pricing engines (a policy sets each section's)
-  uint64_t priced_sales = 0;  ///< seats sold in events with a pricing journal, each checked
+  uint64_t price_changes = 0;     ///< prices set by pricing engines (a policy sets each section's)
+  uint64_t priced_sales = 0;      ///< seats sold in events with a pricing journal, each checked
+  uint64_t bot_decisions = 0;     ///< bot guards' journal records read
+  uint64_t guarded_purchases = 0; ///< card purchases checked against the bot guards
+  /// Accounts by what a bot guard decided about them at least once ("allow", "challenge",
+  /// "step_up", "shadow", "throttle", "refuse").
+  std::map<std::string, std::set<std::string>> bot_outcomes;
   std::map<std::string, std::string> sold; ///< "<event>|<seat>" -> order, now
   std::map<std::string, std::string> held; ///< "<event>|<seat>" -> hold, now
 

@@ -6,6 +6,7 @@
 #include <openssl/rand.h>
 #include <openssl/sha.h>
 
+#include <algorithm>
 #include <cstdlib>
 
 namespace seatgrab::security {
@@ -56,27 +57,43 @@ std::string proof_of_work::sign(std::string_view payload) const {
       .substr(0, 32);
 }
 
-pow_challenge proof_of_work::issue(std::string_view event_id, int64_t now_ms) const {
+pow_challenge proof_of_work::issue(std::string_view event_id, int64_t now_ms, uint32_t bits) const {
   auto expires = now_ms + ttl_ms;
   auto random = random_hex(8);
   if (random.empty())
     random = std::to_string(now_ms);
-  auto payload = std::string{event_id} + "." + random + "." + std::to_string(expires);
+  auto payload = std::string{event_id} + "." + random + "." + std::to_string(expires) + "." +
+                 std::to_string(std::min(bits, max_bits));
   return {payload + "." + sign(payload), expires};
 }
 
+void proof_of_work::verify(std::string_view token, std::string_view answer,
+                           std::string_view subject, int64_t now_ms,
+                           std::function<void(challenge_check)> done) {
+  challenge_check out;
+  auto result = verify(token, answer, subject, now_ms, &out.bits, &out.issued_at_ms);
+  out.ok = result == pow_result::ok;
+  if (!out.ok)
+    out.reason = std::string{to_string(result)};
+  done(std::move(out));
+}
+
 pow_result proof_of_work::verify(std::string_view token, std::string_view nonce,
-                                 std::string_view event_id, int64_t now_ms) {
+                                 std::string_view event_id, int64_t now_ms, uint32_t* bits_out,
+                                 int64_t* issued_out) {
   auto last_dot = token.rfind('.');
   if (last_dot == std::string_view::npos)
     return pow_result::malformed;
   auto payload = token.substr(0, last_dot);
   if (!ready_ || !constant_time_equal(sign(payload), token.substr(last_dot + 1)))
     return pow_result::forged;
-  // "<event>.<random>.<expires_at_ms>": the event is all before the last two dots (event ids
-  // may hold dots) and must equal `event_id` whole; a prefix match let "gig.vip"'s challenge
-  // pass for "gig".
-  auto exp_dot = payload.rfind('.');
+  // "<event>.<random>.<expires_at_ms>.<bits>": the event is all before the last three dots
+  // (event ids may hold dots) and must equal `event_id` whole; a prefix match let "gig.vip"'s
+  // challenge pass for "gig".
+  auto bits_dot = payload.rfind('.');
+  auto exp_dot = bits_dot == std::string_view::npos || bits_dot == 0
+                     ? std::string_view::npos
+                     : payload.rfind('.', bits_dot - 1);
   auto random_dot = exp_dot == std::string_view::npos || exp_dot == 0
                         ? std::string_view::npos
                         : payload.rfind('.', exp_dot - 1);
@@ -84,15 +101,24 @@ pow_result proof_of_work::verify(std::string_view token, std::string_view nonce,
     return pow_result::malformed;
   if (payload.substr(0, random_dot) != event_id)
     return pow_result::other_event;
-  auto exp = std::strtoll(std::string{payload.substr(exp_dot + 1)}.c_str(), nullptr, 10);
+  auto exp = std::strtoll(std::string{payload.substr(exp_dot + 1, bits_dot - exp_dot - 1)}.c_str(),
+                          nullptr, 10);
+  auto bits = static_cast<uint32_t>(
+      std::strtoul(std::string{payload.substr(bits_dot + 1)}.c_str(), nullptr, 10));
   if (exp <= now_ms)
     return pow_result::expired;
-  if (!solves(token, nonce, difficulty_))
+  if (bits > max_bits)
+    return pow_result::malformed;
+  if (!solves(token, nonce, bits))
     return pow_result::wrong_nonce;
   std::lock_guard lock{mtx_};
   std::erase_if(used_, [now_ms](const auto& kv) { return kv.second <= now_ms; });
   if (!used_.emplace(std::string{token}, exp).second)
     return pow_result::used_before;
+  if (bits_out)
+    *bits_out = bits;
+  if (issued_out)
+    *issued_out = exp - ttl_ms;
   return pow_result::ok;
 }
 

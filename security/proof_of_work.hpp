@@ -1,9 +1,13 @@
 #pragma once
 
 // Proof of work against bots in a queue rush: the edge hands out a signed, short-lived
-// challenge for one event; joining that event's queue needs a nonce whose SHA-256 with the
-// challenge starts with a number of zero bits, and each challenge works once. The caller
-// passes the time in; nothing here reads a clock.
+// challenge for one event at the difficulty the event's bot guard asks for (it follows load and
+// risk); joining that event's queue needs a nonce whose SHA-256 with the challenge starts with
+// that many zero bits, and each challenge works once. The token carries its difficulty and
+// issue time under the signature, so the guard learns how hard the work was and how fast it
+// came back. The caller passes the time in; nothing here reads a clock.
+
+#include "security/challenge.hpp"
 
 #include <cstdint>
 #include <map>
@@ -15,7 +19,7 @@ namespace seatgrab::security {
 
 /// A challenge as handed to a client.
 struct pow_challenge {
-  /// "<event>.<random>.<expires_at_ms>.<signature>".
+  /// "<event>.<random>.<expires_at_ms>.<bits>.<signature>".
   std::string token;
   /// Milliseconds since the Unix epoch after which the challenge no longer counts.
   int64_t expires_at_ms = 0;
@@ -36,16 +40,19 @@ enum class pow_result : uint8_t {
 std::string_view to_string(pow_result x) noexcept;
 
 /// Issues and checks challenges with a random HMAC key made at construction. Thread-safe.
-class proof_of_work {
+class proof_of_work final : public challenge_verifier {
 public:
   /// How long a challenge stays valid.
   static constexpr int64_t ttl_ms = 120'000;
 
-  /// Challenges needing `difficulty` leading zero bits (0: no challenge needed).
+  /// Most bits a challenge may ask for.
+  static constexpr uint32_t max_bits = 32;
+
+  /// Challenges needing `difficulty` leading zero bits by default (0: none needed).
   explicit proof_of_work(uint32_t difficulty);
 
   /// Wipes the key.
-  ~proof_of_work();
+  ~proof_of_work() override;
 
   proof_of_work(const proof_of_work&) = delete;
   proof_of_work& operator=(const proof_of_work&) = delete;
@@ -56,14 +63,26 @@ public:
   /// False if the random key could not be made: then no challenge verifies.
   bool ready() const noexcept { return ready_; }
 
-  /// A fresh challenge for `event_id`, valid for `ttl_ms` after `now_ms`.
-  pow_challenge issue(std::string_view event_id, int64_t now_ms) const;
+  /// A fresh challenge for `event_id` of the default difficulty, valid for `ttl_ms` after
+  /// `now_ms`.
+  pow_challenge issue(std::string_view event_id, int64_t now_ms) const {
+    return issue(event_id, now_ms, difficulty_);
+  }
+
+  /// A fresh challenge of `bits` (at most `max_bits`).
+  pow_challenge issue(std::string_view event_id, int64_t now_ms, uint32_t bits) const;
 
   /// Checks `nonce` against `token` for a join of `event_id` at `now_ms`: format, signature,
   /// event, expiry, the work, and that the challenge was not used before (it is spent by
-  /// this call when everything else holds).
+  /// this call when everything else holds). On success, `bits` and `issued_at_ms` (if given)
+  /// tell the challenge's difficulty and issue time.
   pow_result verify(std::string_view token, std::string_view nonce, std::string_view event_id,
-                    int64_t now_ms);
+                    int64_t now_ms, uint32_t* bits = nullptr, int64_t* issued_at_ms = nullptr);
+
+  [[nodiscard]] std::string_view kind() const noexcept override { return "proof-of-work"; }
+
+  void verify(std::string_view token, std::string_view answer, std::string_view subject,
+              int64_t now_ms, std::function<void(challenge_check)> done) override;
 
   /// Whether SHA-256(challenge ":" nonce) starts with `bits` zero bits.
   static bool solves(std::string_view challenge, std::string_view nonce, uint32_t bits);

@@ -40,7 +40,7 @@ void add_event(sg::test::node_fixture& node, sg::event_info ev = open_event()) {
 std::string admitted(sg::test::node_fixture& node, const std::string& account,
                      const std::string& device = "dev-1") {
   auto joined = node.call<sg::queue_status>(node.session(account), sg::atom::join_v,
-                                            std::string{"gig"}, device);
+                                            std::string{"gig"}, sg::client_facts{device});
   REQUIRE_MESSAGE(joined, sg::render(joined));
   for (int i = 0; i < 5; ++i) {
     auto st = node.call<sg::queue_status>(node.session(account), get_v, sg::atom::queue_v,

@@ -24,7 +24,7 @@ sg::actor_status status_of(sg::test::node_fixture& node, const auto& hdl) {
 /// Joins the queue of "gig" through the fan's session and waits for the admission token.
 std::string admitted(sg::test::node_fixture& node, const std::string& account) {
   REQUIRE(node.call<sg::queue_status>(node.session(account), sg::atom::join_v, std::string{"gig"},
-                                      std::string{"dev-1"}));
+                                      sg::client_facts{"dev-1"}));
   for (int i = 0; i < 5; ++i) {
     auto st = node.call<sg::queue_status>(node.session(account), get_v, sg::atom::queue_v,
                                           std::string{"gig"});

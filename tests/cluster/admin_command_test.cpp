@@ -24,11 +24,9 @@ std::string refusal(const words& w) {
 
 TEST_CASE("reading commands parse, and change nothing") {
   const std::vector<std::pair<words, admin_verb>> reading{
-      {words{"nodes"}, admin_verb::nodes},
-      {words{"events"}, admin_verb::events},
-      {words{"help"}, admin_verb::help},
-      {words{"top"}, admin_verb::top},
-      {words{"audit", "20"}, admin_verb::audit}};
+      {words{"nodes"}, admin_verb::nodes},       {words{"events"}, admin_verb::events},
+      {words{"help"}, admin_verb::help},         {words{"top"}, admin_verb::top},
+      {words{"audit", "20"}, admin_verb::audit}, {words{"bots", "gig"}, admin_verb::bots}};
   for (const auto& x : reading) {
     auto c = parse_admin_command(x.first);
     REQUIRE(c);
@@ -134,4 +132,22 @@ TEST_CASE("command lines split on blanks, keep quoted words whole, and join back
   auto blank = sg::cluster::split_command_line("   ");
   REQUIRE(blank);
   CHECK(blank->empty());
+}
+
+TEST_CASE("bots mode parses a rule and a mode; anything else names the word") {
+  auto m = parse_admin_command({"bots", "mode", "gig", "risk", "shadow"});
+  REQUIRE(m);
+  CHECK(m->verb == admin_verb::bots_mode);
+  CHECK(m->event == "gig");
+  CHECK(m->reason == "risk");
+  CHECK(m->mode == "shadow");
+  CHECK(m->changes());
+  auto rule = parse_admin_command({"bots", "mode", "gig", "speed", "off"});
+  REQUIRE_FALSE(rule);
+  CHECK(seatgrab::render(rule.error()).find("unknown rule \"speed\"") != std::string::npos);
+  auto mode = parse_admin_command({"bots", "mode", "gig", "risk", "sometimes"});
+  REQUIRE_FALSE(mode);
+  CHECK(seatgrab::render(mode.error()).find("unknown mode") != std::string::npos);
+  CHECK_FALSE(parse_admin_command({"bots"}));
+  CHECK_FALSE(parse_admin_command({"bots", "mode", "gig"}));
 }

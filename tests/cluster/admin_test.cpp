@@ -191,7 +191,9 @@ TEST_CASE("actors, top, events and nodes list what the node hosts") {
   CHECK(sections[0]["id"] == "gig/A");
   CHECK(sections[1]["id"] == "gig/B");
   auto everything = a.run_json({"actors"})["actors"];
-  CHECK(everything.size() == 7); // 2 sections, event, queue, box office, pricing, accounts
+  // 2 sections, event, queue, box office, pricing, bot guard, accounts
+  CHECK(everything.size() == 8);
+  CHECK(a.run_json({"actors", "bot_guard"})["actors"].size() == 1);
   CHECK(a.run({"actors", "--node", "nope"}).error() == sg::ec::invalid_argument);
   auto top = a.run_json({"top", "2"});
   CHECK(top["by_mailbox"].size() == 2);
@@ -203,7 +205,7 @@ TEST_CASE("actors, top, events and nodes list what the node hosts") {
   REQUIRE(nodes.size() == 1);
   CHECK(nodes[0]["name"] == "local");
   CHECK(nodes[0]["state"] == "up");
-  CHECK(nodes[0]["actors"] == 7);
+  CHECK(nodes[0]["actors"] == 8);
   auto text = a.run({"actors", "event"});
   REQUIRE(text);
   CHECK(text->find("local  event  gig") != std::string::npos);
@@ -321,4 +323,36 @@ TEST_CASE("a flood of wrong tokens journals 60 refusals a minute; the rest are c
   REQUIRE(log.size() == 61);
   CHECK(log[60]["outcome"] ==
         "refused: wrong admin token (10 refusals before this one were not logged)");
+}
+
+TEST_CASE("bots shows an event's guard and its offenders; bots mode changes a rule, audited") {
+  admin_node a;
+  a.node.add_small_event();
+  auto join = [&](const std::string& fan) {
+    return a.node.call<sg::queue_status>(a.node.session(fan), sg::atom::join_v, std::string{"gig"},
+                                         sg::client_facts{"shared"});
+  };
+  REQUIRE(join("f1"));
+  CHECK(join("f2").error() == sg::ec::device_in_use); // past the guard, not the room
+  CHECK(join("f3").error() == sg::ec::device_limit);
+  auto text = a.run({"bots", "gig"});
+  REQUIRE_MESSAGE(text, sg::render(text.error()));
+  CHECK(text->find("device_accounts") != std::string::npos);
+  CHECK(text->find("shared") != std::string::npos);
+  auto j = a.run_json({"bots", "gig"});
+  CHECK(j["verdicts"]["refuse"] == 1);
+  CHECK(j["verdicts"]["allow"] == 2);
+  CHECK(j["top"]["devices"][0]["key"] == "shared");
+  CHECK(a.run_json({"inspect", "bot_guard", "gig"})["counters"]["refuse"] == 1);
+  // Counted only: the fourth account passes the guard (and meets the room's own rule).
+  auto set = a.run({"bots", "mode", "gig", "device_accounts", "shadow"});
+  REQUIRE_MESSAGE(set, sg::render(set.error()));
+  CHECK(*set == "bot rule device_accounts of gig set to shadow\n");
+  CHECK(join("f4").error() == sg::ec::device_in_use);
+  CHECK(a.run_json({"bots", "gig"})["reasons"]["shadow:device_accounts"] == 1);
+  CHECK(a.run({"bots", "mode", "gig", "teleport", "off"}).error() == sg::ec::invalid_argument);
+  auto log = a.run_json({"audit"})["entries"];
+  REQUIRE_FALSE(log.empty());
+  CHECK(log.back()["command"] == "bots mode gig device_accounts shadow");
+  CHECK(log.back()["ok"] == true);
 }

@@ -391,7 +391,7 @@ TEST_CASE("the seat map is cached per version: ETag, 304, one section, gzip, SSE
 
 TEST_CASE("proof of work: a join needs a fresh, solved challenge of the event") {
   sg::test::edge_options opts;
-  opts.api.pow_difficulty = 8;
+  opts.bots.pow_base_bits = 8; // the bot guard's base challenge
   sg::test::edge_fixture edge{opts};
   edge.add_event();
   auto c = edge.client();
@@ -411,7 +411,12 @@ TEST_CASE("proof of work: a join needs a fresh, solved challenge of the event") 
   auto join = [&](const json& body) {
     return c.with_token(fan, "POST", "/v1/events/gig/queue", body.dump());
   };
-  CHECK(join({{"device", "d1"}}).result_int() == 400); // no challenge at all
+  // No challenge at all: the guard asks for one, and the answer brings it.
+  auto none = join({{"device", "d1"}});
+  CHECK(none.result_int() == 403);
+  CHECK(body_of(none)["code"] == "challenge_required");
+  CHECK(body_of(none)["challenge"]["difficulty"] == 8);
+  CHECK(join({{"device", "d1"}, {"challenge", token}}).result_int() == 400); // no nonce
   auto bad = join({{"device", "d1"}, {"challenge", token}, {"nonce", wrong}});
   CHECK(bad.result_int() == 403);
   CHECK(body_of(bad)["code"] == "challenge_failed");

@@ -20,8 +20,19 @@ namespace seatgrab::test {
 
 inline const std::string admin_token = "test-admin-token";
 
+/// The bot guard's rules with every rule counted, none enforced: the tests' clients are
+/// scripts, which only the bot guard's own tests want treated as such.
+inline bot_rules shadow_bots() {
+  bot_rules r;
+  for (auto name : {"prefix_joins", "device_accounts", "card_purchases", "card_tickets",
+                    "card_declines", "risk"})
+    r.modes[name] = rule_mode::shadow;
+  return r;
+}
+
 struct edge_options {
   http::api_options api;
+  bot_rules bots = shadow_bots();
   http::server_options server;
   persistence::durability durability = persistence::durability::none;
   std::filesystem::path data_dir = "mem-edge";
@@ -37,6 +48,7 @@ public:
     n.wall_origin = domain::time_point{std::chrono::duration_cast<std::chrono::milliseconds>(
         std::chrono::system_clock::now().time_since_epoch())};
     n.actors.accounts.scrypt.n = uint64_t{1} << 10;
+    n.bot_defaults = opts.bots;
     auto started = cluster::node::start(n);
     REQUIRE_MESSAGE(started, render(started));
     node_ = std::move(*started);

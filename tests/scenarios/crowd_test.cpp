@@ -19,8 +19,23 @@ class scripted_node : public sc::fan_api {
 public:
   explicit scripted_node(std::vector<std::string> seats) : seats_(std::move(seats)) {}
 
-  void join(uint32_t, callback<sg::queue_status> k) override { later(k, admitted()); }
-  void status(uint32_t, callback<sg::queue_status> k) override { later(k, admitted()); }
+  void join(uint32_t, const sc::client&, sc::join_notes&, callback<sg::queue_status> k) override {
+    later(k, admitted());
+  }
+  void status(uint32_t, callback<sg::queue_status> k) override {
+    ++polls;
+    if (!waiting)
+      return later(k, admitted());
+    sg::queue_status st;
+    st.ticket = 1;
+    st.state = "waiting";
+    st.position = 5;
+    st.eta_s = 60;
+    later(k, st);
+  }
+
+  bool waiting = false; ///< every status says "waiting", fifth in line
+  int polls = 0;
 
   void hold(uint32_t, const std::string&, uint32_t quantity, const std::string&,
             const std::string& key, callback<sg::hold_receipt> k) override {
@@ -32,7 +47,7 @@ public:
     later(k, h);
   }
 
-  void checkout(uint32_t, const std::string& hold_id, bool, const std::string&,
+  void checkout(uint32_t, const std::string& hold_id, const std::string&, const std::string&,
                 callback<sg::order_info> k) override {
     sg::order_info o;
     o.id = "o" + hold_id;
@@ -143,4 +158,64 @@ TEST_CASE("a sound node leaves the book clean; refunded seats leave it") {
   CHECK(node.refunds == 6);
   CHECK(fans.owners().empty());
   CHECK(fans.finished());
+}
+
+TEST_CASE("bots are clients of their farm: one device, one card, a /24, hammering polls") {
+  auto s = few_fans();
+  s.bots = true;
+  s.farms = {{3, {"shared_device", "shared_card", "hammer_status", "fast_solver"}},
+             {2, {"rotate_devices"}}};
+  auto clients = sc::make_clients(s, 1);
+  REQUIRE(clients.size() == 11);
+  CHECK_FALSE(clients[0].bot);
+  const auto& a = clients[6];
+  const auto& b = clients[7];
+  CHECK(a.bot);
+  CHECK(a.device == b.device);
+  CHECK(a.card == b.card);
+  CHECK(a.polls_per_s == s.hammer_per_s);
+  CHECK(a.hashes_per_ms > 1000);
+  CHECK(clients[9].device != clients[10].device); // rotated
+  CHECK(seatgrab::security::address_prefix(clients[9].address) ==
+        seatgrab::security::address_prefix(clients[10].address));
+  CHECK(clients[9].card != clients[10].card);
+  // People: a device and a card each, a browser's headers.
+  CHECK(clients[0].device != clients[1].device);
+  CHECK(clients[0].card != clients[1].card);
+  CHECK(seatgrab::security::fingerprinter::anomalies_of(clients[0].signals, clients[0].traits) ==
+        0);
+  CHECK(seatgrab::security::fingerprinter::anomalies_of(a.signals, a.traits) ==
+        seatgrab::security::script_headers);
+  // Card numbers pass the Luhn check and are never the declining test card.
+  for (uint64_t n : {0ULL, 1ULL, 42ULL, 9'000'003ULL}) {
+    auto card = sc::card_number(n);
+    REQUIRE(card.size() == 16);
+    int sum = 0;
+    for (size_t i = 0; i < 16; ++i) {
+      int d = card[15 - i] - '0';
+      if (i % 2 == 1)
+        d = d * 2 > 9 ? d * 2 - 9 : d * 2;
+      sum += d;
+    }
+    CHECK(sum % 10 == 0);
+  }
+}
+
+TEST_CASE("a hammering bot polls its rate a second; the book counts its requests apart") {
+  auto s = few_fans();
+  s.fans = 1;
+  s.bots = true;
+  s.hammer_per_s = 7;
+  s.farms = {{1, {"hammer_status"}}};
+  sc::crowd fans{s, 1, {"A"}};
+  scripted_node node{{"A-1", "A-2", "A-3", "A-4", "A-5", "A-6", "A-7", "A-8", "A-9"}};
+  node.waiting = true;
+  for (uint32_t t = 0; t < 3; ++t) {
+    fans.tick(t, node);
+    node.flush();
+  }
+  // The bot came at the opening (second 0..5) and polls 7 times a second since; the person
+  // joined and looks every poll_every_s.
+  CHECK(fans.bots().requests > fans.humans().requests);
+  CHECK(node.polls >= 7);
 }

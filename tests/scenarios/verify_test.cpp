@@ -35,7 +35,7 @@ void clean_run(sg::test::node_fixture& node) {
   for (int i = 0; i < 4; ++i) {
     auto fan = "fan" + std::to_string(i);
     REQUIRE(node.call<sg::queue_status>(node.session(fan), sg::atom::join_v, std::string{"gig"},
-                                        "dev" + std::to_string(i)));
+                                        sg::client_facts{"dev" + std::to_string(i)}));
   }
   node.advance_seconds(2);
   for (int i = 0; i < 3; ++i) {

@@ -111,3 +111,40 @@ TEST_CASE("proof of work: spent challenges are forgotten once expired") {
   // After expiry it is refused as expired, not as replayed.
   CHECK(pow.verify(c.token, "x", "gig", c.expires_at_ms) == pow_result::expired);
 }
+
+TEST_CASE("proof of work: each challenge carries its own difficulty and issue time, signed") {
+  proof_of_work pow{4};
+  auto c = pow.issue("gig", now, 10);
+  CHECK(c.token.find(".10.") != std::string::npos);
+  // A nonce good for 4 bits only is not enough for this one.
+  std::string weak;
+  for (int i = 0;; ++i)
+    if (proof_of_work::solves(c.token, std::to_string(i), 4) &&
+        !proof_of_work::solves(c.token, std::to_string(i), 10)) {
+      weak = std::to_string(i);
+      break;
+    }
+  CHECK(pow.verify(c.token, weak, "gig", now) == pow_result::wrong_nonce);
+  uint32_t bits = 0;
+  int64_t issued = 0;
+  CHECK(pow.verify(c.token, nonce_for(c.token, 10), "gig", now + 700, &bits, &issued) ==
+        pow_result::ok);
+  CHECK(bits == 10);
+  CHECK(issued == now);
+  // Lowering the difficulty in the token breaks its signature.
+  auto d = pow.issue("gig", now, 10);
+  auto lowered = d.token;
+  lowered.replace(lowered.find(".10."), 4, ".1.");
+  CHECK(pow.verify(lowered, nonce_for(lowered, 1), "gig", now) == pow_result::forged);
+  // Through the challenge interface, as the guard's verifiers are called.
+  auto e = pow.issue("gig", now, 6);
+  seatgrab::security::challenge_check got;
+  pow.verify(e.token, nonce_for(e.token, 6), "gig", now + 5,
+             [&](seatgrab::security::challenge_check x) { got = x; });
+  CHECK(got.ok);
+  CHECK(got.bits == 6);
+  pow.verify(e.token, nonce_for(e.token, 6), "gig", now + 5,
+             [&](seatgrab::security::challenge_check x) { got = x; });
+  CHECK_FALSE(got.ok);
+  CHECK(got.reason == "challenge used before");
+}

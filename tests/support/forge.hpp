@@ -4,6 +4,7 @@
 // verifier (scenarios/verify.hpp). They live here, not in the product: no build of `seatgrab`
 // can double-sell a seat on purpose.
 
+#include "messages/bot_guard.pb.h"
 #include "messages/ec.hpp"
 #include "messages/pricing.pb.h"
 #include "messages/section.pb.h"
@@ -119,6 +120,41 @@ inline caf::error forge_price_step(persistence::store& db, const std::string& ev
   t.set_price_version(t.price_version() + 1);
   persistence::write_set ws;
   ws.append("pricing", event_id, seq + 1, ev.SerializeAsString());
+  if (auto res = db.write(ws, true); !res)
+    return res.error();
+  return {};
+}
+
+/// Writes, into the bot guard's journal of `event_id`, joins of three new accounts from one
+/// device let in (`device`), or three checkouts of one card allowed in the same second
+/// (`card`), as a guard that forgot its limits would; `verify` must report them.
+inline caf::error forge_bot_limit(persistence::store& db, const std::string& event_id,
+                                  const std::string& what, int64_t at_ms) {
+  auto log = db.history("bot_guard", event_id);
+  if (!log)
+    return log.error();
+  auto seq = log->last_seq();
+  persistence::write_set ws;
+  for (int i = 0; i < (what == "card" ? 5 : 3); ++i) {
+    pb::bot_event ev;
+    ev.set_version(++seq);
+    ev.set_at_ms(at_ms);
+    auto* d = ev.mutable_decided();
+    auto* f = d->mutable_facts();
+    f->set_account("forged-" + std::to_string(i));
+    if (what == "card") {
+      f->set_action(1);
+      f->set_card(0xf00d);
+      f->set_seats(1);
+      f->set_ticket_limit(100);
+    } else {
+      f->set_action(0);
+      f->set_device("forged-device");
+      f->set_prefix("192.0.2." + std::to_string(i) + "/24");
+    }
+    d->set_verdict(0); // allow
+    ws.append("bot_guard", event_id, seq, ev.SerializeAsString());
+  }
   if (auto res = db.write(ws, true); !res)
     return res.error();
   return {};

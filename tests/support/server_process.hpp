@@ -44,6 +44,12 @@ struct server_process {
       args.insert(args.end(), {"--admin-token", admin_token});
     if (std::find(extra.begin(), extra.end(), "--rate-limit") == extra.end())
       extra.insert(extra.end(), {"--rate-limit", "0"});
+    // The tests' clients are scripts: the bot guard counts them, but lets them through unless
+    // a test asks for it; nor do they solve proofs of work unless asked.
+    if (std::find(extra.begin(), extra.end(), "--bot-guard") == extra.end())
+      extra.insert(extra.end(), {"--bot-guard", "shadow"});
+    if (std::find(extra.begin(), extra.end(), "--pow-difficulty") == extra.end())
+      extra.insert(extra.end(), {"--pow-difficulty", "0"});
     args.insert(args.end(), extra.begin(), extra.end());
     if (wrap.empty()) {
       proc = spawn_reading_stdout(binary, args, env);
