@@ -2,7 +2,9 @@
 # The same hold workload against SeatGrab, PostgreSQL and Redis, side by side (not in CI; runs
 # where the servers are installed: apt-get install postgresql redis-server redis-tools).
 # A hold = "seat N is held by this buyer for 5 minutes, if nobody holds it", made durable:
-#   seatgrab       POST /v1/events/E/holds over HTTP, each another free seat (fsync by group commit)
+#   seatgrab       POST /v1/events/E/holds over HTTP, each another free seat (fsync by group commit),
+#                  the bot guard deciding every join and checkout of the setup
+#   seatgrab-noguard  the same with --bot-guard off: the guard's cost is the ratio of the two
 #   pg-update      UPDATE seats SET holder, held_until WHERE id = N AND (free or lapsed)
 #   pg-for-update  BEGIN; SELECT … FOR UPDATE; UPDATE …; COMMIT
 #                  (PostgreSQL: fsync = on, synchronous_commit = on, 1,000,000 seats)
@@ -41,21 +43,31 @@ report() { # name rate
 command -v wrk >/dev/null || apt-get install -y -q wrk >/dev/null
 [ -x "$bin" ] || { echo "bench/compare.sh: build first (cmake --build build), or set SEATGRAB_BIN"; exit 2; }
 port=18095
-"$bin" --log-level warn serve --data-dir "$dir/seatgrab" --listen 127.0.0.1:$port \
-  --admin-token bench --demo --rate-limit 0 --scrypt-cost 10 &
-pids+=($!)
-for _ in $(seq 100); do curl -sf http://127.0.0.1:$port/healthz >/dev/null && break; sleep 0.1; done
+# The node with its bot guard deciding every join and checkout (counting only: the setup's
+# fans are one Python script at one address), then without it (--bot-guard off), the same
+# workload on each: the guard's cost on the hold path is their ratio.
+hold_runs() { # name, then serve flags
+  local name=$1
+  shift
+  "$bin" --log-level warn serve --data-dir "$dir/seatgrab-$name" --listen 127.0.0.1:$port \
+    --admin-token bench --demo --rate-limit 0 --scrypt-cost 10 --pow-difficulty 0 "$@" &
+  pids+=($!)
+  for _ in $(seq 100); do curl -sf http://127.0.0.1:$port/healthz >/dev/null && break; sleep 0.1; done
+  rates=()
+  for r in $(seq "$runs"); do
+    # Fresh events per run: every hold is for a free seat.
+    # Four of them (200,000 seats): one event's 50,000 could run out within a run.
+    EVENTS_PER_RUN=4 python3 bench/http/setup.py "http://127.0.0.1:$port" bench 500 "$dir/holds-$name-$r.txt" "cmp$r" >/dev/null
+    out=$(WRK_THREADS=2 HOLDS_FILE="$dir/holds-$name-$r.txt" EVENT="cmp$r" \
+      wrk -t2 -c$clients -d"${duration}s" -s bench/http/holds.lua "http://127.0.0.1:$port")
+    rates+=("$(echo "$out" | awk '/Non-2xx/ {bad=$5} /requests in/ {n=$1; sub("s,", "", $4); t=$4} END {printf "%.0f", (n - bad) / t}')")
+  done
+  report "$name" "$(printf '%s\n' "${rates[@]}" | median)"
+}
 echo "bench/compare.sh: $clients clients, ${duration}s per run, $runs runs, $(nproc) cores"
-rates=()
-for r in $(seq "$runs"); do
-  # Fresh events per run: every hold is for a free seat.
-  # Four of them (200,000 seats): one event's 50,000 could run out within a run.
-  EVENTS_PER_RUN=4 python3 bench/http/setup.py "http://127.0.0.1:$port" bench 500 "$dir/holds-$r.txt" "cmp$r" >/dev/null
-  out=$(WRK_THREADS=2 HOLDS_FILE="$dir/holds-$r.txt" EVENT="cmp$r" \
-    wrk -t2 -c$clients -d"${duration}s" -s bench/http/holds.lua "http://127.0.0.1:$port")
-  rates+=("$(echo "$out" | awk '/Non-2xx/ {bad=$5} /requests in/ {n=$1; sub("s,", "", $4); t=$4} END {printf "%.0f", (n - bad) / t}')")
-done
-report seatgrab "$(printf '%s\n' "${rates[@]}" | median)"
+hold_runs seatgrab-noguard --bot-guard off
+kill "${pids[-1]}"; wait "${pids[-1]}" 2>/dev/null || true
+hold_runs seatgrab --bot-guard shadow
 rates=()
 for r in $(seq "$runs"); do
   out=$(wrk -t2 -c$clients -d"${duration}s" "http://127.0.0.1:$port/v1/bench-baseline-404")
@@ -64,7 +76,7 @@ done
 results+=("seatgrab-404 $(printf '%s\n' "${rates[@]}" | median)")
 printf "%-14s %10.0f req/s   (median of %s; the ceiling of HTTP alone)\n" seatgrab-404 \
   "$(printf '%s\n' "${rates[@]}" | median)" "$runs"
-kill "${pids[0]}"; wait "${pids[0]}" 2>/dev/null || true
+kill "${pids[-1]}"; wait "${pids[-1]}" 2>/dev/null || true
 
 # -- PostgreSQL ------------------------------------------------------------------------------
 pgbin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1 || true)

@@ -27,7 +27,8 @@ run_suite build -DCMAKE_BUILD_TYPE=RelWithDebInfo
 if [ "${1:-}" != "--no-sanitizers" ]; then
   echo "== build + tests (AddressSanitizer + UBSan)"
   run_suite build-asan-clang -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=Debug \
-    -DCMAKE_CXX_FLAGS_DEBUG=-g1 -DSEATGRAB_SANITIZERS=address,undefined -DSEATGRAB_STRESS_CYCLES=10
+    -DCMAKE_CXX_FLAGS_DEBUG=-g1 -DSEATGRAB_SANITIZERS=address,undefined -DSEATGRAB_STRESS_CYCLES=10 \
+    -DSEATGRAB_BENCH=OFF
   echo "== fuzzing (clang, libFuzzer + ASan/UBSan, 8 s per harness)"
   ./scripts/fuzz.sh 8
 fi
