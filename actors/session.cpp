@@ -56,7 +56,7 @@ struct session_actor_state {
   std::map<std::string, std::pair<uint32_t, caf::actor_clock::time_point>, std::less<>> bought;
   /// Holds whose checkout the bot guard allowed: a retry (a lost answer, a timeout) goes to the
   /// box office again without counting against the card a second time.
-  std::set<std::string, std::less<>> guard_cleared;
+  std::map<std::string, uint64_t, std::less<>> guard_cleared; ///< hold -> card hash
   /// Requests to other actors in flight; a session passivates only without any.
   uint32_t busy = 0;
   caf::actor_clock::time_point last_active;
@@ -466,7 +466,11 @@ session_actor::behavior_type session(self_ptr self, std::string account, resolve
         auto joined = [=](queue_status& status) mutable {
           auto& st = self->state;
           --st.busy;
-          auto ev = st.session->queued(event_id, status.ticket, facts.device, now(self));
+          // The room keeps the device a ticket was issued to (its admissions are bound to it),
+          // even when a rejoin's derived device differs (a browser's signals may change).
+          auto place = st.session->queue_place(event_id);
+          auto device = place && place->first == status.ticket ? place->second : facts.device;
+          auto ev = st.session->queued(event_id, status.ticket, device, now(self));
           if (!ev) {
             rp.deliver(ev.error());
             return;
@@ -585,6 +589,7 @@ session_actor::behavior_type session(self_ptr self, std::string account, resolve
           return rp;
         }
         if (now(self) >= hold->expires_at) {
+          st.guard_cleared.erase(hold_id);
           end_hold(self, hold_id, "hold_expired");
           return caf::make_error(ec::hold_expired, hold_id);
         }
@@ -621,7 +626,8 @@ session_actor::behavior_type session(self_ptr self, std::string account, resolve
                     auto why = ec_of(err);
                     if (why == ec::payment_declined || why == ec::hold_expired ||
                         why == ec::hold_not_found || why == ec::not_holder ||
-                        why == ec::invalid_argument || why == ec::seat_taken) {
+                        why == ec::invalid_argument || why == ec::seat_taken ||
+                        why == ec::ticket_limit) {
                       checkout_ended(self, guard, card, n, 0, why == ec::payment_declined);
                       self->state.guard_cleared.erase(hold_id);
                     }
@@ -633,7 +639,8 @@ session_actor::behavior_type session(self_ptr self, std::string account, resolve
                   });
         };
         auto fail = fail_with(rp);
-        if (!st.ctx->bot_guard || st.guard_cleared.contains(hold_id)) {
+        auto cleared = st.guard_cleared.find(hold_id);
+        if (!st.ctx->bot_guard || (cleared != st.guard_cleared.end() && cleared->second == card)) {
           st.resolver->resolve<box_office_actor>(self, timeout, event_id)
               .then([=](box_office_actor office) mutable { buy(bot_guard_actor{}, office); }, fail);
           return rp;
@@ -649,7 +656,7 @@ session_actor::behavior_type session(self_ptr self, std::string account, resolve
                               fail(err);
                               return;
                             }
-                            self->state.guard_cleared.insert(hold_id);
+                            self->state.guard_cleared[hold_id] = card;
                             self->state.resolver->resolve<box_office_actor>(self, timeout, event_id)
                                 .then([=](box_office_actor office) mutable { buy(guard, office); },
                                       [=](caf::error& err) mutable {

@@ -74,6 +74,12 @@ void lookup::room_from(caf::event_based_actor* self, const std::string& event_id
       .then([k](waiting_room_actor r) { k(r); }, [](caf::error&) {});
 }
 
+void lookup::bots_from(caf::event_based_actor* self, const std::string& event_id,
+                       std::function<void(bot_guard_actor&)> k) const {
+  resolver_->resolve<bot_guard_actor>(self, call_timeout, event_id)
+      .then([k](bot_guard_actor g) { k(g); }, [](caf::error&) {});
+}
+
 void lookup::events(std::function<void(caf::expected<std::vector<event_info>>)> k) const {
   ask<std::vector<event_info>>(*lanes_, catalog_, std::move(k), atom::get_v, atom::events_v);
 }

@@ -79,6 +79,10 @@ public:
   void room_from(caf::event_based_actor* self, const std::string& event_id,
                  std::function<void(waiting_room_actor&)> k) const;
 
+  /// The bot guard of `event_id`, asked from inside actor `self`, as `room_from`.
+  void bots_from(caf::event_based_actor* self, const std::string& event_id,
+                 std::function<void(bot_guard_actor&)> k) const;
+
   /// Every event of the catalog.
   void events(std::function<void(caf::expected<std::vector<event_info>>)> k) const;
 

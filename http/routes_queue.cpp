@@ -167,10 +167,19 @@ void queue_tick(const std::shared_ptr<queue_watch>& w, caf::event_based_actor* a
       actors::poll_board(*ctx->node.context(), ctx->sys, w->event_id, w->ticket, w->account);
   if (answered && *answered) {
     w->show(**answered);
-  } else if (!answered) {
+  } else if (!answered || ec_of(answered->error()) == ec::unknown_ticket) {
     ctx->find.room_from(a, w->event_id, [a, w](waiting_room_actor& room) {
       a->request(room, call_timeout, atom::get_v, w->ticket, w->account)
-          .then([w](queue_status& st) { w->show(st); }, [](caf::error&) {});
+          .then([w](queue_status& st) { w->show(st); },
+                [a, w](caf::error& err) {
+                  if (ec_of(err) != ec::unknown_ticket)
+                    return;
+                  // A place the bot guard shadowed: told as before, heartbeats and all.
+                  w->ctx->find.bots_from(a, w->event_id, [a, w](bot_guard_actor& g) {
+                    a->request(g, call_timeout, atom::get_v, w->ticket, w->account)
+                        .then([w](queue_status& st) { w->show(st); }, [](caf::error&) {});
+                  });
+                });
     });
   }
   ctx->find.lanes().post_after(w->lane, std::chrono::seconds{1},

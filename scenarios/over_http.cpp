@@ -247,13 +247,6 @@ caf::expected<run_result> run_over_http(const scenario& s, const run_options& op
     if (auto p = call(io, client, std::move(put)); p.status != 200)
       return caf::make_error(ec::unavailable, "publishing the prices: " + render(error_of(p)));
   }
-  { // The bot guard's rules: enforced with bots (through a trusted proxy's X-Forwarded-For,
-    // which the node must be told: serve --trusted-proxy 127.0.0.1/32), counted otherwise.
-    http_call put{"PUT", "/v1/admin/events/" + ev.id + "/bots", rules_of(s).dump()};
-    put.bearer = http.admin_token;
-    if (auto p = call(io, client, std::move(put)); p.status != 200)
-      return caf::make_error(ec::unavailable, "setting the bot rules: " + render(error_of(p)));
-  }
   // The catalog reaches the other members a moment later: the sale starts once every edge
   // knows the event.
   for (size_t i = 1; i < clients.size(); ++i) {
@@ -270,6 +263,14 @@ caf::expected<run_result> run_over_http(const scenario& s, const run_options& op
                                                   render(error_of(known)));
   }
 
+  { // Once every edge knows the event, the bot guard's rules: enforced with bots (through a trusted
+    // proxy's X-Forwarded-For,
+    // which the node must be told: serve --trusted-proxy 127.0.0.1/32), counted otherwise.
+    http_call put{"PUT", "/v1/admin/events/" + ev.id + "/bots", rules_of(s).dump()};
+    put.bearer = http.admin_token;
+    if (auto p = call(io, client, std::move(put)); p.status != 200)
+      return caf::make_error(ec::unavailable, "setting the bot rules: " + render(error_of(p)));
+  }
   run_result r;
   r.scenario = s.name;
   r.seed = opts.seed;
