@@ -122,7 +122,10 @@ caf::error check(const bot_rules& r) {
   auto bad = [](const std::string& field, const std::string& why) {
     return caf::make_error(ec::invalid_input, field + ": " + why);
   };
-  for (const auto& [name, mode] : r.modes) {
+  for (const auto& entry : r.modes) {
+    // Named, not a structured binding: clang 14 cannot capture those in a lambda.
+    const auto& name = entry.first;
+    const auto& mode = entry.second;
     if (std::none_of(all_bot_rules.begin(), all_bot_rules.end(),
                      [&](bot_rule x) { return name_of(x) == name; }))
       return bad("modes." + name, "no such rule");
