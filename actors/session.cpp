@@ -4,9 +4,10 @@
 #include "actors/hold_placement.hpp"
 #include "actors/journal_client.hpp"
 #include "actors/replay.hpp"
+#include "actors/session_guard.hpp"
+#include "actors/session_state.hpp"
 #include "actors/status.hpp"
 #include "actors/waiting_room.hpp"
-#include "domain/payment.hpp"
 #include "domain/session.hpp"
 #include "domain/ticket_limit.hpp"
 #include "persistence/hold_index.hpp"
@@ -24,45 +25,6 @@
 #include <set>
 
 namespace seatgrab::actors {
-
-using hold_promise = caf::typed_response_promise<hold_receipt>;
-
-/// A hold request waiting for its turn: a session runs one hold at a time, so the limit check
-/// sees every earlier hold.
-struct pending_hold {
-  std::string event_id;
-  hold_request req;
-  std::string admission_token;
-  std::string key; ///< the client's idempotency key, may be empty
-  hold_promise rp;
-};
-
-struct session_actor_state {
-  session_actor_state() = default; // see tests/support/test_system.hpp for why
-
-  std::string account;
-  resolver_ptr resolver; // finds events, waiting rooms and box offices
-  context_ptr ctx;
-  session_options opts;
-  std::optional<domain::session_state> session;
-  std::optional<journal_client> journal;
-  std::list<pending_hold> holds_waiting; // mostly empty: a deque would allocate anyway
-  bool holding = false;
-  /// Event settings, asked once per event (they never change).
-  std::map<std::string, event_info, std::less<>> events;
-  /// Tickets the account holds per event, as the event's box office last counted them, and
-  /// when. The box office checks the limit again at checkout, so a count up to
-  /// `bought_count_ttl` old only moves where a fan near the limit is told so.
-  std::map<std::string, std::pair<uint32_t, caf::actor_clock::time_point>, std::less<>> bought;
-  /// Holds whose checkout the bot guard allowed: a retry (a lost answer, a timeout) goes to the
-  /// box office again without counting against the card a second time.
-  std::map<std::string, uint64_t, std::less<>> guard_cleared; ///< hold -> card hash
-  /// Requests to other actors in flight; a session passivates only without any.
-  uint32_t busy = 0;
-  caf::actor_clock::time_point last_active;
-
-  static inline const char* name = "session";
-};
 
 namespace {
 
@@ -276,101 +238,6 @@ void next_hold(self_ptr self) {
                     [self, job](caf::error& err) { finish_hold(self, job->rp, std::move(err)); });
           },
           [self, job](caf::error& err) { finish_hold(self, job->rp, std::move(err)); });
-}
-
-// -- the bot guard ----------------------------------------------------------------
-
-/// The error the fan sees for a guard's decision other than allow or shadow.
-caf::error refusal(const bot_decision& d, bool checkout) {
-  std::string why;
-  for (const auto& r : d.reasons) {
-    if (r.starts_with("risk:") || r.starts_with("shadow:"))
-      continue; // the score's inputs stay the guard's
-    why += why.empty() ? r : ", " + r;
-  }
-  switch (d.verdict) {
-  case bot_verdict::challenge:
-    return caf::make_error(
-        ec::challenge_required,
-        "solve a proof of work of " + std::to_string(d.difficulty) + " bits first", d.difficulty);
-  case bot_verdict::step_up: // with the work to bring along
-    return caf::make_error(ec::step_up_required, std::string{"answer the step-up challenge first"},
-                           d.difficulty);
-  case bot_verdict::throttle:
-    return caf::make_error(ec::velocity_limited,
-                           std::string{checkout ? "too many purchases or declines with this card"
-                                                : "too many queue joins from your network"} +
-                               " (" + why + "); retry in " + std::to_string(d.retry_after_s) + " s",
-                           d.retry_after_s);
-  default:
-    if (checkout)
-      return caf::make_error(ec::card_limit,
-                             "this card bought as many tickets for the event as allowed (" + why +
-                                 ")");
-    return caf::make_error(ec::device_limit,
-                           "this device was used by as many accounts for the event as allowed");
-  }
-}
-
-/// A join past the event's bot guard: an allowed one goes on to the room, a shadowed one gets
-/// the guard's place (never admitted), any other decision is `fail`ed with its error.
-template <class Ok, class Fail>
-void guarded_join(self_ptr self, const std::string& event_id, const client_facts& facts, Ok ok,
-                  Fail fail) {
-  auto timeout = self->state.ctx->call_timeout;
-  auto to_room = [=]() mutable {
-    self->state.resolver->resolve<waiting_room_actor>(self, timeout, event_id)
-        .then(
-            [=](waiting_room_actor room) mutable {
-              self->request(room, timeout, atom::join_v, self->state.account, facts.device)
-                  .then(ok, fail);
-            },
-            fail);
-  };
-  if (!self->state.ctx->bot_guard)
-    return to_room();
-  self->state.resolver->resolve<bot_guard_actor>(self, timeout, event_id)
-      .then(
-          [=](bot_guard_actor guard) mutable {
-            self->request(guard, timeout, atom::join_v, self->state.account, facts)
-                .then(
-                    [=](bot_decision& d) mutable {
-                      if (d.verdict == bot_verdict::shadow) {
-                        self->request(guard, timeout, atom::get_v, d.shadow_ticket,
-                                      self->state.account)
-                            .then(ok, fail);
-                        return;
-                      }
-                      if (d.verdict != bot_verdict::allow) {
-                        auto err = refusal(d, false);
-                        fail(err);
-                        return;
-                      }
-                      to_room();
-                    },
-                    fail);
-          },
-          fail);
-}
-
-/// The card's hash for the guard: the first 64 bits of its keyed fingerprint (never 0).
-uint64_t card_hash(self_ptr self, const std::string& card) {
-  auto fp = domain::card_fingerprint(card, self->state.ctx->card_key);
-  uint64_t h = fp.size() >= 16 ? std::strtoull(fp.substr(0, 16).c_str(), nullptr, 16) : 0;
-  return h == 0 ? 1 : h;
-}
-
-/// Tells the guard how an allowed checkout ended, when it surely did: paid, declined, or the
-/// seats gone. After an error that says nothing (a timeout, a store fault) the seats stay
-/// counted against the card, the stricter way; so does a lost word.
-void checkout_ended(self_ptr self, const bot_guard_actor& guard, uint64_t card, uint32_t reserved,
-                    uint32_t bought, bool declined) {
-  if (!guard)
-    return; // the node runs without the guard
-  self->request(guard, self->state.ctx->call_timeout, atom::paid_v, self->state.account, card,
-                reserved, bought, declined)
-      .then([] {},
-            [](caf::error& err) { spdlog::warn("bot guard: checkout end lost: {}", render(err)); });
 }
 
 // -- the rest -----------------------------------------------------------------
