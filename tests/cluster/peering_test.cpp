@@ -24,7 +24,7 @@ using sg::actors::actor_kind;
 namespace {
 
 using sg::test::cluster_member;
-using sg::test::free_port;
+using sg::test::free_ports;
 
 std::unique_ptr<sg::cluster::node> start(const std::string& file, const std::string& name,
                                          const std::filesystem::path& dir) {
@@ -76,8 +76,8 @@ void add_event(sg::cluster::node& n, const sg::domain::venue& v, const std::stri
 TEST_CASE("a member answers lookups of what another owns through the owner, until it is gone") {
   auto root = std::filesystem::temp_directory_path() / "seatgrab-peering-test";
   std::filesystem::remove_all(root);
-  auto file =
-      cluster_member("a", free_port(), free_port()) + cluster_member("b", free_port(), free_port());
+  auto port = free_ports(4);
+  auto file = cluster_member("a", port[0], port[1]) + cluster_member("b", port[2], port[3]);
   auto a = start(file, "a", root / "a");
   auto b = start(file, "b", root / "b");
   REQUIRE(sg::test::eventually([&] { return peers_up(*a) == 1 && peers_up(*b) == 1; }));

@@ -139,7 +139,20 @@ connections = 8
   std::filesystem::remove_all(dir);
 }
 
-TEST_CASE("bot-storm over HTTP: each client at its own address behind a trusted proxy") {
+// What the storm over HTTP shows depends on the node keeping pace with the crowd: under the
+// sanitizers it is several times slower, the bots' hammering no longer outruns the people (CI saw
+// 11 % of the requests from bots, no 429) and the run shows nothing. The sanitizers see the
+// guard's HTTP paths in tests/http/bot_guard_test.cpp; this run is for the optimised build.
+#if defined(__SANITIZE_ADDRESS__)
+constexpr bool sanitized = true;
+#elif defined(__has_feature)
+constexpr bool sanitized = __has_feature(address_sanitizer);
+#else
+constexpr bool sanitized = false;
+#endif
+
+TEST_CASE("bot-storm over HTTP: each client at its own address behind a trusted proxy" *
+          doctest::skip(sanitized)) {
   // A third of the crowd, for CI's two cores: 600 people and 20 bots in the same four farms,
   // polling four times a second; the arena then does not sell out, and the run stops at 10
   // minutes of scenario time (shadowed bots would wait for ever).
@@ -152,19 +165,8 @@ TEST_CASE("bot-storm over HTTP: each client at its own address behind a trusted 
   // in-process run (bots_test.cpp) is the one held to 1 %.
   auto s = sg::scenarios::load_scenario(scenario_dir / "bot-storm.toml");
   REQUIRE_MESSAGE(s, sg::render(s));
-  // Under the sanitizers the node is several times slower: a quarter of the crowd, time
-  // passing three times slower.
-#if defined(__SANITIZE_ADDRESS__)
-  constexpr bool sanitized = true;
-#elif defined(__has_feature)
-  constexpr bool sanitized = __has_feature(address_sanitizer);
-#else
-  constexpr bool sanitized = false;
-#endif
-  s->fans = sanitized ? 150 : 600;
-  s->pre_queue = sanitized ? 25 : 100;
-  if (sanitized)
-    s->time_scale = 0.15;
+  s->fans = 600;
+  s->pre_queue = 100;
   for (auto& farm : s->farms)
     farm.bots = 5;
   s->hammer_per_s = 4;
@@ -189,7 +191,7 @@ TEST_CASE("bot-storm over HTTP: each client at its own address behind a trusted 
   CHECK(r->ok()); // the journals check out, no fan saw an unexpected answer
   REQUIRE(r->bots);
   const auto& b = *r->bots;
-  CHECK(b.seats() > (sanitized ? 250u : 1000u));
+  CHECK(b.seats() > 1000u);
   CHECK(b.humans_stepped_up_share() < 0.01);
   CHECK(b.humans_blocked() == 0);
   CHECK(b.bots.refused > 0);    // a device's third account, a card's fifth ticket
@@ -197,7 +199,7 @@ TEST_CASE("bot-storm over HTTP: each client at its own address behind a trusted 
   CHECK(b.bots.throttled > 0);  // the hammering
   // Every bot seat within its card's limit: four farms of shared or single cards.
   CHECK(b.bots.seats <= 4 * 3 + 4 * 5);
-  CHECK(r->checked.guarded_purchases > (sanitized ? 50u : 100u));
+  CHECK(r->checked.guarded_purchases > 100u);
   // Each client was seen at its own address: the worst prefix is a farm's.
   REQUIRE_FALSE(b.guard.prefixes.empty());
   CHECK(b.guard.prefixes.front().key.starts_with("198.18."));

@@ -6,14 +6,23 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace seatgrab::test {
 
-/// A loopback port nobody listens on now (the kernel's pick for a socket bound to port 0).
-inline uint16_t free_port() {
+/// `n` distinct loopback ports nobody listens on now (the kernel's picks for sockets bound to
+/// port 0). Every socket stays open until all are picked: closed one by one, the kernel may hand
+/// out the same port twice (a cluster file with two members on one port; seen in CI).
+inline std::vector<uint16_t> free_ports(size_t n) {
   boost::asio::io_context ioc;
-  boost::asio::ip::tcp::acceptor acc{ioc, {boost::asio::ip::make_address("127.0.0.1"), 0}};
-  return acc.local_endpoint().port();
+  std::vector<boost::asio::ip::tcp::acceptor> held;
+  std::vector<uint16_t> ports;
+  for (size_t i = 0; i < n; ++i) {
+    held.emplace_back(
+        ioc, boost::asio::ip::tcp::endpoint{boost::asio::ip::make_address("127.0.0.1"), 0});
+    ports.push_back(held.back().local_endpoint().port());
+  }
+  return ports;
 }
 
 /// One member's `[[node]]` table.

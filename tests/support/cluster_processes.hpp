@@ -30,9 +30,10 @@ public:
       : dir_("seatgrab-cluster-"), token_(std::move(token)), extra_(std::move(extra)) {
     {
       std::ofstream out{file()};
-      for (const auto& n : names) {
-        cluster_port_[n] = free_port();
-        out << cluster_member(n, cluster_port_[n], free_port());
+      auto ports = free_ports(2 * names.size());
+      for (size_t i = 0; i < names.size(); ++i) {
+        cluster_port_[names[i]] = ports[2 * i];
+        out << cluster_member(names[i], ports[2 * i], ports[2 * i + 1]);
       }
     }
     std::ofstream{secret()} << "0123456789abcdef0123456789abcdef\n";
