@@ -52,6 +52,7 @@ void figures(self_ptr self, actor_status& out) {
   add_counter(out, "difficulty", info.difficulty);
   add_counter(out, "joins_per_min", info.load_per_min);
   add_counter(out, "shadowed", static_cast<int64_t>(info.shadowed));
+  add_counter(out, "flagged", static_cast<int64_t>(info.flagged));
   add_counter(out, "saturated", static_cast<int64_t>(g.saturated()));
 }
 
@@ -94,6 +95,18 @@ bot_guard_actor::behavior_type bot_guard(self_ptr self, event_info info, context
           bool declined) -> caf::result<void> {
         auto& st = self->state;
         auto ev = st.guard->paid(account, card, reserved, bought, declined, now(self));
+        if (!ev)
+          return ev.error();
+        journal_event(self, journal_kind, st.info.id, *ev);
+        return ack_when_durable(self, *st.journal);
+      },
+      [=](atom::flag, std::string& account, std::string& signal) -> caf::result<void> {
+        auto& st = self->state;
+        if (st.guard->flagged(account))
+          return caf::unit; // once is enough: the edge may tell it again
+        auto ev = st.guard->flag(account, signal, now(self));
+        if (!ev && ec_of(ev.error()) == ec::unknown_ticket)
+          return caf::unit; // not let in (shadowed, or never joined): nothing to weigh
         if (!ev)
           return ev.error();
         journal_event(self, journal_kind, st.info.id, *ev);

@@ -520,7 +520,21 @@ session_actor::behavior_type session(self_ptr self, std::string account, resolve
                           [=](bot_decision& d) mutable {
                             if (d.verdict != bot_verdict::allow) {
                               auto err = refusal(d, true);
-                              fail(err);
+                              if (ec_of(err) != ec::suspected_bot) {
+                                fail(err);
+                                return;
+                              }
+                              // A suspected bot's seats go back on sale now, not at the hold's
+                              // expiry; the answer once they have.
+                              auto me = caf::actor_cast<session_actor>(self);
+                              self->request(me, timeout, atom::release_v, hold_id)
+                                  .then([=]() mutable { fail(err); },
+                                        [=](caf::error& why) mutable {
+                                          spdlog::warn("session: hold {} of a suspected bot not "
+                                                       "released (it expires): {}",
+                                                       hold_id, render(why));
+                                          fail(err);
+                                        });
                               return;
                             }
                             self->state.guard_cleared[hold_id] = card;

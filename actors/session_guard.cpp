@@ -4,6 +4,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <cstdlib>
 
 namespace seatgrab::actors {
@@ -31,6 +32,11 @@ caf::error refusal(const bot_decision& d, bool checkout) {
                                " (" + why + "); retry in " + std::to_string(d.retry_after_s) + " s",
                            d.retry_after_s);
   default:
+    if (checkout &&
+        std::find(d.reasons.begin(), d.reasons.end(), "suspected_bot") != d.reasons.end())
+      return caf::make_error(ec::suspected_bot,
+                             std::string{"this checkout looks automated: the client kept polling "
+                                         "through its 429 answers"});
     if (checkout)
       return caf::make_error(ec::card_limit,
                              "this card bought as many tickets for the event as allowed (" + why +

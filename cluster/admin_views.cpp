@@ -220,13 +220,15 @@ std::string render_bots(const bot_guard_info& g, bool json_out) {
                  {"verdicts", g.verdicts},
                  {"reasons", g.reasons},
                  {"shadowed", g.shadowed},
+                 {"flagged", g.flagged},
                  {"top",
                   {{"prefixes", offenders(g.prefixes)},
                    {"devices", offenders(g.devices)},
                    {"cards", offenders(g.cards)}}}});
   std::string out = "bot guard of " + g.event + ": proof of work " + std::to_string(g.difficulty) +
                     " bits, " + std::to_string(g.load_per_min) + " joins in the last minute, " +
-                    std::to_string(g.shadowed) + " shadowed\n";
+                    std::to_string(g.shadowed) + " shadowed, " + std::to_string(g.flagged) +
+                    " flagged for polling through 429s\n";
   std::string m;
   for (const auto& [rule, mode] : g.rules.modes)
     if (mode != rule_mode::enforce)

@@ -202,6 +202,7 @@ std::span<const bot_guard::kind_handler> bot_guard::handlers() {
       {pb::bot_event::kDecided, &on_decided},
       {pb::bot_event::kPaid, &on_paid},
       {pb::bot_event::kRules, &on_rules},
+      {pb::bot_event::kFlagged, &on_flagged},
   };
   return table;
 }
@@ -285,9 +286,9 @@ caf::expected<pb::bot_event> bot_guard::join(const std::string& account, const c
   std::vector<std::string> reasons;
   // A fan who joined before is answered as before: a retry is no new join.
   if (auto i = joined_.find(account); i != joined_.end()) {
-    if (i->second != 0) {
+    if (i->second.shadow_ticket != 0) {
       decide(bot_verdict::shadow);
-      d->set_shadow_ticket(i->second);
+      d->set_shadow_ticket(i->second.shadow_ticket);
     }
     reasons.emplace_back("rejoin");
     for (auto& r : reasons)
@@ -414,6 +415,20 @@ caf::expected<pb::bot_event> bot_guard::checkout(const std::string& account, uin
     if (tickets_mode == rule_mode::enforce)
       refused = true;
   }
+  // An account flagged since its join: the flag on top of the join's score.
+  auto risk_mode = mode_of(rules_, bot_rule::risk);
+  if (risk_mode != rule_mode::off && flagged_.contains(account)) {
+    auto j = joined_.find(account);
+    auto score = std::min<uint32_t>(100, (j == joined_.end() ? 0 : j->second.score) +
+                                             risk_weights::ignores_retry_after);
+    d->set_score(score);
+    reasons.push_back("risk:" + std::string{ignores_retry_after});
+    if (score > rules_.shadow_above) {
+      add_reason(reasons, risk_mode, "suspected_bot");
+      if (risk_mode == rule_mode::enforce)
+        refused = true;
+    }
+  }
   if (refused)
     d->set_verdict(static_cast<uint32_t>(bot_verdict::refuse));
   else if (throttled) {
@@ -437,6 +452,19 @@ caf::expected<pb::bot_event> bot_guard::paid(const std::string& account, uint64_
   p->set_seats(reserved);
   p->set_bought(bought);
   p->set_declined(declined);
+  return commit(std::move(ev));
+}
+
+caf::expected<pb::bot_event> bot_guard::flag(const std::string& account, std::string_view signal,
+                                             time_point now) {
+  if (signal != ignores_retry_after)
+    return caf::make_error(ec::invalid_argument, "no such signal: " + std::string{signal});
+  if (auto j = joined_.find(account); j == joined_.end() || j->second.shadow_ticket != 0)
+    return caf::make_error(ec::unknown_ticket, "the guard let no join of this account in");
+  auto ev = next_event(now);
+  auto* f = ev.mutable_flagged();
+  f->set_account(account);
+  f->set_signal(std::string{signal});
   return commit(std::move(ev));
 }
 
@@ -470,7 +498,7 @@ std::optional<shadow_place> bot_guard::shadow_of(uint64_t ticket,
   if (i == shadows_.end())
     return std::nullopt;
   auto j = joined_.find(account);
-  if (j == joined_.end() || j->second != ticket)
+  if (j == joined_.end() || j->second.shadow_ticket != ticket)
     return std::nullopt;
   return i->second;
 }
@@ -562,7 +590,7 @@ caf::error bot_guard::on_decided(bot_guard& g, const pb::bot_event& ev) {
     if (verdict == bot_verdict::allow || verdict == bot_verdict::shadow) {
       ++g.tickets_;
       if (g.joined_.size() < max_keys)
-        g.joined_.emplace(f.account(), d.shadow_ticket());
+        g.joined_.emplace(f.account(), joined_account{d.shadow_ticket(), d.score()});
       else
         ++g.saturated_;
       if (verdict == bot_verdict::shadow)
@@ -611,6 +639,16 @@ caf::error bot_guard::on_rules(bot_guard& g, const pb::bot_event& ev) {
   return {};
 }
 
+caf::error bot_guard::on_flagged(bot_guard& g, const pb::bot_event& ev) {
+  if (ev.flagged().signal() != ignores_retry_after)
+    return g.corrupt("a flag of an unknown signal");
+  if (g.flagged_.size() < max_keys)
+    g.flagged_.insert(ev.flagged().account());
+  else
+    ++g.saturated_;
+  return {};
+}
+
 bot_guard_info bot_guard::info(time_point now, size_t top) const {
   bot_guard_info out;
   out.event = event_id_;
@@ -623,6 +661,7 @@ bot_guard_info bot_guard::info(time_point now, size_t top) const {
   out.devices = top_of(bad_devices_, top);
   out.cards = top_of(bad_cards_, top);
   out.shadowed = shadows_.size();
+  out.flagged = flagged_.size();
   return out;
 }
 

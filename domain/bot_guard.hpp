@@ -25,6 +25,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 namespace seatgrab::domain {
@@ -71,6 +72,9 @@ struct risk_weights {
   static constexpr uint32_t class_crowd = 15;   ///< per account beyond 3 of one class and prefix
   static constexpr uint32_t class_crowd_max = 45;
   static constexpr uint32_t busy_prefix = 10; ///< the prefix used half its burst
+  /// Since joining, the client kept coming back through its 429s: a browser honours
+  /// Retry-After, a script hammering does not (weighed at checkout, on the join's score).
+  static constexpr uint32_t ignores_retry_after = 40;
 };
 
 /// Hashes a second (SHA-256 in a browser's worker, a phone) solves, for "too fast" judgements:
@@ -119,9 +123,23 @@ public:
   caf::expected<pb::bot_event> join(const std::string& account, const client_facts& facts,
                                     time_point now);
 
-  /// Decides a checkout of `seats` by `account` with card hash `card`.
+  /// Decides a checkout of `seats` by `account` with card hash `card`. An account flagged since
+  /// its join is refused (`suspected_bot`) when its join's score and the flag together pass
+  /// `shadow_above`: two signals, never one.
   caf::expected<pb::bot_event> checkout(const std::string& account, uint64_t card, uint32_t seats,
                                         time_point now);
+
+  /// The edge saw `account` show `signal` (only `ignores_retry_after` so far) after its join;
+  /// `ec::invalid_argument` for another signal, `ec::unknown_ticket` for an account whose join
+  /// the guard did not let in (a shadowed one has nothing to check out). Call once per
+  /// account: see `flagged`.
+  caf::expected<pb::bot_event> flag(const std::string& account, std::string_view signal,
+                                    time_point now);
+
+  /// Whether `account` was flagged.
+  [[nodiscard]] bool flagged(const std::string& account) const {
+    return flagged_.contains(account);
+  }
 
   /// A checkout the guard allowed for `reserved` seats ended: `bought` seats were paid (0 when
   /// it failed), or the card was `declined`.
@@ -165,6 +183,7 @@ private:
   static caf::error on_decided(bot_guard& g, const pb::bot_event& ev);
   static caf::error on_paid(bot_guard& g, const pb::bot_event& ev);
   static caf::error on_rules(bot_guard& g, const pb::bot_event& ev);
+  static caf::error on_flagged(bot_guard& g, const pb::bot_event& ev);
 
   /// A generic cell rate: the theoretical arrival time of the next event, in ms.
   struct gcra {
@@ -195,8 +214,14 @@ private:
   std::unordered_map<std::string, std::vector<std::string>> device_accounts_;
   std::unordered_map<std::string, std::vector<std::string>> class_accounts_; ///< class|prefix
   std::unordered_map<uint64_t, card_state> cards_;
-  /// Accounts whose join was allowed (0) or shadowed (their shadow ticket).
-  std::unordered_map<std::string, uint64_t> joined_;
+  struct joined_account {
+    uint64_t shadow_ticket = 0; ///< 0: allowed
+    uint32_t score = 0;         ///< the risk score of its join
+  };
+  /// Accounts whose join was allowed or shadowed.
+  std::unordered_map<std::string, joined_account> joined_;
+  /// Accounts the edge flagged after their join.
+  std::unordered_set<std::string> flagged_;
   std::unordered_map<uint64_t, shadow_place> shadows_;
   std::array<uint32_t, 60> joins_by_second_{};
   int64_t last_second_ = 0;

@@ -233,6 +233,7 @@ json guard_json(const bot_guard_info& g) {
           {"verdicts", g.verdicts},
           {"reasons", g.reasons},
           {"shadowed", g.shadowed},
+          {"flagged", g.flagged},
           {"top",
            {{"prefixes", offenders_json(g.prefixes)},
             {"devices", offenders_json(g.devices)},

@@ -14,6 +14,7 @@
 #include "security/fingerprint.hpp"
 #include "security/proof_of_work.hpp"
 #include "security/rate_limiter.hpp"
+#include "security/retry_watch.hpp"
 #include "security/step_up.hpp"
 
 #include <atomic>
@@ -45,6 +46,9 @@ struct context {
   security::rate_limiter limiter;
   /// Queue-status polls per account (a status stream is the way to watch).
   security::rate_limiter poll_limiter;
+  /// Accounts that keep polling through their 429s: each is told to the guard of the event it
+  /// polled (keyed by account alone, as the poll limiter: a made-up event id adds no key).
+  security::retry_watch poll_watch;
   security::proof_of_work pow;
   /// The bot defence's keyed pieces (the node's edge key): device prints and step-ups.
   security::fingerprinter fingerprints;

@@ -32,6 +32,7 @@ unsigned status_of(ec x) noexcept {
   case ec::step_up_required:
   case ec::device_limit:
   case ec::card_limit:
+  case ec::suspected_bot:
     return 403;
   case ec::not_found:
   case ec::unknown_section:

@@ -120,7 +120,7 @@ std::string pricing_lines(const std::string& id, const pricing_info& p) {
 }
 
 /// The metric lines of one event's bot guard: decisions by verdict and by reason, the base
-/// proof of work, the joins of the last minute, the shadowed fans.
+/// proof of work, the joins of the last minute, the shadowed fans, the accounts flagged.
 std::string bot_lines(const std::string& id, const bot_guard_info& g) {
   auto l = "event=\"" + id + "\"";
   std::string out;
@@ -132,7 +132,8 @@ std::string bot_lines(const std::string& id, const bot_guard_info& g) {
            "\n";
   return out + "seatgrab_pow_difficulty{" + l + "} " + std::to_string(g.difficulty) +
          "\nseatgrab_bot_joins_per_min{" + l + "} " + std::to_string(g.load_per_min) +
-         "\nseatgrab_bot_shadowed{" + l + "} " + std::to_string(g.shadowed) + "\n";
+         "\nseatgrab_bot_shadowed{" + l + "} " + std::to_string(g.shadowed) +
+         "\nseatgrab_bot_flagged{" + l + "} " + std::to_string(g.flagged) + "\n";
 }
 
 // GET /metrics: the edge's own counters plus four line sets per event from its actors.

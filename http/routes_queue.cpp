@@ -11,6 +11,7 @@
 
 #include <boost/beast/http.hpp>
 #include <caf/event_based_actor.hpp>
+#include <spdlog/spdlog.h>
 
 #include <charconv>
 #include <mutex>
@@ -80,22 +81,47 @@ std::optional<uint64_t> ticket_number(const std::string& text) {
   return n;
 }
 
+/// Tells event `event_id`'s bot guard that `account` kept polling through its 429s (once: the
+/// watch reports each account once; the guard ignores an account it did not let in). A lost
+/// word costs only the signal.
+void flag_to_guard(const context_ptr& ctx, const std::string& event_id,
+                   const std::string& account) {
+  if (!ctx->node.context()->bot_guard)
+    return; // the node runs without the guard
+  ctx->find.bots(event_id, [ctx, account](caf::expected<bot_guard_actor> g) {
+    if (!g)
+      return; // an unknown event
+    ask<void>(
+        ctx->find.lanes(), *g,
+        [account](caf::expected<void> r) {
+          if (!r)
+            spdlog::warn("bot guard: flag of {} lost: {}", account, render(r.error()));
+        },
+        atom::flag_v, account, std::string{ignores_retry_after});
+  });
+}
+
 /// The fan's queue status for event `params[0]`, if `params[1]` is their ticket. A waiting
 /// fan's is read from the board the room publishes on this node; otherwise the event's waiting
-/// room answers (it knows whose ticket it is): a poll costs no session.
-void my_queue_status(const context_ptr& ctx, const call& c, std::function<void(queue_status&)> k) {
-  ctx->auth.authenticate(c.ex, [ctx, c, k](auth_info who) {
+/// room answers (it knows whose ticket it is): a poll costs no session. Polls (`limited`) are
+/// held to the account's rate; opening the status stream, the way the 429 points to, is not.
+void my_queue_status(const context_ptr& ctx, const call& c, bool limited,
+                     std::function<void(queue_status&)> k) {
+  ctx->auth.authenticate(c.ex, [ctx, c, limited, k](auth_info who) {
     auto ex = c.ex;
     auto ticket = ticket_number(c.params[1]);
     if (!ticket)
       return ex->respond(problem(404, "unknown_ticket", "not your queue ticket"));
-    if (auto wait = ctx->poll_limiter.admit(who.account, steady::now())) {
+    auto event_id = c.params[0];
+    auto wait = limited ? ctx->poll_limiter.admit(who.account, steady::now()) : 0;
+    if (wait) {
       ctx->metrics.poll_throttled();
+      if (ctx->poll_watch.refused(who.account, steady::now(), wait))
+        flag_to_guard(ctx, event_id, who.account);
       return ex->respond(problem(429, "velocity_limited",
                                  "too many queue polls; the status stream tells every change",
                                  wait));
     }
-    auto event_id = c.params[0];
     auto answered =
         actors::poll_board(*ctx->node.context(), ctx->sys, event_id, *ticket, who.account);
     ctx->metrics.queue_poll(answered.has_value());
@@ -126,7 +152,7 @@ void my_queue_status(const context_ptr& ctx, const call& c, std::function<void(q
 // GET /v1/events/{id}/queue/{ticket}
 void queue_status_route(const context_ptr& ctx, const call& c) {
   auto ex = c.ex;
-  my_queue_status(ctx, c,
+  my_queue_status(ctx, c, true,
                   [ex](queue_status& st) { ex->respond(json_response(200, queue_json(st))); });
 }
 
@@ -191,7 +217,7 @@ void queue_stream(const context_ptr& ctx, const call& c) {
   auto ex = c.ex;
   ctx->auth.authenticate(c.ex, [ctx, c, ex](auth_info who) {
     // Check ownership once, then poll the board (or the room) for changes.
-    my_queue_status(ctx, c, [ctx, ex, who, event_id = c.params[0]](queue_status& first) {
+    my_queue_status(ctx, c, false, [ctx, ex, who, event_id = c.params[0]](queue_status& first) {
       auto& lanes = ctx->find.lanes();
       auto w = std::make_shared<queue_watch>();
       w->ctx = ctx;

@@ -9,6 +9,7 @@
 #include <iterator>
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace seatgrab {
@@ -28,6 +29,10 @@ struct client_facts {
   int64_t pow_solve_ms = -1; ///< from the challenge's issue to the join (-1: no challenge)
   bool step_up_passed = false;
 };
+
+/// What the edge may tell an event's bot guard about an account after its join: it kept
+/// polling through its 429s (a browser honours Retry-After; a script hammering does not).
+inline constexpr std::string_view ignores_retry_after = "ignores_retry_after";
 
 /// How a rule acts: enforced, counted only (the operator tunes it before enforcing), or off.
 enum class rule_mode : uint8_t { enforce, shadow, off };
@@ -91,6 +96,7 @@ struct bot_guard_info {
   std::vector<offender> devices;
   std::vector<offender> cards; ///< card hashes as hex
   uint64_t shadowed = 0;
+  uint64_t flagged = 0; ///< accounts told for polling through their 429s
 };
 
 inline std::string to_string(bot_verdict x) {
@@ -131,7 +137,7 @@ typename Inspector::result_type inspect(Inspector& f, offender& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, bot_guard_info& x) {
   return f(x.event, x.rules, x.difficulty, x.load_per_min, x.verdicts, x.reasons, x.prefixes,
-           x.devices, x.cards, x.shadowed);
+           x.devices, x.cards, x.shadowed, x.flagged);
 }
 
 } // namespace seatgrab

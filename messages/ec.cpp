@@ -98,6 +98,8 @@ std::string_view to_string(ec x) noexcept {
     return "device_limit";
   case ec::card_limit:
     return "card_limit";
+  case ec::suspected_bot:
+    return "suspected_bot";
   }
   return "unknown_ec";
 }

@@ -110,6 +110,9 @@ enum class ec : uint8_t {
   device_limit,
   /// The card bought as many tickets for the event as the rules allow.
   card_limit,
+  /// The bot guard refused a checkout: the client's signals and its conduct since it joined
+  /// are a script's, not a browser's.
+  suspected_bot,
 };
 
 /// Stable snake_case name of `x`, e.g. "seat_taken".

@@ -145,6 +145,9 @@ using bot_guard_actor = caf::typed_actor<
     /// An allowed checkout of account (id), card hash, seats reserved ended: seats bought,
     /// declined.
     caf::replies_to<atom::paid, std::string, uint64_t, uint32_t, uint32_t, bool>::with<void>,
+    /// The edge saw account (id) show signal (name: "ignores_retry_after") since its join;
+    /// journaled once per account, weighed at its checkouts.
+    caf::replies_to<atom::flag, std::string, std::string>::with<void>,
     /// The base proof of work now (bits): it follows the joins of the last minute.
     caf::replies_to<atom::get, atom::challenge>::with<uint32_t>,
     /// A shadowed fan's place: ticket, account (`unknown_ticket` if not theirs).
@@ -247,7 +250,8 @@ using session_actor = caf::typed_actor<
     /// Release hold (id).
     caf::replies_to<atom::release, std::string>::with<void>,
     /// Check out hold (id) with (payment method, idempotency key): the completed order. The
-    /// event's bot guard counts the card first (`velocity_limited`, `card_limit`).
+    /// event's bot guard counts the card first (`velocity_limited`, `card_limit`) and may refuse
+    /// a client that behaved as a script since its join (`suspected_bot`).
     caf::replies_to<atom::confirm, std::string, std::string, std::string>::with<order_info>,
     /// The fan's live holds.
     caf::replies_to<atom::get, atom::holds>::with<std::vector<hold_receipt>>,

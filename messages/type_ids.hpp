@@ -134,5 +134,6 @@ CAF_ADD_ATOM(seatgrab, seatgrab::atom, level, "level")
 CAF_ADD_ATOM(seatgrab, seatgrab::atom, bots, "bots")
 CAF_ADD_ATOM(seatgrab, seatgrab::atom, challenge, "challenge")
 CAF_ADD_ATOM(seatgrab, seatgrab::atom, paid, "paid")
+CAF_ADD_ATOM(seatgrab, seatgrab::atom, flag, "flag")
 
 CAF_END_TYPE_ID_BLOCK(seatgrab)

@@ -358,43 +358,43 @@ void crowd::pay(uint32_t i, uint32_t, fan_api& api) {
   ++in_flight_;
   ++side_for(i).requests;
   auto card = f.declines ? std::string{"4000000000000002"} : clients_[i].card;
-  api.checkout(i, f.hold_id, card, account_of(i) + "-pay",
-               [this, i, started](caf::expected<order_info> x) {
-                 if (too_late())
-                   return;
-                 auto& f = fans_[i];
-                 if (x) {
-                   checkout_ms_.ms.push_back(now_ms() - started);
-                   ++counts_.orders;
-                   counts_.seats_bought += x->tickets.size();
-                   for (const auto& t : x->tickets)
-                     own(i, t);
-                   if (f.refunds || f.transfers) {
-                     f.at = fan::step::owning;
-                     auto after = s_.refund_after_min_s +
-                                  static_cast<uint32_t>(rng_() % (uint64_t{s_.refund_after_max_s} -
-                                                                  s_.refund_after_min_s + 1));
-                     wake(i, now_ + std::max<uint32_t>(1, after));
-                     return;
-                   }
-                 } else if (ec_of(x.error()) == ec::payment_declined) {
-                   ++counts_.declined;
-                 } else if (ec_of(x.error()) == ec::hold_expired) {
-                   ++counts_.too_late;
-                 } else if (ec_of(x.error()) == ec::card_limit) {
-                   ++side_for(i).refused;
-                 } else if (ec_of(x.error()) == ec::velocity_limited) {
-                   ++side_for(i).throttled;
-                 } else if (ec_of(x.error()) == ec::unavailable && ++f.payments < 5) {
-                   // No answer, or "still running": the same key again finds out (and never
-                   // pays twice).
-                   wake(i, now_ + s_.poll_every_s);
-                   return;
-                 } else {
-                   error(i, "checkout", x.error());
-                 }
-                 done(i);
-               });
+  api.checkout(
+      i, f.hold_id, card, account_of(i) + "-pay", [this, i, started](caf::expected<order_info> x) {
+        if (too_late())
+          return;
+        auto& f = fans_[i];
+        if (x) {
+          checkout_ms_.ms.push_back(now_ms() - started);
+          ++counts_.orders;
+          counts_.seats_bought += x->tickets.size();
+          for (const auto& t : x->tickets)
+            own(i, t);
+          if (f.refunds || f.transfers) {
+            f.at = fan::step::owning;
+            auto after = s_.refund_after_min_s +
+                         static_cast<uint32_t>(rng_() % (uint64_t{s_.refund_after_max_s} -
+                                                         s_.refund_after_min_s + 1));
+            wake(i, now_ + std::max<uint32_t>(1, after));
+            return;
+          }
+        } else if (ec_of(x.error()) == ec::payment_declined) {
+          ++counts_.declined;
+        } else if (ec_of(x.error()) == ec::hold_expired) {
+          ++counts_.too_late;
+        } else if (ec_of(x.error()) == ec::card_limit || ec_of(x.error()) == ec::suspected_bot) {
+          ++side_for(i).refused;
+        } else if (ec_of(x.error()) == ec::velocity_limited) {
+          ++side_for(i).throttled;
+        } else if (ec_of(x.error()) == ec::unavailable && ++f.payments < 5) {
+          // No answer, or "still running": the same key again finds out (and never
+          // pays twice).
+          wake(i, now_ + s_.poll_every_s);
+          return;
+        } else {
+          error(i, "checkout", x.error());
+        }
+        done(i);
+      });
 }
 
 void crowd::after_sale(uint32_t i, uint32_t t, fan_api& api) {

@@ -100,7 +100,7 @@ struct side {
   uint64_t seats = 0;           ///< bought and still owned at the end
   uint64_t challenged = 0;      ///< asked for a harder proof of work at least once
   uint64_t stepped_up = 0;      ///< shown a step-up at least once
-  uint64_t refused = 0;         ///< a device or card limit said no
+  uint64_t refused = 0;         ///< a device or card limit, or the guard's suspicion, said no
   uint64_t throttled = 0;       ///< 429 answers
   uint64_t gave_up_step_up = 0; ///< failed every step-up they tried
 };

@@ -38,7 +38,7 @@ inline caf::error error_of(const http_reply& r) {
     return caf::make_error(ec::unavailable, r.error);
   static const auto codes = [] {
     std::map<std::string, ec, std::less<>> m;
-    for (int i = 1; i <= static_cast<int>(ec::card_limit); ++i)
+    for (int i = 1; i <= static_cast<int>(ec::suspected_bot); ++i)
       m.emplace(std::string{to_string(static_cast<ec>(i))}, static_cast<ec>(i));
     return m;
   }();

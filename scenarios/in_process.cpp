@@ -13,6 +13,7 @@
 #include "security/admission_token.hpp"
 #include "security/fingerprint.hpp"
 #include "security/rate_limiter.hpp"
+#include "security/retry_watch.hpp"
 
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
@@ -225,9 +226,17 @@ public:
   void status(uint32_t fan, callback<queue_status> k) override {
     auto account = crowd::account_of(fan);
     auto since = node_.now().time_since_epoch();
-    if (auto wait = polls_.admit(account, security::rate_limiter::clock::time_point{since}))
+    auto at = security::rate_limiter::clock::time_point{since};
+    if (auto wait = polls_.admit(account, at)) {
+      if (node_.context().bot_guard && poll_watch_.refused(account, at, wait)) // as the edge
+        lanes_.post(fan, [guard = guard_, account](caf::event_based_actor* self) {
+          self->request(guard, caf::infinite, atom::flag_v, account,
+                        std::string{ignores_retry_after})
+              .then([] {}, [](const caf::error&) {});
+        });
       return k(caf::make_error(ec::velocity_limited, std::string{"too many queue polls"},
                                static_cast<uint32_t>(wait)));
+    }
     if (tickets_[fan] == 0) {
       ask_session(fan, std::move(k), atom::get_v, atom::queue_v, event_id_);
       return;
@@ -373,6 +382,7 @@ private:
   std::mt19937_64 rng_;
   security::fingerprinter fingerprints_;
   security::rate_limiter polls_;
+  security::retry_watch poll_watch_;
 };
 
 } // namespace

@@ -128,6 +128,7 @@ nlohmann::ordered_json bots_json(const bot_report& b, const verdict& checked) {
           {"bots", bots},
           {"decisions", b.guard.verdicts},
           {"reasons", b.guard.reasons},
+          {"flagged", b.guard.flagged},
           {"top",
            {{"prefixes", offenders_json(b.guard.prefixes)},
             {"devices", offenders_json(b.guard.devices)},
@@ -262,6 +263,7 @@ std::string run_result::summary() const {
        << "  guard decisions:";
     for (const auto& [verdict, n] : b.guard.verdicts)
       os << " " << verdict << " " << n;
+    os << "; " << b.guard.flagged << " accounts flagged for polling through 429s";
     if (journals_checked)
       os << "; " << checked.bot_decisions << " guard records and " << checked.guarded_purchases
          << " card purchases checked against the limits";

@@ -7,6 +7,8 @@
 // - every purchase paid by card (the box office's journal) was allowed by the guard first, for
 //   that account and that card; the allowed checkouts of a card kept to its purchase rate; no
 //   card paid for more of an event's tickets than its limit;
+// - no checkout was allowed, while the risk rule was enforced, to an account flagged for
+//   polling through its 429s whose join's score and the flag's weight passed `shadow_above`;
 // and it tells, by account, what the guards did (for the scenario's report).
 
 #include "domain/detail.hpp"
@@ -28,6 +30,9 @@ namespace {
 
 constexpr int64_t minute_ms = 60'000;
 constexpr int64_t hour_ms = 3'600'000;
+/// The weight of a flag for polling through 429s, on top of the join's score (the guard's
+/// documented risk weight).
+constexpr uint32_t flag_weight = 40;
 
 // The verdicts and actions as journaled (domain::bot_verdict, domain::bot_action).
 enum : uint32_t { allow = 0, challenge = 1, step_up = 2, shadow = 3, throttle = 4, refuse = 5 };
@@ -76,7 +81,9 @@ void check_event(const journals& db, const std::string& event, verdict& out) {
   std::map<uint64_t, cell> purchases;                   // card -> allowed checkouts
   /// (account, card) -> the times of the checkouts allowed, each good for one purchase.
   std::map<std::pair<std::string, uint64_t>, std::deque<int64_t>> allowed;
-  std::map<uint64_t, uint32_t> card_limit; // card -> tickets allowed
+  std::map<uint64_t, uint32_t> card_limit;    // card -> tickets allowed
+  std::map<std::string, uint32_t> join_score; // account -> the score of its join
+  std::set<std::string> flagged;
   for (const auto& [seq, bytes] : log->tail) {
     pb::bot_event ev;
     if (!ev.ParseFromString(bytes)) {
@@ -87,6 +94,10 @@ void check_event(const journals& db, const std::string& event, verdict& out) {
     if (ev.has_rules()) {
       rules = ev.rules();
       rules_at.emplace_back(ev.at_ms(), ev.rules());
+      continue;
+    }
+    if (ev.has_flagged()) {
+      flagged.insert(ev.flagged().account());
       continue;
     }
     if (!ev.has_decided())
@@ -133,13 +144,20 @@ void check_event(const journals& db, const std::string& event, verdict& out) {
                                  std::to_string(rules->device_accounts()) + ")");
       if (accounts.size() < 16)
         accounts.insert(f.account());
-      if (d.verdict() == allow || d.verdict() == shadow)
+      if (d.verdict() == allow || d.verdict() == shadow) {
         joined.emplace(f.account(), d.verdict() == shadow ? d.shadow_ticket() : 0);
+        join_score.emplace(f.account(), d.score());
+      }
       continue;
     }
     // A checkout.
     if (d.verdict() != allow)
       continue;
+    if (enforced(*rules, "risk") && flagged.contains(f.account()) &&
+        std::min<uint32_t>(100, join_score[f.account()] + flag_weight) > rules->shadow_above())
+      out.violations.push_back(where(seq) + ": a checkout allowed to " + f.account() +
+                               ", which polled through its 429s after a join scored " +
+                               std::to_string(join_score[f.account()]));
     auto& c = purchases[f.card()];
     if (enforced(*rules, "card_purchases") &&
         !c.conforms(t, rules->card_purchases_per_hour(), hour_ms, rules->card_purchases_per_hour()))

@@ -1,12 +1,15 @@
 // The bot guard actor behind the sessions, on the test coordinator: a device's third account is
 // refused before the room; a shadowed fan's place comes from the guard and never moves; a
-// card's fourth purchase in an hour waits; the rules an operator sets take effect; decisions
-// survive a restart.
+// card's fourth purchase in an hour waits; a script flagged for polling through its 429s is
+// refused at checkout and its seat goes back on sale; the rules an operator sets take effect;
+// decisions survive a restart.
+#include "security/fingerprint.hpp"
 #include "tests/support/node_fixture.hpp"
 
 #include <doctest/doctest.h>
 
 #include <filesystem>
+#include <optional>
 
 using namespace std::chrono_literals;
 using seatgrab::atom::get_v;
@@ -54,8 +57,8 @@ caf::expected<sg::queue_status> place(sg::test::node_fixture& node, const std::s
 
 /// Joined, admitted and holding `seat`: the hold's id.
 std::string holding(sg::test::node_fixture& node, const std::string& account,
-                    const std::string& seat) {
-  REQUIRE(join(node, account, sg::client_facts{"dev-" + account}));
+                    const std::string& seat, std::optional<sg::client_facts> facts = {}) {
+  REQUIRE(join(node, account, facts ? *facts : sg::client_facts{"dev-" + account}));
   std::string token;
   for (int i = 0; i < 5 && token.empty(); ++i) {
     auto st = place(node, account);
@@ -146,6 +149,61 @@ TEST_CASE("bot guard actor: one card's 4th purchase in an hour waits; a fourth c
   CHECK(pay(node, "p4", hold, "4111111111111111"));
   CHECK(node.status(node.section("gig", "A"), "A-1-4") == sg::seat_state::sold);
   CHECK(info(node).reasons["card_purchases"] == 1);
+}
+
+TEST_CASE("bot guard actor: a flagged script's checkout is refused, its seat back on sale") {
+  sg::test::node_fixture node;
+  add_event(node);
+  const std::string card{"4242424242424242"};
+  sg::client_facts script{"dev-script"};
+  script.anomalies = sg::security::script_headers; // 45: let in
+  auto script_hold = holding(node, "script", "A-1-1", script);
+  auto person_hold = holding(node, "person", "A-1-2");
+  auto g = guard(node);
+  auto version = [&] {
+    auto st = node.call<sg::actor_status>(g, sg::atom::status_v);
+    REQUIRE_MESSAGE(st, sg::render(st));
+    return st->version;
+  };
+  for (const auto* who : {"script", "person"}) {
+    auto before = version();
+    REQUIRE(node.call<void>(g, sg::atom::flag_v, std::string{who},
+                            std::string{sg::ignores_retry_after}));
+    CHECK(version() == before + 1);
+    REQUIRE(node.call<void>(g, sg::atom::flag_v, std::string{who}, // told again: no record
+                            std::string{sg::ignores_retry_after}));
+    CHECK(version() == before + 1);
+  }
+  CHECK(info(node).flagged == 2);
+  // An account the guard did not let in is no one to weigh: no record either.
+  auto before = version();
+  REQUIRE(node.call<void>(g, sg::atom::flag_v, std::string{"stranger"},
+                          std::string{sg::ignores_retry_after}));
+  CHECK(version() == before);
+  auto unknown = node.call<void>(g, sg::atom::flag_v, std::string{"x"}, std::string{"handsome"});
+  CHECK(sg::ec_of(unknown.error()) == sg::ec::invalid_argument);
+  // 45 + 40: refused, and the seat is free again at once (not at the hold's expiry).
+  auto refused = pay(node, "script", script_hold, card);
+  REQUIRE_FALSE(refused);
+  CHECK(sg::ec_of(refused.error()) == sg::ec::suspected_bot);
+  CHECK(node.status(node.section("gig", "A"), "A-1-1") == sg::seat_state::free);
+  // 0 + 40: the person buys.
+  CHECK(pay(node, "person", person_hold, card));
+  CHECK(node.status(node.section("gig", "A"), "A-1-2") == sg::seat_state::sold);
+  // The released seat sells to the next fan, and stays sold past the script's hold's expiry.
+  CHECK(pay(node, "next", holding(node, "next", "A-1-1"), "4111111111111111"));
+  CHECK(node.status(node.section("gig", "A"), "A-1-1") == sg::seat_state::sold);
+  node.advance_seconds(600);
+  CHECK(node.status(node.section("gig", "A"), "A-1-1") == sg::seat_state::sold);
+  auto map = node.call<sg::event_map>(node.event("gig"), get_v, sg::atom::seatmap_v);
+  REQUIRE_MESSAGE(map, sg::render(map));
+  for (const auto& sec : map->sections)
+    for (const auto& seat : sec.seats)
+      if (seat.id == "A-1-1")
+        CHECK(seat.status == sg::seat_state::sold);
+  auto i = info(node);
+  CHECK(i.reasons["suspected_bot"] == 1);
+  CHECK(i.reasons["risk:ignores_retry_after"] == 2);
 }
 
 TEST_CASE("bot guard actor: rules set by the operator take effect; the base challenge follows") {

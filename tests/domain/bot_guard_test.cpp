@@ -1,7 +1,8 @@
 // The bot guard's rules, each at its threshold and in shadow and off modes: joins per address
 // prefix (GCRA), accounts per device, the risk bands (base, harder proof of work, step-up,
-// shadow), the load-following difficulty, the card's purchases, tickets and declines; rejoins,
-// replay and corrupt journals.
+// shadow), the load-following difficulty, the card's purchases, tickets and declines; an
+// account flagged for polling through its 429s, weighed at checkout; rejoins, replay and
+// corrupt journals.
 #include "domain/bot_guard.hpp"
 #include "messages/ec.hpp"
 #include "security/fingerprint.hpp"
@@ -349,6 +350,71 @@ TEST_CASE("three declines of a card in ten minutes hold it back until the window
   CHECK(has_reason(d, "card_declines"));
   CHECK(d.retry_after_s == 200 - 5); // 3 in 600 s: one conforms 200 s after the first
   CHECK(decided(g.checkout("a", 9, 1, t0 + 200s)).verdict == bot_verdict::allow);
+}
+
+TEST_CASE("a flag for polling through 429s refuses a checkout only on top of a risky join") {
+  auto r = rules_with(16);
+  journaled j{bot_guard{"gig", r, 8}, {}};
+  // A script's headers (45) with the harder work done: let in.
+  auto script = person(1, 20);
+  script.anomalies = sec::script_headers;
+  script.pow_solve_ms = 5000;
+  REQUIRE(j.join("script", script, t0).verdict == bot_verdict::allow);
+  // A browser (0), also hammering its status.
+  REQUIRE(j.join("person", person(2, 16), t0).verdict == bot_verdict::allow);
+  // Not flagged yet: the script's checkout passes on the card rules alone.
+  auto before = j.checkout("script", 7, 1, t0 + 1s);
+  CHECK(before.verdict == bot_verdict::allow);
+  CHECK_FALSE(has_reason(before, "risk:ignores_retry_after"));
+  j.paid("script", 7, 1, 1, false, t0 + 2s);
+  for (const auto* who : {"script", "person"}) {
+    CHECK_FALSE(j.g.flagged(who));
+    auto ev = j.g.flag(who, seatgrab::ignores_retry_after, t0 + 3s);
+    REQUIRE_MESSAGE(ev, seatgrab::render(ev));
+    j.log.push_back(*ev);
+    CHECK(j.g.flagged(who));
+  }
+  // 45 + 40 = 85 > 80: refused, as a suspected bot.
+  auto refused = j.checkout("script", 8, 1, t0 + 4s);
+  CHECK(refused.verdict == bot_verdict::refuse);
+  CHECK(refused.score == 85);
+  CHECK(has_reason(refused, "risk:ignores_retry_after"));
+  CHECK(has_reason(refused, "suspected_bot"));
+  // 0 + 40: one signal alone never refuses.
+  auto person_buys = j.checkout("person", 9, 2, t0 + 4s);
+  CHECK(person_buys.verdict == bot_verdict::allow);
+  CHECK(person_buys.score == 40);
+  CHECK(has_reason(person_buys, "risk:ignores_retry_after"));
+  CHECK_FALSE(has_reason(person_buys, "suspected_bot"));
+  // Replayed, the flag and the join's score come back: the same decision.
+  bot_guard fresh{"gig", r, 8};
+  for (const auto& ev : j.log)
+    REQUIRE_MESSAGE(!fresh.apply(ev), "replay of event ", ev.version());
+  CHECK(fresh.flagged("script"));
+  CHECK(decided(fresh.checkout("script", 8, 1, t0 + 5s)).verdict == bot_verdict::refuse);
+  // The risk rule counting only: allowed, and said what it would have done.
+  r.modes["risk"] = rule_mode::shadow;
+  REQUIRE(j.g.set_rules(r, t0 + 6s));
+  auto counted = decided(j.g.checkout("script", 8, 1, t0 + 6s));
+  CHECK(counted.verdict == bot_verdict::allow);
+  CHECK(has_reason(counted, "shadow:suspected_bot"));
+  // Off: not even weighed.
+  r.modes["risk"] = rule_mode::off;
+  REQUIRE(j.g.set_rules(r, t0 + 7s));
+  CHECK_FALSE(
+      has_reason(decided(j.g.checkout("script", 8, 1, t0 + 7s)), "risk:ignores_retry_after"));
+  // Only accounts let in: a stranger, or a shadowed one, has nothing to check out.
+  CHECK(seatgrab::ec_of(j.g.flag("stranger", seatgrab::ignores_retry_after, t0 + 8s).error()) ==
+        ec::unknown_ticket);
+  // Only known signals; a journal with another one is corruption.
+  CHECK_FALSE(j.g.flag("script", "too_handsome", t0 + 8s));
+  pb::bot_event bad;
+  bad.set_version(j.g.version() + 1);
+  bad.mutable_flagged()->set_account("x");
+  bad.mutable_flagged()->set_signal("too_handsome");
+  auto err = j.g.apply(bad);
+  REQUIRE(err);
+  CHECK(static_cast<ec>(err.code()) == ec::storage_corruption);
 }
 
 TEST_CASE("joins replayed from the journal rebuild the counters: the same decisions follow") {

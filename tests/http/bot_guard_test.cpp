@@ -2,9 +2,12 @@
 // script's is stepped up and gets in by answering; forged, replayed and other fans' challenges
 // are refused; a headless farm is shadowed (its place never moves, it is never admitted);
 // X-Forwarded-For counts only from a trusted proxy; a card is held to its purchases and
-// tickets across accounts; operators read and set the rules; /metrics shows the decisions.
+// tickets across accounts; a script that polls through its 429s is refused at checkout (its
+// seats back on sale at once), a browser that does is not; operators read and set the rules;
+// /metrics shows the decisions.
 #include "security/step_up.hpp"
 #include "tests/http/edge_fixture.hpp"
+#include "tests/support/eventually.hpp"
 
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
@@ -70,6 +73,23 @@ json solved(sg::test::http_client& c) {
   auto ch = body_of(c.request("GET", "/v1/events/gig/challenge"));
   auto token = ch["challenge"].get<std::string>();
   return {{"challenge", token}, {"nonce", solve(token, ch["difficulty"].get<uint32_t>())}};
+}
+
+/// The admission token of `target` (a queue ticket), read from its status stream.
+std::string admission_from_stream(sg::test::http_client& c, const std::string& target,
+                                  const std::map<std::string, std::string>& headers) {
+  for (int i = 0; i < 10; ++i) {
+    auto frames = c.read_events(target + "/stream", 2, headers, std::chrono::seconds{5});
+    for (size_t at = frames.find("data: "); at != std::string::npos;
+         at = frames.find("data: ", at + 1)) {
+      auto end = frames.find('\n', at);
+      auto j = json::parse(frames.substr(at + 6, end - at - 6), nullptr, false);
+      if (j.is_object() && j.value("state", "") == "admitted")
+        return j["admission_token"];
+    }
+  }
+  FAIL("not admitted");
+  return {};
 }
 
 } // namespace
@@ -287,6 +307,60 @@ TEST_CASE("a card is held to 3 purchases an hour and the event's tickets across 
   CHECK(rate.result_int() == 429);
   CHECK(body_of(rate)["code"] == "velocity_limited");
   CHECK(std::stoi(std::string{rate["Retry-After"]}) > 1000); // about 20 minutes
+}
+
+TEST_CASE(
+    "a script that polls through its 429s is refused at checkout; a browser that does is not") {
+  auto opts = enforcing(0);
+  opts.bots.modes["prefix_joins"] = sg::rule_mode::off; // every client is 127.0.0.1
+  sg::test::edge_fixture edge{opts};
+  edge.add_event();
+  auto c = edge.client();
+  // Joins with `headers`, polls its status 30 times at once (ten a second is what the storm's
+  // bots do), then waits for its admission on the stream and buys `seat`.
+  int n = 0;
+  auto hammer_then_buy = [&](std::map<std::string, std::string> headers, const std::string& seat) {
+    ++n;
+    auto fan = edge.fan("fan" + std::to_string(n) + "@example.com", c);
+    headers["Authorization"] = "Bearer " + fan;
+    json body{{"device", "dev-" + std::to_string(n)}, {"signals", browser_signals()}};
+    auto joined = c.request("POST", "/v1/events/gig/queue", body.dump(), headers);
+    REQUIRE_MESSAGE(joined.result_int() == 201, joined.body());
+    auto target = "/v1/events/gig/queue/" + std::to_string(body_of(joined)["ticket"].get<int>());
+    int throttled = 0;
+    for (int i = 0; i < 30; ++i) {
+      auto st = c.request("GET", target, "", headers);
+      if (st.result_int() == 429) {
+        ++throttled;
+        CHECK(body_of(st)["code"] == "velocity_limited");
+      }
+    }
+    CHECK(throttled >= 15); // a burst of 11, then refused; five inside the first wait tell
+    REQUIRE(sg::test::eventually([&] {
+      auto g = c.with_token(sg::test::admin_token, "GET", "/v1/admin/events/gig/bots");
+      return body_of(g)["flagged"] == n;
+    }));
+    auto admission = admission_from_stream(c, target, headers);
+    auto hold = c.request("POST", "/v1/events/gig/holds", json{{"seats", {seat}}}.dump(),
+                          {{"Authorization", "Bearer " + fan}, {"X-Admission-Token", admission}});
+    REQUIRE_MESSAGE(hold.result_int() == 201, hold.body());
+    return c.request("POST", "/v1/holds/" + body_of(hold)["id"].get<std::string>() + "/checkout",
+                     json{{"card", "4242424242424242"}}.dump(), headers);
+  };
+  // A browser's agent without the Sec-Fetch headers every browser sends (45), hammering (40).
+  auto script = browser_headers("");
+  script.erase("Sec-Fetch-Mode");
+  script.erase("Sec-Fetch-Site");
+  auto refused = hammer_then_buy(script, "A-1-1");
+  CHECK(refused.result_int() == 403);
+  CHECK(body_of(refused)["code"] == "suspected_bot");
+  // A browser that hammered too (a fan reloading): one signal alone refuses nothing. It buys the
+  // seat the script held: a suspected bot's hold goes back on sale when it is refused.
+  auto bought = hammer_then_buy(browser_headers(""), "A-1-1");
+  CHECK_MESSAGE(bought.result_int() == 201, bought.body());
+  auto g = body_of(c.with_token(sg::test::admin_token, "GET", "/v1/admin/events/gig/bots"));
+  CHECK(g["reasons"]["suspected_bot"] == 1);
+  CHECK(g["reasons"]["risk:ignores_retry_after"] == 2);
 }
 
 TEST_CASE("operators read and set the rules; a bad one names its field; fans may not") {

@@ -1,6 +1,7 @@
 // The bot storm, in-process on virtual time: the bots' farms and tactics against the bot guard
 // with its default rules; the same storm with the guard only counting (what the bots get
-// without it); a guard that forgot a limit caught by the verifier; the [bots] section's errors.
+// without it); a guard that forgot a limit or a flag caught by the verifier; the [bots]
+// section's errors.
 #include "scenarios/runner.hpp"
 #include "scenarios/scenario.hpp"
 #include "tests/support/forge.hpp"
@@ -78,9 +79,9 @@ TEST_CASE("bot-storm with the guard only counting: the bots take far more, so th
   CHECK(r.bots->guard.reasons.count("shadow:shadowed") == 1);
 }
 
-TEST_CASE(
-    "a bot guard that let a device in for a third account, or a card buy too fast, is caught") {
-  for (std::string what : {"device", "card"}) {
+TEST_CASE("a bot guard that let a device in for a 3rd account, a card buy too fast, or a flagged "
+          "script check out, is caught") {
+  for (std::string what : {"device", "card", "flag"}) {
     CAPTURE(what);
     auto s = storm();
     s.fans = 200;
@@ -96,8 +97,11 @@ TEST_CASE(
     CHECK_FALSE(r.ok());
     auto named = std::count_if(
         r.checked.violations.begin(), r.checked.violations.end(), [&](const std::string& v) {
-          return v.find(what == "device" ? "device forged-device" : "beyond the card's") !=
-                 std::string::npos;
+          return v.find(what == "device" ? "device forged-device"
+                        : what == "card"
+                            ? "beyond the card's"
+                            : "a checkout allowed to forged-script, which polled "
+                              "through its 429s after a join scored 45") != std::string::npos;
         });
     CHECK(named >= 1);
   }

@@ -126,8 +126,9 @@ inline caf::error forge_price_step(persistence::store& db, const std::string& ev
 }
 
 /// Writes, into the bot guard's journal of `event_id`, joins of three new accounts from one
-/// device let in (`device`), or three checkouts of one card allowed in the same second
-/// (`card`), as a guard that forgot its limits would; `verify` must report them.
+/// device let in (`device`), three checkouts of one card allowed in the same second (`card`),
+/// or a checkout allowed to a script flagged for polling through its 429s (`flag`), as a
+/// guard that forgot its limits would; `verify` must report them.
 inline caf::error forge_bot_limit(persistence::store& db, const std::string& event_id,
                                   const std::string& what, int64_t at_ms) {
   auto log = db.history("bot_guard", event_id);
@@ -135,6 +136,30 @@ inline caf::error forge_bot_limit(persistence::store& db, const std::string& eve
     return log.error();
   auto seq = log->last_seq();
   persistence::write_set ws;
+  if (what == "flag") {
+    // A script let in (45), flagged for polling through its 429s, then allowed to check out.
+    pb::bot_event join, flag, checkout;
+    for (auto* ev : {&join, &flag, &checkout}) {
+      ev->set_version(++seq);
+      ev->set_at_ms(at_ms);
+    }
+    join.mutable_decided()->mutable_facts()->set_account("forged-script");
+    join.mutable_decided()->mutable_facts()->set_device("forged-script-device");
+    join.mutable_decided()->set_score(45);
+    flag.mutable_flagged()->set_account("forged-script");
+    flag.mutable_flagged()->set_signal("ignores_retry_after");
+    auto* f = checkout.mutable_decided()->mutable_facts();
+    f->set_action(1);
+    f->set_account("forged-script");
+    f->set_card(0xbeef);
+    f->set_seats(1);
+    f->set_ticket_limit(100);
+    for (const auto* ev : {&join, &flag, &checkout})
+      ws.append("bot_guard", event_id, ev->version(), ev->SerializeAsString());
+    if (auto res = db.write(ws, true); !res)
+      return res.error();
+    return {};
+  }
   for (int i = 0; i < (what == "card" ? 5 : 3); ++i) {
     pb::bot_event ev;
     ev.set_version(++seq);
