@@ -110,6 +110,12 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(0.0, 1e9))
       ->capture_default_str();
   serve
+      ->add_option("--poll-rate", serve_opts.poll_rate,
+                   "Queue-status polls per second per account, bursts of 10 (the status stream "
+                   "is the way to watch)")
+      ->check(CLI::Range(0.01, 1e6))
+      ->capture_default_str();
+  serve
       ->add_option("--pow-difficulty", serve_opts.pow_difficulty,
                    "Proof-of-work bits a queue join needs at low load (0 = none); the bot "
                    "guard raises it with load and risk")

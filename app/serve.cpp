@@ -316,6 +316,7 @@ int serve(serve_options opts) {
   api_opts.admin_token = opts.admin_token;
   api_opts.rate_per_s = opts.rate_per_s;
   api_opts.burst = opts.rate_burst;
+  api_opts.polls_per_s = opts.poll_rate;
   api_opts.pow_difficulty = opts.pow_difficulty;
   api_opts.trusted_proxies = opts.trusted_proxies;
   api_opts.idempotency_ttl = std::chrono::hours{opts.idempotency_ttl_h};

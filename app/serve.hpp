@@ -26,6 +26,9 @@ struct serve_options {
   size_t max_body_bytes = 64 * 1024;
   double rate_per_s = 200; ///< per client address; 0 = unlimited
   double rate_burst = 400;
+  /// Queue-status polls a second per account (bursts of 10); the status stream is the way to
+  /// watch. An account that keeps polling through its 429s is told to the event's bot guard.
+  double poll_rate = 1;
   /// Leading zero bits of the base proof of work a queue join must show at low load (the bot
   /// guard raises it with load and risk); 0 = none. A phone solves 16 in about 0.2 s.
   uint32_t pow_difficulty = 16;

@@ -146,6 +146,7 @@ std::optional<bot_guard_info> guard_of(const json& j) {
   g.verdicts = j.value("verdicts", std::map<std::string, uint64_t>{});
   g.reasons = j.value("reasons", std::map<std::string, uint64_t>{});
   g.shadowed = j.value("shadowed", uint64_t{0});
+  g.flagged = j.value("flagged", uint64_t{0});
   auto top = j.value("top", json::object());
   auto list = [&](const char* key) {
     std::vector<offender> out;
@@ -362,9 +363,10 @@ caf::expected<run_result> run_over_http(const scenario& s, const run_options& op
 
   // What each edge's seat map says, against the fans' book and against each other. The map is
   // cached for a moment and a refunded seat is put back on sale just after the refund's answer:
-  // a few tries for it to settle, then whatever differs is a broken promise.
+  // tries for up to 12 s for it to settle (a loaded node has shown a map over 3 s old), then
+  // whatever differs is a broken promise.
   std::vector<std::string> differences;
-  for (int attempt = 0; attempt < 15; ++attempt) {
+  for (int attempt = 0; attempt < 60; ++attempt) {
     if (attempt > 0) {
       io.restart();
       io.run_for(std::chrono::milliseconds{200});
