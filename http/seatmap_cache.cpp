@@ -24,9 +24,11 @@ json seats_json(const section_map& m) {
           {"seats", std::move(seats)}};
 }
 
-std::shared_ptr<seatmap_snapshot> make_snapshot(event_map map) {
+/// A snapshot of `map`, read from the sections after `asked`: as old as that (a slow refresh
+/// does not make its answer look newer than it is).
+std::shared_ptr<seatmap_snapshot> make_snapshot(event_map map, steady::time_point asked) {
   auto snap = std::make_shared<seatmap_snapshot>();
-  snap->taken = steady::now();
+  snap->taken = asked;
   snap->map = std::move(map);
   return snap;
 }
@@ -208,10 +210,10 @@ void seatmap_cache::get_cached(const std::shared_ptr<event_cache>& cache,
       return done(nullptr, ev.error());
     ask<event_map>(
         self->find_.lanes(), *ev,
-        [done](caf::expected<event_map> m) {
+        [done, asked = steady::now()](caf::expected<event_map> m) {
           if (!m)
             return done(nullptr, m.error());
-          done(make_snapshot(std::move(*m)), {});
+          done(make_snapshot(std::move(*m), asked), {});
         },
         atom::get_v, atom::seatmap_v);
   });

@@ -26,7 +26,7 @@ namespace seatgrab::http {
 /// rendering only what is asked (a fan's section of a 50,000-seat stadium is 500 seats).
 struct seatmap_snapshot {
   event_map map;
-  std::chrono::steady_clock::time_point taken;
+  std::chrono::steady_clock::time_point taken; ///< when the sections were asked: its age
 
   /// `{"event", "version", "sections": [...]}` of every section.
   std::shared_ptr<const std::string> whole() const;
