@@ -165,7 +165,8 @@ std::vector<client> make_clients(const scenario& s, uint64_t seed) {
       c.address = "198.18." + std::to_string(f * 8 + spread) + "." + std::to_string(1 + k % 250);
       c.card = has(farm.tactics, "shared_card") ? card_number(9'000'000 + f)
                                                 : card_number(8'000'000 + n);
-      c.hashes_per_ms = has(farm.tactics, "fast_solver") ? 50'000 : 1000;
+      c.native_solver = has(farm.tactics, "fast_solver");
+      c.hashes_per_ms = c.native_solver ? 50'000 : 1000;
       c.rtt_ms = has(farm.tactics, "fast_solver") ? 1 : 30;
       c.step_up_rate = s.bot_step_up_rate;
       c.step_up_tries = s.bot_step_up_tries;

@@ -33,6 +33,7 @@ struct client {
   std::string address;        ///< the client's IP address
   std::string card;           ///< the card it pays with (16 digits, Luhn-valid)
   double hashes_per_ms = 300; ///< proof-of-work pace
+  bool native_solver = false; ///< solves on a farm's own hardware, not in a browser
   uint32_t rtt_ms = 50;       ///< network round trip, part of every solve the server sees
   double step_up_rate = 0.95; ///< share of step-ups it answers right
   uint32_t step_up_tries = 5; ///< step-ups it attempts before it gives up

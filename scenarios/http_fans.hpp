@@ -10,8 +10,11 @@
 #include "scenarios/http_client.hpp"
 #include "security/step_up.hpp"
 
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <caf/expected.hpp>
 #include <nlohmann/json.hpp>
 #include <openssl/evp.h>
@@ -304,27 +307,37 @@ private:
     });
   }
 
-  /// Solves the proof of work `challenge` names into the join `body`, then joins once the
-  /// client would have: at its pace (a browser takes longer than this process; a native
-  /// solver does not wait).
+  /// Solves the proof of work `challenge` names into the join `body` on the solver of `who`
+  /// (never on the crowd's I/O thread: a busy crowd would make every solve look slow), then
+  /// joins once the client would have: at its pace (a browser takes longer than this process;
+  /// a native solver does not wait).
   void solve_then(uint32_t fan, const client& who, join_notes& notes, json body,
                   const json& challenge, uint32_t tries, callback<queue_status> k) {
     auto token = challenge.value("challenge", std::string{});
-    auto started = steady::now();
-    auto [nonce, hashes] = solve_pow(token, challenge.value("difficulty", 0u));
-    body["challenge"] = token;
-    body["nonce"] = nonce;
-    auto paced = std::chrono::milliseconds{who.rtt_ms} +
-                 std::chrono::microseconds{static_cast<int64_t>(static_cast<double>(hashes) *
-                                                                1000.0 / who.hashes_per_ms)};
-    auto left = paced - (steady::now() - started);
-    if (left <= steady::duration::zero())
-      return attempt(fan, who, notes, std::move(body), tries, k);
-    auto timer = std::make_shared<asio::steady_timer>(io_, left);
-    timer->async_wait([this, timer, fan, &who, &notes, body = std::move(body), tries,
-                       k](const boost::system::error_code&) mutable {
-      attempt(fan, who, notes, std::move(body), tries, k);
-    });
+    auto bits = challenge.value("difficulty", 0u);
+    auto& solver = who.native_solver ? farm_solver_ : browser_solver_;
+    asio::post(solver,
+               [this, work = asio::make_work_guard(io_), token = std::move(token), bits, fan, &who,
+                &notes, body = std::move(body), tries, k = std::move(k)]() mutable {
+                 auto started = steady::now();
+                 auto [nonce, hashes] = solve_pow(token, bits);
+                 body["challenge"] = token;
+                 body["nonce"] = nonce;
+                 auto paced = std::chrono::milliseconds{who.rtt_ms} +
+                              std::chrono::microseconds{static_cast<int64_t>(
+                                  static_cast<double>(hashes) * 1000.0 / who.hashes_per_ms)};
+                 auto left = paced - (steady::now() - started);
+                 asio::post(io_, [this, left, fan, &who, &notes, body = std::move(body), tries,
+                                  k = std::move(k)]() mutable {
+                   if (left <= steady::duration::zero())
+                     return attempt(fan, who, notes, std::move(body), tries, k);
+                   auto timer = std::make_shared<asio::steady_timer>(io_, left);
+                   timer->async_wait([this, timer, fan, &who, &notes, body = std::move(body), tries,
+                                      k](const boost::system::error_code&) mutable {
+                     attempt(fan, who, notes, std::move(body), tries, k);
+                   });
+                 });
+               });
   }
 
   /// One join; a harder proof of work or a step-up asked for is answered as `who` would, and
@@ -382,6 +395,11 @@ private:
   }
 
   asio::io_context& io_;
+  // The proofs of work are solved off the I/O thread: those solved in a browser on one thread
+  // (the client then waits as long as its browser would have taken), the native solvers' on
+  // another, the farms' own hardware. Joined first: a late solve posts to an idle io_context.
+  asio::thread_pool browser_solver_{1};
+  asio::thread_pool farm_solver_{1};
   const std::vector<std::unique_ptr<http_client>>& edges_;
   const std::vector<std::unique_ptr<http_client>>& bot_edges_;
   size_t loads_ = 0;
