@@ -167,7 +167,7 @@ std::vector<client> make_clients(const scenario& s, uint64_t seed) {
                                                 : card_number(8'000'000 + n);
       c.native_solver = has(farm.tactics, "fast_solver");
       c.hashes_per_ms = c.native_solver ? 50'000 : 1000;
-      c.rtt_ms = has(farm.tactics, "fast_solver") ? 1 : 30;
+      c.rtt_ms = c.native_solver ? 1 : 30;
       c.step_up_rate = s.bot_step_up_rate;
       c.step_up_tries = s.bot_step_up_tries;
       c.polls_per_s = has(farm.tactics, "hammer_status") ? s.hammer_per_s : 0;

@@ -316,10 +316,11 @@ private:
     auto token = challenge.value("challenge", std::string{});
     auto bits = challenge.value("difficulty", 0u);
     auto& solver = who.native_solver ? farm_solver_ : browser_solver_;
+    // From now: time spent waiting for the solver counts as solving, as a browser's would.
+    auto started = steady::now();
     asio::post(solver,
-               [this, work = asio::make_work_guard(io_), token = std::move(token), bits, fan, &who,
-                &notes, body = std::move(body), tries, k = std::move(k)]() mutable {
-                 auto started = steady::now();
+               [this, work = asio::make_work_guard(io_), started, token = std::move(token), bits,
+                fan, &who, &notes, body = std::move(body), tries, k = std::move(k)]() mutable {
                  auto [nonce, hashes] = solve_pow(token, bits);
                  body["challenge"] = token;
                  body["nonce"] = nonce;
@@ -395,11 +396,6 @@ private:
   }
 
   asio::io_context& io_;
-  // The proofs of work are solved off the I/O thread: those solved in a browser on one thread
-  // (the client then waits as long as its browser would have taken), the native solvers' on
-  // another, the farms' own hardware. Joined first: a late solve posts to an idle io_context.
-  asio::thread_pool browser_solver_{1};
-  asio::thread_pool farm_solver_{1};
   const std::vector<std::unique_ptr<http_client>>& edges_;
   const std::vector<std::unique_ptr<http_client>>& bot_edges_;
   size_t loads_ = 0;
@@ -413,6 +409,12 @@ private:
   std::vector<section_load> load_;
   bool loading_ = false;
   steady::time_point loaded_at_;
+  // The proofs of work are solved off the I/O thread: those solved in a browser on one thread
+  // (the client then waits as long as its browser would have taken), the native solvers' on
+  // another, the farms' own hardware. Last, so stopped and joined before the other members
+  // go; a solve still running then posts to an io_context no longer run.
+  asio::thread_pool browser_solver_{1};
+  asio::thread_pool farm_solver_{1};
 };
 
 } // namespace seatgrab::scenarios::http_mode
