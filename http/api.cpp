@@ -1,6 +1,6 @@
 // The API's front door: matches a request to its route, counts and times it, applies the rate
 // limit, the load limit and idempotency keys (after authentication), then runs the route
-// (routes_*.cpp).
+// (routes_*.cpp); the front end's files (web_files) pass the same limits.
 
 #include "http/api.hpp"
 
@@ -8,6 +8,7 @@
 #include "http/exchanges.hpp"
 #include "http/problem.hpp"
 #include "http/router.hpp"
+#include "http/web_files.hpp"
 
 #include <boost/beast/http.hpp>
 
@@ -41,14 +42,18 @@ struct api::impl {
   void handle(std::shared_ptr<exchange> raw) {
     auto started = steady::now();
     const auto& req = raw->req();
-    auto m = routes.match(req.method(), std::string_view{req.target().data(), req.target().size()});
-    auto name = m.route ? router::name(*m.route) : std::string{"unmatched"};
+    std::string_view target{req.target().data(), req.target().size()};
+    auto m = routes.match(req.method(), target);
+    // The front end's pages and files (web/): outside the API, under its rate limit.
+    auto path = target.substr(0, target.find('?'));
+    bool web = !m.route && m.allowed.empty() && web_files::built_in().owns(path);
+    auto name = m.route ? router::name(*m.route) : web ? std::string{"GET /web"} : "unmatched";
     // Every answer is counted and timed.
     auto ex =
         std::make_shared<tracked>(std::move(raw), [ctx = ctx, name, started](unsigned status) {
           ctx->metrics.observe(name, status, steady::now() - started);
         });
-    if (!m.route) {
+    if (!m.route && !web) {
       if (!m.allowed.empty()) {
         auto res = problem(405, "method_not_allowed", "this path allows other methods");
         std::string allow;
@@ -61,7 +66,7 @@ struct api::impl {
       }
       return;
     }
-    std::string_view pattern = m.route->pattern;
+    std::string_view pattern = web ? std::string_view{"/web"} : m.route->pattern;
     std::string forwarded;
     for (auto [it, end] = req.equal_range("X-Forwarded-For"); it != end; ++it)
       forwarded += (forwarded.empty() ? "" : ",") + std::string{it->value()};
@@ -79,6 +84,8 @@ struct api::impl {
         }
       }
     }
+    if (web)
+      return ex->respond(web_files::built_in().answer(req, path));
     call c{ex, std::move(m.params), std::move(m.query), std::move(client)};
     auto fn = m.route->fn;
     if (m.route->keys == key_scope::none || ex->req().count("Idempotency-Key") == 0)
