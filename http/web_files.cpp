@@ -94,12 +94,12 @@ bool accepts_gzip(std::string_view value) {
 }
 
 /// Whether If-None-Match `value` names `etag` (weak comparison) or is "*".
-bool matches(std::string_view value, std::string_view etag, std::string_view etag_gz) {
+bool matches(std::string_view value, std::string_view etag) {
   bool yes = false;
   each_element(value, [&](std::string_view e) {
     if (e.starts_with("W/"))
       e.remove_prefix(2);
-    yes = yes || e == "*" || e == etag || (!etag_gz.empty() && e == etag_gz);
+    yes = yes || e == "*" || e == etag;
   });
   return yes;
 }
@@ -166,19 +166,22 @@ response web_files::answer(const request& req, std::string_view path) const {
   bool gz = !e.gzipped.empty() && accepts_gzip({ae.data(), ae.size()});
   // A representation of its own, so an ETag of its own (RFC 9110 8.8.3).
   auto etag_gz = e.gzipped.empty() ? std::string{} : e.etag.substr(0, e.etag.size() - 1) + "-gz\"";
+  const auto& etag = gz ? etag_gz : e.etag;
+  // Only the copy this client would get is current: a cache holding the gzipped one has
+  // nothing for a client that does not accept gzip.
   auto inm = req[bhttp::field::if_none_match];
-  bool current = !inm.empty() && matches({inm.data(), inm.size()}, e.etag, etag_gz);
+  bool current = !inm.empty() && matches({inm.data(), inm.size()}, etag);
   response res{current ? bhttp::status::not_modified : bhttp::status::ok, 11};
-  res.set(bhttp::field::etag, gz ? etag_gz : e.etag);
+  res.set(bhttp::field::etag, etag);
   if (!e.gzipped.empty())
     res.set(bhttp::field::vary, "Accept-Encoding");
   res.set(bhttp::field::cache_control, e.page ? "no-cache" : "public, max-age=31536000, immutable");
   res.set("X-Content-Type-Options", "nosniff");
-  if (e.page) {
-    res.set("Content-Security-Policy", boost::beast::string_view{content_security_policy.data(),
-                                                                 content_security_policy.size()});
-    res.set("Referrer-Policy", "no-referrer");
-  }
+  // On every file, not only the pages: an HTML or SVG file opened by its own address is a
+  // document too.
+  res.set("Content-Security-Policy", boost::beast::string_view{content_security_policy.data(),
+                                                               content_security_policy.size()});
+  res.set("Referrer-Policy", "no-referrer");
   if (current)
     return res;
   res.set(bhttp::field::content_type, e.type);

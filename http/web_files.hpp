@@ -24,8 +24,8 @@ struct web_file {
 
 class web_files {
 public:
-  /// The Content-Security-Policy of every page: scripts, styles, workers and connections from
-  /// this origin only, no inline script or style, no framing.
+  /// The Content-Security-Policy of every page and file: scripts, styles, workers and connections
+  /// from this origin only, no inline script or style, no framing.
   static constexpr std::string_view content_security_policy =
       "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
       "connect-src 'self'; worker-src 'self'; object-src 'none'; base-uri 'none'; "
