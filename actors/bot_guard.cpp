@@ -5,11 +5,13 @@
 #include "actors/replay.hpp"
 #include "actors/status.hpp"
 #include "domain/bot_guard.hpp"
+#include "domain/queue_board.hpp"
 
 #include <caf/actor_system.hpp>
 #include <caf/typed_event_based_actor.hpp>
 #include <spdlog/spdlog.h>
 
+#include <cmath>
 #include <optional>
 
 namespace seatgrab::actors {
@@ -120,13 +122,22 @@ bot_guard_actor::behavior_type bot_guard(self_ptr self, event_info info, context
         auto place = st.guard->shadow_of(ticket, account);
         if (!place)
           return caf::make_error(ec::unknown_ticket, "not your queue ticket");
-        // Told as a waiting fan is told, with an ETA at the event's rate; it never comes.
+        // Told as a waiting fan is told, with an ETA at the room's rate; it never comes. The
+        // room's published head (on this node) gives its pace and pause as the others see them.
         queue_status out;
         out.ticket = place->ticket;
         out.state = "waiting";
         out.position = place->position;
-        auto rate = std::max<uint32_t>(1, st.info.admission_per_min);
-        out.eta_s = (place->position * 60 + rate - 1) / rate;
+        double per_s = std::max<uint32_t>(1, st.info.admission_per_min) / 60.0;
+        if (auto board = st.ctx->boards->find(st.info.id)) {
+          auto head = board->published();
+          out.paused = head.paused;
+          out.price_min = head.price_min;
+          out.price_max = head.price_max;
+          if (head.rate_per_s > 0)
+            per_s = head.rate_per_s;
+        }
+        out.eta_s = static_cast<uint64_t>(std::ceil(static_cast<double>(place->position) / per_s));
         return out;
       },
       [=](atom::get, atom::bots) -> caf::result<bot_guard_info> {

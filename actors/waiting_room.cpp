@@ -148,6 +148,7 @@ queue_status to_status(uint64_t ticket, const domain::ticket_status& ts) {
   out.eta_s = ts.eta_s;
   out.price_min = ts.price_min;
   out.price_max = ts.price_max;
+  out.paused = ts.paused;
   return out;
 }
 

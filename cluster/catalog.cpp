@@ -246,10 +246,19 @@ catalog_actor::behavior_type catalog(self_ptr self, actors::context_ptr ctx,
         for (const auto& [id, ev] : st.events)
           send_event(self, member, peer, ev);
       },
+      [=](atom::get, atom::venue, const std::string& id) -> caf::result<std::string> {
+        auto i = self->state.venues.find(id);
+        if (i == self->state.venues.end())
+          return caf::make_error(ec::not_found, "no venue " + id);
+        return i->second.first;
+      },
       [=](atom::get, atom::events) {
         std::vector<event_info> result;
-        for (const auto& [id, ev] : self->state.events)
+        for (const auto& [id, ev] : self->state.events) {
           result.push_back(ev);
+          if (auto v = self->state.venues.find(ev.venue_id); v != self->state.venues.end())
+            result.back().currency = v->second.second->currency;
+        }
         return result;
       },
       actors::durable_handler(self, "catalog"),

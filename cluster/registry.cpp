@@ -112,8 +112,10 @@ caf::expected<caf::actor> spawn_box_office(self_ptr self, const std::string& id)
   if (!ev)
     return unknown_event(id);
   auto& st = self->state;
-  return caf::actor_cast<caf::actor>(actors::spawn_box_office(
-      self->system(), ev->info, st.resolver, st.ctx, st.opts.payments, st.opts.box_office));
+  auto opts = st.opts.box_office;
+  opts.currency = ev->venue->currency; // orders are in the venue's currency
+  return caf::actor_cast<caf::actor>(actors::spawn_box_office(self->system(), ev->info, st.resolver,
+                                                              st.ctx, st.opts.payments, opts));
 }
 
 caf::expected<caf::actor> spawn_pricing(self_ptr self, const std::string& id) {

@@ -13,6 +13,7 @@ ticket_status waiting_status(uint32_t place, const queue_head& head, time_point 
     st.state = fan_state::closed;
     return st;
   }
+  st.paused = head.paused; // before the sale opens too: the pre-queue waits for the operator
   if (!head.opened) {
     auto until = std::max<int64_t>(0, (head.opens_at - now).count());
     st.eta_s = static_cast<uint64_t>((until + 999) / 1000);

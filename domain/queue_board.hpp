@@ -47,6 +47,8 @@ struct ticket_status {
   /// The event's price range now, shown to every fan (0: not known).
   int64_t price_min = 0;
   int64_t price_max = 0;
+  /// Waiting fans: the operator stopped admissions for now; the place is kept.
+  bool paused = false;
   friend bool operator==(const ticket_status&, const ticket_status&) = default;
 };
 
@@ -56,6 +58,7 @@ struct queue_head {
   uint32_t passed = 0;   ///< places the pacer went by
   bool opened = false;   ///< places are drawn
   bool closed = false;   ///< the sale is over: the waiting are `closed`
+  bool paused = false;   ///< the operator stopped admissions for now
   time_point opens_at{}; ///< when the room opens
   double rate_per_s = 1; ///< admissions per second, for ETAs (> 0)
   int64_t price_min = 0; ///< the event's price range (0: not known)

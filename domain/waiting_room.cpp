@@ -634,6 +634,7 @@ queue_head waiting_room_state::board_head(time_point now) const {
           passed_,
           counters_.opened,
           counters_.closed,
+          counters_.paused,
           cfg_.opens_at,
           admission_rate(now),
           counters_.price_min,

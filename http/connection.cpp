@@ -10,7 +10,9 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 
+#include <array>
 #include <atomic>
+#include <ctime>
 #include <deque>
 #include <optional>
 #include <type_traits>
@@ -24,6 +26,24 @@ namespace beast = boost::beast;
 namespace bhttp = beast::http;
 using tcp = asio::ip::tcp;
 using error_code = beast::error_code;
+
+/// The Date header's value now (RFC 9110 §6.6.1, IMF-fixdate): pages count hold and admission
+/// expiries down against the server's clock rather than a browser's, which may be off. The
+/// edge's own clock, never a domain decision; formatted at most once a second per thread.
+const std::string& http_date_now() {
+  thread_local std::time_t last = -1;
+  thread_local std::string text;
+  auto now = std::time(nullptr);
+  if (now != last) {
+    std::tm tm{};
+    gmtime_r(&now, &tm);
+    std::array<char, 40> buf{};
+    auto n = std::strftime(buf.data(), buf.size(), "%a, %d %b %Y %H:%M:%S GMT", &tm);
+    text.assign(buf.data(), n);
+    last = now;
+  }
+  return text;
+}
 
 /// One connection: reads a request, hands it to the handler, writes the answer, repeats. The
 /// exchanges and streams see only this face; `basic_connection` does the I/O, over TCP or TLS.
@@ -240,6 +260,7 @@ void basic_connection<Stream>::reject(unsigned status, std::string_view code,
   auto res = std::make_shared<response>(srv_.render_error(status, code, detail));
   res->version(11);
   res->keep_alive(false);
+  res->set(bhttp::field::date, http_date_now());
   if constexpr (tls)
     res->set(bhttp::field::strict_transport_security, hsts_value);
   res->prepare_payload();
@@ -264,6 +285,7 @@ void basic_connection<Stream>::write(std::shared_ptr<response> res) {
   phase_ = phase::writing;
   res->version(version_);
   res->keep_alive(keep_alive_ && !srv_.stopping());
+  res->set(bhttp::field::date, http_date_now());
   if constexpr (tls)
     res->set(bhttp::field::strict_transport_security, hsts_value);
   res->prepare_payload();
@@ -293,7 +315,7 @@ void basic_connection<Stream>::open_stream(response head, std::shared_ptr<stream
     self->phase_ = phase::streaming;
     self->stream_state_ = stream;
     // The body runs until the connection closes: no length, no chunking.
-    std::string raw = "HTTP/1.1 200 OK\r\n";
+    std::string raw = "HTTP/1.1 200 OK\r\nDate: " + http_date_now() + "\r\n";
     for (const auto& field : head.base())
       raw += std::string{field.name_string()} + ": " + std::string{field.value()} + "\r\n";
     if constexpr (tls)

@@ -11,6 +11,7 @@
 #include "http/metrics.hpp"
 #include "http/router.hpp"
 #include "http/seatmap_cache.hpp"
+#include "http/venue_layouts.hpp"
 #include "security/fingerprint.hpp"
 #include "security/proof_of_work.hpp"
 #include "security/rate_limiter.hpp"
@@ -42,6 +43,7 @@ struct context {
   lookup find;
   authenticator auth;
   std::shared_ptr<seatmap_cache> seatmaps;
+  venue_layouts venues;
   request_metrics metrics;
   security::rate_limiter limiter;
   /// Queue-status polls per account (a status stream is the way to watch).

@@ -84,6 +84,10 @@ void lookup::events(std::function<void(caf::expected<std::vector<event_info>>)> 
   ask<std::vector<event_info>>(*lanes_, catalog_, std::move(k), atom::get_v, atom::events_v);
 }
 
+void lookup::venue(const std::string& id, std::function<void(caf::expected<std::string>)> k) const {
+  ask<std::string>(*lanes_, catalog_, std::move(k), atom::get_v, atom::venue_v, id);
+}
+
 void lookup::add_venue(std::string venue_json,
                        std::function<void(caf::expected<std::string>)> k) const {
   ask<std::string>(*lanes_, catalog_, std::move(k), atom::put_v, atom::venue_v,

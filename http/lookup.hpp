@@ -86,6 +86,9 @@ public:
   /// Every event of the catalog.
   void events(std::function<void(caf::expected<std::vector<event_info>>)> k) const;
 
+  /// The JSON of venue `id`, as it was added.
+  void venue(const std::string& id, std::function<void(caf::expected<std::string>)> k) const;
+
   /// Adds a venue from its JSON; `k` gets its id.
   void add_venue(std::string venue_json, std::function<void(caf::expected<std::string>)> k) const;
 

@@ -9,6 +9,8 @@
 #include <boost/beast/http.hpp>
 
 #include <algorithm>
+#include <cctype>
+#include <cstdlib>
 #include <mutex>
 
 namespace seatgrab::http {
@@ -211,6 +213,72 @@ void event_detail(const context_ptr& ctx, const call& c) {
       }));
 }
 
+// -- venue layout ---------------------------------------------------------------------------
+
+/// Whether `accept_encoding` takes gzip: a "gzip" coding (any case) whose q is not 0.
+bool takes_gzip(std::string_view accept_encoding) {
+  auto trimmed_lower = [](std::string_view x) {
+    while (!x.empty() && (x.front() == ' ' || x.front() == '\t'))
+      x.remove_prefix(1);
+    while (!x.empty() && (x.back() == ' ' || x.back() == '\t'))
+      x.remove_suffix(1);
+    std::string out{x};
+    std::transform(out.begin(), out.end(), out.begin(),
+                   [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
+    return out;
+  };
+  for (size_t at = 0; at <= accept_encoding.size();) {
+    auto end = std::min(accept_encoding.find(',', at), accept_encoding.size());
+    auto item = accept_encoding.substr(at, end - at);
+    at = end + 1;
+    auto semi = item.find(';');
+    if (trimmed_lower(item.substr(0, semi)) != "gzip")
+      continue;
+    if (semi == std::string_view::npos)
+      return true;
+    auto params = trimmed_lower(item.substr(semi + 1));
+    return !params.starts_with("q=") || std::strtod(params.c_str() + 2, nullptr) > 0;
+  }
+  return false;
+}
+
+void answer_venue(const std::shared_ptr<exchange>& ex, const venue_layout& v) {
+  const auto& req = ex->req();
+  auto ae = req[bhttp::field::accept_encoding];
+  bool gz = takes_gzip({ae.data(), ae.size()});
+  const auto& etag = gz ? v.gz_etag : v.etag;
+  auto inm = req[bhttp::field::if_none_match];
+  // A venue never changes once added: a day's caching, then revalidation by content hash.
+  auto cache = "public, max-age=86400";
+  if (std::string_view{inm.data(), inm.size()} == etag) {
+    auto res = empty_response(304);
+    res.set(bhttp::field::etag, etag);
+    res.set(bhttp::field::cache_control, cache);
+    res.set(bhttp::field::vary, "Accept-Encoding");
+    return ex->respond(std::move(res));
+  }
+  response res{bhttp::status::ok, 11};
+  res.set(bhttp::field::content_type, "application/json");
+  res.set(bhttp::field::etag, etag);
+  res.set(bhttp::field::cache_control, cache);
+  res.set(bhttp::field::vary, "Accept-Encoding");
+  if (gz)
+    res.set(bhttp::field::content_encoding, "gzip");
+  res.body() = gz ? v.gzipped : v.json;
+  ex->respond(std::move(res));
+}
+
+// GET /v1/venues/{id}: the layout the seat map is drawn from (sections, rows, seat positions).
+void venue_route(const context_ptr& ctx, const call& c) {
+  auto ex = c.ex;
+  auto id = c.params[0];
+  if (auto kept = ctx->venues.find(id))
+    return answer_venue(ex, *kept);
+  ctx->find.venue(id, or_problem<std::string>(ex, [ctx, ex, id](std::string& json) {
+                    answer_venue(ex, *ctx->venues.keep(id, std::move(json)));
+                  }));
+}
+
 // -- seat map -----------------------------------------------------------------------------
 
 /// The seat map (or one section of it) with an ETag, 304 for a match, gzip when accepted.
@@ -288,6 +356,32 @@ void seatmap_stream(const context_ptr& ctx, const call& c) {
       });
 }
 
+// PUT /v1/admin/events/{id}/admission {"admission_per_min"}: the waiting room's pace from now
+// on (journaled by the room); answers the event's detail, which shows the new pace.
+void set_admission(const context_ptr& ctx, const call& c) {
+  ctx->auth.operator_only(c.ex, [ctx, c](auto&&) {
+    auto body = body_object(c);
+    if (!body)
+      return;
+    fields f{*body};
+    auto per_min = static_cast<uint32_t>(f.integer("admission_per_min", 1, 1'000'000, {}));
+    if (f.problem())
+      return c.ex->respond(*f.problem());
+    auto ex = c.ex;
+    ctx->find.room(
+        c.params[0],
+        or_problem<waiting_room_actor>(ex, [ctx, c, ex, per_min](waiting_room_actor& room) {
+          ask<void>(ctx->find.lanes(), room,
+                    std::function<void(caf::expected<void>)>{[ctx, c, ex](caf::expected<void> r) {
+                      if (!r)
+                        return ex->respond(problem(r.error()));
+                      event_detail(ctx, c);
+                    }},
+                    atom::rate_v, per_min);
+        }));
+  });
+}
+
 } // namespace
 
 const std::vector<route_spec>& event_routes() {
@@ -299,6 +393,8 @@ const std::vector<route_spec>& event_routes() {
       {v::post, "/v1/admin/events/{id}/pause", &pause_event, key_scope::none},
       {v::post, "/v1/admin/events/{id}/resume", &resume_event, key_scope::none},
       {v::post, "/v1/admin/events/{id}/close", &close_event, key_scope::none},
+      {v::put, "/v1/admin/events/{id}/admission", &set_admission, key_scope::none},
+      {v::get, "/v1/venues/{id}", &venue_route, key_scope::none},
       {v::get, "/v1/events", &list_events, key_scope::none},
       {v::get, "/v1/events/{id}", &event_detail, key_scope::none},
       {v::get, "/v1/events/{id}/seatmap", &seatmap, key_scope::none},

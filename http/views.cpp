@@ -25,7 +25,10 @@ json event_json(const event_info& ev, const std::optional<queue_info>& q) {
          {"state", state},
          {"opens_at", rfc3339(ev.opens_at_ms)},
          {"hold_ttl_s", ev.hold_ttl_s},
-         {"admission_per_min", ev.admission_per_min},
+         {"currency", ev.currency},
+         // The room's pace now: the operator may have changed it since the event was made.
+         {"admission_per_min",
+          q && q->admission_per_min > 0 ? q->admission_per_min : ev.admission_per_min},
          {"max_active_shoppers", ev.max_active_shoppers},
          {"max_seats_per_hold", ev.max_seats_per_hold},
          {"max_tickets_per_account", ev.max_tickets_per_account},
@@ -48,8 +51,11 @@ json event_json(const event_info& ev, const std::optional<queue_info>& q) {
 }
 
 json queue_json(const queue_status& st) {
-  json j{
-      {"ticket", st.ticket}, {"state", st.state}, {"position", st.position}, {"eta_s", st.eta_s}};
+  json j{{"ticket", st.ticket},
+         {"state", st.state},
+         {"position", st.position},
+         {"eta_s", st.eta_s},
+         {"paused", st.paused}};
   if (!st.admission_token.empty()) {
     j["admission_token"] = st.admission_token;
     j["admission_expires_at"] = rfc3339(st.admission_expires_at_ms);

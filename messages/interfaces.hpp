@@ -267,6 +267,8 @@ using catalog_actor = caf::typed_actor<
     caf::replies_to<atom::put, event_info>::with<std::string>,
     /// Every event.
     caf::replies_to<atom::get, atom::events>::with<std::vector<event_info>>,
+    /// The JSON of venue (id), as it was added; `not_found` for an unknown id.
+    caf::replies_to<atom::get, atom::venue, std::string>::with<std::string>,
     /// The catalog (an untyped handle of this type) of cluster member (name) is connected: it
     /// gets every venue and event now, and each new one from then on.
     caf::reacts_to<atom::join, std::string, caf::actor>>::extend_with<status_client_actor,

@@ -124,6 +124,9 @@ struct event_info {
   /// Refund policy: fans may refund their own unused tickets until this time; 0 = never (an
   /// operator always may).
   int64_t refunds_until_ms = 0;
+  /// The venue's currency (ISO 4217), filled in by the catalog from the venue: not part of the
+  /// event's own record.
+  std::string currency{};
 };
 
 template <class Inspector>
@@ -176,7 +179,7 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, event_info& x) {
   return f(x.id, x.venue_id, x.name, x.opens_at_ms, x.hold_ttl_s, x.max_hold_total_s,
            x.max_seats_per_hold, x.max_tickets_per_account, x.admission_per_min,
-           x.max_active_shoppers, x.queue_mode, x.rotating_codes, x.refunds_until_ms);
+           x.max_active_shoppers, x.queue_mode, x.rotating_codes, x.refunds_until_ms, x.currency);
 }
 
 } // namespace seatgrab

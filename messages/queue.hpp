@@ -21,6 +21,7 @@ struct queue_status {
   int64_t price_min = 0;
   int64_t price_max = 0;
   uint64_t price_version = 0;
+  bool paused = false; ///< waiting: the operator stopped admissions for now (the place is kept)
 };
 
 /// What anyone may know about an event's queue.
@@ -46,7 +47,7 @@ struct queue_info {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, queue_status& x) {
   return f(x.ticket, x.state, x.position, x.eta_s, x.admission_token, x.admission_expires_at_ms,
-           x.price_min, x.price_max, x.price_version);
+           x.price_min, x.price_max, x.price_version, x.paused);
 }
 
 template <class Inspector>

@@ -132,6 +132,24 @@ TEST_CASE("bot guard actor: a shadowed fan's place comes from the guard and neve
   CHECK(info(node).shadowed == 1);
 }
 
+TEST_CASE("bot guard actor: a shadowed fan is told of a pause as the room's fans are") {
+  sg::test::node_fixture node;
+  add_event(node);
+  auto shadowed = join(node, "bot", tool("farm"));
+  REQUIRE_MESSAGE(shadowed, sg::render(shadowed));
+  CHECK_FALSE(shadowed->paused);
+  // A pause the shadowed could not see would tell a farm which of its accounts are shadowed.
+  REQUIRE(node.call<void>(node.waiting_room("gig"), sg::atom::pause_v));
+  auto paused = place(node, "bot");
+  REQUIRE_MESSAGE(paused, sg::render(paused));
+  CHECK(paused->paused);
+  CHECK(paused->position == shadowed->position);
+  REQUIRE(node.call<void>(node.waiting_room("gig"), sg::atom::resume_v));
+  auto resumed = place(node, "bot");
+  REQUIRE(resumed);
+  CHECK_FALSE(resumed->paused);
+}
+
 TEST_CASE("bot guard actor: one card's 4th purchase in an hour waits; a fourth card does not") {
   sg::test::node_fixture node;
   add_event(node);

@@ -143,3 +143,29 @@ TEST_CASE("queue board: slots keep their values across the chunk boundaries") {
   CHECK(board.memory_bytes() >= n * 24);
   CHECK(board.memory_bytes() < 2 * n * 24 + 1024 * 24);
 }
+
+TEST_CASE("queue board: waiting fans are told of a pause, before the opening and after") {
+  auto room = make_room(600);
+  REQUIRE(room.join(account(1), 5001, t0 - 10s));
+  REQUIRE(room.join(account(2), 5002, t0 - 10s));
+  ticket_status st;
+  // The pre-queue: paused before the sale opens.
+  REQUIRE(room.pause(t0 - 5s));
+  room.board()->publish(room.board_head(t0 - 5s));
+  REQUIRE(poll(room, 1, account(1), t0 - 5s, st) == queue_board::answer::waiting);
+  CHECK(st.paused);
+  CHECK(room.status(1, t0 - 5s)->paused);
+  REQUIRE(room.resume(t0 - 4s));
+  REQUIRE(room.open(t0));
+  room.board()->publish(room.board_head(t0));
+  REQUIRE(poll(room, 2, account(2), t0, st) == queue_board::answer::waiting);
+  CHECK_FALSE(st.paused);
+  // After the opening: the place is kept while paused.
+  auto place = st.position;
+  REQUIRE(room.pause(t0 + 100ms));
+  room.board()->publish(room.board_head(t0 + 100ms));
+  REQUIRE(poll(room, 2, account(2), t0 + 100ms, st) == queue_board::answer::waiting);
+  CHECK(st.paused);
+  CHECK(st.position == place);
+  CHECK(st == *room.status(2, t0 + 100ms));
+}
