@@ -29,12 +29,6 @@ inline uint64_t seed() {
   return seed_from_env();
 }
 
-/// The environment variable `name` as a number, or `fallback`.
-inline uint64_t env_number(const char* name, uint64_t fallback) {
-  const char* env = std::getenv(name);
-  return env != nullptr && *env != '\0' ? std::strtoull(env, nullptr, 10) : fallback;
-}
-
 /// Wall time in ms since the epoch (the node's clock).
 inline int64_t now_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(

@@ -336,7 +336,7 @@ void check_acknowledged(uint16_t port, const fan_set& f, ledger& l, uint64_t cyc
 
 TEST_CASE("kill -9 cycles under load lose no acknowledged hold, order, refund or transfer") {
   auto seed = sg::test::crash::seed();
-  auto cycles = sg::test::crash::env_number("SEATGRAB_HTTP_CRASH_CYCLES", 5);
+  auto cycles = sg::test::env_number("SEATGRAB_HTTP_CRASH_CYCLES", 5);
   MESSAGE("seed " << seed << " (SEATGRAB_SEED), " << cycles << " cycles");
   CAPTURE(seed);
   sg::test::temp_dir tmp{"seatgrab-http-crash-"};

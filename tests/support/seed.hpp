@@ -15,4 +15,10 @@ inline uint64_t seed_from_env() {
   return std::random_device{}();
 }
 
+/// The environment variable `name` as a number (a run's size: cycles, fans), or `fallback`.
+inline uint64_t env_number(const char* name, uint64_t fallback) {
+  const char* env = std::getenv(name);
+  return env != nullptr && *env != '\0' ? std::strtoull(env, nullptr, 10) : fallback;
+}
+
 } // namespace seatgrab::test
