@@ -15,7 +15,7 @@ packages=(
   libboost-dev
   libqrencode-dev libpng-dev
   libicu-dev # e-mail normalization (NFC, case folding)
-  libzbar-dev # tests only: decodes rendered ticket QR codes
+  libzbar-dev zbar-tools # tests only: decode rendered ticket QR codes (C++ tests; zbarimg in tests/web)
   libcli11-dev
   nlohmann-json3-dev
   zlib1g-dev
@@ -24,9 +24,11 @@ packages=(
   openssl iproute2 # tests only: the cluster's TLS certificates; network namespaces (partition)
   clang-format
   clang libclang-rt-14-dev # the fuzz build: libFuzzer, ASan and UBSan runtimes (scripts/fuzz.sh)
+  chromium # tests only: the browser front end's tests (tests/web/, driven by playwright-core)
 )
 
-# Node.js and npm run the OpenAPI linter (scripts/lint-openapi.sh). A node that is already on
+# Node.js and npm run the OpenAPI linter (scripts/lint-openapi.sh) and the browser tests
+# (tests/web/run.sh installs their pinned packages). A node that is already on
 # the PATH (e.g. from NodeSource, which bundles npm) is used as it is.
 if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
   packages+=(nodejs npm)
