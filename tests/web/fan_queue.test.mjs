@@ -8,8 +8,9 @@ import { join_until_admitted, sign_up_in_page } from './fan_steps.mjs';
 
 const srv = await start_server();
 await srv.make_venue({ id: 'hall', sections: 1, rows: 2, seats: 5 });
-// One shopper at a time, one admission a minute: the second fan waits.
-await srv.make_event({ id: 'slow', venue_id: 'hall', name: 'Slow Queue', admission_per_min: 1,
+// One shopper at a time: the first fan is let in at once (an admission a second) and shops
+// on, so the second fan waits.
+await srv.make_event({ id: 'slow', venue_id: 'hall', name: 'Slow Queue', admission_per_min: 60,
   max_active_shoppers: 1 });
 const chrome = await start_browser();
 
