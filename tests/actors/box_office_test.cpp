@@ -25,8 +25,6 @@ namespace {
 const std::string approve{sg::domain::approving_card};
 const std::string decline{sg::domain::declining_card};
 
-const int64_t epoch_ms = sg::test::test_epoch.time_since_epoch().count();
-
 /// Node settings with a payment provider and box office knobs.
 sg::cluster::registry_options with(sg::domain::payment_settings pay,
                                    sg::actors::box_office_options box = {}) {
@@ -142,7 +140,7 @@ TEST_CASE("an approved card buys the held seats, with one signed ticket per seat
   CHECK(out[0].order.tickets[0].owner == "alice");
   auto gate = gate_of(node);
   for (const auto& code : out[0].codes)
-    CHECK(gate.check(code, epoch_ms) == sg::domain::scan_result::valid);
+    CHECK(gate.check(code, sg::test::test_epoch_ms) == sg::domain::scan_result::valid);
   CHECK(status(node, "A", "A-1-1") == sg::seat_state::sold);
   CHECK(status(node, "B", "B-1-1") == sg::seat_state::sold);
   // A retry with the same key is the same order with the same tickets.
@@ -326,7 +324,7 @@ struct sold_node {
 
 sg::event_info refundable_event() {
   auto ev = sg::test::small_event();
-  ev.refunds_until_ms = epoch_ms + 24 * 3600 * 1000;
+  ev.refunds_until_ms = sg::test::test_epoch_ms + 24 * 3600 * 1000;
   return ev;
 }
 
@@ -352,7 +350,7 @@ TEST_CASE("fan B cannot read, transfer or refund fan A's ticket or order") {
   REQUIRE(t);
   CHECK(t->status == "valid");
   CHECK(t->version == 1);
-  CHECK(gate_of(node).check(t->code, epoch_ms) == sg::domain::scan_result::valid);
+  CHECK(gate_of(node).check(t->code, sg::test::test_epoch_ms) == sg::domain::scan_result::valid);
   CHECK(node.status(node.section("gig", "A"), "A-1-1") == sg::seat_state::sold);
 }
 
@@ -369,7 +367,7 @@ TEST_CASE("a transferred ticket's old code is refused online at once, offline af
   CHECK(moved->code != old->code);
   CHECK(s.ticket("o1-1", "alice").error() == sg::ec::not_found);
   CHECK(s.ticket("o1-1", "bob")->code == moved->code);
-  auto now_ms = epoch_ms + 3600 * 1000;
+  auto now_ms = sg::test::test_epoch_ms + 3600 * 1000;
   // Offline: the old device still accepts the old code until it syncs its revocation list.
   CHECK(offline.check(old->code, now_ms) == sg::domain::scan_result::valid);
   auto synced = gate_of(s.node);
@@ -456,7 +454,7 @@ TEST_CASE("rotating codes: the code changes every 15 s and a screenshot stops wo
   sold_node s{ev};
   auto shot = s.ticket("o1-1", "alice")->code;
   auto gate = gate_of(s.node);
-  CHECK(gate.check(shot, epoch_ms) == sg::domain::scan_result::valid);
+  CHECK(gate.check(shot, sg::test::test_epoch_ms) == sg::domain::scan_result::valid);
   s.node.advance(45s);
   auto fresh = s.ticket("o1-1", "alice")->code;
   CHECK(fresh != shot);
@@ -563,7 +561,7 @@ TEST_CASE("codes for an order the box office is not answering change nothing") {
   auto gate = gate_of(node);
   for (const auto& code : out[0].codes) {
     CHECK(code.rfind("forged", 0) == std::string::npos);
-    CHECK(gate.check(code, epoch_ms) == sg::domain::scan_result::valid);
+    CHECK(gate.check(code, sg::test::test_epoch_ms) == sg::domain::scan_result::valid);
   }
   // And the same as a later read of the order signs on the box office itself.
   auto order = node.call<sg::order_info>(node.box_office("gig"), sg::atom::get_v, sg::atom::order_v,

@@ -20,13 +20,11 @@ namespace {
 const std::string approve{"4242424242424242"};
 const std::string decline{"4000000000000002"};
 
-const int64_t epoch_ms = sg::test::test_epoch.time_since_epoch().count();
-
 /// The small event, on sale at once, refundable for a day.
 sg::event_info open_event(uint32_t limit = 8) {
   auto ev = sg::test::small_event();
   ev.max_tickets_per_account = limit;
-  ev.refunds_until_ms = epoch_ms + 24 * 3600 * 1000;
+  ev.refunds_until_ms = sg::test::test_epoch_ms + 24 * 3600 * 1000;
   return ev;
 }
 
@@ -34,24 +32,6 @@ void add_event(sg::test::node_fixture& node, sg::event_info ev = open_event()) {
   REQUIRE(node.call<std::string>(node.catalog(), sg::atom::put_v, sg::atom::venue_v,
                                  sg::domain::to_json(sg::test::small_venue())));
   REQUIRE(node.call<std::string>(node.catalog(), sg::atom::put_v, std::move(ev)));
-}
-
-/// Joins the queue of "gig" from `device` and waits (virtual time) for the admission token.
-std::string admitted(sg::test::node_fixture& node, const std::string& account,
-                     const std::string& device = "dev-1") {
-  auto joined = node.call<sg::queue_status>(node.session(account), sg::atom::join_v,
-                                            std::string{"gig"}, sg::client_facts{device});
-  REQUIRE_MESSAGE(joined, sg::render(joined));
-  for (int i = 0; i < 5; ++i) {
-    auto st = node.call<sg::queue_status>(node.session(account), get_v, sg::atom::queue_v,
-                                          std::string{"gig"});
-    REQUIRE_MESSAGE(st, sg::render(st));
-    if (st->state == "admitted")
-      return st->admission_token;
-    node.advance_seconds(1);
-  }
-  FAIL("not admitted");
-  return {};
 }
 
 caf::expected<sg::hold_receipt> hold(sg::test::node_fixture& node, const std::string& account,
@@ -91,7 +71,7 @@ TEST_CASE("a fan's journey: sign up, queue, hold, pay, tickets, transfer, refund
   REQUIRE(login);
   auto me = node.call<sg::auth_info>(accounts, get_v, sg::atom::session_v, login->token);
   REQUIRE(me);
-  auto token = admitted(node, me->account);
+  auto token = node.admitted(me->account);
 
   auto held = hold(node, me->account, {"A-1-1", "B-1-1"}, token);
   REQUIRE_MESSAGE(held, sg::render(held));
@@ -153,7 +133,7 @@ TEST_CASE("a fan's journey: sign up, queue, hold, pay, tickets, transfer, refund
 TEST_CASE("the per-account limit holds at hold time: live holds plus bought tickets") {
   sg::test::node_fixture node;
   add_event(node, open_event(3));
-  auto token = admitted(node, "fan");
+  auto token = node.admitted("fan");
   auto h1 = hold(node, "fan", {"A-1-1", "A-1-2"}, token);
   REQUIRE(h1);
   CHECK(hold(node, "fan", {"A-2-1", "A-2-2"}, token).error() == sg::ec::ticket_limit);
@@ -183,8 +163,8 @@ TEST_CASE("holds need the fan's own admission token for the event") {
   sg::test::node_fixture node;
   add_event(node);
   CHECK(hold(node, "fan", {"A-1-1"}, "whatever").error() == sg::ec::admission_invalid);
-  auto token = admitted(node, "fan");
-  auto other = admitted(node, "other", "dev-2");
+  auto token = node.admitted("fan");
+  auto other = node.admitted("other", "dev-2");
   CHECK(hold(node, "fan", {"A-1-1"}, other).error() == sg::ec::admission_mismatch);
   auto forged = token;
   forged.back() = forged.back() == 'A' ? 'B' : 'A';
@@ -196,7 +176,7 @@ TEST_CASE("holds need the fan's own admission token for the event") {
 TEST_CASE("checking out an expired hold is refused at once and charges nothing") {
   sg::test::node_fixture node;
   add_event(node);
-  auto token = admitted(node, "fan");
+  auto token = node.admitted("fan");
   auto h = hold(node, "fan", {"A-1-1"}, token);
   REQUIRE(h);
   node.advance(300s);
@@ -213,7 +193,7 @@ TEST_CASE("an idle session passivates and comes back from its journal") {
   sg::test::node_fixture node("mem-node", sg::persistence::durability::none, sg::test::test_epoch,
                               opts);
   add_event(node);
-  auto token = admitted(node, "fan");
+  auto token = node.admitted("fan");
   auto h = hold(node, "fan", {"A-1-1"}, token);
   REQUIRE(h);
   auto before = node.session("fan");
@@ -253,7 +233,7 @@ TEST_CASE("an idle session passivates and comes back from its journal") {
 TEST_CASE("a hold retried with the same idempotency key is the same hold") {
   sg::test::node_fixture node;
   add_event(node);
-  auto token = admitted(node, "fan");
+  auto token = node.admitted("fan");
   auto ask = [&](std::vector<std::string> seats) {
     return node.call<sg::hold_receipt>(node.session("fan"), sg::atom::hold_v, std::string{"gig"},
                                        sg::hold_request{{}, {}, std::move(seats), {}, 0, {}, {}},
@@ -299,7 +279,7 @@ void lose_newest_record(sg::test::node_fixture& node, const std::string& account
 TEST_CASE("a hold answered before the session's record is on disk survives the record's loss") {
   sg::test::node_fixture node;
   add_event(node);
-  auto token = admitted(node, "fan");
+  auto token = node.admitted("fan");
   auto ask = [&](std::vector<std::string> seats, std::string key) {
     return node.call<sg::hold_receipt>(node.session("fan"), sg::atom::hold_v, std::string{"gig"},
                                        sg::hold_request{{}, {}, std::move(seats), {}, 0, {}, {}},
@@ -348,7 +328,7 @@ TEST_CASE("a hold answered before the session's record is on disk survives the r
 TEST_CASE("an expired hold's notes go with it") {
   sg::test::node_fixture node;
   add_event(node);
-  auto token = admitted(node, "fan");
+  auto token = node.admitted("fan");
   REQUIRE(hold(node, "fan", {"A-1-1", "B-1-1"}, token));
   auto notes = sg::persistence::hold_notes(node.db(), "fan");
   REQUIRE(notes);
@@ -363,7 +343,7 @@ TEST_CASE("an expired hold's notes go with it") {
 TEST_CASE("a refunded ticket stops counting toward the limit within the count's 10 s") {
   sg::test::node_fixture node;
   add_event(node, open_event(1));
-  auto token = admitted(node, "fan");
+  auto token = node.admitted("fan");
   auto h = hold(node, "fan", {"A-1-1"}, token);
   REQUIRE(h);
   auto order = buy(node, "fan", h->hold_id, approve, "k1");
@@ -383,7 +363,7 @@ TEST_CASE("a session places its holds in the sections itself while the event's r
           "published on its node, and through the event actor otherwise") {
   sg::test::node_fixture node;
   add_event(node);
-  auto token = admitted(node, "fan");
+  auto token = node.admitted("fan");
   auto placed_by_event = [&node] {
     auto st = node.call<sg::actor_status>(node.event("gig"), sg::atom::status_v);
     REQUIRE(st);

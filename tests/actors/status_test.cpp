@@ -12,29 +12,11 @@ namespace sg = seatgrab;
 
 namespace {
 
-const int64_t epoch_ms = sg::test::test_epoch.time_since_epoch().count();
-
 sg::actor_status status_of(sg::test::node_fixture& node, const auto& hdl) {
   auto st = node.call<sg::actor_status>(hdl, sg::atom::status_v);
   REQUIRE_MESSAGE(st, sg::render(st));
   CHECK(st->mailbox == 0); // the test coordinator ran everything
   return *st;
-}
-
-/// Joins the queue of "gig" through the fan's session and waits for the admission token.
-std::string admitted(sg::test::node_fixture& node, const std::string& account) {
-  REQUIRE(node.call<sg::queue_status>(node.session(account), sg::atom::join_v, std::string{"gig"},
-                                      sg::client_facts{"dev-1"}));
-  for (int i = 0; i < 5; ++i) {
-    auto st = node.call<sg::queue_status>(node.session(account), get_v, sg::atom::queue_v,
-                                          std::string{"gig"});
-    REQUIRE(st);
-    if (st->state == "admitted")
-      return st->admission_token;
-    node.advance_seconds(1);
-  }
-  FAIL("not admitted");
-  return {};
 }
 
 } // namespace
@@ -86,7 +68,7 @@ TEST_CASE("a section's counters follow holds, sales and releases") {
   CHECK(s1.counter("free") == 10);
   CHECK(s1.counter("held") == 2);
   CHECK(s1.counter("live_holds") == 1);
-  CHECK(s1.counter("next_expiry_ms") == epoch_ms + 300'000);
+  CHECK(s1.counter("next_expiry_ms") == sg::test::test_epoch_ms + 300'000);
 
   REQUIRE(node.call<sg::sale_receipt>(ev, sg::atom::confirm_v, std::string{"h1"},
                                       std::string{"fan"}, std::string{"o1"},
@@ -111,7 +93,7 @@ TEST_CASE("accounts, waiting room, session and box office count what they keep")
   sg::test::node_fixture node;
   auto ev = sg::test::small_event();
   ev.max_tickets_per_account = 8;
-  ev.refunds_until_ms = epoch_ms + 24 * 3600 * 1000;
+  ev.refunds_until_ms = sg::test::test_epoch_ms + 24 * 3600 * 1000;
   REQUIRE(node.call<std::string>(node.catalog(), sg::atom::put_v, sg::atom::venue_v,
                                  sg::domain::to_json(sg::test::small_venue())));
   REQUIRE(node.call<std::string>(node.catalog(), sg::atom::put_v, ev));
@@ -140,7 +122,7 @@ TEST_CASE("accounts, waiting room, session and box office count what they keep")
   CHECK(r0.counter("active") == 0);
   CHECK(r0.counter("paused") == 0);
   CHECK(r0.counter("rate_per_min") == ev.admission_per_min);
-  auto token = admitted(node, "fan");
+  auto token = node.admitted("fan");
   auto r1 = status_of(node, *room);
   CHECK(r1.counter("admitted") == 1);
   CHECK(r1.counter("active") == 1);

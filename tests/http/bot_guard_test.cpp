@@ -19,11 +19,9 @@
 namespace sg = seatgrab;
 using nlohmann::json;
 
-namespace {
+using sg::test::body_of;
 
-json body_of(const sg::test::http_response& r) {
-  return json::parse(r.body(), nullptr, false);
-}
+namespace {
 
 /// A nonce whose SHA-256 with `token` starts with `bits` zero bits.
 std::string solve(const std::string& token, uint32_t bits) {

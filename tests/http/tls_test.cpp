@@ -29,7 +29,7 @@ using tcp = asio::ip::tcp;
 
 namespace {
 
-constexpr const char* admin_token = "tls-test-admin-token";
+constexpr const char* tls_admin_token = "tls-test-admin-token";
 
 template <class T, void (*Free)(T*)>
 struct deleter {
@@ -121,7 +121,7 @@ TEST_CASE("https: answers over TLS with HSTS; plain HTTP and TLS 1.1 get nothing
   sg::test::server_process srv{
       SEATGRAB_BIN,
       tmp / "data",
-      admin_token,
+      tls_admin_token,
       {"--tls-cert", (tmp / "cert.pem").string(), "--tls-key", (tmp / "key.pem").string()}};
 
   auto health = tls_request(srv.port, tmp / "cert.pem", bhttp::verb::get, "/healthz");

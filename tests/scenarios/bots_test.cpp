@@ -5,6 +5,7 @@
 #include "scenarios/runner.hpp"
 #include "scenarios/scenario.hpp"
 #include "tests/support/forge.hpp"
+#include "tests/support/source_paths.hpp"
 
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
@@ -17,7 +18,7 @@ namespace sg = seatgrab;
 
 namespace {
 
-const std::filesystem::path scenario_dir = std::filesystem::path{SEATGRAB_SOURCE_DIR} / "scenarios";
+using seatgrab::test::scenario_dir;
 
 sg::scenarios::scenario storm() {
   auto s = sg::scenarios::load_scenario(scenario_dir / "bot-storm.toml");

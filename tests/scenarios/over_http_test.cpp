@@ -7,6 +7,7 @@
 #include "scenarios/scenario.hpp"
 #include "tests/support/node_fixture.hpp"
 #include "tests/support/server_process.hpp"
+#include "tests/support/source_paths.hpp"
 
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
@@ -19,7 +20,7 @@ namespace sg = seatgrab;
 
 namespace {
 
-const std::filesystem::path scenario_dir = std::filesystem::path{SEATGRAB_SOURCE_DIR} / "scenarios";
+using seatgrab::test::scenario_dir;
 const std::string admin = "scenario-admin";
 
 std::filesystem::path fresh_dir(const std::string& name) {

@@ -4,6 +4,7 @@
 #include "scenarios/runner.hpp"
 #include "scenarios/scenario.hpp"
 #include "tests/support/forge.hpp"
+#include "tests/support/source_paths.hpp"
 
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
@@ -16,7 +17,7 @@ namespace sg = seatgrab;
 
 namespace {
 
-const std::filesystem::path scenario_dir = std::filesystem::path{SEATGRAB_SOURCE_DIR} / "scenarios";
+using seatgrab::test::scenario_dir;
 
 std::filesystem::path write_file(const std::string& name, const std::string& text) {
   auto path = std::filesystem::temp_directory_path() / name;

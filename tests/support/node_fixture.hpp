@@ -28,6 +28,9 @@ namespace seatgrab::test {
 /// 2026-12-01T10:00:00Z, the wall time at which every test node starts.
 inline const domain::time_point test_epoch{std::chrono::milliseconds{1'796'119'200'000}};
 
+/// test_epoch in milliseconds since 1970, as messages carry time.
+inline const int64_t test_epoch_ms = test_epoch.time_since_epoch().count();
+
 /// Two sections "A" and "B", 2 rows of 6 seats each ("A-1-1" .. "B-2-6"), 1000 and 500 cents.
 inline domain::venue small_venue() {
   domain::venue v;
@@ -168,6 +171,24 @@ public:
   void advance_seconds(int n) {
     for (int i = 0; i < n; ++i)
       ts_.advance(std::chrono::seconds{1});
+  }
+
+  /// Joins `account` to the queue of `event_id` from `device` through its session and waits
+  /// (virtual time, up to 5 s) for the admission token.
+  std::string admitted(const std::string& account, const std::string& device = "dev-1",
+                       const std::string& event_id = "gig") {
+    auto joined =
+        call<queue_status>(session(account), atom::join_v, event_id, client_facts{device});
+    REQUIRE_MESSAGE(joined, render(joined));
+    for (int i = 0; i < 5; ++i) {
+      auto st = call<queue_status>(session(account), atom::get_v, atom::queue_v, event_id);
+      REQUIRE_MESSAGE(st, render(st));
+      if (st->state == "admitted")
+        return st->admission_token;
+      advance_seconds(1);
+    }
+    FAIL("not admitted");
+    return {};
   }
 
   test_system& ts() { return ts_; }
